@@ -1,0 +1,91 @@
+import type { TaskContext, TransferList } from './task.js'
+
+/**
+ * How a worker ended when nobody asked it to.
+ * @public
+ */
+export interface WorkerExit {
+  /** The exit code, where the runtime gives one. */
+  readonly exitCode?: number | undefined
+  /** The signal that killed it (child processes), where one did. */
+  readonly signal?: string | undefined
+  /** The last error the worker raised or reported, if any. */
+  readonly error?: unknown
+}
+
+/**
+ * What the pool hands an executor when it asks for a worker.
+ * @public
+ */
+export interface SpawnContext {
+  /** The id the pool gives this worker; unique within the pool. */
+  readonly workerId: number
+  /**
+   * The worker calls this, once, when it exits unexpectedly (a crash, an exit
+   * from its own code, a fault, a failed start). Tasks it was running must also
+   * reject, with `WorkerExitError`. The pool replaces the worker.
+   */
+  readonly onExit: (exit: WorkerExit) => void
+}
+
+/**
+ * What a worker's `run` receives with the input.
+ * @public
+ */
+export interface WorkerTask extends TaskContext {
+  /** Objects to move to the worker instead of copying. */
+  readonly transfer: TransferList | undefined
+}
+
+/**
+ * One worker slot: a thread, a process, a Web Worker, or an in-process stand-in.
+ * @public
+ */
+export interface WorkerHandle<I = unknown, O = unknown> {
+  /** The pool's id for this worker. */
+  readonly id: number
+  /**
+   * Runs one task. The promise settles when the task is over in the worker: with
+   * the output, the task's error, or `WorkerExitError`. When `task.signal`
+   * aborts, the worker stops the task (cooperatively, or by terminating itself)
+   * and rejects; the pool frees the slot only once this promise settles, so the
+   * concurrency limit holds for real work.
+   */
+  run(input: I, task: WorkerTask): Promise<O>
+  /** Stops the worker and frees what it holds. Resolves when it is gone. */
+  terminate(): Promise<void>
+  /** Per-worker measurements, where the runtime has them. */
+  stats?(): WorkerRuntimeStats
+}
+
+/**
+ * Measurements a worker can report about itself.
+ * @public
+ */
+export interface WorkerRuntimeStats {
+  /** Event-loop utilisation between 0 and 1, where known. */
+  readonly eventLoopUtilization?: number
+  /** Heap in use, in bytes, where known. */
+  readonly heapUsed?: number
+}
+
+/**
+ * Runs tasks somewhere: in-process, on threads, in child processes, in Web
+ * Workers. The pool asks it for workers and sends each task to one of them.
+ * @public
+ */
+export interface Executor<I = unknown, O = unknown> {
+  /** A name for stats and errors (`'in-process'`, `'threads'`...). */
+  readonly kind: string
+  /**
+   * How many tasks one worker runs at once.
+   * @defaultValue 1
+   */
+  readonly tasksPerWorker?: number
+  /** The worker count to use when the pool's `concurrency` is left out. */
+  readonly defaultConcurrency?: number
+  /** Starts a worker. May resolve later; the pool waits for it before sending tasks. */
+  spawn(context: SpawnContext): WorkerHandle<I, O> | Promise<WorkerHandle<I, O>>
+  /** Frees what the executor itself holds, after every worker was terminated. */
+  close?(): Promise<void> | void
+}

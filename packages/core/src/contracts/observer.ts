@@ -1,0 +1,51 @@
+import type { RejectReason, TaskInfo, TaskOutcome } from './task.js'
+
+/**
+ * A worker as observers and selectors see it.
+ * @public
+ */
+export interface WorkerInfo {
+  /** The pool's id for the worker. */
+  readonly id: number
+  /** Tasks it is running now. */
+  readonly running: number
+  /** Tasks it can run at once. */
+  readonly capacity: number
+  /** Tasks it has finished, any outcome. */
+  readonly finished: number
+  /** When it became ready, on the pool's clock (ms); -1 while starting. */
+  readonly readyAt: number
+}
+
+/**
+ * Hooks on every transition of a task and a worker. Every hook is optional and
+ * the pool calls only those an observer has, so an unused hook costs nothing.
+ * Each submitted task ends in exactly one `onSettled` or `onRejected` call.
+ * A hook that throws is reported on the pool's `error` event and never breaks
+ * the pool.
+ * @public
+ */
+export interface PoolObserver {
+  /** A task was submitted (before admission). */
+  onSubmitted?(pool: string, task: TaskInfo): void
+  /** An attempt started on a worker. */
+  onStarted?(pool: string, task: TaskInfo, worker: WorkerInfo): void
+  /** A task that was accepted ended; `error` is set unless it completed. */
+  onSettled?(pool: string, task: TaskInfo, outcome: Exclude<TaskOutcome, 'rejected'>, error: unknown): void
+  /** A task ended without running: refused, dropped or unstarted at close. */
+  onRejected?(pool: string, task: TaskInfo, reason: RejectReason, error: unknown): void
+  /** An attempt failed and another was scheduled after `delayMs`. */
+  onRetried?(pool: string, task: TaskInfo, error: unknown, delayMs: number): void
+  /** A task was handed to the dead-letter sink after its last attempt. */
+  onDeadLettered?(pool: string, task: TaskInfo, error: unknown): void
+  /** A worker became ready. */
+  onWorkerStarted?(pool: string, worker: WorkerInfo): void
+  /** A worker left: retired, replaced after a crash, or closed. */
+  onWorkerExited?(pool: string, worker: WorkerInfo, reason: WorkerExitReason, error: unknown): void
+}
+
+/**
+ * Why a worker left the pool.
+ * @public
+ */
+export type WorkerExitReason = 'crashed' | 'retired' | 'closed'

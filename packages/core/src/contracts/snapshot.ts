@@ -1,0 +1,108 @@
+/**
+ * Task counters since the pool was created. Once the pool is idle,
+ * `submitted === completed + failed + cancelled + timedOut + rejected`.
+ * @public
+ */
+export interface PoolCounters {
+  /** Every call to run, submit, map or runAll, accepted or not. */
+  readonly submitted: number
+  /** Tasks that returned a value. */
+  readonly completed: number
+  /** Tasks that threw on their last attempt. */
+  readonly failed: number
+  /** Tasks refused at admission, dropped from the queue, or unstarted at close. */
+  readonly rejected: number
+  /** Tasks whose signal aborted, or that `destroy()` aborted while they ran. */
+  readonly cancelled: number
+  /** Tasks that timed out on their last attempt. */
+  readonly timedOut: number
+  /** Retries scheduled (one per extra attempt). */
+  readonly retried: number
+  /** Tasks handed to the dead-letter sink. */
+  readonly deadLettered: number
+}
+
+/**
+ * Worker counts at one moment.
+ * @public
+ */
+export interface WorkerCounts {
+  /** Workers started and not yet exited (starting ones included). */
+  readonly total: number
+  /** Workers running at least one task. */
+  readonly busy: number
+  /** Workers ready and running nothing. */
+  readonly idle: number
+  /** Workers asked for and not yet ready. */
+  readonly starting: number
+}
+
+/**
+ * What `pool.stats()` returns.
+ * @public
+ */
+export interface PoolStats {
+  /** The pool's name. */
+  readonly name: string
+  /** The executor's kind (`'in-process'`, `'threads'`...). */
+  readonly executor: string
+  /** The worker count the pool is aiming for. */
+  readonly targetWorkers: number
+  /** The most tasks that may run at once: target workers times tasks per worker. */
+  readonly concurrency: number
+  readonly workers: WorkerCounts
+  /** Tasks waiting in the queue. */
+  readonly queued: number
+  /** Tasks running. */
+  readonly running: number
+  /** Tasks waiting out a retry backoff or an open circuit before they queue again. */
+  readonly delayed: number
+  /** Callers waiting for room in a full queue (`onQueueFull: 'wait'`). */
+  readonly waitingForRoom: number
+  readonly counters: PoolCounters
+  /** Mean time a task waited in the queue, per attempt (ms). */
+  readonly meanWaitMs: number
+  /** Mean time a task ran, per attempt (ms). */
+  readonly meanRunMs: number
+  /** `'open'`, `'paused'`, `'closing'` or `'closed'`. */
+  readonly state: PoolState
+}
+
+/**
+ * The life cycle of a pool.
+ * @public
+ */
+export type PoolState = 'open' | 'paused' | 'closing' | 'closed'
+
+/**
+ * What a {@link Scaler} is shown each time it is asked: the pool's state and the
+ * rates and latencies since the previous time.
+ * @public
+ */
+export interface PoolSnapshot {
+  /** Clock time of the snapshot (ms). */
+  readonly now: number
+  /** Time since the previous snapshot (ms); 0 the first time. */
+  readonly intervalMs: number
+  readonly workers: WorkerCounts
+  /** The worker count the pool is aiming for now. */
+  readonly targetWorkers: number
+  /** Tasks one worker runs at once. */
+  readonly tasksPerWorker: number
+  readonly queued: number
+  readonly running: number
+  /** Tasks submitted per second over the interval. */
+  readonly arrivalRate: number
+  /** Tasks finished (any outcome that ran) per second over the interval. */
+  readonly completionRate: number
+  /** Share of finished tasks that failed or timed out over the interval, 0 to 1. */
+  readonly errorRate: number
+  /** Mean queue wait of the tasks started over the interval (ms). */
+  readonly meanWaitMs: number
+  /** Mean run time of the tasks finished over the interval (ms). */
+  readonly meanRunMs: number
+  /** Busy worker-time over available worker-time across the interval, 0 to 1. */
+  readonly utilisation: number
+  /** Mean event-loop utilisation of the workers, where the executor reports it. */
+  readonly eventLoopUtilization: number | undefined
+}

@@ -1,0 +1,137 @@
+/**
+ * Objects to move rather than copy when a task crosses to a worker
+ * (`ArrayBuffer`, `MessagePort`, `ImageBitmap`, `OffscreenCanvas`...).
+ * @public
+ */
+export type TransferList = readonly object[]
+
+/**
+ * What a task is, as the pool's observers, queues, selectors and breakers see it.
+ * The same object lives for the whole life of the task, retries included.
+ * @public
+ */
+export interface TaskInfo {
+  /** Unique within its pool, increasing in submission order. */
+  readonly id: number
+  /** Higher runs first; see `Priority`. */
+  readonly priority: number
+  /** The tenant, provider or other key the task belongs to, if any. */
+  readonly key: string | undefined
+  /** The task function to call in a worker that exposes several, if any. */
+  readonly name: string | undefined
+  /** The current attempt, 1 for the first try. */
+  readonly attempt: number
+  /** When the task was submitted, on the pool's clock (ms). */
+  readonly submittedAt: number
+  /** When the current attempt was queued, on the pool's clock (ms). */
+  readonly enqueuedAt: number
+  /** When the current attempt started, or -1 before it has. */
+  readonly startedAt: number
+  /** Time spent queued, summed over attempts (ms). */
+  readonly waitMs: number
+  /** Time spent running, summed over attempts (ms). */
+  readonly runMs: number
+}
+
+/**
+ * What a task's handler receives next to its input.
+ * @public
+ */
+export interface TaskContext {
+  /** The task's id in its pool. */
+  readonly id: number
+  /** 1 for the first try, 2 for the first retry, and so on. */
+  readonly attempt: number
+  /** The task function name given in the run options, if any. */
+  readonly name: string | undefined
+  /** The key given in the run options, if any. */
+  readonly key: string | undefined
+  /**
+   * Aborts when the task is cancelled, times out or the pool is destroyed; its
+   * `reason` says which. Created on first access, so a handler that never reads
+   * it costs nothing.
+   */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Options for one task.
+ * @public
+ */
+export interface RunOptions {
+  /** Cancels the task: before it starts it leaves the queue; after, its handler's signal aborts. */
+  signal?: AbortSignal | undefined
+  /**
+   * Higher runs first; any finite number (see `Priority`).
+   * @defaultValue `Priority.Normal` (1)
+   */
+  priority?: number | undefined
+  /**
+   * Milliseconds the task may run before it fails with `TaskTimeoutError`.
+   * `0` or `Infinity` for none.
+   * @defaultValue the pool's `taskTimeout`
+   */
+  timeout?: number | undefined
+  /** The tenant or provider the task belongs to (fair queues, breakers, metrics). */
+  key?: string | undefined
+  /** The task function to call in a worker that exposes several. */
+  name?: string | undefined
+  /** Objects to move to the worker instead of copying. */
+  transfer?: TransferList | undefined
+}
+
+/**
+ * How a task ended.
+ * - `completed`: the handler returned a value.
+ * - `failed`: the handler threw (after the last attempt).
+ * - `cancelled`: the caller's signal aborted, or the pool aborted it at `destroy()`.
+ * - `timed-out`: it ran past its timeout (after the last attempt).
+ * - `rejected`: it never ran: refused at admission, dropped from a full queue, or
+ *   unstarted when the pool closed.
+ * @public
+ */
+export type TaskOutcome = 'completed' | 'failed' | 'cancelled' | 'timed-out' | 'rejected'
+
+/**
+ * Why a task was rejected without running.
+ * @public
+ */
+export type RejectReason = 'queue-full' | 'dropped' | 'closed' | 'circuit-open'
+
+/**
+ * The settled result of one task, for `submit()` callbacks and `map()`.
+ * @public
+ */
+export type TaskResult<O> = TaskSuccess<O> | TaskFailure
+
+/**
+ * A task that completed.
+ * @public
+ */
+export interface TaskSuccess<O> {
+  readonly id: number
+  readonly ok: true
+  readonly value: O
+  /** Time spent queued over all attempts (ms). */
+  readonly waitMs: number
+  /** Time spent running over all attempts (ms). */
+  readonly runMs: number
+  /** Attempts made, 1 when the first try succeeded. */
+  readonly attempts: number
+}
+
+/**
+ * A task that failed, timed out, was cancelled or was rejected.
+ * @public
+ */
+export interface TaskFailure {
+  readonly id: number
+  readonly ok: false
+  readonly error: unknown
+  /** Time spent queued over all attempts (ms). */
+  readonly waitMs: number
+  /** Time spent running over all attempts (ms). */
+  readonly runMs: number
+  /** Attempts made; 0 when the task never started. */
+  readonly attempts: number
+}

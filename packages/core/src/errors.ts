@@ -1,0 +1,177 @@
+/**
+ * Stable error codes of every {@link PoolError}. They never change between versions:
+ * match on `error.code`, not on the message.
+ * @public
+ */
+export const ErrorCode = {
+  /** The queue is at `maxQueue` (or a key at its per-key limit). */
+  QueueFull: 'ERR_POOL_QUEUE_FULL',
+  /** A queued task was dropped to make room for a newer one (`onQueueFull: 'drop-oldest'`). */
+  TaskDropped: 'ERR_POOL_TASK_DROPPED',
+  /** A task ran past its timeout. */
+  TaskTimeout: 'ERR_POOL_TASK_TIMEOUT',
+  /** The pool is closed, or closed before the task could start. */
+  PoolClosed: 'ERR_POOL_CLOSED',
+  /** The circuit breaker for the task's key is open. */
+  CircuitOpen: 'ERR_POOL_CIRCUIT_OPEN',
+  /** The worker running the task exited unexpectedly. */
+  WorkerExit: 'ERR_POOL_WORKER_EXIT',
+} as const
+
+/**
+ * One of the {@link ErrorCode} values.
+ * @public
+ */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/**
+ * The base class of every error the pool raises itself. `code` is stable; `cause`
+ * carries the underlying error where there is one.
+ * @public
+ */
+export class PoolError extends Error {
+  override name = 'PoolError'
+  /** A stable, machine-readable code such as `'ERR_POOL_QUEUE_FULL'`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+
+}
+
+/**
+ * The task was refused because the queue is full: `maxQueue` was reached (with
+ * `onQueueFull: 'reject'`, or `'wait'` past `queueWaitTimeout`), or a queue's
+ * per-key limit was.
+ * @public
+ */
+export class QueueFullError extends PoolError {
+  override name = 'QueueFullError'
+  /** The limit that was reached. */
+  readonly limit: number
+  /** The key whose own limit was reached, when the limit is per key. */
+  readonly key: string | undefined
+
+  constructor(limit: number, options?: { key?: string; cause?: unknown; message?: string }) {
+    const key = options?.key
+    super(
+      ErrorCode.QueueFull,
+      options?.message ??
+        (key === undefined
+          ? `The queue is full (${limit} tasks waiting)`
+          : `The queue for key "${key}" is full (${limit} tasks waiting)`),
+      options,
+    )
+    this.limit = limit
+    this.key = key
+  }
+}
+
+/**
+ * A queued task was dropped, unstarted, to make room for a newer one
+ * (`onQueueFull: 'drop-oldest'`).
+ * @public
+ */
+export class TaskDroppedError extends PoolError {
+  override name = 'TaskDroppedError'
+  constructor(options?: { cause?: unknown }) {
+    super(ErrorCode.TaskDropped, 'The task was dropped from a full queue to make room for a newer one', options)
+  }
+}
+
+/**
+ * The task ran longer than its `timeout` (or the pool's `taskTimeout`). The
+ * task's signal aborts with this error as its reason.
+ * @public
+ */
+export class TaskTimeoutError extends PoolError {
+  override name = 'TaskTimeoutError'
+  /** The timeout that passed, in milliseconds. */
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super(ErrorCode.TaskTimeout, `The task timed out after ${timeoutMs} ms`, options)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/**
+ * The pool is closed: it refuses new tasks, and rejects with this error the
+ * tasks that had not started when `close()` timed out or `destroy()` was called.
+ * @public
+ */
+export class PoolClosedError extends PoolError {
+  override name = 'PoolClosedError'
+  constructor(message = 'The pool is closed', options?: { cause?: unknown }) {
+    super(ErrorCode.PoolClosed, message, options)
+  }
+}
+
+/**
+ * The circuit breaker for the task's key is open: the task was not run.
+ * @public
+ */
+export class CircuitOpenError extends PoolError {
+  override name = 'CircuitOpenError'
+  /** The key whose circuit is open (`undefined` for tasks without a key). */
+  readonly key: string | undefined
+  /** When the breaker will let a probe through, on the pool's clock (ms). */
+  readonly retryAt: number
+
+  constructor(key: string | undefined, retryAt: number, options?: { cause?: unknown }) {
+    super(
+      ErrorCode.CircuitOpen,
+      `The circuit for ${key === undefined ? 'tasks without a key' : `key "${key}"`} is open; it retries at ${retryAt}`,
+      options,
+    )
+    this.key = key
+    this.retryAt = retryAt
+  }
+}
+
+/**
+ * The worker running the task exited before the task settled (a crash, a
+ * `process.exit`, a native fault, or running out of memory). `cause` holds the
+ * worker's last error where one was seen.
+ * @public
+ */
+export class WorkerExitError extends PoolError {
+  override name = 'WorkerExitError'
+  /** The worker's id in the pool. */
+  readonly workerId: number
+  /** The exit code, when the worker exited with one. */
+  readonly exitCode: number | undefined
+  /** The signal that killed the worker (child processes), when one did. */
+  readonly signal: string | undefined
+
+  constructor(info: { workerId: number; exitCode?: number; signal?: string; cause?: unknown; message?: string }) {
+    const how =
+      info.signal !== undefined
+        ? `was killed by ${info.signal}`
+        : info.exitCode !== undefined
+          ? `exited with code ${info.exitCode}`
+          : 'exited'
+    super(ErrorCode.WorkerExit, info.message ?? `Worker ${info.workerId} ${how} while running the task`, info)
+    this.workerId = info.workerId
+    this.exitCode = info.exitCode
+    this.signal = info.signal
+  }
+}
+
+/**
+ * Tells whether a value is an error raised by the pool. Works across packages and
+ * across copies of core, by checking the code rather than the prototype alone.
+ * @public
+ */
+export function isPoolError(error: unknown): error is PoolError {
+  if (error instanceof PoolError) return true
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (error as unknown as { code: string }).code.startsWith('ERR_POOL_')
+  )
+}

@@ -1,0 +1,88 @@
+// @poolkit/core: the contracts every poolkit package implements, and the pool.
+
+// The pool
+export { createPool } from './pool.js'
+export type { Pool } from './pool.js'
+export type {
+  BackoffOptions,
+  CloseOptions,
+  CloseReport,
+  MapOptions,
+  PoolEvents,
+  PoolOptions,
+  QueueFullPolicy,
+  RetryOptions,
+  RunAllOptions,
+  TaskHandler,
+} from './pool-options.js'
+export { Priority } from './priority.js'
+export { concurrencyFromEnv } from './env.js'
+
+// Defaults for the slots
+export { createDefaultQueue } from './default-queue.js'
+export { inProcess } from './in-process-executor.js'
+
+// Time
+export { systemClock } from './clock.js'
+export type { Clock, TimerHandle } from './clock.js'
+export { createVirtualClock } from './virtual-clock.js'
+export type { VirtualClock } from './virtual-clock.js'
+
+// Errors
+export {
+  CircuitOpenError,
+  ErrorCode,
+  isPoolError,
+  PoolClosedError,
+  PoolError,
+  QueueFullError,
+  TaskDroppedError,
+  TaskTimeoutError,
+  WorkerExitError,
+} from './errors.js'
+
+// Contracts
+export type {
+  RejectReason,
+  RunOptions,
+  TaskContext,
+  TaskFailure,
+  TaskInfo,
+  TaskOutcome,
+  TaskResult,
+  TaskSuccess,
+  TransferList,
+} from './contracts/task.js'
+export type { TaskQueue } from './contracts/task-queue.js'
+export type { Executor, SpawnContext, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
+export type { Scaler } from './contracts/scaler.js'
+export type { Breaker, BreakerDenial } from './contracts/breaker.js'
+export type { PoolObserver, WorkerExitReason, WorkerInfo } from './contracts/observer.js'
+export type { WorkerSelector } from './contracts/selector.js'
+export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'
+export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts } from './contracts/snapshot.js'
+
+// The worker message protocol, shared by the node and web adapters
+export { PROTOCOL_VERSION, isWorkerMessage } from './protocol/messages.js'
+export type {
+  AbortMessage,
+  CloseMessage,
+  InitErrorMessage,
+  MainMessage,
+  ReadyMessage,
+  ResultMessage,
+  RunMessage,
+  StatsMessage,
+  WorkerMessage,
+} from './protocol/messages.js'
+export { deserializeError, isSerializedError, serializeError } from './protocol/serialize-error.js'
+export type { SerializedError, SerializedValue } from './protocol/serialize-error.js'
+export { cooperative, runWorker, transfer } from './protocol/worker-runtime.js'
+export type {
+  TaskFunction,
+  TaskFunctions,
+  TransferResult,
+  WorkerEndpoint,
+  WorkerRuntimeOptions,
+  WorkerTaskContext,
+} from './protocol/worker-runtime.js'

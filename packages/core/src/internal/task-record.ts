@@ -1,0 +1,126 @@
+import type { TimerHandle } from '../clock.js'
+import type { TaskResult, TransferList, TaskInfo } from '../contracts/task.js'
+import type { WorkerTask } from '../contracts/executor.js'
+import type { WorkerSlot } from './worker-slot.js'
+
+// Task states.
+export const WAITING_ROOM = 0
+export const QUEUED = 1
+export const RUNNING = 2
+export const DELAYED = 3
+export const DONE = 4
+
+/**
+ * One task for its whole life, retries included. It is what observers, queues and
+ * breakers see (TaskInfo) and what an in-process handler gets as its context, so a
+ * task costs one object. Fields are set in the constructor in a fixed order to
+ * keep one hidden class.
+ */
+export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTask {
+  readonly id: number
+  readonly input: I
+  readonly priority: number
+  readonly key: string | undefined
+  readonly name: string | undefined
+  readonly transfer: TransferList | undefined
+  readonly timeoutMs: number
+  readonly submittedAt: number
+  attempt = 1
+  /** Attempts that started. */
+  tries = 0
+  enqueuedAt: number
+  startedAt = -1
+  waitMs = 0
+  runMs = 0
+  state = QUEUED
+  resolve: ((value: O) => void) | undefined = undefined
+  reject: ((error: unknown) => void) | undefined = undefined
+  callback: ((result: TaskResult<O>) => void) | undefined = undefined
+  userSignal: AbortSignal | undefined
+  onUserAbort: (() => void) | undefined = undefined
+  controller: AbortController | undefined = undefined
+  /** Why the current attempt was aborted, once it was. */
+  abortReason: unknown = undefined
+  aborted = false
+  timer: TimerHandle | undefined = undefined
+  worker: WorkerSlot | undefined = undefined
+  prev: TaskRecord<I, O> | undefined = undefined
+  next: TaskRecord<I, O> | undefined = undefined
+  linked = false
+
+  constructor(
+    id: number,
+    input: I,
+    now: number,
+    priority: number,
+    key: string | undefined,
+    name: string | undefined,
+    transfer: TransferList | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ) {
+    this.id = id
+    this.input = input
+    this.priority = priority
+    this.key = key
+    this.name = name
+    this.transfer = transfer
+    this.timeoutMs = timeoutMs
+    this.submittedAt = now
+    this.enqueuedAt = now
+    this.userSignal = signal
+  }
+
+  get signal(): AbortSignal {
+    let controller = this.controller
+    if (controller === undefined) {
+      controller = this.controller = new AbortController()
+      if (this.aborted) controller.abort(this.abortReason)
+    }
+    return controller.signal
+  }
+
+  /** Aborts the current attempt's signal (creating it only if a handler read it). */
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.abortReason = reason
+    this.controller?.abort(reason)
+  }
+
+  /** A fresh signal for the next attempt; the previous attempt keeps its aborted one. */
+  resetSignal(): void {
+    this.controller = undefined
+    this.aborted = false
+    this.abortReason = undefined
+  }
+}
+
+/** An intrusive doubly linked list of running tasks: O(1) add and remove, no allocation. */
+export class TaskList<I, O> {
+  head: TaskRecord<I, O> | undefined = undefined
+
+  add(task: TaskRecord<I, O>): void {
+    task.linked = true
+    task.prev = undefined
+    task.next = this.head
+    if (this.head !== undefined) this.head.prev = task
+    this.head = task
+  }
+
+  delete(task: TaskRecord<I, O>): boolean {
+    if (!task.linked) return false
+    task.linked = false
+    if (task.prev !== undefined) task.prev.next = task.next
+    else this.head = task.next
+    if (task.next !== undefined) task.next.prev = task.prev
+    task.prev = task.next = undefined
+    return true
+  }
+
+  toArray(): TaskRecord<I, O>[] {
+    const out: TaskRecord<I, O>[] = []
+    for (let t = this.head; t !== undefined; t = t.next) out.push(t)
+    return out
+  }
+}

@@ -1,0 +1,22 @@
+import type { WorkerHandle } from '../contracts/executor.js'
+import type { WorkerInfo } from '../contracts/observer.js'
+
+export const STARTING = 0
+export const READY = 1
+export const EXITED = 2
+
+/** The pool's record of one worker. */
+export class WorkerSlot implements WorkerInfo {
+  readonly id: number
+  readonly capacity: number
+  running = 0
+  finished = 0
+  readyAt = -1
+  state = STARTING
+  handle: WorkerHandle<any, any> | undefined = undefined
+
+  constructor(id: number, capacity: number) {
+    this.id = id
+    this.capacity = capacity
+  }
+}

@@ -1,0 +1,1225 @@
+import type { Clock, TimerHandle } from './clock.js'
+import { systemClock } from './clock.js'
+import type { Breaker, BreakerDenial } from './contracts/breaker.js'
+import type { DeadLetterSink } from './contracts/dead-letter.js'
+import type { Executor, WorkerExit } from './contracts/executor.js'
+import type { PoolObserver, WorkerExitReason } from './contracts/observer.js'
+import type { Scaler } from './contracts/scaler.js'
+import type { WorkerSelector } from './contracts/selector.js'
+import type { PoolSnapshot, PoolState, PoolStats } from './contracts/snapshot.js'
+import type { RejectReason, RunOptions, TaskInfo, TaskOutcome, TaskResult } from './contracts/task.js'
+import type { TaskQueue } from './contracts/task-queue.js'
+import { createDefaultQueue } from './default-queue.js'
+import { CircuitOpenError, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError } from './errors.js'
+import { inProcess } from './in-process-executor.js'
+import { backoffDelay } from './internal/backoff.js'
+import { Emitter } from './internal/emitter.js'
+import { mapResults, runAllInputs } from './internal/map.js'
+import { RingBuffer } from './internal/ring-buffer.js'
+import { DELAYED, DONE, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
+import * as check from './internal/validate.js'
+import { EXITED, READY, STARTING, WorkerSlot } from './internal/worker-slot.js'
+import { Priority } from './priority.js'
+import type {
+  BackoffOptions,
+  CloseOptions,
+  CloseReport,
+  MapOptions,
+  PoolEvents,
+  PoolOptions,
+  QueueFullPolicy,
+  RunAllOptions,
+  TaskHandler,
+} from './pool-options.js'
+
+/**
+ * A pool of workers that runs tasks with bounded concurrency, priorities,
+ * backpressure, timeouts, cancellation and retries. Made by {@link createPool}.
+ * @public
+ */
+export interface Pool<I, O> extends AsyncDisposable {
+  /** The pool's name, from the options. */
+  readonly name: string
+  /** `'open'`, `'paused'`, `'closing'` or `'closed'`. */
+  readonly state: PoolState
+  /**
+   * Runs one task and resolves to its output. Rejects with the task's own error,
+   * `TaskTimeoutError`, the signal's reason when cancelled, `QueueFullError`,
+   * `TaskDroppedError`, `CircuitOpenError`, `WorkerExitError` or `PoolClosedError`.
+   */
+  run(input: I, options?: RunOptions): Promise<O>
+  /**
+   * Runs one task and calls `callback` with its {@link TaskResult} (never
+   * throws through it; an error in the callback goes to the `error` event).
+   * Returns the task's id, or -1 when the options were invalid (the callback
+   * then gets the TypeError).
+   */
+  submit(input: I, callback: (result: TaskResult<O>) => void, options?: RunOptions): number
+  /**
+   * Runs a task per input, yielding each {@link TaskResult} in input order (or
+   * as completed with `ordered: false`). At most `window` tasks are in flight,
+   * so long or endless inputs do not sit in memory. Breaking out of the loop
+   * cancels the tasks still in flight.
+   */
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncGenerator<TaskResult<O>, void, undefined>
+  /**
+   * Runs a task per input and resolves to the outputs in input order. Rejects
+   * with the first failure and cancels the tasks not yet finished.
+   */
+  runAll(inputs: Iterable<I> | AsyncIterable<I>, options?: RunAllOptions): Promise<O[]>
+  /** Counts and means at this moment. */
+  stats(): PoolStats
+  /** Resolves when the initial workers are ready; rejects if one failed to start. */
+  ready(): Promise<void>
+  /** Stops starting tasks; submitted tasks queue until `resume()`. */
+  pause(): void
+  /** Starts tasks again after `pause()`. */
+  resume(): void
+  /**
+   * Sets the worker count. Growing starts workers; shrinking retires idle
+   * workers at once and busy ones as they finish their task.
+   */
+  resize(workers: number): void
+  /** Resolves when nothing is queued, running or waiting to retry. */
+  onIdle(): Promise<void>
+  /**
+   * Stops admission and lets running and queued tasks finish, then stops the
+   * workers. Past `timeout`, unstarted tasks are rejected with `PoolClosedError`
+   * and running ones are aborted; the report lists both.
+   */
+  close(options?: CloseOptions): Promise<CloseReport>
+  /** Closes at once: like `close({ timeout: 0 })`. */
+  destroy(): Promise<CloseReport>
+  /** Listens to an event; returns a function that removes the listener. */
+  on<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void
+}
+
+type Observers = { readonly [K in keyof PoolObserver]-?: PoolObserver[] | undefined }
+
+const HOOKS: readonly (keyof PoolObserver)[] = [
+  'onSubmitted',
+  'onStarted',
+  'onSettled',
+  'onRejected',
+  'onRetried',
+  'onDeadLettered',
+  'onWorkerStarted',
+  'onWorkerExited',
+]
+
+const RESPAWN_INITIAL_MS = 100
+const RESPAWN_MAX_MS = 5000
+
+/**
+ * Creates a pool. Give a `handler` to run tasks in-process, or an `executor`
+ * from an adapter to run them on threads, processes or Web Workers.
+ * @example
+ * ```ts
+ * const pool = createPool({
+ *   handler: async (url: string, { signal }) => (await fetch(url, { signal })).json(),
+ *   concurrency: 16,
+ *   taskTimeout: 10_000,
+ *   retry: { attempts: 3 },
+ * })
+ * const data = await pool.run('https://example.com/a.json', { priority: Priority.High })
+ * await pool.close()
+ * ```
+ * @public
+ */
+export function createPool<I, O>(options: PoolOptions<I, O> & { handler: TaskHandler<I, O> }): Pool<I, O>
+/** @public */
+export function createPool<I, O>(options: PoolOptions<I, O>): Pool<I, O>
+export function createPool<I, O>(options: PoolOptions<I, O>): Pool<I, O> {
+  return new PoolImpl<I, O>(options)
+}
+
+class PoolImpl<I, O> implements Pool<I, O> {
+  readonly name: string
+  private readonly executor: Executor<I, O>
+  private readonly clock: Clock
+  private readonly queue: TaskQueue<TaskRecord<I, O>>
+  private readonly maxQueue: number
+  private readonly onQueueFull: QueueFullPolicy
+  private readonly queueWaitTimeout: number
+  private readonly drainThreshold: number
+  private readonly taskTimeout: number
+  private readonly attempts: number
+  private readonly backoff: Required<BackoffOptions>
+  private readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
+  private readonly deadLetter: DeadLetterSink<I> | undefined
+  private readonly scaler: Scaler | undefined
+  private readonly breaker: Breaker | undefined
+  private readonly selector: WorkerSelector | undefined
+  private readonly random: () => number
+  private readonly tasksPerWorker: number
+  private readonly minWorkers: number
+  private readonly maxWorkers: number
+  private readonly obs: Observers
+  private readonly events = new Emitter<PoolEvents>()
+
+  private lifecycle: 'open' | 'closing' | 'closed' = 'open'
+  private paused: boolean
+  private dispatching = false
+  private nextTaskId = 1
+  private nextWorkerId = 1
+
+  // Workers.
+  private target: number
+  private readonly workers: WorkerSlot[] = []
+  /** Ready workers with no task, most recently freed last (tasksPerWorker === 1 only). */
+  private readonly idle: WorkerSlot[] = []
+  /** Spare task capacity over ready workers. */
+  private free = 0
+  private starting = 0
+  private respawnTimer: TimerHandle | undefined
+  private respawnDelay = RESPAWN_INITIAL_MS
+  private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
+  private readyError: unknown = undefined
+  private everReady = false
+
+  // Tasks.
+  private running = 0
+  /** Task slots in use on workers, attempts that settled early but still run included. */
+  private busySlots = 0
+  private readonly runningTasks = new TaskList<I, O>()
+  private readonly delayedTasks = new Set<TaskRecord<I, O>>()
+  private readonly roomWaiters = new RingBuffer<TaskRecord<I, O>>()
+  private drainArmed = false
+  private idleWaiters: (() => void)[] = []
+
+  // Counters.
+  private submitted = 0
+  private completed = 0
+  private failed = 0
+  private rejected = 0
+  private cancelled = 0
+  private timedOut = 0
+  private retried = 0
+  private deadLettered = 0
+  private startedCount = 0
+  private finishedCount = 0
+  private totalWaitMs = 0
+  private totalRunMs = 0
+  private settledTotal = 0
+
+  // Scaler window.
+  private scalerTimer: TimerHandle | undefined
+  private lastSnapshotAt: number
+  private busyIntegral = 0
+  private busyChangedAt: number
+  private window = { submitted: 0, finished: 0, errors: 0, started: 0, waitMs: 0, runMs: 0 }
+
+  // Closing.
+  private closePromise: Promise<CloseReport> | undefined
+  private closeResolve: ((report: CloseReport) => void) | undefined
+  private closeTimer: TimerHandle | undefined
+  private closeStartedAt = 0
+  private settledAtClose = 0
+  private report: CloseReport | undefined
+
+  constructor(options: PoolOptions<I, O>) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`options must be an object, got ${check.describe(options)}`)
+    }
+    const o = options
+    if (o.handler !== undefined && o.executor !== undefined) {
+      throw new RangeError('options.handler and options.executor conflict: give one of them')
+    }
+    if (o.handler === undefined && o.executor === undefined) {
+      throw new TypeError('options.handler or options.executor is required, got neither')
+    }
+    if (o.executor !== undefined) check.objectWith('options.executor', o.executor, ['spawn'])
+    this.executor = o.executor ?? inProcess(o.handler!)
+    this.name = check.optionalString('options.name', o.name) ?? 'pool'
+    this.clock = o.clock ?? systemClock
+    if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
+    if (o.queue !== undefined) check.objectWith('options.queue', o.queue, ['push', 'shift', 'peek', 'remove', 'clear'])
+    this.queue = (o.queue as TaskQueue<TaskRecord<I, O>> | undefined) ?? createDefaultQueue<TaskRecord<I, O>>()
+    this.maxQueue = o.maxQueue === undefined ? Infinity : check.nonNegativeIntegerOrInfinity('options.maxQueue', o.maxQueue)
+    this.onQueueFull = o.onQueueFull === undefined ? 'reject' : check.oneOf('options.onQueueFull', o.onQueueFull, ['reject', 'drop-oldest', 'wait'])
+    if (this.onQueueFull === 'drop-oldest' && typeof this.queue.evict !== 'function') {
+      throw new RangeError("options.onQueueFull 'drop-oldest' needs a queue with evict(); options.queue has none")
+    }
+    this.queueWaitTimeout = o.queueWaitTimeout === undefined ? Infinity : check.duration('options.queueWaitTimeout', o.queueWaitTimeout)
+    this.drainThreshold = o.drainThreshold === undefined ? 1 : check.positiveInteger('options.drainThreshold', o.drainThreshold)
+    this.taskTimeout = o.taskTimeout === undefined ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
+    const retry = o.retry ?? {}
+    if (typeof retry !== 'object' || retry === null) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
+    this.attempts = retry.attempts === undefined ? 1 : check.positiveInteger('options.retry.attempts', retry.attempts)
+    const b = retry.backoff ?? {}
+    this.backoff = {
+      initialMs: b.initialMs === undefined ? 100 : check.duration('options.retry.backoff.initialMs', b.initialMs),
+      maxMs: b.maxMs === undefined ? 30_000 : check.duration('options.retry.backoff.maxMs', b.maxMs),
+      factor: b.factor === undefined ? 2 : check.numberAtLeast('options.retry.backoff.factor', b.factor, 1),
+      jitter: b.jitter === undefined ? 0.5 : check.numberAtLeast('options.retry.backoff.jitter', b.jitter, 0),
+    }
+    if (this.backoff.jitter > 1) throw new RangeError(`options.retry.backoff.jitter must be between 0 and 1, got ${this.backoff.jitter}`)
+    if (this.backoff.initialMs > this.backoff.maxMs) {
+      throw new RangeError(`options.retry.backoff.initialMs (${this.backoff.initialMs}) must not exceed options.retry.backoff.maxMs (${this.backoff.maxMs})`)
+    }
+    if (retry.retryIf !== undefined) check.func('options.retry.retryIf', retry.retryIf)
+    this.retryIf = retry.retryIf
+    if (o.deadLetter !== undefined) check.objectWith('options.deadLetter', o.deadLetter, ['put'])
+    this.deadLetter = o.deadLetter
+    if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
+    this.breaker = o.breaker
+    if (o.selector !== undefined) check.objectWith('options.selector', o.selector, ['select'])
+    this.selector = o.selector
+    if (o.random !== undefined) check.func('options.random', o.random)
+    this.random = o.random ?? Math.random
+    this.paused = o.paused === true
+
+    const observers = o.observers ?? []
+    if (!Array.isArray(observers)) throw new TypeError(`options.observers must be an array, got ${check.describe(observers)}`)
+    observers.forEach((ob, i) => {
+      if (typeof ob !== 'object' || ob === null) throw new TypeError(`options.observers[${i}] must be an object, got ${check.describe(ob)}`)
+    })
+    const obs: Partial<Record<keyof PoolObserver, PoolObserver[] | undefined>> = {}
+    for (const hook of HOOKS) {
+      const list = observers.filter((ob) => typeof ob[hook] === 'function')
+      obs[hook] = list.length > 0 ? list : undefined
+    }
+    this.obs = obs as Observers
+
+    this.tasksPerWorker =
+      this.executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', this.executor.tasksPerWorker)
+    const concurrency =
+      o.concurrency === undefined
+        ? check.positiveInteger('options.executor.defaultConcurrency', this.executor.defaultConcurrency ?? 1)
+        : check.positiveInteger('options.concurrency', o.concurrency)
+
+    if (o.scaler !== undefined) {
+      check.objectWith('options.scaler', o.scaler, ['desired'])
+      const s = o.scaler
+      this.minWorkers = s.min === undefined ? 1 : check.nonNegativeInteger('options.scaler.min', s.min)
+      this.maxWorkers = s.max === undefined ? Math.max(concurrency, this.minWorkers) : check.positiveInteger('options.scaler.max', s.max)
+      if (this.minWorkers > this.maxWorkers) {
+        throw new RangeError(`options.scaler.min (${this.minWorkers}) must not exceed options.scaler.max (${this.maxWorkers})`)
+      }
+      if (s.intervalMs !== undefined) check.duration('options.scaler.intervalMs', s.intervalMs)
+      this.scaler = s
+      this.target = Math.max(this.minWorkers, Math.min(this.maxWorkers, o.concurrency ?? this.minWorkers))
+    } else {
+      this.minWorkers = 1
+      this.maxWorkers = Infinity
+      this.target = concurrency
+    }
+
+    const now = this.clock.now()
+    this.lastSnapshotAt = now
+    this.busyChangedAt = now
+    for (let i = 0; i < this.target; i++) this.spawnWorker()
+    this.startScaler()
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  get state(): PoolState {
+    return this.lifecycle === 'open' ? (this.paused ? 'paused' : 'open') : this.lifecycle
+  }
+
+  run(input: I, options?: RunOptions): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const task = this.createTask(input, options)
+      task.resolve = resolve
+      task.reject = reject
+      this.admit(task)
+    })
+  }
+
+  submit(input: I, callback: (result: TaskResult<O>) => void, options?: RunOptions): number {
+    check.func('callback', callback)
+    let task: TaskRecord<I, O>
+    try {
+      task = this.createTask(input, options)
+    } catch (error) {
+      this.callBack(callback, { id: -1, ok: false, error, waitMs: 0, runMs: 0, attempts: 0 })
+      return -1
+    }
+    task.callback = callback
+    this.admit(task)
+    return task.id
+  }
+
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncGenerator<TaskResult<O>, void, undefined> {
+    return mapResults(this, inputs, options, this.defaultWindow())
+  }
+
+  runAll(inputs: Iterable<I> | AsyncIterable<I>, options?: RunAllOptions): Promise<O[]> {
+    return runAllInputs(this, inputs, options, this.defaultWindow())
+  }
+
+  stats(): PoolStats {
+    let busy = 0
+    let ready = 0
+    for (const w of this.workers) {
+      if (w.state !== READY) continue
+      ready++
+      if (w.running > 0) busy++
+    }
+    return {
+      name: this.name,
+      executor: this.executor.kind,
+      targetWorkers: this.target,
+      concurrency: this.target * this.tasksPerWorker,
+      workers: { total: this.workers.length, busy, idle: ready - busy, starting: this.starting },
+      queued: this.queue.size,
+      running: this.running,
+      delayed: this.delayedTasks.size,
+      waitingForRoom: this.roomWaiters.length,
+      counters: {
+        submitted: this.submitted,
+        completed: this.completed,
+        failed: this.failed,
+        rejected: this.rejected,
+        cancelled: this.cancelled,
+        timedOut: this.timedOut,
+        retried: this.retried,
+        deadLettered: this.deadLettered,
+      },
+      meanWaitMs: this.startedCount === 0 ? 0 : this.totalWaitMs / this.startedCount,
+      meanRunMs: this.finishedCount === 0 ? 0 : this.totalRunMs / this.finishedCount,
+      state: this.state,
+    }
+  }
+
+  ready(): Promise<void> {
+    if (this.readyError !== undefined) return Promise.reject(this.readyError)
+    if (this.starting === 0) return Promise.resolve()
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
+  }
+
+  pause(): void {
+    if (this.lifecycle === 'open') this.paused = true
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.dispatch()
+  }
+
+  resize(workers: number): void {
+    check.positiveInteger('resize(workers)', workers)
+    if (this.lifecycle !== 'open') return
+    this.target = this.scaler === undefined ? workers : Math.max(this.minWorkers, Math.min(this.maxWorkers, workers))
+    this.applyTarget()
+  }
+
+  onIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  on<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void {
+    check.oneOf('on(event)', event, ['idle', 'drain', 'error', 'close'])
+    check.func('on(listener)', listener)
+    return this.events.on(event, listener)
+  }
+
+  close(options?: CloseOptions): Promise<CloseReport> {
+    if (this.closePromise !== undefined) return this.closePromise
+    const timeout = options?.timeout === undefined ? Infinity : check.duration('options.timeout', options.timeout)
+    this.beginClose()
+    if (timeout !== Infinity) {
+      this.closeTimer = this.clock.setTimeout(() => {
+        this.closeTimer = undefined
+        this.forceClose()
+      }, timeout)
+    }
+    this.maybeFinishClose()
+    return this.closePromise!
+  }
+
+  destroy(): Promise<CloseReport> {
+    if (this.lifecycle === 'closed') return this.closePromise!
+    if (this.closePromise === undefined) this.beginClose()
+    this.forceClose()
+    return this.closePromise!
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  private createTask(input: I, options: RunOptions | undefined): TaskRecord<I, O> {
+    let priority: number = Priority.Normal
+    let timeout = this.taskTimeout
+    let key: string | undefined
+    let name: string | undefined
+    let signal: AbortSignal | undefined
+    let transfer: RunOptions['transfer']
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${check.describe(options)}`)
+      if (options.priority !== undefined) priority = check.finiteNumber('options.priority', options.priority)
+      if (options.timeout !== undefined) timeout = check.duration('options.timeout', options.timeout)
+      key = check.optionalString('options.key', options.key)
+      name = check.optionalString('options.name', options.name)
+      if (options.signal !== undefined) {
+        check.abortSignal('options.signal', options.signal)
+        signal = options.signal
+      }
+      if (options.transfer !== undefined) {
+        if (!Array.isArray(options.transfer)) throw new TypeError(`options.transfer must be an array, got ${check.describe(options.transfer)}`)
+        transfer = options.transfer
+      }
+    }
+    if (timeout === 0) timeout = Infinity
+    return new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), priority, key, name, transfer, timeout, signal)
+  }
+
+  private admit(task: TaskRecord<I, O>): void {
+    this.submitted++
+    if (this.scaler !== undefined) this.window.submitted++
+    if (this.obs.onSubmitted !== undefined) this.notify('onSubmitted', task)
+    if (this.lifecycle !== 'open') {
+      this.rejectTask(task, 'closed', new PoolClosedError())
+      return
+    }
+    const signal = task.userSignal
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.settleFailure(task, 'cancelled', signal.reason)
+        return
+      }
+      const onAbort = (): void => this.onUserAbort(task)
+      task.onUserAbort = onAbort
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    if (this.breaker !== undefined) {
+      const denial = this.guard(() => this.breaker!.admit(task))
+      if (denial !== undefined) {
+        if (denial.hold === true) this.delay(task, denial.retryAt - this.clock.now())
+        else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+        return
+      }
+    }
+    // Fast path: a free worker and nobody ahead in the queue.
+    if (this.free > 0 && this.queue.size === 0 && !this.paused && this.selector === undefined && this.breaker === undefined && this.tasksPerWorker === 1) {
+      this.start(task, this.idle.pop()!, task.submittedAt)
+      return
+    }
+    if (this.queue.size >= this.maxQueue) {
+      switch (this.onQueueFull) {
+        case 'reject':
+          this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
+          return
+        case 'drop-oldest': {
+          const victim = this.queue.evict!()
+          if (victim === undefined) {
+            this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
+            return
+          }
+          this.rejectTask(victim, 'dropped', new TaskDroppedError())
+          break
+        }
+        case 'wait':
+          this.waitForRoom(task)
+          return
+      }
+    }
+    this.enqueue(task)
+    this.dispatch()
+  }
+
+  private waitForRoom(task: TaskRecord<I, O>): void {
+    task.state = WAITING_ROOM
+    this.roomWaiters.push(task)
+    if (this.queueWaitTimeout !== Infinity) {
+      task.timer = this.clock.setTimeout(() => {
+        task.timer = undefined
+        if (task.state !== WAITING_ROOM) return
+        this.roomWaiters.remove(task)
+        this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue, { message: `The queue stayed full (${this.maxQueue} tasks waiting) for ${this.queueWaitTimeout} ms` }))
+      }, this.queueWaitTimeout)
+    }
+  }
+
+  /** Lets callers waiting for room into the queue, oldest first. */
+  private admitWaiters(): void {
+    while (this.roomWaiters.length > 0 && this.queue.size < this.maxQueue) {
+      const task = this.roomWaiters.shift()!
+      this.clearTimer(task)
+      this.enqueue(task)
+    }
+  }
+
+  private enqueue(task: TaskRecord<I, O>): void {
+    task.state = QUEUED
+    task.enqueuedAt = this.clock.now()
+    try {
+      this.queue.push(task)
+    } catch (error) {
+      this.rejectTask(task, 'queue-full', error)
+      return
+    }
+    if (this.queue.size >= this.drainThreshold) this.drainArmed = true
+    if (this.free === 0 && this.scaler?.onPressure === true) this.evaluateScaler()
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private dispatch(): void {
+    // A handler that settles synchronously re-enters here through finish(); the
+    // outer loop picks the work up, so the stack stays flat.
+    if (this.dispatching) return
+    this.dispatching = true
+    try {
+      while (this.free > 0 && this.queue.size > 0 && !this.paused) {
+        let worker: WorkerSlot | undefined
+        if (this.selector !== undefined) {
+          worker = this.selectWorker(this.queue.peek()!)
+          if (worker === undefined) break
+        }
+        const task = this.queue.shift()!
+        if (this.breaker !== undefined) {
+          const denial = this.guard(() => this.breaker!.acquire(task))
+          if (denial !== undefined) {
+            this.onDenied(task, denial)
+            continue
+          }
+        }
+        worker ??= this.pickWorker()
+        this.start(task, worker, this.clock.now())
+      }
+      if (this.roomWaiters.length > 0) this.admitWaiters()
+    } finally {
+      this.dispatching = false
+    }
+    if (this.drainArmed && this.queue.size < this.drainThreshold) {
+      this.drainArmed = false
+      this.emit('drain', [])
+    }
+    // Callers let in from the wait line may be startable at once.
+    if (this.free > 0 && this.queue.size > 0 && !this.paused) this.dispatch()
+  }
+
+  private pickWorker(): WorkerSlot {
+    if (this.tasksPerWorker === 1) return this.idle.pop()!
+    let best: WorkerSlot | undefined
+    for (const w of this.workers) {
+      if (w.state !== READY || w.running >= w.capacity) continue
+      if (best === undefined || w.running < best.running) best = w
+      if (w.running === 0) break
+    }
+    return best!
+  }
+
+  private selectWorker(task: TaskRecord<I, O>): WorkerSlot | undefined {
+    const candidates = this.workers.filter((w) => w.state === READY && w.running < w.capacity)
+    const chosen = this.guard(() => this.selector!.select(candidates, task))
+    if (chosen === undefined) return undefined
+    if (!candidates.includes(chosen as WorkerSlot)) {
+      this.emitError(new TypeError(`options.selector.select() must return one of the candidates or undefined, got ${check.describe(chosen)}`))
+      return undefined
+    }
+    if (this.tasksPerWorker === 1) this.idle.splice(this.idle.indexOf(chosen as WorkerSlot), 1)
+    return chosen as WorkerSlot
+  }
+
+  private onDenied(task: TaskRecord<I, O>, denial: BreakerDenial): void {
+    if (denial.hold === true) this.delay(task, denial.retryAt - this.clock.now())
+    else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+  }
+
+  private start(task: TaskRecord<I, O>, worker: WorkerSlot, now: number): void {
+    task.state = RUNNING
+    task.worker = worker
+    task.startedAt = now
+    task.tries++
+    const waited = now - task.enqueuedAt
+    task.waitMs += waited
+    this.totalWaitMs += waited
+    this.startedCount++
+    if (this.scaler !== undefined) {
+      this.markBusy(now)
+      this.window.started++
+      this.window.waitMs += waited
+    }
+    worker.running++
+    this.busySlots++
+    this.free--
+    this.running++
+    this.runningTasks.add(task)
+    if (task.timeoutMs !== Infinity) {
+      const attempt = task.attempt
+      task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs)
+    }
+    if (this.obs.onStarted !== undefined) this.notify('onStarted', task, worker)
+    void this.execute(task, worker, task.attempt)
+  }
+
+  private async execute(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number): Promise<void> {
+    let ok = true
+    let value: unknown
+    try {
+      value = await worker.handle!.run(task.input, task)
+    } catch (error) {
+      ok = false
+      value = error
+    }
+    this.finish(task, worker, attempt, ok, value)
+  }
+
+  /** The worker is done with an attempt: free its slot, then settle the task if it is still waiting on this attempt. */
+  private finish(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number, ok: boolean, value: unknown): void {
+    const now = this.clock.now()
+    if (this.scaler !== undefined) this.markBusy(now)
+    worker.running--
+    worker.finished++
+    this.busySlots--
+    if (worker.state === READY) {
+      if (this.workers.length > this.target && worker.running === 0) {
+        this.retire(worker, 'retired')
+      } else {
+        this.free++
+        if (this.tasksPerWorker === 1) this.idle.push(worker)
+      }
+    }
+    if (task.state === RUNNING && task.attempt === attempt) {
+      const ran = now - task.startedAt
+      task.runMs += ran
+      this.endAttempt(task, ran)
+      if (ok) {
+        if (this.breaker !== undefined) this.guard(() => this.breaker!.onSuccess(task, ran))
+        this.settleSuccess(task, value as O)
+      } else {
+        if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, value, ran))
+        this.afterFailure(task, 'failed', value)
+      }
+    }
+    if (this.queue.size > 0) this.dispatch()
+    else if (this.running === 0) this.checkIdle()
+  }
+
+  /** Bookkeeping when an attempt stops counting as running (finished, timed out or aborted). */
+  private endAttempt(task: TaskRecord<I, O>, ran: number): void {
+    this.runningTasks.delete(task)
+    this.running--
+    this.clearTimer(task)
+    this.finishedCount++
+    this.totalRunMs += ran
+    if (this.scaler !== undefined) {
+      this.window.finished++
+      this.window.runMs += ran
+    }
+  }
+
+  private onTimeout(task: TaskRecord<I, O>, attempt: number): void {
+    task.timer = undefined
+    if (task.state !== RUNNING || task.attempt !== attempt) return
+    const ran = this.clock.now() - task.startedAt
+    task.runMs += ran
+    this.endAttempt(task, ran)
+    const error = new TaskTimeoutError(task.timeoutMs)
+    task.abort(error)
+    if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, error, ran))
+    this.afterFailure(task, 'timed-out', error)
+    this.checkIdle()
+  }
+
+  private onUserAbort(task: TaskRecord<I, O>): void {
+    const reason = task.userSignal!.reason
+    switch (task.state) {
+      case WAITING_ROOM:
+        this.roomWaiters.remove(task)
+        break
+      case QUEUED:
+        this.queue.remove(task)
+        if (this.roomWaiters.length > 0) this.admitWaiters()
+        break
+      case DELAYED:
+        this.delayedTasks.delete(task)
+        break
+      case RUNNING: {
+        const ran = this.clock.now() - task.startedAt
+        task.runMs += ran
+        this.endAttempt(task, ran)
+        task.abort(reason)
+        if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
+        break
+      }
+      default:
+        return
+    }
+    this.settleFailure(task, 'cancelled', reason)
+    this.checkIdle()
+  }
+
+  // ---------------------------------------------------------------- retry
+
+  private afterFailure(task: TaskRecord<I, O>, outcome: 'failed' | 'timed-out', error: unknown): void {
+    if (this.scaler !== undefined) this.window.errors++
+    if (task.attempt < this.attempts && this.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
+      const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
+      this.retried++
+      if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, delayMs)
+      task.attempt++
+      task.resetSignal()
+      this.delay(task, delayMs)
+      return
+    }
+    if (this.deadLetter !== undefined) {
+      this.deadLettered++
+      if (this.obs.onDeadLettered !== undefined) this.notify('onDeadLettered', task, error)
+      const letter = { task, input: task.input, error, attempts: task.tries, failedAt: this.clock.now() }
+      try {
+        const put = this.deadLetter.put(letter)
+        if (put !== undefined && typeof (put as Promise<void>).then === 'function') {
+          ;(put as Promise<void>).then(undefined, (e: unknown) => this.emitError(e))
+        }
+      } catch (e) {
+        this.emitError(e)
+      }
+    }
+    this.settleFailure(task, outcome, error)
+  }
+
+  private shouldRetry(error: unknown, task: TaskRecord<I, O>): boolean {
+    if (this.retryIf === undefined) return true
+    try {
+      return this.retryIf(error, task) === true
+    } catch (e) {
+      this.emitError(e)
+      return false
+    }
+  }
+
+  /** Holds an accepted task out of the queue for `ms` (retry backoff, open circuit), then queues it again. */
+  private delay(task: TaskRecord<I, O>, ms: number): void {
+    task.state = DELAYED
+    this.delayedTasks.add(task)
+    const requeue = (): void => {
+      task.timer = undefined
+      if (task.state !== DELAYED) return
+      this.delayedTasks.delete(task)
+      // An accepted task goes back in even past maxQueue: it was admitted once.
+      this.enqueue(task)
+      this.dispatch()
+    }
+    if (ms > 0) task.timer = this.clock.setTimeout(requeue, ms)
+    else requeue()
+  }
+
+  // ---------------------------------------------------------------- settle
+
+  private settleSuccess(task: TaskRecord<I, O>, value: O): void {
+    this.completed++
+    if (this.obs.onSettled !== undefined) this.notify('onSettled', task, 'completed', undefined)
+    this.deliver(task, true, value)
+  }
+
+  private settleFailure(task: TaskRecord<I, O>, outcome: Exclude<TaskOutcome, 'completed' | 'rejected'>, error: unknown): void {
+    if (outcome === 'failed') this.failed++
+    else if (outcome === 'cancelled') this.cancelled++
+    else this.timedOut++
+    if (this.obs.onSettled !== undefined) this.notify('onSettled', task, outcome, error)
+    this.deliver(task, false, error)
+  }
+
+  private rejectTask(task: TaskRecord<I, O>, reason: RejectReason, error: unknown): void {
+    this.rejected++
+    if (this.obs.onRejected !== undefined) this.notify('onRejected', task, reason, error)
+    this.deliver(task, false, error)
+  }
+
+  private deliver(task: TaskRecord<I, O>, ok: boolean, value: unknown): void {
+    task.state = DONE
+    this.settledTotal++
+    this.clearTimer(task)
+    if (task.onUserAbort !== undefined) {
+      task.userSignal!.removeEventListener('abort', task.onUserAbort)
+      task.onUserAbort = undefined
+    }
+    if (task.resolve !== undefined) {
+      if (ok) task.resolve(value as O)
+      else task.reject!(value)
+      task.resolve = task.reject = undefined
+    } else if (task.callback !== undefined) {
+      const callback = task.callback
+      task.callback = undefined
+      this.callBack(
+        callback,
+        ok
+          ? { id: task.id, ok: true, value: value as O, waitMs: task.waitMs, runMs: task.runMs, attempts: task.tries }
+          : { id: task.id, ok: false, error: value, waitMs: task.waitMs, runMs: task.runMs, attempts: task.tries },
+      )
+    }
+    if (this.lifecycle === 'closing') this.maybeFinishClose()
+  }
+
+  private callBack(callback: (result: TaskResult<O>) => void, result: TaskResult<O>): void {
+    try {
+      callback(result)
+    } catch (error) {
+      this.emitError(error)
+    }
+  }
+
+  private clearTimer(task: TaskRecord<I, O>): void {
+    if (task.timer !== undefined) {
+      this.clock.clearTimeout(task.timer)
+      task.timer = undefined
+    }
+  }
+
+  // ---------------------------------------------------------------- idle
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.size === 0 && this.delayedTasks.size === 0 && this.roomWaiters.length === 0
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return
+    if (this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const resolve of waiters) resolve()
+    }
+    if (this.events.has('idle')) this.emit('idle', [])
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  private spawnWorker(): void {
+    const slot = new WorkerSlot(this.nextWorkerId++, this.tasksPerWorker)
+    this.workers.push(slot)
+    this.starting++
+    let spawned: ReturnType<Executor<I, O>['spawn']>
+    try {
+      spawned = this.executor.spawn({ workerId: slot.id, onExit: (exit) => this.onWorkerExit(slot, exit) })
+    } catch (error) {
+      this.onSpawnFailed(slot, error)
+      return
+    }
+    if (typeof (spawned as Promise<unknown>).then === 'function') {
+      ;(spawned as Promise<NonNullable<WorkerSlot['handle']>>).then(
+        (handle) => this.onWorkerReady(slot, handle),
+        (error: unknown) => this.onSpawnFailed(slot, error),
+      )
+    } else {
+      this.onWorkerReady(slot, spawned as NonNullable<WorkerSlot['handle']>)
+    }
+  }
+
+  private onWorkerReady(slot: WorkerSlot, handle: NonNullable<WorkerSlot['handle']>): void {
+    slot.handle = handle
+    if (slot.state === EXITED) return // it exited while starting
+    this.starting--
+    if (this.lifecycle === 'closed') {
+      slot.state = EXITED
+      this.removeWorker(slot)
+      this.terminate(slot)
+      return
+    }
+    slot.state = READY
+    slot.readyAt = this.clock.now()
+    this.free += slot.capacity
+    if (this.tasksPerWorker === 1) this.idle.push(slot)
+    this.respawnDelay = RESPAWN_INITIAL_MS
+    if (this.obs.onWorkerStarted !== undefined) this.notify('onWorkerStarted', slot)
+    this.everReady = true
+    this.readyError = undefined
+    if (this.starting === 0) this.settleReady(undefined)
+    if (this.workers.length > this.target && this.lifecycle === 'open') this.applyTarget()
+    this.dispatch()
+  }
+
+  private onSpawnFailed(slot: WorkerSlot, error: unknown): void {
+    if (slot.state === EXITED) return
+    slot.state = EXITED
+    this.starting--
+    this.removeWorker(slot)
+    this.emitError(error)
+    this.settleReady(error)
+    this.scheduleRespawn()
+  }
+
+  private onWorkerExit(slot: WorkerSlot, exit: WorkerExit): void {
+    if (slot.state === EXITED) return
+    const wasReady = slot.state === READY
+    slot.state = EXITED
+    this.removeWorker(slot)
+    if (wasReady) {
+      this.free -= slot.capacity - slot.running
+      if (this.tasksPerWorker === 1) {
+        const i = this.idle.indexOf(slot)
+        if (i !== -1) this.idle.splice(i, 1)
+      }
+    } else {
+      this.starting--
+    }
+    const error = new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error })
+    if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', slot, 'crashed', error)
+    this.emitError(error)
+    if (!wasReady) {
+      this.settleReady(error)
+      this.scheduleRespawn()
+      return
+    }
+    if (this.lifecycle !== 'closed' && this.workers.length < this.target) this.spawnWorker()
+  }
+
+  private scheduleRespawn(): void {
+    if (this.lifecycle === 'closed' || this.respawnTimer !== undefined || this.workers.length >= this.target) return
+    const delay = this.respawnDelay
+    this.respawnDelay = Math.min(RESPAWN_MAX_MS, this.respawnDelay * 2)
+    this.respawnTimer = this.clock.setTimeout(() => {
+      this.respawnTimer = undefined
+      if (this.lifecycle === 'closed') return
+      while (this.workers.length < this.target) this.spawnWorker()
+    }, delay)
+    this.clock.unref?.(this.respawnTimer)
+  }
+
+  /** Resolves the `ready()` callers, or rejects them when a worker failed to start. */
+  private settleReady(error: unknown): void {
+    if (error !== undefined && !this.everReady) this.readyError = error
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const w of waiters) error === undefined ? w.resolve() : w.reject(error)
+  }
+
+  private removeWorker(slot: WorkerSlot): void {
+    const i = this.workers.indexOf(slot)
+    if (i !== -1) this.workers.splice(i, 1)
+  }
+
+  private retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
+    if (slot.state === READY) {
+      this.free -= slot.capacity - slot.running
+      if (this.tasksPerWorker === 1) {
+        const i = this.idle.indexOf(slot)
+        if (i !== -1) this.idle.splice(i, 1)
+      }
+    } else if (slot.state === STARTING) {
+      this.starting--
+    }
+    slot.state = EXITED
+    this.removeWorker(slot)
+    if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', slot, reason, undefined)
+    return this.terminate(slot)
+  }
+
+  private terminate(slot: WorkerSlot): Promise<void> {
+    if (slot.handle === undefined) return Promise.resolve()
+    try {
+      return slot.handle.terminate().then(undefined, (error: unknown) => this.emitError(error))
+    } catch (error) {
+      this.emitError(error)
+      return Promise.resolve()
+    }
+  }
+
+  /** Moves the worker count toward `target`: start workers, or retire idle ones (busy ones retire as they finish). */
+  private applyTarget(): void {
+    while (this.workers.length < this.target) this.spawnWorker()
+    if (this.workers.length <= this.target) {
+      this.dispatch()
+      return
+    }
+    // Longest-idle first: the bottom of the idle stack.
+    if (this.tasksPerWorker === 1) {
+      while (this.workers.length > this.target && this.idle.length > 0) this.retire(this.idle[0]!, 'retired')
+    } else {
+      for (const w of this.workers.slice()) {
+        if (this.workers.length <= this.target) break
+        if (w.state === READY && w.running === 0) this.retire(w, 'retired')
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scaler
+
+  private startScaler(): void {
+    const s = this.scaler
+    if (s === undefined) return
+    const interval = s.intervalMs ?? 1000
+    if (interval === 0 || interval === Infinity) return
+    const tick = (): void => {
+      this.scalerTimer = undefined
+      if (this.lifecycle !== 'open') return
+      this.evaluateScaler()
+      this.scalerTimer = this.clock.setTimeout(tick, interval)
+      this.clock.unref?.(this.scalerTimer)
+    }
+    this.scalerTimer = this.clock.setTimeout(tick, interval)
+    this.clock.unref?.(this.scalerTimer)
+  }
+
+  private markBusy(now: number): void {
+    // Integrates busy task slots over time, for utilisation. Slots held by an
+    // attempt that settled early (timed out) but still runs count as busy.
+    this.busyIntegral += this.busySlots * (now - this.busyChangedAt)
+    this.busyChangedAt = now
+  }
+
+  private snapshot(): PoolSnapshot {
+    const now = this.clock.now()
+    this.markBusy(now)
+    const interval = now - this.lastSnapshotAt
+    const seconds = interval / 1000
+    const w = this.window
+    const stats = this.stats()
+    let eluSum = 0
+    let eluCount = 0
+    for (const worker of this.workers) {
+      const elu = worker.handle?.stats?.().eventLoopUtilization
+      if (elu !== undefined) {
+        eluSum += elu
+        eluCount++
+      }
+    }
+    const capacity = Math.max(1, this.workers.filter((x) => x.state === READY).length * this.tasksPerWorker)
+    const snapshot: PoolSnapshot = {
+      now,
+      intervalMs: interval,
+      workers: stats.workers,
+      targetWorkers: this.target,
+      tasksPerWorker: this.tasksPerWorker,
+      queued: this.queue.size,
+      running: this.running,
+      arrivalRate: seconds > 0 ? w.submitted / seconds : 0,
+      completionRate: seconds > 0 ? w.finished / seconds : 0,
+      errorRate: w.finished > 0 ? Math.min(1, w.errors / w.finished) : 0,
+      meanWaitMs: w.started > 0 ? w.waitMs / w.started : 0,
+      meanRunMs: w.finished > 0 ? w.runMs / w.finished : 0,
+      utilisation: interval > 0 ? Math.min(1, this.busyIntegral / (interval * capacity)) : this.running > 0 ? 1 : 0,
+      eventLoopUtilization: eluCount > 0 ? eluSum / eluCount : undefined,
+    }
+    this.lastSnapshotAt = now
+    this.busyIntegral = 0
+    this.window = { submitted: 0, finished: 0, errors: 0, started: 0, waitMs: 0, runMs: 0 }
+    return snapshot
+  }
+
+  private evaluateScaler(): void {
+    const s = this.scaler!
+    if (this.lifecycle !== 'open') return
+    const wanted = this.guard(() => s.desired(this.snapshot()))
+    if (typeof wanted !== 'number' || Number.isNaN(wanted)) {
+      if (wanted !== undefined) this.emitError(new TypeError(`options.scaler.desired() must return a number, got ${check.describe(wanted)}`))
+      return
+    }
+    const next = Math.max(this.minWorkers, Math.min(this.maxWorkers, Math.round(wanted)))
+    if (next !== this.target) {
+      this.target = next
+      this.applyTarget()
+    }
+  }
+
+  // ---------------------------------------------------------------- close
+
+  private beginClose(): void {
+    this.lifecycle = 'closing'
+    this.paused = false
+    this.closeStartedAt = this.clock.now()
+    this.settledAtClose = this.settledTotal
+    this.closePromise = new Promise((resolve) => (this.closeResolve = resolve))
+    if (this.scalerTimer !== undefined) {
+      this.clock.clearTimeout(this.scalerTimer)
+      this.scalerTimer = undefined
+    }
+    // Callers waiting for room were never accepted: refuse them now.
+    while (this.roomWaiters.length > 0) {
+      const task = this.roomWaiters.shift()!
+      this.rejectTask(task, 'closed', new PoolClosedError())
+    }
+    this.dispatch()
+  }
+
+  private maybeFinishClose(): void {
+    if (this.lifecycle !== 'closing' || this.report !== undefined) return
+    if (this.running === 0 && this.queue.size === 0 && this.delayedTasks.size === 0) this.finishClose([], [], false)
+  }
+
+  private forceClose(): void {
+    if (this.lifecycle !== 'closing' || this.report !== undefined) return
+    const error = new PoolClosedError('The pool closed before the task could finish')
+    const unstarted: TaskRecord<I, O>[] = [...this.queue.clear(), ...this.delayedTasks]
+    this.delayedTasks.clear()
+    const aborted = this.runningTasks.toArray()
+    // Mark closed first so that settling these does not finish the close twice.
+    this.lifecycle = 'closed'
+    for (const task of unstarted) this.rejectTask(task, 'closed', new PoolClosedError('The pool closed before the task started'))
+    for (const task of aborted) {
+      const ran = this.clock.now() - task.startedAt
+      task.runMs += ran
+      this.endAttempt(task, ran)
+      task.abort(error)
+      if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
+      this.settleFailure(task, 'cancelled', error)
+    }
+    this.finishClose(unstarted, aborted, true)
+  }
+
+  private finishClose(unstarted: TaskInfo[], aborted: TaskInfo[], timedOut: boolean): void {
+    this.lifecycle = 'closed'
+    if (this.closeTimer !== undefined) {
+      this.clock.clearTimeout(this.closeTimer)
+      this.closeTimer = undefined
+    }
+    if (this.respawnTimer !== undefined) {
+      this.clock.clearTimeout(this.respawnTimer)
+      this.respawnTimer = undefined
+    }
+    const report: CloseReport = {
+      settled: this.settledTotal - this.settledAtClose - unstarted.length - aborted.length,
+      unstarted,
+      aborted,
+      timedOut,
+      durationMs: this.clock.now() - this.closeStartedAt,
+    }
+    this.report = report
+    this.settleReady(undefined)
+    const terminations = this.workers.slice().map((w) => this.retire(w, 'closed'))
+    this.free = 0
+    this.idle.length = 0
+    void Promise.all(terminations)
+      .then(() => this.executor.close?.())
+      .then(undefined, (error: unknown) => this.emitError(error))
+      .then(() => {
+        this.checkIdle()
+        this.emit('close', [report])
+        this.events.clear()
+        this.closeResolve!(report)
+      })
+  }
+
+  private defaultWindow(): number {
+    return Math.max(16, 2 * this.target * this.tasksPerWorker)
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private guard<T>(fn: () => T): T | undefined {
+    try {
+      return fn()
+    } catch (error) {
+      this.emitError(error)
+      return undefined
+    }
+  }
+
+  private notify(hook: keyof PoolObserver, a: unknown, b?: unknown, c?: unknown, d?: unknown): void {
+    for (const observer of this.obs[hook]!) {
+      try {
+        ;(observer[hook] as (...args: unknown[]) => void).call(observer, this.name, a, b, c, d)
+      } catch (error) {
+        this.emitError(error)
+      }
+    }
+  }
+
+  private emit<K extends keyof PoolEvents>(name: K, args: Parameters<PoolEvents[K]>): void {
+    this.events.emit(name, args, (error) => {
+      if (name !== 'error') this.emitError(error)
+    })
+  }
+
+  private emitError(error: unknown): void {
+    this.events.emit('error', [error], () => {})
+  }
+}

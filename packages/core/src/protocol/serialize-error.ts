@@ -1,0 +1,151 @@
+/**
+ * An error in a form that survives `postMessage` and JSON: its name, message,
+ * stack, code, cause (itself serialised) and own enumerable fields.
+ * @public
+ */
+export interface SerializedError {
+  readonly __poolkitError: 1
+  readonly name: string
+  readonly message: string
+  readonly stack?: string | undefined
+  readonly code?: string | number | undefined
+  readonly cause?: SerializedError | SerializedValue | undefined
+  /** Own enumerable fields other than the above, where they can be cloned. */
+  readonly props?: Record<string, unknown> | undefined
+}
+
+/**
+ * A thrown value that is not an error (`throw 'text'`, `throw 42`), kept as is.
+ * @public
+ */
+export interface SerializedValue {
+  readonly __poolkitValue: 1
+  readonly value: unknown
+}
+
+const RESERVED = new Set(['name', 'message', 'stack', 'code', 'cause'])
+const MAX_DEPTH = 8
+
+function cloneable(value: unknown, seen: Set<unknown>): unknown {
+  // Functions and symbols cannot cross postMessage; cycles are cut.
+  switch (typeof value) {
+    case 'function':
+    case 'symbol':
+      return undefined
+    case 'bigint':
+      return value
+    case 'object':
+      break
+    default:
+      return value
+  }
+  if (value === null) return null
+  if (seen.has(value)) return undefined
+  if (value instanceof Error) return serializeError(value)
+  seen.add(value)
+  try {
+    if (Array.isArray(value)) return value.map((v) => cloneable(v, seen))
+    if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value
+    const proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) return String(value)
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(value)) {
+      const v = cloneable((value as Record<string, unknown>)[k], seen)
+      if (v !== undefined) out[k] = v
+    }
+    return out
+  } finally {
+    seen.delete(value)
+  }
+}
+
+/**
+ * Turns a thrown value into plain data for the worker message protocol.
+ * Errors keep name, message, stack, code, cause and own enumerable fields;
+ * other thrown values are wrapped as they are.
+ * @public
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError | SerializedValue {
+  if (!(error instanceof Error)) {
+    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+      // An error-like object from another realm.
+      const e = error as { name?: unknown; message: string; stack?: unknown }
+      return {
+        __poolkitError: 1,
+        name: typeof e.name === 'string' ? e.name : 'Error',
+        message: e.message,
+        stack: typeof e.stack === 'string' ? e.stack : undefined,
+      }
+    }
+    return { __poolkitValue: 1, value: cloneable(error, new Set()) }
+  }
+  const seen = new Set<unknown>([error])
+  let props: Record<string, unknown> | undefined
+  for (const k of Object.keys(error)) {
+    if (RESERVED.has(k)) continue
+    const v = cloneable((error as unknown as Record<string, unknown>)[k], seen)
+    if (v !== undefined) (props ??= {})[k] = v
+  }
+  const code = (error as { code?: unknown }).code
+  const cause = (error as { cause?: unknown }).cause
+  return {
+    __poolkitError: 1,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+    cause: cause === undefined || depth >= MAX_DEPTH ? undefined : serializeError(cause, depth + 1),
+    props,
+  }
+}
+
+/**
+ * Tells whether a value is the output of {@link serializeError}.
+ * @public
+ */
+export function isSerializedError(value: unknown): value is SerializedError | SerializedValue {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ((value as { __poolkitError?: unknown }).__poolkitError === 1 ||
+      (value as { __poolkitValue?: unknown }).__poolkitValue === 1)
+  )
+}
+
+const KNOWN: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+}
+
+/**
+ * Rebuilds an error from {@link serializeError}'s output: the built-in class
+ * where the name is a built-in one (`TypeError`...), otherwise an `Error` whose
+ * `name` is the original name. Stack, code, cause and fields are restored.
+ * @public
+ */
+export function deserializeError(data: SerializedError | SerializedValue): unknown {
+  if ((data as SerializedValue).__poolkitValue === 1) return (data as SerializedValue).value
+  const s = data as SerializedError
+  const Ctor = KNOWN[s.name] ?? Error
+  const cause = s.cause === undefined ? undefined : deserializeError(s.cause)
+  const error: Error & Record<string, unknown> =
+    cause === undefined ? (new Ctor(s.message) as Error & Record<string, unknown>) : (new Ctor(s.message, { cause }) as Error & Record<string, unknown>)
+  if (error.name !== s.name) {
+    Object.defineProperty(error, 'name', { value: s.name, writable: true, configurable: true, enumerable: false })
+  }
+  if (s.stack !== undefined) {
+    Object.defineProperty(error, 'stack', { value: s.stack, writable: true, configurable: true, enumerable: false })
+  }
+  if (s.code !== undefined) error.code = s.code
+  if (s.props !== undefined) {
+    for (const [k, v] of Object.entries(s.props)) {
+      error[k] = isSerializedError(v) ? deserializeError(v) : v
+    }
+  }
+  return error
+}
