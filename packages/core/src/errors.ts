@@ -19,7 +19,7 @@ export const ErrorCode = {
 } as const
 
 /**
- * One of the {@link ErrorCode} values.
+ * One of the `ErrorCode` values.
  * @public
  */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,5 +1,4 @@
 import type { Clock, TimerHandle } from './clock.js'
-import { systemClock } from './clock.js'
 import type { Breaker, BreakerDenial } from './contracts/breaker.js'
 import type { DeadLetterSink } from './contracts/dead-letter.js'
 import type { Executor, WorkerExit } from './contracts/executor.js'
@@ -9,11 +8,11 @@ import type { WorkerSelector } from './contracts/selector.js'
 import type { PoolSnapshot, PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskInfo, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
-import { createDefaultQueue } from './default-queue.js'
 import { CircuitOpenError, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError } from './errors.js'
-import { inProcess } from './in-process-executor.js'
 import { backoffDelay } from './internal/backoff.js'
 import { Emitter } from './internal/emitter.js'
+import { resolveOptions } from './internal/resolve-options.js'
+import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
 import { DELAYED, DONE, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
@@ -34,7 +33,7 @@ import type {
 
 /**
  * A pool of workers that runs tasks with bounded concurrency, priorities,
- * backpressure, timeouts, cancellation and retries. Made by {@link createPool}.
+ * backpressure, timeouts, cancellation and retries. Made by `createPool`.
  * @public
  */
 export interface Pool<I, O> extends AsyncDisposable {
@@ -93,19 +92,6 @@ export interface Pool<I, O> extends AsyncDisposable {
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void
 }
-
-type Observers = { readonly [K in keyof PoolObserver]-?: PoolObserver[] | undefined }
-
-const HOOKS: readonly (keyof PoolObserver)[] = [
-  'onSubmitted',
-  'onStarted',
-  'onSettled',
-  'onRejected',
-  'onRetried',
-  'onDeadLettered',
-  'onWorkerStarted',
-  'onWorkerExited',
-]
 
 const RESPAWN_INITIAL_MS = 100
 const RESPAWN_MAX_MS = 5000
@@ -218,92 +204,30 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private report: CloseReport | undefined
 
   constructor(options: PoolOptions<I, O>) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`options must be an object, got ${check.describe(options)}`)
-    }
-    const o = options
-    if (o.handler !== undefined && o.executor !== undefined) {
-      throw new RangeError('options.handler and options.executor conflict: give one of them')
-    }
-    if (o.handler === undefined && o.executor === undefined) {
-      throw new TypeError('options.handler or options.executor is required, got neither')
-    }
-    if (o.executor !== undefined) check.objectWith('options.executor', o.executor, ['spawn'])
-    this.executor = o.executor ?? inProcess(o.handler!)
-    this.name = check.optionalString('options.name', o.name) ?? 'pool'
-    this.clock = o.clock ?? systemClock
-    if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
-    if (o.queue !== undefined) check.objectWith('options.queue', o.queue, ['push', 'shift', 'peek', 'remove', 'clear'])
-    this.queue = (o.queue as TaskQueue<TaskRecord<I, O>> | undefined) ?? createDefaultQueue<TaskRecord<I, O>>()
-    this.maxQueue = o.maxQueue === undefined ? Infinity : check.nonNegativeIntegerOrInfinity('options.maxQueue', o.maxQueue)
-    this.onQueueFull = o.onQueueFull === undefined ? 'reject' : check.oneOf('options.onQueueFull', o.onQueueFull, ['reject', 'drop-oldest', 'wait'])
-    if (this.onQueueFull === 'drop-oldest' && typeof this.queue.evict !== 'function') {
-      throw new RangeError("options.onQueueFull 'drop-oldest' needs a queue with evict(); options.queue has none")
-    }
-    this.queueWaitTimeout = o.queueWaitTimeout === undefined ? Infinity : check.duration('options.queueWaitTimeout', o.queueWaitTimeout)
-    this.drainThreshold = o.drainThreshold === undefined ? 1 : check.positiveInteger('options.drainThreshold', o.drainThreshold)
-    this.taskTimeout = o.taskTimeout === undefined ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
-    const retry = o.retry ?? {}
-    if (typeof retry !== 'object' || retry === null) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
-    this.attempts = retry.attempts === undefined ? 1 : check.positiveInteger('options.retry.attempts', retry.attempts)
-    const b = retry.backoff ?? {}
-    this.backoff = {
-      initialMs: b.initialMs === undefined ? 100 : check.duration('options.retry.backoff.initialMs', b.initialMs),
-      maxMs: b.maxMs === undefined ? 30_000 : check.duration('options.retry.backoff.maxMs', b.maxMs),
-      factor: b.factor === undefined ? 2 : check.numberAtLeast('options.retry.backoff.factor', b.factor, 1),
-      jitter: b.jitter === undefined ? 0.5 : check.numberAtLeast('options.retry.backoff.jitter', b.jitter, 0),
-    }
-    if (this.backoff.jitter > 1) throw new RangeError(`options.retry.backoff.jitter must be between 0 and 1, got ${this.backoff.jitter}`)
-    if (this.backoff.initialMs > this.backoff.maxMs) {
-      throw new RangeError(`options.retry.backoff.initialMs (${this.backoff.initialMs}) must not exceed options.retry.backoff.maxMs (${this.backoff.maxMs})`)
-    }
-    if (retry.retryIf !== undefined) check.func('options.retry.retryIf', retry.retryIf)
-    this.retryIf = retry.retryIf
-    if (o.deadLetter !== undefined) check.objectWith('options.deadLetter', o.deadLetter, ['put'])
+    const o = resolveOptions(options)
+    this.executor = o.executor
+    this.name = o.name
+    this.clock = o.clock
+    this.queue = o.queue
+    this.maxQueue = o.maxQueue
+    this.onQueueFull = o.onQueueFull
+    this.queueWaitTimeout = o.queueWaitTimeout
+    this.drainThreshold = o.drainThreshold
+    this.taskTimeout = o.taskTimeout
+    this.attempts = o.attempts
+    this.backoff = o.backoff
+    this.retryIf = o.retryIf
     this.deadLetter = o.deadLetter
-    if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
     this.breaker = o.breaker
-    if (o.selector !== undefined) check.objectWith('options.selector', o.selector, ['select'])
     this.selector = o.selector
-    if (o.random !== undefined) check.func('options.random', o.random)
-    this.random = o.random ?? Math.random
-    this.paused = o.paused === true
-
-    const observers = o.observers ?? []
-    if (!Array.isArray(observers)) throw new TypeError(`options.observers must be an array, got ${check.describe(observers)}`)
-    observers.forEach((ob, i) => {
-      if (typeof ob !== 'object' || ob === null) throw new TypeError(`options.observers[${i}] must be an object, got ${check.describe(ob)}`)
-    })
-    const obs: Partial<Record<keyof PoolObserver, PoolObserver[] | undefined>> = {}
-    for (const hook of HOOKS) {
-      const list = observers.filter((ob) => typeof ob[hook] === 'function')
-      obs[hook] = list.length > 0 ? list : undefined
-    }
-    this.obs = obs as Observers
-
-    this.tasksPerWorker =
-      this.executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', this.executor.tasksPerWorker)
-    const concurrency =
-      o.concurrency === undefined
-        ? check.positiveInteger('options.executor.defaultConcurrency', this.executor.defaultConcurrency ?? 1)
-        : check.positiveInteger('options.concurrency', o.concurrency)
-
-    if (o.scaler !== undefined) {
-      check.objectWith('options.scaler', o.scaler, ['desired'])
-      const s = o.scaler
-      this.minWorkers = s.min === undefined ? 1 : check.nonNegativeInteger('options.scaler.min', s.min)
-      this.maxWorkers = s.max === undefined ? Math.max(concurrency, this.minWorkers) : check.positiveInteger('options.scaler.max', s.max)
-      if (this.minWorkers > this.maxWorkers) {
-        throw new RangeError(`options.scaler.min (${this.minWorkers}) must not exceed options.scaler.max (${this.maxWorkers})`)
-      }
-      if (s.intervalMs !== undefined) check.duration('options.scaler.intervalMs', s.intervalMs)
-      this.scaler = s
-      this.target = Math.max(this.minWorkers, Math.min(this.maxWorkers, o.concurrency ?? this.minWorkers))
-    } else {
-      this.minWorkers = 1
-      this.maxWorkers = Infinity
-      this.target = concurrency
-    }
+    this.random = o.random
+    this.paused = o.paused
+    this.obs = o.observers
+    this.tasksPerWorker = o.tasksPerWorker
+    this.scaler = o.scaler
+    this.minWorkers = o.minWorkers
+    this.maxWorkers = o.maxWorkers
+    this.target = o.initialWorkers
 
     const now = this.clock.now()
     this.lastSnapshotAt = now
@@ -311,6 +235,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     for (let i = 0; i < this.target; i++) this.spawnWorker()
     this.startScaler()
   }
+
 
   // ---------------------------------------------------------------- public API
 
@@ -655,7 +580,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     let ok = true
     let value: unknown
     try {
-      value = await worker.handle!.run(task.input, task)
+      value = await worker.handle!.run(task.input, task.context)
     } catch (error) {
       ok = false
       value = error
@@ -756,8 +681,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
       this.retried++
       if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, delayMs)
-      task.attempt++
-      task.resetSignal()
+      task.nextAttempt()
       this.delay(task, delayMs)
       return
     }

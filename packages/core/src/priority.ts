@@ -11,7 +11,7 @@ export const Priority = {
 } as const
 
 /**
- * One of the named {@link Priority} values.
+ * One of the named `Priority` values.
  * @public
  */
 export type Priority = (typeof Priority)[keyof typeof Priority]

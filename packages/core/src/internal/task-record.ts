@@ -25,6 +25,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTas
   readonly transfer: TransferList | undefined
   readonly timeoutMs: number
   readonly submittedAt: number
+  /** The current attempt: 1, then 2 for the first retry, and so on. */
   attempt = 1
   /** Attempts that started. */
   tries = 0
@@ -80,19 +81,58 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTas
     return controller.signal
   }
 
+  /** What the handler of the current attempt receives: this record for the first attempt, a fresh context after. */
+  context: WorkerTask & { abort(reason: unknown): void } = this
+
   /** Aborts the current attempt's signal (creating it only if a handler read it). */
   abort(reason: unknown): void {
+    if (this.context !== this) {
+      this.context.abort(reason)
+      return
+    }
     if (this.aborted) return
     this.aborted = true
     this.abortReason = reason
     this.controller?.abort(reason)
   }
 
-  /** A fresh signal for the next attempt; the previous attempt keeps its aborted one. */
-  resetSignal(): void {
-    this.controller = undefined
-    this.aborted = false
-    this.abortReason = undefined
+  /**
+   * Starts a new attempt with its own signal. A handler of an earlier attempt
+   * that is still running keeps its own, aborted, signal.
+   */
+  nextAttempt(): void {
+    this.attempt++
+    this.context = new AttemptContext(this.id, this.attempt, this.name, this.key, this.transfer)
+  }
+}
+
+/** The context of a retry: like the first attempt's (the task record itself), with its own signal. */
+class AttemptContext implements WorkerTask {
+  private controller: AbortController | undefined = undefined
+  private aborted = false
+  private reason: unknown = undefined
+
+  constructor(
+    readonly id: number,
+    readonly attempt: number,
+    readonly name: string | undefined,
+    readonly key: string | undefined,
+    readonly transfer: TransferList | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.controller?.abort(reason)
   }
 }
 
