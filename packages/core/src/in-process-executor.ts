@@ -1,4 +1,5 @@
 import type { Executor, WorkerHandle, WorkerTask } from './contracts/executor.js'
+import { describe } from './internal/validate.js'
 import type { TaskHandler } from './pool-options.js'
 
 /**
@@ -14,7 +15,7 @@ import type { TaskHandler } from './pool-options.js'
  */
 export function inProcess<I, O>(handler: TaskHandler<I, O>): Executor<I, O> {
   if (typeof handler !== 'function') {
-    throw new TypeError(`options.handler must be a function, got ${handler === null ? 'null' : typeof handler}`)
+    throw new TypeError(`options.handler must be a function, got ${describe(handler)}`)
   }
   return {
     kind: 'in-process',

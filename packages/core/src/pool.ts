@@ -426,7 +426,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.start(task, this.idle.pop()!, task.submittedAt)
       return
     }
-    if (this.queue.size >= this.maxQueue) {
+    // A task a free worker takes at once never waits, so it does not count against maxQueue.
+    if (this.queue.size >= this.maxQueue && (this.paused || this.free === 0 || this.queue.size > 0)) {
       switch (this.onQueueFull) {
         case 'reject':
           this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
@@ -445,7 +446,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
           return
       }
     }
-    this.enqueue(task)
+    this.enqueue(task, task.submittedAt)
     this.dispatch()
   }
 
@@ -464,16 +465,18 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   /** Lets callers waiting for room into the queue, oldest first. */
   private admitWaiters(): void {
-    while (this.roomWaiters.length > 0 && this.queue.size < this.maxQueue) {
+    // Room is a queue place, or a free worker that will take the task at once
+    // (with maxQueue 0, 'wait' hands tasks straight to workers, like an unbuffered channel).
+    while (this.roomWaiters.length > 0 && (this.queue.size < this.maxQueue || (!this.paused && this.free > this.queue.size))) {
       const task = this.roomWaiters.shift()!
       this.clearTimer(task)
       this.enqueue(task)
     }
   }
 
-  private enqueue(task: TaskRecord<I, O>): void {
+  private enqueue(task: TaskRecord<I, O>, now: number = this.clock.now()): void {
     task.state = QUEUED
-    task.enqueuedAt = this.clock.now()
+    task.enqueuedAt = now
     try {
       this.queue.push(task)
     } catch (error) {
@@ -486,7 +489,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   // ---------------------------------------------------------------- dispatch
 
-  private dispatch(): void {
+  /** Starts queued tasks while workers have room. `now`, when the caller has it, saves a clock read. */
+  private dispatch(now?: number): void {
     // A handler that settles synchronously re-enters here through finish(); the
     // outer loop picks the work up, so the stack stays flat.
     if (this.dispatching) return
@@ -507,18 +511,24 @@ class PoolImpl<I, O> implements Pool<I, O> {
           }
         }
         worker ??= this.pickWorker()
-        this.start(task, worker, this.clock.now())
+        // Tasks started in one synchronous pass share one timestamp.
+        now ??= this.clock.now()
+        this.start(task, worker, now)
       }
       if (this.roomWaiters.length > 0) this.admitWaiters()
     } finally {
       this.dispatching = false
     }
+    this.checkDrain()
+    // Callers let in from the wait line may be startable at once.
+    if (this.free > 0 && this.queue.size > 0 && !this.paused) this.dispatch()
+  }
+
+  private checkDrain(): void {
     if (this.drainArmed && this.queue.size < this.drainThreshold) {
       this.drainArmed = false
       this.emit('drain', [])
     }
-    // Callers let in from the wait line may be startable at once.
-    if (this.free > 0 && this.queue.size > 0 && !this.paused) this.dispatch()
   }
 
   private pickWorker(): WorkerSlot {
@@ -580,7 +590,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     let ok = true
     let value: unknown
     try {
-      value = await worker.handle!.run(task.input, task.context)
+      value = await worker.handle!.run(task.input, task.beginAttempt())
     } catch (error) {
       ok = false
       value = error
@@ -615,7 +625,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         this.afterFailure(task, 'failed', value)
       }
     }
-    if (this.queue.size > 0) this.dispatch()
+    if (this.queue.size > 0 || this.roomWaiters.length > 0) this.dispatch(now)
     else if (this.running === 0) this.checkIdle()
   }
 
@@ -654,6 +664,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       case QUEUED:
         this.queue.remove(task)
         if (this.roomWaiters.length > 0) this.admitWaiters()
+        this.checkDrain()
         break
       case DELAYED:
         this.delayedTasks.delete(task)
@@ -681,7 +692,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
       this.retried++
       if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, delayMs)
-      task.nextAttempt()
+      task.attempt++
       this.delay(task, delayMs)
       return
     }

@@ -11,12 +11,11 @@ export const DELAYED = 3
 export const DONE = 4
 
 /**
- * One task for its whole life, retries included. It is what observers, queues and
- * breakers see (TaskInfo) and what an in-process handler gets as its context, so a
- * task costs one object. Fields are set in the constructor in a fixed order to
+ * One task for its whole life, retries included: what observers, queues and
+ * breakers see (TaskInfo). Each attempt's handler gets its own AttemptContext. Fields are set in the constructor in a fixed order to
  * keep one hidden class.
  */
-export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTask {
+export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   readonly id: number
   readonly input: I
   readonly priority: number
@@ -39,10 +38,6 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTas
   callback: ((result: TaskResult<O>) => void) | undefined = undefined
   userSignal: AbortSignal | undefined
   onUserAbort: (() => void) | undefined = undefined
-  controller: AbortController | undefined = undefined
-  /** Why the current attempt was aborted, once it was. */
-  abortReason: unknown = undefined
-  aborted = false
   timer: TimerHandle | undefined = undefined
   worker: WorkerSlot | undefined = undefined
   prev: TaskRecord<I, O> | undefined = undefined
@@ -72,42 +67,25 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo, WorkerTas
     this.userSignal = signal
   }
 
-  get signal(): AbortSignal {
-    let controller = this.controller
-    if (controller === undefined) {
-      controller = this.controller = new AbortController()
-      if (this.aborted) controller.abort(this.abortReason)
-    }
-    return controller.signal
-  }
-
-  /** What the handler of the current attempt receives: this record for the first attempt, a fresh context after. */
-  context: WorkerTask & { abort(reason: unknown): void } = this
+  /** The context of the current attempt, made when the attempt starts. */
+  context: AttemptContext | undefined = undefined
 
   /** Aborts the current attempt's signal (creating it only if a handler read it). */
   abort(reason: unknown): void {
-    if (this.context !== this) {
-      this.context.abort(reason)
-      return
-    }
-    if (this.aborted) return
-    this.aborted = true
-    this.abortReason = reason
-    this.controller?.abort(reason)
+    this.context?.abort(reason)
   }
 
-  /**
-   * Starts a new attempt with its own signal. A handler of an earlier attempt
-   * that is still running keeps its own, aborted, signal.
-   */
-  nextAttempt(): void {
-    this.attempt++
-    this.context = new AttemptContext(this.id, this.attempt, this.name, this.key, this.transfer)
+  /** Starts an attempt: a fresh context, so a handler of an earlier attempt that still runs keeps its own. */
+  beginAttempt(): AttemptContext {
+    return (this.context = new AttemptContext(this.id, this.attempt, this.name, this.key, this.transfer))
   }
 }
 
-/** The context of a retry: like the first attempt's (the task record itself), with its own signal. */
-class AttemptContext implements WorkerTask {
+/**
+ * What a handler receives for one attempt. The signal is made on first read, so
+ * a handler that never looks at it costs no AbortController.
+ */
+export class AttemptContext implements WorkerTask {
   private controller: AbortController | undefined = undefined
   private aborted = false
   private reason: unknown = undefined
