@@ -146,6 +146,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private lifecycle: 'open' | 'closing' | 'closed' = 'open'
   private paused: boolean
   private dispatching = false
+  private constructing = false
   private nextTaskId = 1
   private nextWorkerId = 1
 
@@ -201,6 +202,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private closeTimer: TimerHandle | undefined
   private closeStartedAt = 0
   private settledAtClose = 0
+  /** Callers refused since the close began: never accepted, so not in the report. */
+  private refusedAtClose = 0
   private report: CloseReport | undefined
 
   constructor(options: PoolOptions<I, O>) {
@@ -232,7 +235,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
     const now = this.clock.now()
     this.lastSnapshotAt = now
     this.busyChangedAt = now
-    for (let i = 0; i < this.target; i++) this.spawnWorker()
+    this.constructing = true
+    this.growWorkers()
+    this.constructing = false
     this.startScaler()
   }
 
@@ -400,6 +405,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.scaler !== undefined) this.window.submitted++
     if (this.obs.onSubmitted !== undefined) this.notify('onSubmitted', task)
     if (this.lifecycle !== 'open') {
+      if (this.lifecycle === 'closing') this.refusedAtClose++
       this.rejectTask(task, 'closed', new PoolClosedError())
       return
     }
@@ -464,14 +470,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   /** Lets callers waiting for room into the queue, oldest first. */
-  private admitWaiters(): void {
+  private admitWaiters(): number {
+    let admitted = 0
     // Room is a queue place, or a free worker that will take the task at once
     // (with maxQueue 0, 'wait' hands tasks straight to workers, like an unbuffered channel).
     while (this.roomWaiters.length > 0 && (this.queue.size < this.maxQueue || (!this.paused && this.free > this.queue.size))) {
       const task = this.roomWaiters.shift()!
       this.clearTimer(task)
       this.enqueue(task)
+      admitted++
     }
+    return admitted
   }
 
   private enqueue(task: TaskRecord<I, O>, now: number = this.clock.now()): void {
@@ -496,32 +505,45 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.dispatching) return
     this.dispatching = true
     try {
-      while (this.free > 0 && this.queue.size > 0 && !this.paused) {
-        let worker: WorkerSlot | undefined
-        if (this.selector !== undefined) {
-          worker = this.selectWorker(this.queue.peek()!)
-          if (worker === undefined) break
-        }
-        const task = this.queue.shift()!
-        if (this.breaker !== undefined) {
-          const denial = this.guard(() => this.breaker!.acquire(task))
-          if (denial !== undefined) {
-            this.onDenied(task, denial)
-            continue
+      for (;;) {
+        let declined = false
+        while (this.free > 0 && this.queue.size > 0 && !this.paused) {
+          let worker: WorkerSlot | undefined
+          if (this.selector !== undefined) {
+            worker = this.selectWorker(this.queue.peek()!)
+            if (worker === undefined) {
+              // The selector keeps the task queued until a worker frees up.
+              declined = true
+              break
+            }
           }
+          const task = this.queue.shift()!
+          if (this.breaker !== undefined) {
+            const denial = this.guard(() => this.breaker!.acquire(task))
+            if (denial !== undefined) {
+              this.onDenied(task, denial)
+              continue
+            }
+          }
+          if (worker === undefined) worker = this.pickWorker()
+          else if (this.tasksPerWorker === 1) this.takeIdle(worker)
+          // Tasks started in one synchronous pass share one timestamp.
+          now ??= this.clock.now()
+          this.start(task, worker, now)
         }
-        worker ??= this.pickWorker()
-        // Tasks started in one synchronous pass share one timestamp.
-        now ??= this.clock.now()
-        this.start(task, worker, now)
+        // Callers let in from the wait line may be startable at once.
+        if (declined || this.roomWaiters.length === 0 || this.admitWaiters() === 0) break
       }
-      if (this.roomWaiters.length > 0) this.admitWaiters()
     } finally {
       this.dispatching = false
     }
     this.checkDrain()
-    // Callers let in from the wait line may be startable at once.
-    if (this.free > 0 && this.queue.size > 0 && !this.paused) this.dispatch()
+  }
+
+  /** Takes a worker out of the idle stack, wherever it is in it. */
+  private takeIdle(worker: WorkerSlot): void {
+    const i = this.idle.lastIndexOf(worker)
+    if (i !== -1) this.idle.splice(i, 1)
   }
 
   private checkDrain(): void {
@@ -550,7 +572,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.emitError(new TypeError(`options.selector.select() must return one of the candidates or undefined, got ${check.describe(chosen)}`))
       return undefined
     }
-    if (this.tasksPerWorker === 1) this.idle.splice(this.idle.indexOf(chosen as WorkerSlot), 1)
     return chosen as WorkerSlot
   }
 
@@ -606,12 +627,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
     worker.finished++
     this.busySlots--
     if (worker.state === READY) {
-      if (this.workers.length > this.target && worker.running === 0) {
-        this.retire(worker, 'retired')
-      } else {
-        this.free++
-        if (this.tasksPerWorker === 1) this.idle.push(worker)
-      }
+      this.free++
+      if (this.tasksPerWorker === 1 && worker.running === 0) this.idle.push(worker)
+      // Shrinking waits for busy workers: retire this one now that it is idle.
+      if (this.workers.length > this.target && worker.running === 0) this.retire(worker, 'retired')
     }
     if (task.state === RUNNING && task.attempt === attempt) {
       const ran = now - task.startedAt
@@ -818,7 +837,13 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   // ---------------------------------------------------------------- workers
 
-  private spawnWorker(): void {
+  /** Starts workers up to the target; stops at a spawn that throws at once (a timer retries it). */
+  private growWorkers(): void {
+    while (this.workers.length < this.target) if (!this.spawnWorker()) break
+  }
+
+  /** Asks the executor for a worker; false when spawn() threw at once. */
+  private spawnWorker(): boolean {
     const slot = new WorkerSlot(this.nextWorkerId++, this.tasksPerWorker)
     this.workers.push(slot)
     this.starting++
@@ -827,27 +852,29 @@ class PoolImpl<I, O> implements Pool<I, O> {
       spawned = this.executor.spawn({ workerId: slot.id, onExit: (exit) => this.onWorkerExit(slot, exit) })
     } catch (error) {
       this.onSpawnFailed(slot, error)
-      return
+      return false
     }
     if (typeof (spawned as Promise<unknown>).then === 'function') {
-      ;(spawned as Promise<NonNullable<WorkerSlot['handle']>>).then(
+      slot.spawning = (spawned as Promise<NonNullable<WorkerSlot['handle']>>).then(
         (handle) => this.onWorkerReady(slot, handle),
         (error: unknown) => this.onSpawnFailed(slot, error),
       )
     } else {
-      this.onWorkerReady(slot, spawned as NonNullable<WorkerSlot['handle']>)
+      void this.onWorkerReady(slot, spawned as NonNullable<WorkerSlot['handle']>)
     }
+    return true
   }
 
-  private onWorkerReady(slot: WorkerSlot, handle: NonNullable<WorkerSlot['handle']>): void {
+  private onWorkerReady(slot: WorkerSlot, handle: NonNullable<WorkerSlot['handle']>): Promise<void> | undefined {
     slot.handle = handle
-    if (slot.state === EXITED) return // it exited while starting
+    slot.spawning = undefined
+    // Retired or closed while it was starting (or it crashed first): stop it now.
+    if (slot.state === EXITED) return this.terminate(slot)
     this.starting--
     if (this.lifecycle === 'closed') {
       slot.state = EXITED
       this.removeWorker(slot)
-      this.terminate(slot)
-      return
+      return this.terminate(slot)
     }
     slot.state = READY
     slot.readyAt = this.clock.now()
@@ -860,14 +887,18 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.starting === 0) this.settleReady(undefined)
     if (this.workers.length > this.target && this.lifecycle === 'open') this.applyTarget()
     this.dispatch()
+    return undefined
   }
 
   private onSpawnFailed(slot: WorkerSlot, error: unknown): void {
+    slot.spawning = undefined
     if (slot.state === EXITED) return
     slot.state = EXITED
     this.starting--
     this.removeWorker(slot)
-    this.emitError(error)
+    // Inside the constructor nobody could have subscribed yet: report it a tick later.
+    if (this.constructing) queueMicrotask(() => this.emitError(error))
+    else this.emitError(error)
     this.settleReady(error)
     this.scheduleRespawn()
   }
@@ -879,10 +910,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.removeWorker(slot)
     if (wasReady) {
       this.free -= slot.capacity - slot.running
-      if (this.tasksPerWorker === 1) {
-        const i = this.idle.indexOf(slot)
-        if (i !== -1) this.idle.splice(i, 1)
-      }
+      if (this.tasksPerWorker === 1) this.takeIdle(slot)
     } else {
       this.starting--
     }
@@ -904,7 +932,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.respawnTimer = this.clock.setTimeout(() => {
       this.respawnTimer = undefined
       if (this.lifecycle === 'closed') return
-      while (this.workers.length < this.target) this.spawnWorker()
+      this.growWorkers()
     }, delay)
     this.clock.unref?.(this.respawnTimer)
   }
@@ -925,17 +953,15 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
     if (slot.state === READY) {
       this.free -= slot.capacity - slot.running
-      if (this.tasksPerWorker === 1) {
-        const i = this.idle.indexOf(slot)
-        if (i !== -1) this.idle.splice(i, 1)
-      }
+      if (this.tasksPerWorker === 1) this.takeIdle(slot)
     } else if (slot.state === STARTING) {
       this.starting--
     }
     slot.state = EXITED
     this.removeWorker(slot)
     if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', slot, reason, undefined)
-    return this.terminate(slot)
+    // A worker still starting is stopped when its spawn settles.
+    return slot.spawning ?? this.terminate(slot)
   }
 
   private terminate(slot: WorkerSlot): Promise<void> {
@@ -950,7 +976,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   /** Moves the worker count toward `target`: start workers, or retire idle ones (busy ones retire as they finish). */
   private applyTarget(): void {
-    while (this.workers.length < this.target) this.spawnWorker()
+    this.growWorkers()
     if (this.workers.length <= this.target) {
       this.dispatch()
       return
@@ -1060,6 +1086,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     // Callers waiting for room were never accepted: refuse them now.
     while (this.roomWaiters.length > 0) {
       const task = this.roomWaiters.shift()!
+      this.refusedAtClose++
       this.rejectTask(task, 'closed', new PoolClosedError())
     }
     this.dispatch()
@@ -1101,7 +1128,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.respawnTimer = undefined
     }
     const report: CloseReport = {
-      settled: this.settledTotal - this.settledAtClose - unstarted.length - aborted.length,
+      settled: this.settledTotal - this.settledAtClose - this.refusedAtClose - unstarted.length - aborted.length,
       unstarted,
       aborted,
       timedOut,

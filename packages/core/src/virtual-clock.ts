@@ -107,8 +107,10 @@ export function createVirtualClock(options?: { now?: number }): VirtualClock {
     async runAll(limit = 10_000) {
       let fired = 0
       await flushMicrotasks()
-      while (fireNext(Infinity)) {
-        if (++fired > limit) throw new Error(`runAll() fired more than ${limit} timers; is a timer rescheduling itself?`)
+      while (timers.length > 0) {
+        if (fired >= limit) throw new Error(`runAll() fired ${limit} timers and more are pending; is a timer rescheduling itself?`)
+        fireNext(Infinity)
+        fired++
         await flushMicrotasks()
       }
     },

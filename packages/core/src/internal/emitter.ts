@@ -5,7 +5,11 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: any[]) => v
   on<K extends keyof Events>(name: K, listener: Events[K]): () => void {
     const list = (this.listeners[name] ??= [])
     list.push(listener)
+    let subscribed = true
     return () => {
+      // Idempotent: a second call must not remove another registration of the same listener.
+      if (!subscribed) return
+      subscribed = false
       const current = this.listeners[name]
       if (current === undefined) return
       const i = current.indexOf(listener)

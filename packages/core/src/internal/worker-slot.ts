@@ -14,6 +14,8 @@ export class WorkerSlot implements WorkerInfo {
   readyAt = -1
   state = STARTING
   handle: WorkerHandle<any, any> | undefined = undefined
+  /** While an async spawn is pending: settles once the worker is ready (or stopped, if it was retired meanwhile). */
+  spawning: Promise<void> | undefined = undefined
 
   constructor(id: number, capacity: number) {
     this.id = id

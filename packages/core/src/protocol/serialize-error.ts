@@ -26,6 +26,14 @@ export interface SerializedValue {
 const RESERVED = new Set(['name', 'message', 'stack', 'code', 'cause'])
 const MAX_DEPTH = 8
 
+/** An Error of this realm or another (a `vm` context, an iframe), or a DOMException. */
+function isErrorLike(value: unknown): value is Error {
+  if (value instanceof Error || Object.prototype.toString.call(value) === '[object Error]') return true
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as { message?: unknown; name?: unknown; stack?: unknown }
+  return typeof v.message === 'string' && typeof v.name === 'string' && typeof v.stack === 'string'
+}
+
 function cloneable(value: unknown, seen: Set<unknown>): unknown {
   // Functions and symbols cannot cross postMessage; cycles are cut.
   switch (typeof value) {
@@ -41,13 +49,14 @@ function cloneable(value: unknown, seen: Set<unknown>): unknown {
   }
   if (value === null) return null
   if (seen.has(value)) return undefined
-  if (value instanceof Error) return serializeError(value)
+  if (isErrorLike(value)) return serializeError(value)
   seen.add(value)
   try {
     if (Array.isArray(value)) return value.map((v) => cloneable(v, seen))
     if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value
-    const proto = Object.getPrototypeOf(value)
-    if (proto !== Object.prototype && proto !== null) return String(value)
+    // A plain object of any realm: its prototype is null or some realm's Object.prototype.
+    const proto = Object.getPrototypeOf(value) as object | null
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) return String(value)
     const out: Record<string, unknown> = {}
     for (const k of Object.keys(value)) {
       const v = cloneable((value as Record<string, unknown>)[k], seen)
@@ -66,19 +75,7 @@ function cloneable(value: unknown, seen: Set<unknown>): unknown {
  * @public
  */
 export function serializeError(error: unknown, depth = 0): SerializedError | SerializedValue {
-  if (!(error instanceof Error)) {
-    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-      // An error-like object from another realm.
-      const e = error as { name?: unknown; message: string; stack?: unknown }
-      return {
-        __poolkitError: 1,
-        name: typeof e.name === 'string' ? e.name : 'Error',
-        message: e.message,
-        stack: typeof e.stack === 'string' ? e.stack : undefined,
-      }
-    }
-    return { __poolkitValue: 1, value: cloneable(error, new Set()) }
-  }
+  if (!isErrorLike(error)) return { __poolkitValue: 1, value: cloneable(error, new Set()) }
   const seen = new Set<unknown>([error])
   let props: Record<string, unknown> | undefined
   for (const k of Object.keys(error)) {
@@ -90,9 +87,9 @@ export function serializeError(error: unknown, depth = 0): SerializedError | Ser
   const cause = (error as { cause?: unknown }).cause
   return {
     __poolkitError: 1,
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
+    name: typeof error.name === 'string' ? error.name : 'Error',
+    message: typeof error.message === 'string' ? error.message : String(error.message),
+    stack: typeof error.stack === 'string' ? error.stack : undefined,
     code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     cause: cause === undefined || depth >= MAX_DEPTH ? undefined : serializeError(cause, depth + 1),
     props,

@@ -1,0 +1,593 @@
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it } from 'vitest'
+import {
+  CircuitOpenError,
+  cooperative,
+  deserializeError,
+  isPoolError,
+  isSerializedError,
+  isWorkerMessage,
+  PoolClosedError,
+  PoolError,
+  PROTOCOL_VERSION,
+  QueueFullError,
+  runWorker,
+  serializeError,
+  TaskDroppedError,
+  TaskTimeoutError,
+  transfer,
+  WorkerExitError,
+  type MainMessage,
+  type ResultMessage,
+  type SerializedError,
+  type TaskFunctions,
+  type TransferList,
+  type WorkerEndpoint,
+  type WorkerMessage,
+  type WorkerTaskContext,
+} from '../src/index.js'
+
+/** What a worker's error looks like on the main side: serialised, cloned as postMessage does, rebuilt. */
+const roundTrip = (error: unknown): unknown => deserializeError(structuredClone(serializeError(error)))
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+// ---------------------------------------------------------------- serializeError / deserializeError
+
+describe('serializeError and deserializeError', () => {
+  it('round-trip an Error: class, name, message and stack', () => {
+    const original = new Error('plain failure')
+    const back = roundTrip(original) as Error
+    expect(back).toBeInstanceOf(Error)
+    expect(back.name).toBe('Error')
+    expect(back.message).toBe('plain failure')
+    expect(back.stack).toBe(original.stack)
+  })
+
+  it('rebuild built-in error classes as those classes', () => {
+    const type = roundTrip(new TypeError('bad type'))
+    const range = roundTrip(new RangeError('out of range'))
+    const syntax = roundTrip(new SyntaxError('bad syntax'))
+    expect(type).toBeInstanceOf(TypeError)
+    expect((type as Error).message).toBe('bad type')
+    expect(range).toBeInstanceOf(RangeError)
+    expect((range as Error).name).toBe('RangeError')
+    expect(syntax).toBeInstanceOf(SyntaxError)
+  })
+
+  it('keep the name of a custom subclass (rebuilt as an Error) and its own fields', () => {
+    class HttpError extends Error {
+      override name = 'HttpError'
+      readonly status: number
+      constructor(status: number) {
+        super(`HTTP ${status}`)
+        this.status = status
+      }
+    }
+    const back = roundTrip(new HttpError(503)) as Error & { status?: number }
+    expect(back).toBeInstanceOf(Error)
+    expect(back.name).toBe('HttpError')
+    expect(back.message).toBe('HTTP 503')
+    expect(back.status).toBe(503)
+    expect(String(back)).toBe('HttpError: HTTP 503')
+  })
+
+  it('keep a string or number code', () => {
+    const withString = Object.assign(new Error('no file'), { code: 'ENOENT' })
+    const withNumber = Object.assign(new Error('status'), { code: 404 })
+    expect((roundTrip(withString) as { code?: unknown }).code).toBe('ENOENT')
+    expect((roundTrip(withNumber) as { code?: unknown }).code).toBe(404)
+    expect(serializeError(withString)).toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('keep a nested cause chain, each link with its class, message and code', () => {
+    const root = Object.assign(new TypeError('root cause'), { code: 'E_ROOT' })
+    const middle = new RangeError('middle', { cause: root })
+    const top = new Error('top', { cause: middle })
+    const back = roundTrip(top) as Error
+    const c1 = back.cause as Error
+    const c2 = c1.cause as Error & { code?: unknown }
+    expect(back.message).toBe('top')
+    expect(c1).toBeInstanceOf(RangeError)
+    expect(c1.message).toBe('middle')
+    expect(c2).toBeInstanceOf(TypeError)
+    expect(c2.message).toBe('root cause')
+    expect(c2.code).toBe('E_ROOT')
+    expect(c2.cause).toBeUndefined()
+  })
+
+  it('keep a cause that is not an error as the value itself', () => {
+    const back = roundTrip(new Error('wrapped', { cause: { status: 500, body: 'down' } })) as Error
+    expect(back.cause).toEqual({ status: 500, body: 'down' })
+    const text = roundTrip(new Error('wrapped', { cause: 'just text' })) as Error
+    expect(text.cause).toBe('just text')
+  })
+
+  it('stops at a cyclic cause chain instead of recursing forever', () => {
+    const a = new Error('a')
+    const b = new Error('b', { cause: a })
+    ;(a as { cause?: unknown }).cause = b
+    const back = roundTrip(a) as Error
+    expect(back.message).toBe('a')
+    expect((back.cause as Error).message).toBe('b')
+    let depth = 0
+    for (let e: unknown = back; e instanceof Error; e = e.cause) depth++
+    expect(depth).toBeLessThan(20)
+  })
+
+  it('keep own enumerable fields that can be cloned: numbers, strings, arrays, nested objects, dates, bytes', () => {
+    const at = new Date(0)
+    const error = Object.assign(new Error('with fields'), {
+      retryable: true,
+      attempts: 3,
+      tags: ['a', 'b'],
+      details: { host: 'example.com', port: 443, nested: { deep: [1, 2] } },
+      at,
+      bytes: new Uint8Array([1, 2, 3]),
+    })
+    const back = roundTrip(error) as Record<string, unknown>
+    expect(back.retryable).toBe(true)
+    expect(back.attempts).toBe(3)
+    expect(back.tags).toEqual(['a', 'b'])
+    expect(back.details).toEqual({ host: 'example.com', port: 443, nested: { deep: [1, 2] } })
+    expect(back.at).toEqual(at)
+    expect(back.bytes).toEqual(new Uint8Array([1, 2, 3]))
+  })
+
+  it('drop fields that are functions or symbols, and functions nested in objects', () => {
+    const error = Object.assign(new Error('with a function'), {
+      retry: () => 1,
+      sym: Symbol('s'),
+      config: { url: '/x', onDone: () => {} },
+      kept: 'yes',
+    })
+    const serialised = serializeError(error) as SerializedError
+    expect(() => structuredClone(serialised)).not.toThrow()
+    const back = roundTrip(error) as Record<string, unknown>
+    expect('retry' in back).toBe(false)
+    expect('sym' in back).toBe(false)
+    expect(back.config).toEqual({ url: '/x' })
+    expect(back.kept).toBe('yes')
+  })
+
+  it('cut cycles in fields: a field pointing back at the error or at its own object', () => {
+    const loop: Record<string, unknown> = { name: 'loop' }
+    loop.self = loop
+    const error = Object.assign(new Error('cyclic'), { loop }) as unknown as Error & Record<string, unknown>
+    error.me = error
+    const serialised = serializeError(error)
+    expect(() => structuredClone(serialised)).not.toThrow()
+    expect(() => JSON.stringify(serialised)).not.toThrow()
+    const back = roundTrip(error) as Record<string, unknown>
+    expect(back.loop).toEqual({ name: 'loop' })
+    expect('me' in back).toBe(false)
+  })
+
+  it('rebuild an error held in a field as an error', () => {
+    const error = Object.assign(new Error('outer'), { inner: new RangeError('inner') })
+    const back = roundTrip(error) as { inner?: unknown }
+    expect(back.inner).toBeInstanceOf(RangeError)
+    expect((back.inner as Error).message).toBe('inner')
+  })
+
+  it.each([
+    ['a string', 'plain text'],
+    ['a number', 42],
+    ['zero', 0],
+    ['a boolean', false],
+    ['null', null],
+    ['undefined', undefined],
+    ['a plain object', { reason: 'nope', n: 1, list: [1, 2] }],
+    ['an array', [1, 'two', { three: 3 }]],
+  ])('round-trip a thrown value that is not an error: %s', (_label, value) => {
+    const serialised = serializeError(value)
+    expect(isSerializedError(serialised)).toBe(true)
+    expect(roundTrip(value)).toEqual(value)
+  })
+
+  it('drop functions from a thrown plain object', () => {
+    expect(roundTrip({ a: 1, f: () => 2 })).toEqual({ a: 1 })
+  })
+
+  it('keep the code, cause and fields of an error from another realm (where instanceof Error fails)', () => {
+    const foreign = runInNewContext(
+      `const e = new TypeError('from a vm'); e.code = 'E_VM'; e.detail = { n: 1 }; e.cause = new Error('inner'); e`,
+    ) as Error & { code?: unknown; detail?: unknown }
+    expect(foreign instanceof Error).toBe(false)
+    const back = roundTrip(foreign) as Error & { code?: unknown; detail?: unknown }
+    expect(back).toBeInstanceOf(TypeError)
+    expect(back.message).toBe('from a vm')
+    expect(back.code).toBe('E_VM')
+    expect(back.detail).toEqual({ n: 1 })
+    expect((back.cause as Error | undefined)?.message).toBe('inner')
+  })
+
+  it('produce data that survives structuredClone and JSON unchanged', () => {
+    const error = Object.assign(new Error('top', { cause: new TypeError('below') }), { code: 'E_TOP', extra: { a: [1] } })
+    const serialised = serializeError(error)
+    expect(structuredClone(serialised)).toEqual(serialised)
+    expect(JSON.parse(JSON.stringify(serialised))).toEqual(JSON.parse(JSON.stringify(structuredClone(serialised))))
+    const back = deserializeError(JSON.parse(JSON.stringify(serialised)) as SerializedError) as Error & { code?: unknown }
+    expect(back.message).toBe('top')
+    expect(back.code).toBe('E_TOP')
+    expect((back.cause as Error).message).toBe('below')
+  })
+
+  it('marks its output so isSerializedError recognises it, and nothing else', () => {
+    expect(isSerializedError(serializeError(new Error('x')))).toBe(true)
+    expect(isSerializedError(serializeError('x'))).toBe(true)
+    expect(isSerializedError(new Error('x'))).toBe(false)
+    expect(isSerializedError({ name: 'Error', message: 'x' })).toBe(false)
+    expect(isSerializedError(null)).toBe(false)
+    expect(isSerializedError('x')).toBe(false)
+  })
+})
+
+describe('PoolError subclasses across the protocol', () => {
+  const cases: [string, PoolError][] = [
+    ['QueueFullError', new QueueFullError(10, { key: 'tenant' })],
+    ['TaskDroppedError', new TaskDroppedError()],
+    ['TaskTimeoutError', new TaskTimeoutError(250)],
+    ['PoolClosedError', new PoolClosedError()],
+    ['CircuitOpenError', new CircuitOpenError('provider', 1234)],
+    ['WorkerExitError', new WorkerExitError({ workerId: 7, exitCode: 1 })],
+    ['PoolError', new PoolError('ERR_POOL_CUSTOM', 'custom')],
+  ]
+
+  it.each(cases)('%s keeps its name, code and message, and still passes isPoolError', (name, error) => {
+    const back = roundTrip(error) as Error & { code?: unknown }
+    expect(back).toBeInstanceOf(Error)
+    expect(back.name).toBe(name)
+    expect(back.code).toBe(error.code)
+    expect(back.message).toBe(error.message)
+    expect(isPoolError(back)).toBe(true)
+  })
+
+  it('keeps the extra fields of each subclass', () => {
+    expect(roundTrip(new QueueFullError(10, { key: 'tenant' }))).toMatchObject({ limit: 10, key: 'tenant' })
+    expect(roundTrip(new TaskTimeoutError(250))).toMatchObject({ timeoutMs: 250 })
+    expect(roundTrip(new CircuitOpenError('provider', 1234))).toMatchObject({ key: 'provider', retryAt: 1234 })
+    expect(roundTrip(new WorkerExitError({ workerId: 7, exitCode: 1 }))).toMatchObject({ workerId: 7, exitCode: 1 })
+  })
+
+  it('keeps the cause of a pool error', () => {
+    const back = roundTrip(new WorkerExitError({ workerId: 1, cause: new Error('segfault') })) as Error
+    expect((back.cause as Error).message).toBe('segfault')
+  })
+})
+
+// ---------------------------------------------------------------- isWorkerMessage
+
+describe('isWorkerMessage', () => {
+  it.each([
+    { type: 'ready', protocol: PROTOCOL_VERSION, functions: [], cooperative: [] },
+    { type: 'init-error', error: { __poolkitValue: 1, value: 'x' } },
+    { type: 'result', id: 1, ok: true, value: 1 },
+    { type: 'stats', heapUsed: 1 },
+  ])('accepts a worker-to-main message of type $type', (message) => {
+    expect(isWorkerMessage(message)).toBe(true)
+  })
+
+  it.each([
+    ['a run message (main to worker)', { type: 'run', id: 1, name: undefined, input: 1, attempt: 1 }],
+    ['an abort message', { type: 'abort', id: 1, reason: 'x' }],
+    ['a close message', { type: 'close' }],
+    ["a user's own message", { kind: 'progress', value: 0.5 }],
+    ['an unknown type', { type: 'hello' }],
+    ['null', null],
+    ['a string', 'ready'],
+    ['a number', 1],
+    ['undefined', undefined],
+  ])('refuses %s', (_label, value) => {
+    expect(isWorkerMessage(value)).toBe(false)
+  })
+})
+
+// ---------------------------------------------------------------- runWorker
+
+interface Posted {
+  readonly message: WorkerMessage
+  readonly transfer: TransferList | undefined
+}
+
+/** An in-memory WorkerEndpoint: records what the worker posts; `send` plays the main side. */
+function createEndpoint() {
+  const posted: Posted[] = []
+  let listener: ((message: MainMessage) => void) | undefined
+  let closed = 0
+  const endpoint: WorkerEndpoint = {
+    post(message, transferList) {
+      posted.push({ message, transfer: transferList })
+    },
+    listen(l) {
+      listener = l
+    },
+    close() {
+      closed++
+    },
+  }
+  return {
+    endpoint,
+    posted,
+    messages: () => posted.map((p) => p.message),
+    results: () => posted.map((p) => p.message).filter((m): m is ResultMessage => m.type === 'result'),
+    get listening() {
+      return listener !== undefined
+    },
+    get closed() {
+      return closed
+    },
+    send(message: MainMessage) {
+      if (listener === undefined) throw new Error('the worker is not listening')
+      listener(message)
+    },
+    run(id: number, name: string | undefined, input: unknown, attempt = 1, key?: string) {
+      this.send({ type: 'run', id, name, input, attempt, key })
+    },
+  }
+}
+
+describe('runWorker', () => {
+  it('posts ready with the protocol version, the function names and the cooperative list', () => {
+    const ep = createEndpoint()
+    runWorker(
+      {
+        double: (x: number) => x * 2,
+        slow: cooperative(async (_x: number, ctx: WorkerTaskContext) => ctx.signal.aborted),
+        other: () => 0,
+      },
+      ep.endpoint,
+    )
+    expect(ep.messages()).toEqual([
+      { type: 'ready', protocol: PROTOCOL_VERSION, functions: ['double', 'slow', 'other'], cooperative: ['slow'] },
+    ])
+    expect(ep.listening).toBe(true)
+  })
+
+  it('cooperative() returns the same function, still callable', () => {
+    const fn = (x: number) => x + 1
+    const marked = cooperative(fn)
+    expect(marked).toBe(fn)
+    expect(marked(1)).toBe(2)
+  })
+
+  it('runs the named function and posts an ok result with its value', async () => {
+    const ep = createEndpoint()
+    runWorker({ double: (x: number) => x * 2, greet: async (name: string) => `hi ${name}` }, ep.endpoint)
+    ep.run(1, 'double', 21)
+    ep.run(2, 'greet', 'ada')
+    await flush()
+    expect(ep.results()).toEqual([
+      { type: 'result', id: 1, ok: true, value: 42 },
+      { type: 'result', id: 2, ok: true, value: 'hi ada' },
+    ])
+  })
+
+  it('passes the id, attempt and key to the function context', async () => {
+    const ep = createEndpoint()
+    const seen: Omit<WorkerTaskContext, 'signal'>[] = []
+    runWorker({ f: (_x: unknown, ctx: WorkerTaskContext) => void seen.push({ id: ctx.id, attempt: ctx.attempt, key: ctx.key }) }, ep.endpoint)
+    ep.run(5, 'f', null, 3, 'tenant')
+    await flush()
+    expect(seen).toEqual([{ id: 5, attempt: 3, key: 'tenant' }])
+  })
+
+  it('runs `default` when the task names no function', async () => {
+    const ep = createEndpoint()
+    runWorker({ default: (x: number) => x + 1, other: () => -1 }, ep.endpoint)
+    ep.run(1, undefined, 1)
+    await flush()
+    expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 2 }])
+  })
+
+  it('runs the only function when the task names none', async () => {
+    const ep = createEndpoint()
+    runWorker({ only: (x: number) => x * 3 }, ep.endpoint)
+    ep.run(1, undefined, 3)
+    await flush()
+    expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 9 }])
+  })
+
+  it('posts an error result when the function throws or rejects, with the error serialised', async () => {
+    const ep = createEndpoint()
+    runWorker(
+      {
+        throws: () => {
+          throw Object.assign(new RangeError('sync failure'), { code: 'E_SYNC' })
+        },
+        rejects: async () => {
+          throw new Error('async failure', { cause: 'why' })
+        },
+        throwsText: () => {
+          throw 'text'
+        },
+      },
+      ep.endpoint,
+    )
+    ep.run(1, 'throws', null)
+    ep.run(2, 'rejects', null)
+    ep.run(3, 'throwsText', null)
+    await flush()
+    const results = ep.results().sort((a, b) => a.id - b.id)
+    expect(results.map((r) => [r.id, r.ok])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+    ])
+    const errors = results.map((r) => (r.ok ? undefined : deserializeError(r.error)))
+    expect(errors[0]).toBeInstanceOf(RangeError)
+    expect(errors[0]).toMatchObject({ message: 'sync failure', code: 'E_SYNC' })
+    expect(errors[1]).toMatchObject({ message: 'async failure', cause: 'why' })
+    expect(errors[2]).toBe('text')
+    // What is posted survives postMessage.
+    for (const r of results) expect(() => structuredClone(r)).not.toThrow()
+  })
+
+  it('posts a clear TypeError naming an unknown function and the ones it has', async () => {
+    const ep = createEndpoint()
+    runWorker({ resize: () => 1, crop: () => 2 }, ep.endpoint)
+    ep.run(1, 'rotate', null)
+    await flush()
+    const [result] = ep.results()
+    expect(result?.ok).toBe(false)
+    const error = deserializeError((result as Extract<ResultMessage, { ok: false }>).error) as Error
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toContain('"rotate"')
+    expect(error.message).toContain('resize')
+    expect(error.message).toContain('crop')
+  })
+
+  it('posts a TypeError asking for a name when several functions and no default are exposed', async () => {
+    const ep = createEndpoint()
+    runWorker({ a: () => 1, b: () => 2 }, ep.endpoint)
+    ep.run(1, undefined, null)
+    await flush()
+    const [result] = ep.results()
+    const error = deserializeError((result as Extract<ResultMessage, { ok: false }>).error) as Error
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toMatch(/name one/)
+  })
+
+  it('does not call inherited properties as functions (toString, constructor)', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint)
+    ep.run(1, 'toString', null)
+    ep.run(2, 'constructor', null)
+    await flush()
+    expect(ep.results().map((r) => r.ok)).toEqual([false, false])
+  })
+
+  it("aborts the task's signal with the deserialised reason on an 'abort' message", async () => {
+    const ep = createEndpoint()
+    let seenReason: unknown
+    runWorker(
+      {
+        wait: cooperative(
+          (_x: unknown, ctx: WorkerTaskContext) =>
+            new Promise((_resolve, reject) => {
+              ctx.signal.addEventListener('abort', () => {
+                seenReason = ctx.signal.reason
+                reject(ctx.signal.reason)
+              })
+            }),
+        ),
+      },
+      ep.endpoint,
+    )
+    ep.run(1, 'wait', null)
+    ep.run(2, 'wait', null)
+    ep.send({ type: 'abort', id: 1, reason: serializeError(new TaskTimeoutError(100)) })
+    await flush()
+    expect(seenReason).toBeInstanceOf(Error)
+    expect(seenReason).toMatchObject({ name: 'TaskTimeoutError', code: 'ERR_POOL_TASK_TIMEOUT', timeoutMs: 100 })
+    const results = ep.results()
+    expect(results).toHaveLength(1) // task 2 is untouched
+    expect(results[0]).toMatchObject({ id: 1, ok: false })
+    const error = deserializeError((results[0] as Extract<ResultMessage, { ok: false }>).error)
+    expect(isPoolError(error)).toBe(true)
+  })
+
+  it('ignores an abort for a task it does not run', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: (x: number) => x }, ep.endpoint)
+    expect(() => ep.send({ type: 'abort', id: 99, reason: serializeError(new Error('x')) })).not.toThrow()
+    ep.run(1, 'f', 5)
+    await flush()
+    expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 5 }])
+  })
+
+  it('runs setup() before it reports ready, and listens only from then', async () => {
+    const ep = createEndpoint()
+    const order: string[] = []
+    let finishSetup: () => void = () => {}
+    runWorker({ f: () => 1 }, ep.endpoint, {
+      setup: () =>
+        new Promise<void>((resolve) => {
+          order.push('setup')
+          finishSetup = resolve
+        }),
+    })
+    await flush()
+    expect(order).toEqual(['setup'])
+    expect(ep.messages()).toEqual([])
+    expect(ep.listening).toBe(false)
+    finishSetup()
+    await flush()
+    expect(ep.messages().map((m) => m.type)).toEqual(['ready'])
+    expect(ep.listening).toBe(true)
+  })
+
+  it('posts init-error, not ready, when setup() throws, and closes the endpoint', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, {
+      setup: () => {
+        throw Object.assign(new Error('no database'), { code: 'E_DB' })
+      },
+    })
+    await flush()
+    const messages = ep.messages()
+    expect(messages.map((m) => m.type)).toEqual(['init-error'])
+    const error = deserializeError((messages[0] as Extract<WorkerMessage, { type: 'init-error' }>).error)
+    expect(error).toMatchObject({ message: 'no database', code: 'E_DB' })
+    expect(ep.closed).toBe(1)
+    expect(ep.listening).toBe(false)
+  })
+
+  it('posts init-error when an async setup() rejects', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, { setup: () => Promise.reject(new TypeError('bad config')) })
+    await flush()
+    const [message] = ep.messages()
+    expect(message?.type).toBe('init-error')
+    expect(deserializeError((message as Extract<WorkerMessage, { type: 'init-error' }>).error)).toBeInstanceOf(TypeError)
+  })
+
+  it('posts a transfer() result with its value and the transfer list', async () => {
+    const ep = createEndpoint()
+    const buffer = new ArrayBuffer(8)
+    runWorker({ bytes: () => transfer({ buffer, size: 8 }, [buffer]) }, ep.endpoint)
+    ep.run(1, 'bytes', null)
+    await flush()
+    const posted = ep.posted.find((p) => p.message.type === 'result')!
+    expect(posted.message).toEqual({ type: 'result', id: 1, ok: true, value: { buffer, size: 8 } })
+    expect(posted.transfer).toEqual([buffer])
+    expect(posted.transfer?.[0]).toBe(buffer)
+  })
+
+  it('posts a transfer() from an async function with the transfer list too', async () => {
+    const ep = createEndpoint()
+    const buffer = new ArrayBuffer(4)
+    runWorker({ bytes: async () => transfer(buffer, [buffer]) }, ep.endpoint)
+    ep.run(1, 'bytes', null)
+    await flush()
+    const posted = ep.posted.find((p) => p.message.type === 'result')!
+    expect((posted.message as Extract<ResultMessage, { ok: true }>).value).toBe(buffer)
+    expect(posted.transfer).toEqual([buffer])
+  })
+
+  it('posts plain results without a transfer list', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => ({ a: 1 }) }, ep.endpoint)
+    ep.run(1, 'f', null)
+    await flush()
+    expect(ep.posted.find((p) => p.message.type === 'result')!.transfer).toBeUndefined()
+  })
+
+  it("on a 'close' message aborts running tasks and closes the endpoint", async () => {
+    const ep = createEndpoint()
+    const signals: AbortSignal[] = []
+    runWorker({ wait: cooperative((_x: unknown, ctx: WorkerTaskContext) => new Promise(() => void signals.push(ctx.signal))) }, ep.endpoint)
+    ep.run(1, 'wait', null)
+    ep.run(2, 'wait', null)
+    ep.send({ type: 'close' })
+    expect(signals.map((s) => s.aborted)).toEqual([true, true])
+    expect(ep.closed).toBe(1)
+  })
+
+  it('refuses an empty set of functions or a non-function entry with a TypeError', () => {
+    const ep = createEndpoint()
+    expect(() => runWorker({}, ep.endpoint)).toThrow(TypeError)
+    expect(() => runWorker({ f: 'nope' } as unknown as TaskFunctions, ep.endpoint)).toThrow(/functions\.f must be a function/)
+    expect(ep.posted).toEqual([])
+  })
+})
