@@ -1,23 +1,25 @@
 import type { Clock, TimerHandle } from './clock.js'
 import type { Breaker, BreakerDenial } from './contracts/breaker.js'
 import type { DeadLetterSink } from './contracts/dead-letter.js'
-import type { Executor, WorkerExit } from './contracts/executor.js'
-import type { PoolObserver, WorkerExitReason } from './contracts/observer.js'
+import type { Executor } from './contracts/executor.js'
+import type { PoolObserver } from './contracts/observer.js'
 import type { Scaler } from './contracts/scaler.js'
 import type { WorkerSelector } from './contracts/selector.js'
 import type { PoolSnapshot, PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskInfo, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
-import { CircuitOpenError, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError } from './errors.js'
+import { CircuitOpenError, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
 import { backoffDelay } from './internal/backoff.js'
 import { Emitter } from './internal/emitter.js'
+import { LoadMeter } from './internal/load-meter.js'
 import { resolveOptions } from './internal/resolve-options.js'
 import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
 import { DELAYED, DONE, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
 import * as check from './internal/validate.js'
-import { EXITED, READY, STARTING, WorkerSlot } from './internal/worker-slot.js'
+import type { WorkerSlot } from './internal/worker-slot.js'
+import { WorkerSet } from './internal/worker-set.js'
 import { Priority } from './priority.js'
 import type {
   BackoffOptions,
@@ -93,9 +95,6 @@ export interface Pool<I, O> extends AsyncDisposable {
   on<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void
 }
 
-const RESPAWN_INITIAL_MS = 100
-const RESPAWN_MAX_MS = 5000
-
 /**
  * Creates a pool. Give a `handler` to run tasks in-process, or an `executor`
  * from an adapter to run them on threads, processes or Web Workers.
@@ -137,37 +136,20 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private readonly breaker: Breaker | undefined
   private readonly selector: WorkerSelector | undefined
   private readonly random: () => number
-  private readonly tasksPerWorker: number
-  private readonly minWorkers: number
-  private readonly maxWorkers: number
   private readonly obs: Observers
   private readonly events = new Emitter<PoolEvents>()
 
   private lifecycle: 'open' | 'closing' | 'closed' = 'open'
   private paused: boolean
   private dispatching = false
-  private constructing = false
   private nextTaskId = 1
-  private nextWorkerId = 1
 
-  // Workers.
-  private target: number
-  private readonly workers: WorkerSlot[] = []
-  /** Ready workers with no task, most recently freed last (tasksPerWorker === 1 only). */
-  private readonly idle: WorkerSlot[] = []
-  /** Spare task capacity over ready workers. */
-  private free = 0
-  private starting = 0
-  private respawnTimer: TimerHandle | undefined
-  private respawnDelay = RESPAWN_INITIAL_MS
-  private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
-  private readyError: unknown = undefined
-  private everReady = false
+  private readonly workers: WorkerSet
+  private readonly minWorkers: number
+  private readonly maxWorkers: number
 
   // Tasks.
   private running = 0
-  /** Task slots in use on workers, attempts that settled early but still run included. */
-  private busySlots = 0
   private readonly runningTasks = new TaskList<I, O>()
   private readonly delayedTasks = new Set<TaskRecord<I, O>>()
   private readonly roomWaiters = new RingBuffer<TaskRecord<I, O>>()
@@ -191,10 +173,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   // Scaler window.
   private scalerTimer: TimerHandle | undefined
-  private lastSnapshotAt: number
-  private busyIntegral = 0
-  private busyChangedAt: number
-  private window = { submitted: 0, finished: 0, errors: 0, started: 0, waitMs: 0, runMs: 0 }
+  private readonly meter: LoadMeter | undefined
 
   // Closing.
   private closePromise: Promise<CloseReport> | undefined
@@ -226,18 +205,23 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.random = o.random
     this.paused = o.paused
     this.obs = o.observers
-    this.tasksPerWorker = o.tasksPerWorker
     this.scaler = o.scaler
     this.minWorkers = o.minWorkers
     this.maxWorkers = o.maxWorkers
-    this.target = o.initialWorkers
-
-    const now = this.clock.now()
-    this.lastSnapshotAt = now
-    this.busyChangedAt = now
-    this.constructing = true
-    this.growWorkers()
-    this.constructing = false
+    this.meter = this.scaler === undefined ? undefined : new LoadMeter(this.clock.now())
+    this.workers = new WorkerSet(o.executor, this.clock, o.tasksPerWorker, o.initialWorkers, {
+      isClosed: () => this.lifecycle === 'closed',
+      isOpen: () => this.lifecycle === 'open',
+      onCapacity: () => this.dispatch(),
+      onStarted: (worker) => {
+        if (this.obs.onWorkerStarted !== undefined) this.notify('onWorkerStarted', worker)
+      },
+      onExited: (worker, reason, error) => {
+        if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', worker, reason, error)
+      },
+      onError: (error) => this.emitError(error),
+    })
+    this.workers.start()
     this.startScaler()
   }
 
@@ -280,19 +264,13 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   stats(): PoolStats {
-    let busy = 0
-    let ready = 0
-    for (const w of this.workers) {
-      if (w.state !== READY) continue
-      ready++
-      if (w.running > 0) busy++
-    }
+    const target = this.workers.target
     return {
       name: this.name,
       executor: this.executor.kind,
-      targetWorkers: this.target,
-      concurrency: this.target * this.tasksPerWorker,
-      workers: { total: this.workers.length, busy, idle: ready - busy, starting: this.starting },
+      targetWorkers: target,
+      concurrency: target * this.workers.tasksPerWorker,
+      workers: this.workers.counts(),
       queued: this.queue.size,
       running: this.running,
       delayed: this.delayedTasks.size,
@@ -314,9 +292,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   ready(): Promise<void> {
-    if (this.readyError !== undefined) return Promise.reject(this.readyError)
-    if (this.starting === 0) return Promise.resolve()
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
+    return this.workers.ready()
   }
 
   pause(): void {
@@ -332,8 +308,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   resize(workers: number): void {
     check.positiveInteger('resize(workers)', workers)
     if (this.lifecycle !== 'open') return
-    this.target = this.scaler === undefined ? workers : Math.max(this.minWorkers, Math.min(this.maxWorkers, workers))
-    this.applyTarget()
+    this.workers.target = this.scaler === undefined ? workers : Math.max(this.minWorkers, Math.min(this.maxWorkers, workers))
+    this.workers.apply()
   }
 
   onIdle(): Promise<void> {
@@ -402,7 +378,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   private admit(task: TaskRecord<I, O>): void {
     this.submitted++
-    if (this.scaler !== undefined) this.window.submitted++
+    this.meter?.onSubmitted()
     if (this.obs.onSubmitted !== undefined) this.notify('onSubmitted', task)
     if (this.lifecycle !== 'open') {
       if (this.lifecycle === 'closing') this.refusedAtClose++
@@ -428,12 +404,12 @@ class PoolImpl<I, O> implements Pool<I, O> {
       }
     }
     // Fast path: a free worker and nobody ahead in the queue.
-    if (this.free > 0 && this.queue.size === 0 && !this.paused && this.selector === undefined && this.breaker === undefined && this.tasksPerWorker === 1) {
-      this.start(task, this.idle.pop()!, task.submittedAt)
+    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && this.selector === undefined && this.breaker === undefined) {
+      this.start(task, this.workers.pick(), true, task.submittedAt)
       return
     }
     // A task a free worker takes at once never waits, so it does not count against maxQueue.
-    if (this.queue.size >= this.maxQueue && (this.paused || this.free === 0 || this.queue.size > 0)) {
+    if (this.queue.size >= this.maxQueue && (this.paused || this.workers.free === 0 || this.queue.size > 0)) {
       switch (this.onQueueFull) {
         case 'reject':
           this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
@@ -474,7 +450,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     let admitted = 0
     // Room is a queue place, or a free worker that will take the task at once
     // (with maxQueue 0, 'wait' hands tasks straight to workers, like an unbuffered channel).
-    while (this.roomWaiters.length > 0 && (this.queue.size < this.maxQueue || (!this.paused && this.free > this.queue.size))) {
+    while (this.roomWaiters.length > 0 && (this.queue.size < this.maxQueue || (!this.paused && this.workers.free > this.queue.size))) {
       const task = this.roomWaiters.shift()!
       this.clearTimer(task)
       this.enqueue(task)
@@ -493,7 +469,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       return
     }
     if (this.queue.size >= this.drainThreshold) this.drainArmed = true
-    if (this.free === 0 && this.scaler?.onPressure === true) this.evaluateScaler()
+    if (this.workers.free === 0 && this.scaler?.onPressure === true) this.evaluateScaler()
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -507,7 +483,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     try {
       for (;;) {
         let declined = false
-        while (this.free > 0 && this.queue.size > 0 && !this.paused) {
+        while (this.workers.free > 0 && this.queue.size > 0 && !this.paused) {
           let worker: WorkerSlot | undefined
           if (this.selector !== undefined) {
             worker = this.selectWorker(this.queue.peek()!)
@@ -525,11 +501,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
               continue
             }
           }
-          if (worker === undefined) worker = this.pickWorker()
-          else if (this.tasksPerWorker === 1) this.takeIdle(worker)
           // Tasks started in one synchronous pass share one timestamp.
           now ??= this.clock.now()
-          this.start(task, worker, now)
+          if (worker === undefined) this.start(task, this.workers.pick(), true, now)
+          else this.start(task, worker, false, now)
         }
         // Callers let in from the wait line may be startable at once.
         if (declined || this.roomWaiters.length === 0 || this.admitWaiters() === 0) break
@@ -540,12 +515,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.checkDrain()
   }
 
-  /** Takes a worker out of the idle stack, wherever it is in it. */
-  private takeIdle(worker: WorkerSlot): void {
-    const i = this.idle.lastIndexOf(worker)
-    if (i !== -1) this.idle.splice(i, 1)
-  }
-
   private checkDrain(): void {
     if (this.drainArmed && this.queue.size < this.drainThreshold) {
       this.drainArmed = false
@@ -553,19 +522,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
     }
   }
 
-  private pickWorker(): WorkerSlot {
-    if (this.tasksPerWorker === 1) return this.idle.pop()!
-    let best: WorkerSlot | undefined
-    for (const w of this.workers) {
-      if (w.state !== READY || w.running >= w.capacity) continue
-      if (best === undefined || w.running < best.running) best = w
-      if (w.running === 0) break
-    }
-    return best!
-  }
-
   private selectWorker(task: TaskRecord<I, O>): WorkerSlot | undefined {
-    const candidates = this.workers.filter((w) => w.state === READY && w.running < w.capacity)
+    const candidates = this.workers.candidates()
     const chosen = this.guard(() => this.selector!.select(candidates, task))
     if (chosen === undefined) return undefined
     if (!candidates.includes(chosen as WorkerSlot)) {
@@ -580,7 +538,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
   }
 
-  private start(task: TaskRecord<I, O>, worker: WorkerSlot, now: number): void {
+  private start(task: TaskRecord<I, O>, worker: WorkerSlot, picked: boolean, now: number): void {
     task.state = RUNNING
     task.worker = worker
     task.startedAt = now
@@ -589,14 +547,11 @@ class PoolImpl<I, O> implements Pool<I, O> {
     task.waitMs += waited
     this.totalWaitMs += waited
     this.startedCount++
-    if (this.scaler !== undefined) {
-      this.markBusy(now)
-      this.window.started++
-      this.window.waitMs += waited
+    if (this.meter !== undefined) {
+      this.meter.onSlot(now, 1)
+      this.meter.onStarted(waited)
     }
-    worker.running++
-    this.busySlots++
-    this.free--
+    this.workers.claim(worker, picked)
     this.running++
     this.runningTasks.add(task)
     if (task.timeoutMs !== Infinity) {
@@ -622,16 +577,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   /** The worker is done with an attempt: free its slot, then settle the task if it is still waiting on this attempt. */
   private finish(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number, ok: boolean, value: unknown): void {
     const now = this.clock.now()
-    if (this.scaler !== undefined) this.markBusy(now)
-    worker.running--
-    worker.finished++
-    this.busySlots--
-    if (worker.state === READY) {
-      this.free++
-      if (this.tasksPerWorker === 1 && worker.running === 0) this.idle.push(worker)
-      // Shrinking waits for busy workers: retire this one now that it is idle.
-      if (this.workers.length > this.target && worker.running === 0) this.retire(worker, 'retired')
-    }
+    this.meter?.onSlot(now, -1)
+    this.workers.release(worker)
     if (task.state === RUNNING && task.attempt === attempt) {
       const ran = now - task.startedAt
       task.runMs += ran
@@ -655,10 +602,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.clearTimer(task)
     this.finishedCount++
     this.totalRunMs += ran
-    if (this.scaler !== undefined) {
-      this.window.finished++
-      this.window.runMs += ran
-    }
+    this.meter?.onFinished(ran)
   }
 
   private onTimeout(task: TaskRecord<I, O>, attempt: number): void {
@@ -706,7 +650,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   // ---------------------------------------------------------------- retry
 
   private afterFailure(task: TaskRecord<I, O>, outcome: 'failed' | 'timed-out', error: unknown): void {
-    if (this.scaler !== undefined) this.window.errors++
+    this.meter?.onError()
     if (task.attempt < this.attempts && this.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
       this.retried++
@@ -835,163 +779,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.events.has('idle')) this.emit('idle', [])
   }
 
-  // ---------------------------------------------------------------- workers
-
-  /** Starts workers up to the target; stops at a spawn that throws at once (a timer retries it). */
-  private growWorkers(): void {
-    while (this.workers.length < this.target) if (!this.spawnWorker()) break
-  }
-
-  /** Asks the executor for a worker; false when spawn() threw at once. */
-  private spawnWorker(): boolean {
-    const slot = new WorkerSlot(this.nextWorkerId++, this.tasksPerWorker)
-    this.workers.push(slot)
-    this.starting++
-    let spawned: ReturnType<Executor<I, O>['spawn']>
-    try {
-      spawned = this.executor.spawn({ workerId: slot.id, onExit: (exit) => this.onWorkerExit(slot, exit) })
-    } catch (error) {
-      this.onSpawnFailed(slot, error)
-      return false
-    }
-    if (typeof (spawned as Promise<unknown>).then === 'function') {
-      slot.spawning = (spawned as Promise<NonNullable<WorkerSlot['handle']>>).then(
-        (handle) => this.onWorkerReady(slot, handle),
-        (error: unknown) => this.onSpawnFailed(slot, error),
-      )
-    } else {
-      void this.onWorkerReady(slot, spawned as NonNullable<WorkerSlot['handle']>)
-    }
-    return true
-  }
-
-  private onWorkerReady(slot: WorkerSlot, handle: NonNullable<WorkerSlot['handle']>): Promise<void> | undefined {
-    slot.handle = handle
-    slot.spawning = undefined
-    // Retired or closed while it was starting (or it crashed first): stop it now.
-    if (slot.state === EXITED) return this.terminate(slot)
-    this.starting--
-    if (this.lifecycle === 'closed') {
-      slot.state = EXITED
-      this.removeWorker(slot)
-      return this.terminate(slot)
-    }
-    slot.state = READY
-    slot.readyAt = this.clock.now()
-    this.free += slot.capacity
-    if (this.tasksPerWorker === 1) this.idle.push(slot)
-    this.respawnDelay = RESPAWN_INITIAL_MS
-    if (this.obs.onWorkerStarted !== undefined) this.notify('onWorkerStarted', slot)
-    this.everReady = true
-    this.readyError = undefined
-    if (this.starting === 0) this.settleReady(undefined)
-    if (this.workers.length > this.target && this.lifecycle === 'open') this.applyTarget()
-    this.dispatch()
-    return undefined
-  }
-
-  private onSpawnFailed(slot: WorkerSlot, error: unknown): void {
-    slot.spawning = undefined
-    if (slot.state === EXITED) return
-    slot.state = EXITED
-    this.starting--
-    this.removeWorker(slot)
-    // Inside the constructor nobody could have subscribed yet: report it a tick later.
-    if (this.constructing) queueMicrotask(() => this.emitError(error))
-    else this.emitError(error)
-    this.settleReady(error)
-    this.scheduleRespawn()
-  }
-
-  private onWorkerExit(slot: WorkerSlot, exit: WorkerExit): void {
-    if (slot.state === EXITED) return
-    const wasReady = slot.state === READY
-    slot.state = EXITED
-    this.removeWorker(slot)
-    if (wasReady) {
-      this.free -= slot.capacity - slot.running
-      if (this.tasksPerWorker === 1) this.takeIdle(slot)
-    } else {
-      this.starting--
-    }
-    const error = new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error })
-    if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', slot, 'crashed', error)
-    this.emitError(error)
-    if (!wasReady) {
-      this.settleReady(error)
-      this.scheduleRespawn()
-      return
-    }
-    if (this.lifecycle !== 'closed' && this.workers.length < this.target) this.spawnWorker()
-  }
-
-  private scheduleRespawn(): void {
-    if (this.lifecycle === 'closed' || this.respawnTimer !== undefined || this.workers.length >= this.target) return
-    const delay = this.respawnDelay
-    this.respawnDelay = Math.min(RESPAWN_MAX_MS, this.respawnDelay * 2)
-    this.respawnTimer = this.clock.setTimeout(() => {
-      this.respawnTimer = undefined
-      if (this.lifecycle === 'closed') return
-      this.growWorkers()
-    }, delay)
-    this.clock.unref?.(this.respawnTimer)
-  }
-
-  /** Resolves the `ready()` callers, or rejects them when a worker failed to start. */
-  private settleReady(error: unknown): void {
-    if (error !== undefined && !this.everReady) this.readyError = error
-    const waiters = this.readyWaiters
-    this.readyWaiters = []
-    for (const w of waiters) error === undefined ? w.resolve() : w.reject(error)
-  }
-
-  private removeWorker(slot: WorkerSlot): void {
-    const i = this.workers.indexOf(slot)
-    if (i !== -1) this.workers.splice(i, 1)
-  }
-
-  private retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
-    if (slot.state === READY) {
-      this.free -= slot.capacity - slot.running
-      if (this.tasksPerWorker === 1) this.takeIdle(slot)
-    } else if (slot.state === STARTING) {
-      this.starting--
-    }
-    slot.state = EXITED
-    this.removeWorker(slot)
-    if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', slot, reason, undefined)
-    // A worker still starting is stopped when its spawn settles.
-    return slot.spawning ?? this.terminate(slot)
-  }
-
-  private terminate(slot: WorkerSlot): Promise<void> {
-    if (slot.handle === undefined) return Promise.resolve()
-    try {
-      return slot.handle.terminate().then(undefined, (error: unknown) => this.emitError(error))
-    } catch (error) {
-      this.emitError(error)
-      return Promise.resolve()
-    }
-  }
-
-  /** Moves the worker count toward `target`: start workers, or retire idle ones (busy ones retire as they finish). */
-  private applyTarget(): void {
-    this.growWorkers()
-    if (this.workers.length <= this.target) {
-      this.dispatch()
-      return
-    }
-    // Longest-idle first: the bottom of the idle stack.
-    if (this.tasksPerWorker === 1) {
-      while (this.workers.length > this.target && this.idle.length > 0) this.retire(this.idle[0]!, 'retired')
-    } else {
-      for (const w of this.workers.slice()) {
-        if (this.workers.length <= this.target) break
-        if (w.state === READY && w.running === 0) this.retire(w, 'retired')
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- scaler
 
   private startScaler(): void {
@@ -1010,50 +797,25 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.clock.unref?.(this.scalerTimer)
   }
 
-  private markBusy(now: number): void {
-    // Integrates busy task slots over time, for utilisation. Slots held by an
-    // attempt that settled early (timed out) but still runs count as busy.
-    this.busyIntegral += this.busySlots * (now - this.busyChangedAt)
-    this.busyChangedAt = now
-  }
-
   private snapshot(): PoolSnapshot {
-    const now = this.clock.now()
-    this.markBusy(now)
-    const interval = now - this.lastSnapshotAt
-    const seconds = interval / 1000
-    const w = this.window
-    const stats = this.stats()
     let eluSum = 0
     let eluCount = 0
-    for (const worker of this.workers) {
+    for (const worker of this.workers.all) {
       const elu = worker.handle?.stats?.().eventLoopUtilization
       if (elu !== undefined) {
         eluSum += elu
         eluCount++
       }
     }
-    const capacity = Math.max(1, this.workers.filter((x) => x.state === READY).length * this.tasksPerWorker)
-    const snapshot: PoolSnapshot = {
-      now,
-      intervalMs: interval,
-      workers: stats.workers,
-      targetWorkers: this.target,
-      tasksPerWorker: this.tasksPerWorker,
+    return this.meter!.take(this.clock.now(), {
+      workers: this.workers.counts(),
+      targetWorkers: this.workers.target,
+      tasksPerWorker: this.workers.tasksPerWorker,
       queued: this.queue.size,
       running: this.running,
-      arrivalRate: seconds > 0 ? w.submitted / seconds : 0,
-      completionRate: seconds > 0 ? w.finished / seconds : 0,
-      errorRate: w.finished > 0 ? Math.min(1, w.errors / w.finished) : 0,
-      meanWaitMs: w.started > 0 ? w.waitMs / w.started : 0,
-      meanRunMs: w.finished > 0 ? w.runMs / w.finished : 0,
-      utilisation: interval > 0 ? Math.min(1, this.busyIntegral / (interval * capacity)) : this.running > 0 ? 1 : 0,
+      capacity: this.workers.capacity(),
       eventLoopUtilization: eluCount > 0 ? eluSum / eluCount : undefined,
-    }
-    this.lastSnapshotAt = now
-    this.busyIntegral = 0
-    this.window = { submitted: 0, finished: 0, errors: 0, started: 0, waitMs: 0, runMs: 0 }
-    return snapshot
+    })
   }
 
   private evaluateScaler(): void {
@@ -1065,9 +827,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
       return
     }
     const next = Math.max(this.minWorkers, Math.min(this.maxWorkers, Math.round(wanted)))
-    if (next !== this.target) {
-      this.target = next
-      this.applyTarget()
+    if (next !== this.workers.target) {
+      this.workers.target = next
+      this.workers.apply()
     }
   }
 
@@ -1123,10 +885,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.clock.clearTimeout(this.closeTimer)
       this.closeTimer = undefined
     }
-    if (this.respawnTimer !== undefined) {
-      this.clock.clearTimeout(this.respawnTimer)
-      this.respawnTimer = undefined
-    }
     const report: CloseReport = {
       settled: this.settledTotal - this.settledAtClose - this.refusedAtClose - unstarted.length - aborted.length,
       unstarted,
@@ -1135,11 +893,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
       durationMs: this.clock.now() - this.closeStartedAt,
     }
     this.report = report
-    this.settleReady(undefined)
-    const terminations = this.workers.slice().map((w) => this.retire(w, 'closed'))
-    this.free = 0
-    this.idle.length = 0
-    void Promise.all(terminations)
+    void this.workers
+      .closeAll()
       .then(() => this.executor.close?.())
       .then(undefined, (error: unknown) => this.emitError(error))
       .then(() => {
@@ -1151,7 +906,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private defaultWindow(): number {
-    return Math.max(16, 2 * this.target * this.tasksPerWorker)
+    return Math.max(16, 2 * this.workers.target * this.workers.tasksPerWorker)
   }
 
   // ---------------------------------------------------------------- plumbing

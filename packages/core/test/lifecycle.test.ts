@@ -468,7 +468,7 @@ describe('close({ timeout }) on the virtual clock', () => {
     let tries = 0
     const pool = createPool({
       handler: (x: number, ctx: TaskContext) =>
-        new Promise<number>((resolve, reject) => {
+        new Promise<number>((_resolve, reject) => {
           tries++
           if (x === 0) reject(new Error('retry me'))
           ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))

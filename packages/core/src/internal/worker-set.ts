@@ -1,0 +1,298 @@
+import type { Clock, TimerHandle } from '../clock.js'
+import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.js'
+import type { WorkerExitReason } from '../contracts/observer.js'
+import type { WorkerCounts } from '../contracts/snapshot.js'
+import { WorkerExitError } from '../errors.js'
+import { EXITED, READY, STARTING, WorkerSlot } from './worker-slot.js'
+
+const RESPAWN_INITIAL_MS = 100
+const RESPAWN_MAX_MS = 5000
+
+/** What the worker set needs from its pool. */
+export interface WorkerSetHost {
+  /** Whether the pool has finished closing: no worker may start any more. */
+  isClosed(): boolean
+  /** Whether the pool accepts work (not closing or closed). */
+  isOpen(): boolean
+  /** Capacity grew: the pool should dispatch. */
+  onCapacity(): void
+  /** A worker became ready. */
+  onStarted(worker: WorkerSlot): void
+  /** A worker left the pool. */
+  onExited(worker: WorkerSlot, reason: WorkerExitReason, error: unknown): void
+  /** Something failed outside any task. */
+  onError(error: unknown): void
+}
+
+/**
+ * The pool's workers: starting them (sync or async spawns), tracking free task
+ * slots, replacing crashed ones, retrying failed starts with backoff on the
+ * clock, and moving toward a target count without stopping a busy worker.
+ */
+export class WorkerSet {
+  /** Live workers, starting ones included. */
+  readonly all: WorkerSlot[] = []
+  /** Ready workers running nothing, most recently freed last (one task per worker only). */
+  readonly idle: WorkerSlot[] = []
+  /** Spare task slots over ready workers. */
+  free = 0
+  starting = 0
+  target: number
+  private nextId = 1
+  private respawnTimer: TimerHandle | undefined
+  private respawnDelay = RESPAWN_INITIAL_MS
+  private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
+  private readyError: unknown = undefined
+  private everReady = false
+  private constructing = false
+
+  constructor(
+    private readonly executor: Executor<any, any>,
+    private readonly clock: Clock,
+    readonly tasksPerWorker: number,
+    target: number,
+    private readonly host: WorkerSetHost,
+  ) {
+    this.target = target
+  }
+
+  /** Starts the initial workers. */
+  start(): void {
+    this.constructing = true
+    this.grow()
+    this.constructing = false
+  }
+
+  counts(): WorkerCounts {
+    let busy = 0
+    let ready = 0
+    for (const w of this.all) {
+      if (w.state !== READY) continue
+      ready++
+      if (w.running > 0) busy++
+    }
+    return { total: this.all.length, busy, idle: ready - busy, starting: this.starting }
+  }
+
+  /** Task slots on ready workers. */
+  capacity(): number {
+    let capacity = 0
+    for (const w of this.all) if (w.state === READY) capacity += w.capacity
+    return capacity
+  }
+
+  ready(): Promise<void> {
+    if (this.readyError !== undefined) return Promise.reject(this.readyError)
+    if (this.starting === 0) return Promise.resolve()
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
+  }
+
+  /** The worker for the next task (there is free capacity): the last freed, or the least busy. */
+  pick(): WorkerSlot {
+    if (this.tasksPerWorker === 1) return this.idle.pop()!
+    let best: WorkerSlot | undefined
+    for (const w of this.all) {
+      if (w.state !== READY || w.running >= w.capacity) continue
+      if (best === undefined || w.running < best.running) best = w
+      if (w.running === 0) break
+    }
+    return best!
+  }
+
+  /** Workers with room for one more task. */
+  candidates(): WorkerSlot[] {
+    return this.all.filter((w) => w.state === READY && w.running < w.capacity)
+  }
+
+  /** Claims a task slot on `worker` (chosen by pick() or a selector). */
+  claim(worker: WorkerSlot, picked: boolean): void {
+    if (!picked && this.tasksPerWorker === 1) this.takeIdle(worker)
+    worker.running++
+    this.free--
+  }
+
+  /** Gives a task slot back; retires the worker if the set is over its target and it is now idle. */
+  release(worker: WorkerSlot): void {
+    worker.running--
+    worker.finished++
+    if (worker.state !== READY) return
+    this.free++
+    if (worker.running !== 0) return
+    if (this.tasksPerWorker === 1) this.idle.push(worker)
+    // Shrinking waits for busy workers: retire this one now that it is idle.
+    if (this.all.length > this.target) void this.retire(worker, 'retired')
+  }
+
+  /** Moves the worker count toward `target`: start workers, or retire idle ones (busy ones retire as they finish). */
+  apply(): void {
+    this.grow()
+    if (this.all.length <= this.target) {
+      this.host.onCapacity()
+      return
+    }
+    if (this.tasksPerWorker === 1) {
+      // Longest idle first: the bottom of the idle stack.
+      while (this.all.length > this.target && this.idle.length > 0) void this.retire(this.idle[0]!, 'retired')
+    } else {
+      for (const w of this.all.slice()) {
+        if (this.all.length <= this.target) break
+        if (w.state === READY && w.running === 0) void this.retire(w, 'retired')
+      }
+    }
+  }
+
+  /** Stops every worker (the pool closed); resolves when all are gone. */
+  closeAll(): Promise<void> {
+    if (this.respawnTimer !== undefined) {
+      this.clock.clearTimeout(this.respawnTimer)
+      this.respawnTimer = undefined
+    }
+    this.settleReady(undefined)
+    const terminations = this.all.slice().map((w) => this.retire(w, 'closed'))
+    this.free = 0
+    this.idle.length = 0
+    return Promise.all(terminations).then(() => undefined)
+  }
+
+  retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
+    if (slot.state === READY) {
+      this.free -= slot.capacity - slot.running
+      if (this.tasksPerWorker === 1) this.takeIdle(slot)
+    } else if (slot.state === STARTING) {
+      this.starting--
+    }
+    slot.state = EXITED
+    this.remove(slot)
+    this.host.onExited(slot, reason, undefined)
+    // A worker still starting is stopped when its spawn settles.
+    return slot.spawning ?? this.terminate(slot)
+  }
+
+  /** Starts workers up to the target; stops at a spawn that throws at once (a timer retries it). */
+  private grow(): void {
+    while (this.all.length < this.target) if (!this.spawn()) break
+  }
+
+  /** Asks the executor for a worker; false when spawn() threw at once. */
+  private spawn(): boolean {
+    const slot = new WorkerSlot(this.nextId++, this.tasksPerWorker)
+    this.all.push(slot)
+    this.starting++
+    let spawned: WorkerHandle | Promise<WorkerHandle>
+    try {
+      spawned = this.executor.spawn({ workerId: slot.id, onExit: (exit) => this.onExit(slot, exit) })
+    } catch (error) {
+      this.onSpawnFailed(slot, error)
+      return false
+    }
+    if (typeof (spawned as Promise<WorkerHandle>).then === 'function') {
+      slot.spawning = (spawned as Promise<WorkerHandle>).then(
+        (handle) => this.onReady(slot, handle),
+        (error: unknown) => this.onSpawnFailed(slot, error),
+      )
+    } else {
+      void this.onReady(slot, spawned as WorkerHandle)
+    }
+    return true
+  }
+
+  private onReady(slot: WorkerSlot, handle: WorkerHandle): Promise<void> | undefined {
+    slot.handle = handle
+    slot.spawning = undefined
+    // Retired or closed while it was starting (or it crashed first): stop it now.
+    if (slot.state === EXITED) return this.terminate(slot)
+    this.starting--
+    if (this.host.isClosed()) {
+      slot.state = EXITED
+      this.remove(slot)
+      return this.terminate(slot)
+    }
+    slot.state = READY
+    slot.readyAt = this.clock.now()
+    this.free += slot.capacity
+    if (this.tasksPerWorker === 1) this.idle.push(slot)
+    this.respawnDelay = RESPAWN_INITIAL_MS
+    this.host.onStarted(slot)
+    this.everReady = true
+    this.readyError = undefined
+    if (this.starting === 0) this.settleReady(undefined)
+    if (this.all.length > this.target && this.host.isOpen()) this.apply()
+    this.host.onCapacity()
+    return undefined
+  }
+
+  private onSpawnFailed(slot: WorkerSlot, error: unknown): void {
+    slot.spawning = undefined
+    if (slot.state === EXITED) return
+    slot.state = EXITED
+    this.starting--
+    this.remove(slot)
+    // Inside the pool's constructor nobody could have subscribed yet: report it a tick later.
+    if (this.constructing) queueMicrotask(() => this.host.onError(error))
+    else this.host.onError(error)
+    this.settleReady(error)
+    this.scheduleRespawn()
+  }
+
+  private onExit(slot: WorkerSlot, exit: WorkerExit): void {
+    if (slot.state === EXITED) return
+    const wasReady = slot.state === READY
+    slot.state = EXITED
+    this.remove(slot)
+    if (wasReady) {
+      this.free -= slot.capacity - slot.running
+      if (this.tasksPerWorker === 1) this.takeIdle(slot)
+    } else {
+      this.starting--
+    }
+    const error = new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error })
+    this.host.onExited(slot, 'crashed', error)
+    this.host.onError(error)
+    if (!wasReady) {
+      this.settleReady(error)
+      this.scheduleRespawn()
+      return
+    }
+    if (!this.host.isClosed() && this.all.length < this.target) this.spawn()
+  }
+
+  private scheduleRespawn(): void {
+    if (this.host.isClosed() || this.respawnTimer !== undefined || this.all.length >= this.target) return
+    const delay = this.respawnDelay
+    this.respawnDelay = Math.min(RESPAWN_MAX_MS, this.respawnDelay * 2)
+    this.respawnTimer = this.clock.setTimeout(() => {
+      this.respawnTimer = undefined
+      if (!this.host.isClosed()) this.grow()
+    }, delay)
+    this.clock.unref?.(this.respawnTimer)
+  }
+
+  /** Resolves the `ready()` callers, or rejects them when a worker failed to start. */
+  private settleReady(error: unknown): void {
+    if (error !== undefined && !this.everReady) this.readyError = error
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const w of waiters) error === undefined ? w.resolve() : w.reject(error)
+  }
+
+  private remove(slot: WorkerSlot): void {
+    const i = this.all.indexOf(slot)
+    if (i !== -1) this.all.splice(i, 1)
+  }
+
+  /** Takes a worker out of the idle stack, wherever it is in it. */
+  private takeIdle(worker: WorkerSlot): void {
+    const i = this.idle.lastIndexOf(worker)
+    if (i !== -1) this.idle.splice(i, 1)
+  }
+
+  private terminate(slot: WorkerSlot): Promise<void> {
+    if (slot.handle === undefined) return Promise.resolve()
+    try {
+      return slot.handle.terminate().then(undefined, (error: unknown) => this.host.onError(error))
+    } catch (error) {
+      this.host.onError(error)
+      return Promise.resolve()
+    }
+  }
+}
