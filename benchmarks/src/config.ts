@@ -1,0 +1,41 @@
+/** Run settings: `BENCH_QUICK=1` for a smoke run, CLI words or `BENCH_FILTER` to pick suites. */
+export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
+export const verbose = process.env.BENCH_VERBOSE === '1'
+
+export const SUITES = ['throughput', 'priority', 'memory'] as const
+export type SuiteName = (typeof SUITES)[number]
+
+/** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
+export function selectedSuites(argv: readonly string[]): SuiteName[] {
+  const words = [...argv, ...(process.env.BENCH_FILTER ?? '').split(',')].map((w) => w.trim().toLowerCase()).filter((w) => w !== '')
+  if (words.length === 0) return [...SUITES]
+  const picked = SUITES.filter((s) => words.some((w) => s.startsWith(w)))
+  const unknown = words.filter((w) => !SUITES.some((s) => s.startsWith(w)))
+  if (unknown.length > 0) throw new Error(`unknown suite ${unknown.map((w) => JSON.stringify(w)).join(', ')}; pick from ${SUITES.join(', ')}`)
+  return picked
+}
+
+/** `BENCH_BATCH=2000` overrides the throughput suite's batch size (the ratios depend on it; see the README). */
+function batchOverride(): number | undefined {
+  const raw = process.env.BENCH_BATCH
+  if (raw === undefined || raw === '') return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_BATCH must be a positive integer, got ${JSON.stringify(raw)}`)
+  return n
+}
+
+const base = quick
+  ? {
+      throughput: { batch: 2_000, concurrencies: [2, 64], rounds: 1, timeMs: 150, iterations: 5, warmupMs: 50, warmupIterations: 2 },
+      priority: { tasks: 10_000, concurrency: 64, rounds: 1, iterations: 2, warmupIterations: 1 },
+      memory: { tasks: 100_000 },
+    }
+  : {
+      // Each library runs `rounds` times, in reversed order on odd rounds, and the
+      // samples are pooled, so neither goes first every time.
+      throughput: { batch: 10_000, concurrencies: [2, 64], rounds: 2, timeMs: 1_000, iterations: 15, warmupMs: 200, warmupIterations: 3 },
+      priority: { tasks: 100_000, concurrency: 64, rounds: 4, iterations: 3, warmupIterations: 1 },
+      memory: { tasks: 1_000_000 },
+    }
+
+export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

@@ -1,0 +1,92 @@
+// pnpm bench [throughput] [priority] [memory]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { quick, selectedSuites, settings } from './config.js'
+import { fmtRate, fmtRatio } from './stats.js'
+import { memory, type MemoryResult } from './suites/memory.js'
+import { priority, type PriorityResult } from './suites/priority.js'
+import { throughput, type ThroughputResult } from './suites/throughput.js'
+
+/** Versions of what is measured, so a pasted result says what it was taken on. */
+function versions(): string {
+  const version = (name: string): string => {
+    try {
+      const url = new URL(`../node_modules/${name}/package.json`, import.meta.url)
+      return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version
+    } catch {
+      return '?'
+    }
+  }
+  let core = 'workspace'
+  try {
+    const coreDir = fileURLToPath(new URL('../../packages/core', import.meta.url))
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: coreDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = git('status', '--porcelain', '--', '.') !== ''
+    core = `git ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
+  } catch {
+    // Not a git checkout: leave it at 'workspace'.
+  }
+  return `@poolkit/core (${core}), p-queue ${version('p-queue')}, p-limit ${version('p-limit')}, tinybench ${version('tinybench')}`
+}
+
+function geomean(values: readonly number[]): number {
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length)
+}
+
+const met = (ok: boolean): string => (quick ? 'not judged in quick mode' : ok ? 'met' : 'NOT met')
+
+function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefined, m: MemoryResult | undefined): void {
+  console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
+  if (t !== undefined) {
+    for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
+      const ratios = [...t.rates].map(([, byLib]) => byLib.get('poolkit')! / byLib.get(peer)!)
+      const each = [...t.rates].map(([c, byLib]) => `@${c} ${fmtRatio(byLib.get('poolkit')! / byLib.get(peer)!)}`).join(', ')
+      const judged = settings.throughput.batch === 10_000 ? met(geomean(ratios) >= 4) : 'not judged (the target is for batches of 10,000)'
+      const target = peer === 'p-queue' ? `   target >= 4x: ${judged}` : ''
+      const fromMeans = geomean([...t.meanRates].map(([, byLib]) => byLib.get('poolkit')! / byLib.get(peer)!))
+      console.log(`throughput  poolkit / ${peer.padEnd(15)} ${each}, geomean ${fmtRatio(geomean(ratios))} (from means ${fmtRatio(fromMeans)})${target}`)
+    }
+  }
+  if (p !== undefined) {
+    const own = p.mixed.get('poolkit')! / p.single.get('poolkit')!
+    const peer = p.mixed.get('p-queue')! / p.single.get('p-queue')!
+    console.log(
+      `priority    poolkit mixed/single ${fmtRatio(own)} (${fmtRate(p.mixed.get('poolkit')!)} vs ${fmtRate(p.single.get('poolkit')!)})   target >= 0.80x: ${met(own >= 0.8)}`,
+    )
+    console.log(`priority    p-queue mixed/single ${fmtRatio(peer)} (${fmtRate(p.mixed.get('p-queue')!)} vs ${fmtRate(p.single.get('p-queue')!)})`)
+    console.log(`priority    poolkit / p-queue, mixed ${fmtRatio(p.mixed.get('poolkit')! / p.mixed.get('p-queue')!)}, single ${fmtRatio(p.single.get('poolkit')! / p.single.get('p-queue')!)}`)
+  }
+  if (m !== undefined) {
+    const pk = m.reports.get('poolkit')!
+    const pq = m.reports.get('p-queue')!
+    const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`
+    console.log(
+      `memory      ${pk.tasks.toLocaleString('en-US')} queued: RSS poolkit ${mb(pk.queuedRss)} vs p-queue ${mb(pq.queuedRss)} (p-queue / poolkit ${fmtRatio(pq.queuedRss / pk.queuedRss)}); ` +
+        `max RSS ${mb(pk.maxRss)} vs ${mb(pq.maxRss)} (${fmtRatio(pq.maxRss / pk.maxRss)})`,
+    )
+  }
+}
+
+async function main(): Promise<void> {
+  const suites = selectedSuites(process.argv.slice(2))
+  const started = performance.now()
+  const cpu = cpus()[0]?.model ?? 'unknown CPU'
+  console.log(`# poolkit benchmarks${quick ? ' (QUICK MODE: small counts, not for reporting)' : ''}`)
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores (${cpu}), ${new Date().toISOString()}`)
+  console.log(versions())
+  console.log(`suites: ${suites.join(', ')}; figures are medians over all samples (MAD = median absolute deviation / median)`)
+  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('(no --expose-gc: cases do not start on a collected heap)')
+
+  const t = suites.includes('throughput') ? await throughput() : undefined
+  const p = suites.includes('priority') ? await priority() : undefined
+  const m = suites.includes('memory') ? await memory() : undefined
+  summarise(t, p, m)
+  console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
