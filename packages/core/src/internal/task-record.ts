@@ -114,6 +114,15 @@ export class AttemptContext implements WorkerTask {
   }
 }
 
+// V8 gives a field the representation of the first value stored in it. The
+// timing fields start as small integers and later hold fractional clock times,
+// so the first start() used to move every record made before it to a new hidden
+// class, one by one (a 1,000,000-task backlog drained 3x slower). Storing a
+// non-number once, when the module loads, makes them plain tagged fields from the
+// start: no migration, and no boxed number while they still hold 0 or -1.
+const warm = new TaskRecord(0, undefined, 0, 1, undefined, undefined, undefined, Infinity, undefined) as unknown as Record<string, unknown>
+warm.enqueuedAt = warm.startedAt = warm.waitMs = warm.runMs = null
+
 /** An intrusive doubly linked list of running tasks: O(1) add and remove, no allocation. */
 export class TaskList<I, O> {
   head: TaskRecord<I, O> | undefined = undefined
