@@ -16,6 +16,8 @@ export const ErrorCode = {
   CircuitOpen: 'ERR_POOL_CIRCUIT_OPEN',
   /** The worker running the task exited unexpectedly. */
   WorkerExit: 'ERR_POOL_WORKER_EXIT',
+  /** Workers keep failing to start, and the pool stopped trying. */
+  WorkerStart: 'ERR_POOL_WORKER_START',
 } as const
 
 /**
@@ -145,8 +147,21 @@ export class WorkerExitError extends PoolError {
   readonly exitCode: number | undefined
   /** The signal that killed the worker (child processes), when one did. */
   readonly signal: string | undefined
+  /**
+   * False when the task had been handed to the worker but had certainly not
+   * started (it was waiting behind another task). The pool then queues it again
+   * without counting an attempt; the caller never sees this error.
+   */
+  readonly taskStarted: boolean
 
-  constructor(info: { workerId: number; exitCode?: number; signal?: string; cause?: unknown; message?: string }) {
+  constructor(info: {
+    workerId: number
+    exitCode?: number | undefined
+    signal?: string | undefined
+    cause?: unknown
+    message?: string | undefined
+    taskStarted?: boolean | undefined
+  }) {
     const how =
       info.signal !== undefined
         ? `was killed by ${info.signal}`
@@ -157,6 +172,26 @@ export class WorkerExitError extends PoolError {
     this.workerId = info.workerId
     this.exitCode = info.exitCode
     this.signal = info.signal
+    this.taskStarted = info.taskStarted !== false
+  }
+}
+
+/**
+ * Workers failed to start `attempts` times in a row (a missing worker file, a
+ * syntax error, a `setup` that throws), so the pool stopped trying. `ready()`,
+ * the tasks waiting for a worker and new tasks reject with this error until
+ * `resize()` asks the pool to try again. `cause` is the worker's own error.
+ * @public
+ */
+export class WorkerStartError extends PoolError {
+  override name = 'WorkerStartError'
+  /** Failed starts in a row. */
+  readonly attempts: number
+
+  constructor(attempts: number, options: { cause?: unknown }) {
+    const reason = options.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super(ErrorCode.WorkerStart, `Workers failed to start ${attempts} times in a row; the pool stopped trying${reason}`, options)
+    this.attempts = attempts
   }
 }
 

@@ -39,6 +39,7 @@ export {
   TaskDroppedError,
   TaskTimeoutError,
   WorkerExitError,
+  WorkerStartError,
 } from './errors.js'
 
 // Contracts
@@ -65,24 +66,29 @@ export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts } f
 // The worker message protocol, shared by the node and web adapters
 export { PROTOCOL_VERSION, isWorkerMessage } from './protocol/messages.js'
 export type {
+  AbortAckMessage,
   AbortMessage,
   CloseMessage,
   InitErrorMessage,
   MainMessage,
+  MainPost,
+  PingMessage,
+  PongMessage,
   ReadyMessage,
   ResultMessage,
   RunMessage,
-  StatsMessage,
   WorkerMessage,
+  WorkerPost,
 } from './protocol/messages.js'
 export { deserializeError, isSerializedError, serializeError } from './protocol/serialize-error.js'
-export type { SerializedError, SerializedValue } from './protocol/serialize-error.js'
+export type { ErrorClass, ErrorClasses, SerializedError, SerializedValue } from './protocol/serialize-error.js'
 export { cooperative, runWorker, transfer } from './protocol/worker-runtime.js'
 export type {
   TaskFunction,
   TaskFunctions,
   TransferResult,
   WorkerEndpoint,
+  WorkerMeasurements,
   WorkerRuntimeOptions,
   WorkerTaskContext,
 } from './protocol/worker-runtime.js'

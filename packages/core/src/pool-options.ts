@@ -95,6 +95,15 @@ export interface PoolOptions<I = unknown, O = unknown> {
   selector?: WorkerSelector
   /** @defaultValue the system clock */
   clock?: Clock
+  /**
+   * Failed worker starts in a row (a missing file, a syntax error, a `setup`
+   * that throws) after which the pool stops retrying: `ready()`, the tasks
+   * waiting for a worker and new tasks then reject with `WorkerStartError`,
+   * until `resize()` asks it to try again. Between failures it backs off
+   * exponentially (100 ms, doubling, at most 5 s). `Infinity` retries for ever.
+   * @defaultValue 5
+   */
+  maxStartFailures?: number
   /** Start paused: tasks queue until `resume()`. @defaultValue false */
   paused?: boolean
   /** Random numbers for backoff jitter, in [0, 1). @defaultValue Math.random */

@@ -8,7 +8,8 @@ import type { WorkerSelector } from './contracts/selector.js'
 import type { PoolSnapshot, PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskInfo, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
-import { CircuitOpenError, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
+import { CircuitOpenError, ErrorCode, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
+import type { WorkerStartError } from './errors.js'
 import { backoffDelay } from './internal/backoff.js'
 import { Emitter } from './internal/emitter.js'
 import { LoadMeter } from './internal/load-meter.js'
@@ -147,6 +148,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private readonly workers: WorkerSet
   private readonly minWorkers: number
   private readonly maxWorkers: number
+  /** Set when workers kept failing to start and none is left: tasks are refused with it. */
+  private startFailure: WorkerStartError | undefined = undefined
 
   // Tasks.
   private running = 0
@@ -209,7 +212,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.minWorkers = o.minWorkers
     this.maxWorkers = o.maxWorkers
     this.meter = this.scaler === undefined ? undefined : new LoadMeter(this.clock.now())
-    this.workers = new WorkerSet(o.executor, this.clock, o.tasksPerWorker, o.initialWorkers, {
+    this.workers = new WorkerSet(o.executor, this.clock, o.tasksPerWorker, o.initialWorkers, o.maxStartFailures, {
       isClosed: () => this.lifecycle === 'closed',
       isOpen: () => this.lifecycle === 'open',
       onCapacity: () => this.dispatch(),
@@ -220,6 +223,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         if (this.obs.onWorkerExited !== undefined) this.notify('onWorkerExited', worker, reason, error)
       },
       onError: (error) => this.emitError(error),
+      onGaveUp: (error) => this.onNoWorkers(error),
     })
     this.workers.start()
     this.startScaler()
@@ -309,6 +313,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     check.positiveInteger('resize(workers)', workers)
     if (this.lifecycle !== 'open') return
     this.workers.target = this.scaler === undefined ? workers : Math.max(this.minWorkers, Math.min(this.maxWorkers, workers))
+    this.startFailure = undefined
     this.workers.apply()
   }
 
@@ -383,6 +388,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.lifecycle !== 'open') {
       if (this.lifecycle === 'closing') this.refusedAtClose++
       this.rejectTask(task, 'closed', new PoolClosedError())
+      return
+    }
+    if (this.startFailure !== undefined) {
+      this.rejectTask(task, 'no-workers', this.startFailure)
       return
     }
     const signal = task.userSignal
@@ -588,6 +597,12 @@ class PoolImpl<I, O> implements Pool<I, O> {
       if (ok) {
         if (this.breaker !== undefined) this.guard(() => this.breaker!.onSuccess(task, ran))
         this.settleSuccess(task, value as O)
+      } else if (neverStarted(value)) {
+        // The worker died with the task still waiting behind another one: it
+        // did not run, so it goes back in the queue as the same attempt.
+        if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
+        task.tries--
+        this.enqueue(task, now)
       } else {
         if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, value, ran))
         this.afterFailure(task, 'failed', value)
@@ -835,6 +850,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
     }
   }
 
+  /** Workers kept failing to start and none is left: refuse what waits for one. */
+  private onNoWorkers(error: WorkerStartError): void {
+    if (this.lifecycle === 'closed') return
+    this.startFailure = error
+    const waiting: TaskRecord<I, O>[] = [...this.queue.clear(), ...this.delayedTasks]
+    this.delayedTasks.clear()
+    while (this.roomWaiters.length > 0) waiting.push(this.roomWaiters.shift()!)
+    for (const task of waiting) this.rejectTask(task, 'no-workers', error)
+    this.checkIdle()
+  }
+
   // ---------------------------------------------------------------- close
 
   private beginClose(): void {
@@ -941,4 +967,14 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private emitError(error: unknown): void {
     this.events.emit('error', [error], () => {})
   }
+}
+
+/** A `WorkerExitError` saying the task never started (checked by code, so it holds across copies of core). */
+function neverStarted(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === ErrorCode.WorkerExit &&
+    (error as { taskStarted?: unknown }).taskStarted === false
+  )
 }

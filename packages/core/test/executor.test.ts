@@ -7,6 +7,7 @@ import {
   PoolClosedError,
   TaskTimeoutError,
   WorkerExitError,
+  WorkerStartError,
   type Breaker,
   type BreakerDenial,
   type Executor,
@@ -399,7 +400,7 @@ describe('a worker that exits unexpectedly', () => {
 // ---------------------------------------------------------------- failed spawns
 
 describe('a spawn that fails', () => {
-  it("rejecting: emits 'error', ready() rejects with the error, and the pool retries later on the clock", async () => {
+  it("rejecting: emits 'error', keeps ready() pending, and the retry later on the clock makes the pool ready", async () => {
     const clock = createVirtualClock()
     const fake = createFakeExecutor({ failSpawn: (call) => (call === 1 ? 'reject' : undefined) })
     const pool = createPool({ executor: fake.executor, concurrency: 1, clock })
@@ -409,33 +410,115 @@ describe('a spawn that fails', () => {
     await clock.flush()
     expect(errors).toHaveLength(1)
     expect((errors[0] as Error).message).toBe('spawn 1 failed')
-    expect(ready.ok).toBe(false)
-    expect(ready.error).toBe(errors[0])
-    await expect(pool.ready()).rejects.toBe(errors[0])
+    expect(ready.settled).toBe(false)
     expect(fake.spawnCalls).toBe(1)
     expect(pool.stats().workers.total).toBe(0)
     expect(clock.pending).toBe(1)
     await clock.next()
     expect(fake.spawnCalls).toBe(2)
     expect(pool.stats().workers.total).toBe(1)
+    await clock.flush()
+    expect(ready.ok).toBe(true)
     await expect(pool.ready()).resolves.toBeUndefined()
     await pool.close()
   })
 
-  it('throwing: ready() rejects and a task submitted meanwhile runs once the retry succeeds', async () => {
+  it('throwing: a task submitted meanwhile runs once the retry succeeds', async () => {
     const clock = createVirtualClock()
     const fake = createFakeExecutor({ failSpawn: (call) => (call === 1 ? 'throw' : undefined) })
     const pool = createPool({ executor: fake.executor, concurrency: 1, clock })
-    await expect(pool.ready()).rejects.toThrow('spawn 1 failed')
+    const ready = track(pool.ready())
     const result = track(pool.run(4))
     await clock.flush()
     expect(fake.runs).toHaveLength(0)
+    expect(ready.settled).toBe(false)
     await clock.runAll()
     expect(fake.spawnCalls).toBe(2)
+    expect(ready.ok).toBe(true)
     expect(fake.runs).toHaveLength(1)
     fake.runs[0]!.resolve(40)
     await clock.flush()
     expect(result.value).toBe(40)
+    await pool.close()
+  })
+
+  it('after maxStartFailures failed starts in a row, stops trying and fails ready(), waiting and new tasks with one WorkerStartError carrying the cause', async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ failSpawn: () => 'reject' })
+    const pool = createPool({ executor: fake.executor, concurrency: 1, clock, maxStartFailures: 3 })
+    const errors: unknown[] = []
+    pool.on('error', (e) => errors.push(e))
+    const ready = track(pool.ready())
+    const waiting = track(pool.run(1))
+    await clock.runAll()
+    expect(fake.spawnCalls).toBe(3)
+    expect(ready.ok).toBe(false)
+    expect(ready.error).toBeInstanceOf(WorkerStartError)
+    expect((ready.error as WorkerStartError).code).toBe('ERR_POOL_WORKER_START')
+    expect((ready.error as WorkerStartError).cause).toBeInstanceOf(Error)
+    expect(waiting.error).toBe(ready.error)
+    await expect(pool.run(2)).rejects.toBe(ready.error)
+    expect(errors.filter((e) => e instanceof WorkerStartError)).toHaveLength(1)
+    expect(errors.filter((e) => !(e instanceof WorkerStartError))).toHaveLength(3)
+    expect(clock.pending).toBe(0)
+    const stats = pool.stats()
+    expect(stats.counters.rejected).toBe(2)
+    await pool.close()
+  })
+
+  it('with several workers starting at once, reports giving up once', async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ failSpawn: () => 'reject' })
+    const pool = createPool({ executor: fake.executor, concurrency: 4, clock, maxStartFailures: 3 })
+    const errors: unknown[] = []
+    pool.on('error', (e) => errors.push(e))
+    await clock.runAll()
+    expect(errors.filter((e) => e instanceof WorkerStartError)).toHaveLength(1)
+    expect(fake.spawnCalls).toBeLessThanOrEqual(4 + 3)
+    expect(clock.pending).toBe(0)
+    await expect(pool.ready()).rejects.toBeInstanceOf(WorkerStartError)
+    await pool.close()
+  })
+
+  it('tries again after giving up when resize() is called', async () => {
+    const clock = createVirtualClock()
+    let broken = true
+    const fake = createFakeExecutor({ failSpawn: () => (broken ? 'reject' : undefined) })
+    const pool = createPool({ executor: fake.executor, concurrency: 1, clock, maxStartFailures: 2 })
+    pool.on('error', () => {})
+    await clock.runAll()
+    await expect(pool.ready()).rejects.toBeInstanceOf(WorkerStartError)
+    broken = false
+    pool.resize(1)
+    await clock.flush()
+    await expect(pool.ready()).resolves.toBeUndefined()
+    const result = track(pool.run(3))
+    await clock.flush()
+    fake.runs[0]!.resolve(30)
+    await clock.flush()
+    expect(result.value).toBe(30)
+    await pool.close()
+  })
+
+  it('queues again, without counting an attempt, a task whose worker died before it started', async () => {
+    const fake = createFakeExecutor({ tasksPerWorker: 2 })
+    const pool = createPool({ executor: fake.executor, concurrency: 1 })
+    const first = track(pool.run(1))
+    const second = track(pool.run(2))
+    await new Promise((r) => setImmediate(r))
+    expect(fake.runs).toHaveLength(2)
+    fake.runs[1]!.reject(new WorkerExitError({ workerId: 1, taskStarted: false }))
+    await new Promise((r) => setImmediate(r))
+    expect(second.settled).toBe(false)
+    expect(fake.runs).toHaveLength(3)
+    expect(fake.runs[2]!.input).toBe(2)
+    fake.runs[0]!.resolve(10)
+    fake.runs[2]!.resolve(20)
+    await new Promise((r) => setImmediate(r))
+    expect(first.value).toBe(10)
+    expect(second.value).toBe(20)
+    expect(pool.stats().counters.failed).toBe(0)
+    expect(pool.stats().counters.retried).toBe(0)
     await pool.close()
   })
 

@@ -17,7 +17,7 @@ import {
   TaskTimeoutError,
   transfer,
   WorkerExitError,
-  type MainMessage,
+  type MainPost,
   type ResultMessage,
   type SerializedError,
   type TaskFunctions,
@@ -263,7 +263,8 @@ describe('isWorkerMessage', () => {
     { type: 'ready', protocol: PROTOCOL_VERSION, functions: [], cooperative: [] },
     { type: 'init-error', error: { __poolkitValue: 1, value: 'x' } },
     { type: 'result', id: 1, ok: true, value: 1 },
-    { type: 'stats', heapUsed: 1 },
+    { type: 'pong', seq: 1, heapUsed: 1 },
+    { type: 'abort-ack', id: 1, state: 'running' },
   ])('accepts a worker-to-main message of type $type', (message) => {
     expect(isWorkerMessage(message)).toBe(true)
   })
@@ -293,11 +294,13 @@ interface Posted {
 /** An in-memory WorkerEndpoint: records what the worker posts; `send` plays the main side. */
 function createEndpoint() {
   const posted: Posted[] = []
-  let listener: ((message: MainMessage) => void) | undefined
+  let listener: ((post: MainPost) => void) | undefined
   let closed = 0
   const endpoint: WorkerEndpoint = {
-    post(message, transferList) {
-      posted.push({ message, transfer: transferList })
+    // Results of one tick arrive as one post (an array): record them one by one.
+    post(post, transferList) {
+      const messages = Array.isArray(post) ? (post as readonly WorkerMessage[]) : [post as WorkerMessage]
+      for (const message of messages) posted.push({ message, transfer: transferList })
     },
     listen(l) {
       listener = l
@@ -317,7 +320,7 @@ function createEndpoint() {
     get closed() {
       return closed
     },
-    send(message: MainMessage) {
+    send(message: MainPost) {
       if (listener === undefined) throw new Error('the worker is not listening')
       listener(message)
     },
@@ -573,15 +576,71 @@ describe('runWorker', () => {
     expect(ep.posted.find((p) => p.message.type === 'result')!.transfer).toBeUndefined()
   })
 
-  it("on a 'close' message aborts running tasks and closes the endpoint", async () => {
+  it("on a 'close' message lets running tasks finish, runs teardown, then closes the endpoint", async () => {
     const ep = createEndpoint()
-    const signals: AbortSignal[] = []
-    runWorker({ wait: cooperative((_x: unknown, ctx: WorkerTaskContext) => new Promise(() => void signals.push(ctx.signal))) }, ep.endpoint)
+    const finish: (() => void)[] = []
+    let tornDown = 0
+    runWorker(
+      { wait: () => new Promise<string>((resolve) => finish.push(() => resolve('done'))) },
+      ep.endpoint,
+      { teardown: () => void tornDown++ },
+    )
     ep.run(1, 'wait', null)
     ep.run(2, 'wait', null)
     ep.send({ type: 'close' })
-    expect(signals.map((s) => s.aborted)).toEqual([true, true])
+    await new Promise((r) => setImmediate(r))
+    expect(ep.closed).toBe(0)
+    finish.forEach((f) => f())
+    await new Promise((r) => setImmediate(r))
+    expect(ep.results().map((r) => r.ok && r.value)).toEqual(['done', 'done'])
+    expect(tornDown).toBe(1)
     expect(ep.closed).toBe(1)
+  })
+
+  it("answers an abort of a non-cooperative running task with abort-ack 'running', and of a finished one with 'done'", async () => {
+    const ep = createEndpoint()
+    runWorker({ wait: () => new Promise(() => {}), quick: (x: number) => x }, ep.endpoint)
+    ep.run(1, 'wait', null)
+    ep.run(2, 'quick', 5)
+    ep.send({ type: 'abort', id: 1, reason: serializeError(new Error('stop')) })
+    ep.send({ type: 'abort', id: 2, reason: serializeError(new Error('stop')) })
+    await new Promise((r) => setImmediate(r))
+    expect(ep.messages().filter((m) => m.type === 'abort-ack')).toEqual([
+      { type: 'abort-ack', id: 1, state: 'running' },
+      { type: 'abort-ack', id: 2, state: 'done' },
+    ])
+  })
+
+  it('answers a ping with a pong carrying the endpoint measurements', async () => {
+    const ep = createEndpoint()
+    ep.endpoint.measure = () => ({ heapUsed: 123, eventLoopUtilization: 0.25 })
+    runWorker({ f: (x: number) => x }, ep.endpoint)
+    ep.send({ type: 'ping', seq: 7 })
+    await new Promise((r) => setImmediate(r))
+    expect(ep.messages()).toContainEqual({ type: 'pong', seq: 7, heapUsed: 123, eventLoopUtilization: 0.25 })
+  })
+
+  it('posts the results that are ready in one tick together, and attaches the heap when asked', async () => {
+    const ep = createEndpoint()
+    const posts: unknown[] = []
+    const post = ep.endpoint.post.bind(ep.endpoint)
+    ep.endpoint.post = (p, t) => {
+      posts.push(p)
+      post(p, t)
+    }
+    ep.endpoint.measure = () => ({ heapUsed: 42 })
+    runWorker({ f: (x: number) => x * 2 }, ep.endpoint, { reportHeap: true })
+    posts.length = 0
+    ep.send([
+      { type: 'run', id: 1, name: undefined, input: 1, attempt: 1 },
+      { type: 'run', id: 2, name: undefined, input: 2, attempt: 1 },
+    ])
+    await new Promise((r) => setImmediate(r))
+    expect(posts).toHaveLength(1)
+    expect(posts[0]).toEqual([
+      { type: 'result', id: 1, ok: true, value: 2 },
+      { type: 'result', id: 2, ok: true, value: 4, heapUsed: 42 },
+    ])
   })
 
   it('refuses an empty set of functions or a non-function entry with a TypeError', () => {

@@ -93,10 +93,11 @@ export interface RunOptions {
 export type TaskOutcome = 'completed' | 'failed' | 'cancelled' | 'timed-out' | 'rejected'
 
 /**
- * Why a task was rejected without running.
+ * Why a task was rejected without running. `'no-workers'`: workers kept failing
+ * to start and the pool stopped trying (`WorkerStartError`).
  * @public
  */
-export type RejectReason = 'queue-full' | 'dropped' | 'closed' | 'circuit-open'
+export type RejectReason = 'queue-full' | 'dropped' | 'closed' | 'circuit-open' | 'no-workers'
 
 /**
  * The settled result of one task, for `submit()` callbacks and `map()`.

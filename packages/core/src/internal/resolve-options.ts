@@ -53,6 +53,7 @@ export interface ResolvedOptions<I, O> {
   readonly minWorkers: number
   readonly maxWorkers: number
   readonly initialWorkers: number
+  readonly maxStartFailures: number
 }
 
 /**
@@ -166,6 +167,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     random,
     paused,
     observers: grouped as Observers,
+    maxStartFailures:
+      o.maxStartFailures === undefined ? 5 : o.maxStartFailures === Infinity ? Infinity : check.positiveInteger('options.maxStartFailures', o.maxStartFailures),
     tasksPerWorker,
     scaler,
     minWorkers,

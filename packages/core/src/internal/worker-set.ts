@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../clock.js'
 import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.js'
 import type { WorkerExitReason } from '../contracts/observer.js'
 import type { WorkerCounts } from '../contracts/snapshot.js'
-import { WorkerExitError } from '../errors.js'
+import { WorkerExitError, WorkerStartError } from '../errors.js'
 import { EXITED, READY, STARTING, WorkerSlot } from './worker-slot.js'
 
 const RESPAWN_INITIAL_MS = 100
@@ -22,6 +22,8 @@ export interface WorkerSetHost {
   onExited(worker: WorkerSlot, reason: WorkerExitReason, error: unknown): void
   /** Something failed outside any task. */
   onError(error: unknown): void
+  /** Starts failed too often in a row and no worker is left: the set stopped trying. */
+  onGaveUp(error: WorkerStartError): void
 }
 
 /**
@@ -43,14 +45,17 @@ export class WorkerSet {
   private respawnDelay = RESPAWN_INITIAL_MS
   private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
   private readyError: unknown = undefined
-  private everReady = false
   private constructing = false
+  /** Failed starts since the last worker became ready. */
+  private failures = 0
+  private gaveUp = false
 
   constructor(
     private readonly executor: Executor<any, any>,
     private readonly clock: Clock,
     readonly tasksPerWorker: number,
     target: number,
+    private readonly maxStartFailures: number,
     private readonly host: WorkerSetHost,
   ) {
     this.target = target
@@ -81,9 +86,10 @@ export class WorkerSet {
     return capacity
   }
 
+  /** Resolves when no worker is starting; rejects once the set gave up on failing starts. */
   ready(): Promise<void> {
     if (this.readyError !== undefined) return Promise.reject(this.readyError)
-    if (this.starting === 0) return Promise.resolve()
+    if (this.settled()) return Promise.resolve()
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
   }
 
@@ -123,8 +129,17 @@ export class WorkerSet {
     if (this.all.length > this.target) void this.retire(worker, 'retired')
   }
 
-  /** Moves the worker count toward `target`: start workers, or retire idle ones (busy ones retire as they finish). */
+  /**
+   * Moves the worker count toward `target`: start workers, or retire idle ones
+   * (busy ones retire as they finish). After the set gave up on failing starts,
+   * this is how it tries again.
+   */
   apply(): void {
+    if (this.gaveUp) {
+      this.gaveUp = false
+      this.failures = 0
+      this.readyError = undefined
+    }
     this.grow()
     if (this.all.length <= this.target) {
       this.host.onCapacity()
@@ -170,7 +185,7 @@ export class WorkerSet {
 
   /** Starts workers up to the target; stops at a spawn that throws at once (a timer retries it). */
   private grow(): void {
-    while (this.all.length < this.target) if (!this.spawn()) break
+    while (this.all.length < this.target && !this.gaveUp) if (!this.spawn()) break
   }
 
   /** Asks the executor for a worker; false when spawn() threw at once. */
@@ -212,10 +227,10 @@ export class WorkerSet {
     this.free += slot.capacity
     if (this.tasksPerWorker === 1) this.idle.push(slot)
     this.respawnDelay = RESPAWN_INITIAL_MS
+    this.failures = 0
     this.host.onStarted(slot)
-    this.everReady = true
     this.readyError = undefined
-    if (this.starting === 0) this.settleReady(undefined)
+    if (this.settled()) this.settleReady(undefined)
     if (this.all.length > this.target && this.host.isOpen()) this.apply()
     this.host.onCapacity()
     return undefined
@@ -227,11 +242,42 @@ export class WorkerSet {
     slot.state = EXITED
     this.starting--
     this.remove(slot)
-    // Inside the pool's constructor nobody could have subscribed yet: report it a tick later.
+    this.report(error)
+    this.onStartFailed(error)
+  }
+
+  /** Inside the pool's constructor nobody could have subscribed yet: report a tick later. */
+  private report(error: unknown): void {
     if (this.constructing) queueMicrotask(() => this.host.onError(error))
     else this.host.onError(error)
-    this.settleReady(error)
-    this.scheduleRespawn()
+  }
+
+  /**
+   * A worker failed to start (spawn failed, or it exited before it was ready):
+   * retry with backoff, and after `maxStartFailures` in a row stop, failing
+   * `ready()` with one `WorkerStartError` that carries the worker's own error.
+   */
+  private onStartFailed(error: unknown): void {
+    if (this.gaveUp) {
+      // A start that was already under way when the set gave up.
+      if (this.all.length === 0) this.host.onGaveUp(this.readyError as WorkerStartError)
+      return
+    }
+    this.failures++
+    if (this.failures < this.maxStartFailures) {
+      this.scheduleRespawn()
+      return
+    }
+    this.gaveUp = true
+    if (this.respawnTimer !== undefined) {
+      this.clock.clearTimeout(this.respawnTimer)
+      this.respawnTimer = undefined
+    }
+    const gaveUp = new WorkerStartError(this.failures, { cause: error })
+    this.readyError = gaveUp
+    this.settleReady(gaveUp)
+    this.report(gaveUp)
+    if (this.all.length === 0) this.host.onGaveUp(gaveUp)
   }
 
   private onExit(slot: WorkerSlot, exit: WorkerExit): void {
@@ -249,8 +295,11 @@ export class WorkerSet {
     this.host.onExited(slot, 'crashed', error)
     this.host.onError(error)
     if (!wasReady) {
-      this.settleReady(error)
-      this.scheduleRespawn()
+      this.onStartFailed(exit.error ?? error)
+      return
+    }
+    if (this.gaveUp) {
+      if (this.all.length === 0) this.host.onGaveUp(this.readyError as WorkerStartError)
       return
     }
     if (!this.host.isClosed() && this.all.length < this.target) this.spawn()
@@ -267,9 +316,13 @@ export class WorkerSet {
     this.clock.unref?.(this.respawnTimer)
   }
 
-  /** Resolves the `ready()` callers, or rejects them when a worker failed to start. */
+  /** No worker is starting and no failed start waits to be retried. */
+  private settled(): boolean {
+    return this.starting === 0 && this.respawnTimer === undefined
+  }
+
+  /** Resolves the `ready()` callers, or rejects them when the set gave up. */
   private settleReady(error: unknown): void {
-    if (error !== undefined && !this.everReady) this.readyError = error
     const waiters = this.readyWaiters
     this.readyWaiters = []
     for (const w of waiters) error === undefined ? w.resolve() : w.reject(error)

@@ -8,7 +8,8 @@ import type { SerializedError, SerializedValue } from './serialize-error.js'
 export const PROTOCOL_VERSION = 1
 
 /**
- * Main thread to worker: run a task.
+ * Main side to worker: run a task. Several may travel in one post, as an array
+ * (see {@link MainPost}).
  * @public
  */
 export interface RunMessage {
@@ -25,8 +26,9 @@ export interface RunMessage {
 }
 
 /**
- * Main thread to worker: abort a running task. The task function sees its
- * signal abort with `reason`.
+ * Main side to worker: abort a task. A cooperative function sees its signal
+ * abort with `reason` and settles; for any other the worker answers with an
+ * {@link AbortAckMessage} so the main side knows whether it must stop the worker.
  * @public
  */
 export interface AbortMessage {
@@ -36,7 +38,17 @@ export interface AbortMessage {
 }
 
 /**
- * Main thread to worker: finish and exit.
+ * Main side to worker: a heartbeat. The worker answers with a {@link PongMessage}
+ * carrying its measurements; a worker that stops answering is replaced.
+ * @public
+ */
+export interface PingMessage {
+  readonly type: 'ping'
+  readonly seq: number
+}
+
+/**
+ * Main side to worker: finish the tasks in hand, run `teardown`, and exit.
  * @public
  */
 export interface CloseMessage {
@@ -47,10 +59,17 @@ export interface CloseMessage {
  * Every message the main side sends a worker.
  * @public
  */
-export type MainMessage = RunMessage | AbortMessage | CloseMessage
+export type MainMessage = RunMessage | AbortMessage | PingMessage | CloseMessage
 
 /**
- * Worker to main thread: set up and ready for tasks.
+ * One post from the main side: a message, or several in order (a batch of
+ * runs, posted together to save a wake-up per task).
+ * @public
+ */
+export type MainPost = MainMessage | readonly MainMessage[]
+
+/**
+ * Worker to main side: set up and ready for tasks.
  * @public
  */
 export interface ReadyMessage {
@@ -67,7 +86,7 @@ export interface ReadyMessage {
 }
 
 /**
- * Worker to main thread: the worker failed to set up (its `setup` threw).
+ * Worker to main side: the worker failed to set up (its module or `setup` threw).
  * @public
  */
 export interface InitErrorMessage {
@@ -76,20 +95,43 @@ export interface InitErrorMessage {
 }
 
 /**
- * Worker to main thread: a task's outcome.
+ * Worker to main side: a task's outcome. `heapUsed` rides along when the main
+ * side asked for heap reports (to recycle a worker whose heap grew too big).
  * @public
  */
 export type ResultMessage =
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError | SerializedValue }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown; readonly heapUsed?: number | undefined }
+  | {
+      readonly type: 'result'
+      readonly id: number
+      readonly ok: false
+      readonly error: SerializedError | SerializedValue
+      readonly heapUsed?: number | undefined
+    }
 
 /**
- * Worker to main thread: measurements, sent from time to time.
+ * Worker to main side: the answer to an {@link AbortMessage} for a function that
+ * is not cooperative. `'running'`: the task is in progress and will not stop by
+ * itself, so the main side terminates the worker. `'done'`: it had already
+ * finished (its result was sent first). `'unknown'`: the worker never had it.
  * @public
  */
-export interface StatsMessage {
-  readonly type: 'stats'
+export interface AbortAckMessage {
+  readonly type: 'abort-ack'
+  readonly id: number
+  readonly state: 'running' | 'done' | 'unknown'
+}
+
+/**
+ * Worker to main side: the answer to a {@link PingMessage}, with measurements.
+ * @public
+ */
+export interface PongMessage {
+  readonly type: 'pong'
+  readonly seq: number
+  /** Event-loop utilisation since the previous pong, 0 to 1, where known. */
   readonly eventLoopUtilization?: number | undefined
+  /** Heap in use, in bytes, where known. */
   readonly heapUsed?: number | undefined
 }
 
@@ -97,7 +139,16 @@ export interface StatsMessage {
  * Every message a worker sends the main side.
  * @public
  */
-export type WorkerMessage = ReadyMessage | InitErrorMessage | ResultMessage | StatsMessage
+export type WorkerMessage = ReadyMessage | InitErrorMessage | ResultMessage | AbortAckMessage | PongMessage
+
+/**
+ * One post from a worker: a message, or several results in order (the results
+ * of a batch, posted together).
+ * @public
+ */
+export type WorkerPost = WorkerMessage | readonly WorkerMessage[]
+
+const WORKER_TYPES = new Set(['ready', 'init-error', 'result', 'abort-ack', 'pong'])
 
 /**
  * Tells whether a message received from a worker belongs to the protocol (a
@@ -106,6 +157,5 @@ export type WorkerMessage = ReadyMessage | InitErrorMessage | ResultMessage | St
  */
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false
-  const type = (value as { type?: unknown }).type
-  return type === 'ready' || type === 'init-error' || type === 'result' || type === 'stats'
+  return WORKER_TYPES.has((value as { type?: unknown }).type as string)
 }

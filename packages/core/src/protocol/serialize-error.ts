@@ -1,3 +1,5 @@
+import { CircuitOpenError, PoolClosedError, PoolError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError, WorkerStartError } from '../errors.js'
+
 /**
  * An error in a form that survives `postMessage` and JSON: its name, message,
  * stack, code, cause (itself serialised) and own enumerable fields.
@@ -109,7 +111,7 @@ export function isSerializedError(value: unknown): value is SerializedError | Se
   )
 }
 
-const KNOWN: Record<string, ErrorConstructor> = {
+const BUILT_IN: Record<string, ErrorConstructor> = {
   Error,
   TypeError,
   RangeError,
@@ -120,28 +122,77 @@ const KNOWN: Record<string, ErrorConstructor> = {
 }
 
 /**
- * Rebuilds an error from {@link serializeError}'s output: the built-in class
- * where the name is a built-in one (`TypeError`...), otherwise an `Error` whose
- * `name` is the original name. Stack, code, cause and fields are restored.
+ * An error class that {@link deserializeError} may rebuild an error as.
  * @public
  */
-export function deserializeError(data: SerializedError | SerializedValue): unknown {
+export type ErrorClass = abstract new (...args: any[]) => Error
+
+/**
+ * The error classes an error is rebuilt as, by the `name` the error had: a map
+ * from name to class, or a list of classes (each under its class name).
+ * @public
+ */
+export type ErrorClasses = ReadonlyMap<string, ErrorClass> | readonly ErrorClass[]
+
+// The pool's own errors come back as themselves (a task may use a pool too).
+const POOL_ERRORS: readonly ErrorClass[] = [
+  PoolError,
+  QueueFullError,
+  TaskDroppedError,
+  TaskTimeoutError,
+  PoolClosedError,
+  CircuitOpenError,
+  WorkerExitError,
+  WorkerStartError,
+]
+
+function lookup(classes: ErrorClasses | undefined, name: string): ErrorClass | undefined {
+  if (classes !== undefined) {
+    if (Array.isArray(classes)) {
+      for (const c of classes as readonly ErrorClass[]) if (c.name === name) return c
+    } else {
+      const found = (classes as ReadonlyMap<string, ErrorClass>).get(name)
+      if (found !== undefined) return found
+    }
+  }
+  for (const c of POOL_ERRORS) if (c.name === name) return c
+  return undefined
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false })
+}
+
+/**
+ * Rebuilds an error from {@link serializeError}'s output. Its class is, in
+ * order: one of `classes` registered under the error's name (rebuilt without
+ * calling its constructor, so `instanceof` holds whatever the constructor takes),
+ * one of the pool's own errors, a built-in one (`TypeError`...), or else `Error`
+ * with the original `name`. Stack, code, cause (rebuilt the same way) and own
+ * fields are restored.
+ * @param classes - error classes the main side knows, by name
+ * @public
+ */
+export function deserializeError(data: SerializedError | SerializedValue, classes?: ErrorClasses): unknown {
   if ((data as SerializedValue).__poolkitValue === 1) return (data as SerializedValue).value
   const s = data as SerializedError
-  const Ctor = KNOWN[s.name] ?? Error
-  const cause = s.cause === undefined ? undefined : deserializeError(s.cause)
-  const error: Error & Record<string, unknown> =
-    cause === undefined ? (new Ctor(s.message) as Error & Record<string, unknown>) : (new Ctor(s.message, { cause }) as Error & Record<string, unknown>)
-  if (error.name !== s.name) {
-    Object.defineProperty(error, 'name', { value: s.name, writable: true, configurable: true, enumerable: false })
+  const cause = s.cause === undefined ? undefined : deserializeError(s.cause, classes)
+  let error: Error & Record<string, unknown>
+  const Registered = lookup(classes, s.name)
+  if (Registered !== undefined) {
+    error = Object.create(Registered.prototype) as Error & Record<string, unknown>
+    define(error, 'message', s.message)
+    if (cause !== undefined) define(error, 'cause', cause)
+  } else {
+    const Ctor = BUILT_IN[s.name] ?? Error
+    error = (cause === undefined ? new Ctor(s.message) : new Ctor(s.message, { cause })) as Error & Record<string, unknown>
   }
-  if (s.stack !== undefined) {
-    Object.defineProperty(error, 'stack', { value: s.stack, writable: true, configurable: true, enumerable: false })
-  }
+  if (error.name !== s.name) define(error, 'name', s.name)
+  define(error, 'stack', s.stack ?? `${s.name}: ${s.message}`)
   if (s.code !== undefined) error.code = s.code
   if (s.props !== undefined) {
     for (const [k, v] of Object.entries(s.props)) {
-      error[k] = isSerializedError(v) ? deserializeError(v) : v
+      error[k] = isSerializedError(v) ? deserializeError(v, classes) : v
     }
   }
   return error

@@ -1,5 +1,5 @@
 import type { TransferList } from '../contracts/task.js'
-import type { MainMessage, WorkerMessage } from './messages.js'
+import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
 import { PROTOCOL_VERSION } from './messages.js'
 import { deserializeError, serializeError } from './serialize-error.js'
 
@@ -17,7 +17,7 @@ export interface WorkerTaskContext {
   /**
    * Aborts when the main side aborts the task (cancelled or timed out). Only
    * functions marked with {@link cooperative} are left running to honour it; the
-   * others are stopped by terminating the worker.
+   * others are stopped by terminating the worker. Made on first read.
    */
   readonly signal: AbortSignal
 }
@@ -68,16 +68,27 @@ export function transfer<T>(value: T, list: TransferList): TransferResult<T> {
 }
 
 /**
+ * A worker's own measurements, where its runtime has them.
+ * @public
+ */
+export interface WorkerMeasurements {
+  readonly heapUsed?: number | undefined
+  readonly eventLoopUtilization?: number | undefined
+}
+
+/**
  * The runtime-specific link between a worker and its main side: Node's
  * `parentPort` or `process`, a Web Worker's global scope.
  * @public
  */
 export interface WorkerEndpoint {
-  post(message: WorkerMessage, transfer?: TransferList): void
-  /** Subscribes to messages from the main side. */
-  listen(listener: (message: MainMessage) => void): void
+  post(message: WorkerPost, transfer?: TransferList): void
+  /** Subscribes to posts from the main side. */
+  listen(listener: (post: MainPost) => void): void
   /** Leaves the worker (unsubscribes, lets the runtime exit). */
   close(): void
+  /** Heap and event-loop utilisation, where the runtime can tell. */
+  measure?(): WorkerMeasurements
 }
 
 /**
@@ -87,19 +98,58 @@ export interface WorkerEndpoint {
 export interface WorkerRuntimeOptions {
   /** Runs once before the worker reports ready; a throw is reported as an init error. */
   setup?: () => void | Promise<void>
+  /** Runs once when the worker is closed, after its tasks finished. */
+  teardown?: () => void | Promise<void>
+  /**
+   * Attach the worker's heap size to its results, so the main side can recycle
+   * a worker whose heap grew past a limit.
+   * @defaultValue false
+   */
+  reportHeap?: boolean
 }
 
 function isTransferResult(value: unknown): value is TransferResult<unknown> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TRANSFER] === true
 }
 
+/** The context of one task; the AbortController is made only if the function reads the signal. */
+class Context implements WorkerTaskContext {
+  private controller: AbortController | undefined = undefined
+  private reason: unknown = undefined
+  private aborted = false
+
+  constructor(
+    readonly id: number,
+    readonly attempt: number,
+    readonly key: string | undefined,
+    readonly cooperative: boolean,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.controller?.abort(reason)
+  }
+}
+
 /**
- * The worker side of the protocol, written once for every runtime: runs `setup`,
- * reports ready, runs each task it is sent and posts the result, and aborts a
- * task's signal when asked. Adapters call it from their `expose()`.
+ * The worker side of the protocol, written once for every runtime: runs
+ * `setup`, reports ready, runs each task it is sent and posts the result,
+ * aborts a task's signal when asked, answers heartbeats, and runs `teardown` on
+ * close. Results that are ready in the same tick travel in one post. Adapters
+ * call it from their `expose()`.
  * @public
  */
-export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, options?: WorkerRuntimeOptions): void {
+export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, options: WorkerRuntimeOptions = {}): void {
   const names = Object.keys(functions)
   for (const name of names) {
     if (typeof functions[name] !== 'function') {
@@ -108,75 +158,146 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
   if (names.length === 0) throw new TypeError('expose() needs at least one task function')
   const fallback = functions.default ?? (names.length === 1 ? functions[names[0]!] : undefined)
-  const running = new Map<number, AbortController>()
+  const isCooperative = (fn: TaskFunction): boolean => (fn as unknown as Record<symbol, unknown>)[COOPERATIVE] === true
+  // Tasks whose function returned a promise and has not settled. Synchronous
+  // tasks finish before the next message can arrive, so they are never here.
+  const pending = new Map<number, Context>()
+  let closing = false
 
-  const settle = (id: number, ok: boolean, value: unknown): void => {
-    running.delete(id)
-    if (ok) {
-      if (isTransferResult(value)) endpoint.post({ type: 'result', id, ok: true, value: value.value }, value.transfer)
-      else endpoint.post({ type: 'result', id, ok: true, value })
-    } else {
-      endpoint.post({ type: 'result', id, ok: false, error: serializeError(value) })
+  // Results of one tick go out in one post.
+  let outbox: WorkerMessage[] = []
+  let outTransfer: object[] | undefined
+  let flushQueued = false
+  const flush = (): void => {
+    flushQueued = false
+    const messages = outbox
+    const list = outTransfer
+    outbox = []
+    outTransfer = undefined
+    if (options.reportHeap === true && messages.length > 0) {
+      const last = messages[messages.length - 1]!
+      if (last.type === 'result') (last as { heapUsed?: number }).heapUsed = endpoint.measure?.().heapUsed
+    }
+    const post: WorkerPost = messages.length === 1 ? messages[0]! : messages
+    if (list === undefined) endpoint.post(post)
+    else endpoint.post(post, list)
+    if (closing && pending.size === 0) finishClose()
+  }
+  const send = (message: WorkerMessage, list?: TransferList): void => {
+    outbox.push(message)
+    if (list !== undefined && list.length > 0) (outTransfer ??= []).push(...list)
+    if (!flushQueued) {
+      flushQueued = true
+      queueMicrotask(flush)
     }
   }
 
-  const start = (id: number, name: string | undefined, input: unknown, attempt: number, key: string | undefined): void => {
+  const settle = (id: number, ok: boolean, value: unknown): void => {
+    if (ok) {
+      if (isTransferResult(value)) send({ type: 'result', id, ok: true, value: value.value }, value.transfer)
+      else send({ type: 'result', id, ok: true, value })
+    } else {
+      send({ type: 'result', id, ok: false, error: serializeError(value) })
+    }
+  }
+
+  const run = (message: RunMessage): void => {
+    const { id, name } = message
     const fn = name === undefined ? fallback : Object.hasOwn(functions, name) ? functions[name] : undefined
     if (fn === undefined) {
       const known = names.join(', ')
       settle(
         id,
         false,
-        new TypeError(name === undefined ? `The worker exposes several functions (${known}); name one in the run options` : `The worker exposes no function "${name}" (it has: ${known})`),
+        new TypeError(
+          name === undefined
+            ? `The worker exposes several functions (${known}); name one in the run options`
+            : `The worker exposes no function "${name}" (it has: ${known})`,
+        ),
       )
       return
     }
-    const controller = new AbortController()
-    running.set(id, controller)
-    const context: WorkerTaskContext = { id, attempt, key, signal: controller.signal }
+    const context = new Context(id, message.attempt, message.key, isCooperative(fn))
     let result: unknown
     try {
-      result = fn(input, context)
+      result = fn(message.input, context)
     } catch (error) {
       settle(id, false, error)
       return
     }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      ;(result as PromiseLike<unknown>).then(
-        (value) => settle(id, true, value),
-        (error: unknown) => settle(id, false, error),
-      )
-    } else {
+    if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
       settle(id, true, result)
+      return
+    }
+    pending.set(id, context)
+    ;(result as PromiseLike<unknown>).then(
+      (value) => {
+        pending.delete(id)
+        settle(id, true, value)
+      },
+      (error: unknown) => {
+        pending.delete(id)
+        settle(id, false, error)
+      },
+    )
+  }
+
+  const abort = (id: number, reason: unknown): void => {
+    const context = pending.get(id)
+    if (context === undefined) {
+      // Finished already (its result went out first) or never here.
+      send({ type: 'abort-ack', id, state: 'done' })
+      return
+    }
+    context.abort(reason)
+    if (!context.cooperative) send({ type: 'abort-ack', id, state: 'running' })
+  }
+
+  const finishClose = (): void => {
+    const done = (): void => endpoint.close()
+    if (options.teardown === undefined) return done()
+    Promise.resolve()
+      .then(options.teardown)
+      // A teardown that fails must not keep the worker alive.
+      .then(done, done)
+  }
+
+  const handle = (message: MainMessage): void => {
+    switch (message.type) {
+      case 'run':
+        run(message)
+        break
+      case 'abort':
+        abort(message.id, deserializeError(message.reason))
+        break
+      case 'ping': {
+        const m = endpoint.measure?.()
+        send({ type: 'pong', seq: message.seq, eventLoopUtilization: m?.eventLoopUtilization, heapUsed: m?.heapUsed })
+        break
+      }
+      case 'close':
+        closing = true
+        if (pending.size === 0 && !flushQueued) finishClose()
+        break
     }
   }
 
-  const onMessage = (message: MainMessage): void => {
-    switch (message.type) {
-      case 'run':
-        start(message.id, message.name, message.input, message.attempt, message.key)
-        break
-      case 'abort':
-        running.get(message.id)?.abort(deserializeError(message.reason))
-        break
-      case 'close':
-        for (const controller of running.values()) controller.abort()
-        endpoint.close()
-        break
-    }
+  const onPost = (post: MainPost): void => {
+    if (Array.isArray(post)) for (const message of post as readonly MainMessage[]) handle(message)
+    else handle(post as MainMessage)
   }
 
   const ready = (): void => {
-    endpoint.listen(onMessage)
+    endpoint.listen(onPost)
     endpoint.post({
       type: 'ready',
       protocol: PROTOCOL_VERSION,
       functions: names,
-      cooperative: names.filter((n) => (functions[n] as unknown as Record<symbol, unknown>)[COOPERATIVE] === true),
+      cooperative: names.filter((n) => isCooperative(functions[n]!)),
     })
   }
 
-  if (options?.setup === undefined) {
+  if (options.setup === undefined) {
     ready()
     return
   }
