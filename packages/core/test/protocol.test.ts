@@ -585,6 +585,7 @@ describe('runWorker', () => {
       ep.endpoint,
       { teardown: () => void tornDown++ },
     )
+    ep.send({ type: 'configure', concurrency: 2, reportHeap: false })
     ep.run(1, 'wait', null)
     ep.run(2, 'wait', null)
     ep.send({ type: 'close' })
@@ -597,18 +598,40 @@ describe('runWorker', () => {
     expect(ep.closed).toBe(1)
   })
 
-  it("answers an abort of a non-cooperative running task with abort-ack 'running', and of a finished one with 'done'", async () => {
+  it("answers an abort with 'done' for a finished task, 'running' for a non-cooperative running one, and 'dropped' for one still in the inbox", async () => {
     const ep = createEndpoint()
-    runWorker({ wait: () => new Promise(() => {}), quick: (x: number) => x }, ep.endpoint)
-    ep.run(1, 'wait', null)
-    ep.run(2, 'quick', 5)
+    let started = 0
+    runWorker({ wait: () => (started++, new Promise(() => {})), quick: (x: number) => x }, ep.endpoint)
+    ep.run(1, 'quick', 5)
+    ep.run(2, 'wait', null)
+    ep.run(3, 'quick', 6)
     ep.send({ type: 'abort', id: 1, reason: serializeError(new Error('stop')) })
     ep.send({ type: 'abort', id: 2, reason: serializeError(new Error('stop')) })
+    ep.send({ type: 'abort', id: 3, reason: serializeError(new Error('stop')) })
     await new Promise((r) => setImmediate(r))
     expect(ep.messages().filter((m) => m.type === 'abort-ack')).toEqual([
-      { type: 'abort-ack', id: 1, state: 'running' },
-      { type: 'abort-ack', id: 2, state: 'done' },
+      { type: 'abort-ack', id: 1, state: 'done' },
+      { type: 'abort-ack', id: 2, state: 'running' },
+      { type: 'abort-ack', id: 3, state: 'dropped' },
     ])
+    expect(started).toBe(1)
+    expect(ep.results().map((r) => r.id)).toEqual([1])
+  })
+
+  it('runs at most the configured number of async tasks at once and starts the next from its inbox in order', async () => {
+    const ep = createEndpoint()
+    const finish: (() => void)[] = []
+    const order: number[] = []
+    runWorker({ f: (x: number) => (order.push(x), new Promise<number>((resolve) => finish.push(() => resolve(x)))) }, ep.endpoint)
+    ep.send({ type: 'configure', concurrency: 2, reportHeap: false })
+    for (let i = 1; i <= 5; i++) ep.run(i, 'f', i)
+    expect(order).toEqual([1, 2])
+    finish[1]!()
+    await new Promise((r) => setImmediate(r))
+    expect(order).toEqual([1, 2, 3])
+    finish[0]!()
+    await new Promise((r) => setImmediate(r))
+    expect(order).toEqual([1, 2, 3, 4])
   })
 
   it('answers a ping with a pong carrying the endpoint measurements', async () => {
@@ -629,9 +652,10 @@ describe('runWorker', () => {
       post(p, t)
     }
     ep.endpoint.measure = () => ({ heapUsed: 42 })
-    runWorker({ f: (x: number) => x * 2 }, ep.endpoint, { reportHeap: true })
+    runWorker({ f: (x: number) => x * 2 }, ep.endpoint)
     posts.length = 0
     ep.send([
+      { type: 'configure', concurrency: 1, reportHeap: true },
       { type: 'run', id: 1, name: undefined, input: 1, attempt: 1 },
       { type: 'run', id: 2, name: undefined, input: 2, attempt: 1 },
     ])

@@ -5,6 +5,14 @@ import type { TaskContext, TransferList } from './task.js'
  * @public
  */
 export interface WorkerExit {
+  /**
+   * Why it left. `'crashed'` (the default) and `'unresponsive'` are failures the
+   * pool reports on its `error` event; `'recycled'` (a task or heap limit was
+   * reached) and `'stopped'` (the executor stopped it to end an aborted task)
+   * are routine. The pool starts a replacement in every case.
+   * @defaultValue 'crashed'
+   */
+  readonly reason?: 'crashed' | 'unresponsive' | 'recycled' | 'stopped' | undefined
   /** The exit code, where the runtime gives one. */
   readonly exitCode?: number | undefined
   /** The signal that killed it (child processes), where one did. */
@@ -21,9 +29,12 @@ export interface SpawnContext {
   /** The id the pool gives this worker; unique within the pool. */
   readonly workerId: number
   /**
-   * The worker calls this, once, when it exits unexpectedly (a crash, an exit
-   * from its own code, a fault, a failed start). Tasks it was running must also
-   * reject, with `WorkerExitError`. The pool replaces the worker.
+   * The worker calls this, once, when it leaves the pool on its own: a crash, an
+   * exit from its own code, a fault, a failed start, or a routine exit the
+   * executor decided (recycling, stopping an aborted task; see
+   * `WorkerExit.reason`). The pool sends it no more tasks and starts a
+   * replacement. Tasks it still holds must settle: run to the end (recycling), or
+   * reject with `WorkerExitError`.
    */
   readonly onExit: (exit: WorkerExit) => void
 }
@@ -35,6 +46,13 @@ export interface SpawnContext {
 export interface WorkerTask extends TaskContext {
   /** Objects to move to the worker instead of copying. */
   readonly transfer: TransferList | undefined
+  /**
+   * Calls `listener` once, with the reason, if the task is aborted (cancelled,
+   * timed out, or the pool is destroyed); at once if it already was. Unlike
+   * reading `signal`, it creates no AbortController, so an executor can watch
+   * every task at no cost on the hot path.
+   */
+  onAbort(listener: (reason: unknown) => void): void
 }
 
 /**

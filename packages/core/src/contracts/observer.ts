@@ -45,7 +45,9 @@ export interface PoolObserver {
 }
 
 /**
- * Why a worker left the pool.
+ * Why a worker left the pool: `crashed` or `unresponsive` (failures),
+ * `recycled` (a task or heap limit), `stopped` (terminated to end an aborted
+ * task), `retired` (the pool shrank), `closed` (the pool closed).
  * @public
  */
-export type WorkerExitReason = 'crashed' | 'retired' | 'closed'
+export type WorkerExitReason = 'crashed' | 'unresponsive' | 'recycled' | 'stopped' | 'retired' | 'closed'

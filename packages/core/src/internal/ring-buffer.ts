@@ -36,6 +36,15 @@ export class RingBuffer<T> {
     return this.length === 0 ? undefined : this.items[this.head]
   }
 
+  /** The first item, from the front, that `predicate` accepts. O(n). */
+  find(predicate: (item: T) => boolean): T | undefined {
+    for (let i = 0; i < this.length; i++) {
+      const item = this.items[(this.head + i) & this.mask] as T
+      if (predicate(item)) return item
+    }
+    return undefined
+  }
+
   /** Removes one item by identity, keeping the order of the rest. O(n). */
   remove(item: T): boolean {
     const { items, mask } = this

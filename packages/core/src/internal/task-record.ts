@@ -89,6 +89,7 @@ export class AttemptContext implements WorkerTask {
   private controller: AbortController | undefined = undefined
   private aborted = false
   private reason: unknown = undefined
+  private listeners: ((reason: unknown) => void)[] | undefined = undefined
 
   constructor(
     readonly id: number,
@@ -106,11 +107,19 @@ export class AttemptContext implements WorkerTask {
     return this.controller.signal
   }
 
+  onAbort(listener: (reason: unknown) => void): void {
+    if (this.aborted) listener(this.reason)
+    else (this.listeners ??= []).push(listener)
+  }
+
   abort(reason: unknown): void {
     if (this.aborted) return
     this.aborted = true
     this.reason = reason
     this.controller?.abort(reason)
+    const listeners = this.listeners
+    this.listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener(reason)
   }
 }
 

@@ -291,9 +291,11 @@ export class WorkerSet {
     } else {
       this.starting--
     }
-    const error = new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error })
-    this.host.onExited(slot, 'crashed', error)
-    this.host.onError(error)
+    const reason = exit.reason ?? 'crashed'
+    const failure = reason === 'crashed' || reason === 'unresponsive' || !wasReady
+    const error = failure ? new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error }) : exit.error
+    this.host.onExited(slot, reason, error)
+    if (failure) this.host.onError(error)
     if (!wasReady) {
       this.onStartFailed(exit.error ?? error)
       return

@@ -48,6 +48,22 @@ export interface PingMessage {
 }
 
 /**
+ * Main side to worker: how to run tasks. Sent once, right after the worker
+ * reports ready and before any task.
+ * @public
+ */
+export interface ConfigureMessage {
+  readonly type: 'configure'
+  /**
+   * Tasks the worker runs at once; the rest wait in its inbox, in order.
+   * Synchronous functions always run one at a time.
+   */
+  readonly concurrency: number
+  /** Attach the heap size to results (to recycle a worker whose heap grew too big). */
+  readonly reportHeap: boolean
+}
+
+/**
  * Main side to worker: finish the tasks in hand, run `teardown`, and exit.
  * @public
  */
@@ -59,7 +75,7 @@ export interface CloseMessage {
  * Every message the main side sends a worker.
  * @public
  */
-export type MainMessage = RunMessage | AbortMessage | PingMessage | CloseMessage
+export type MainMessage = ConfigureMessage | RunMessage | AbortMessage | PingMessage | CloseMessage
 
 /**
  * One post from the main side: a message, or several in order (a batch of
@@ -110,16 +126,20 @@ export type ResultMessage =
     }
 
 /**
- * Worker to main side: the answer to an {@link AbortMessage} for a function that
- * is not cooperative. `'running'`: the task is in progress and will not stop by
- * itself, so the main side terminates the worker. `'done'`: it had already
- * finished (its result was sent first). `'unknown'`: the worker never had it.
+ * Worker to main side: the answer to an {@link AbortMessage}.
+ * - `'dropped'`: the task was still waiting in the worker's inbox; it was removed
+ *   and never ran (no result follows).
+ * - `'running'`: a function that is not cooperative is running it and will not
+ *   stop by itself, so the main side terminates the worker.
+ * - `'done'`: it had already finished (its result was sent first), or the worker
+ *   never had it.
+ * A cooperative function gets no ack: its result (usually a rejection) follows.
  * @public
  */
 export interface AbortAckMessage {
   readonly type: 'abort-ack'
   readonly id: number
-  readonly state: 'running' | 'done' | 'unknown'
+  readonly state: 'dropped' | 'running' | 'done'
 }
 
 /**

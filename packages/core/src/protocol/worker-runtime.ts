@@ -1,4 +1,5 @@
 import type { TransferList } from '../contracts/task.js'
+import { RingBuffer } from '../internal/ring-buffer.js'
 import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
 import { PROTOCOL_VERSION } from './messages.js'
 import { deserializeError, serializeError } from './serialize-error.js'
@@ -100,12 +101,6 @@ export interface WorkerRuntimeOptions {
   setup?: () => void | Promise<void>
   /** Runs once when the worker is closed, after its tasks finished. */
   teardown?: () => void | Promise<void>
-  /**
-   * Attach the worker's heap size to its results, so the main side can recycle
-   * a worker whose heap grew past a limit.
-   * @defaultValue false
-   */
-  reportHeap?: boolean
 }
 
 function isTransferResult(value: unknown): value is TransferResult<unknown> {
@@ -162,6 +157,12 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   // Tasks whose function returned a promise and has not settled. Synchronous
   // tasks finish before the next message can arrive, so they are never here.
   const pending = new Map<number, Context>()
+  // Tasks received and not started: the main side sends a few ahead so the
+  // worker never waits for a round trip; at most `concurrency` run at once.
+  const inbox = new RingBuffer<RunMessage>()
+  let concurrency = 1
+  let reportHeap = false
+  let running = 0
   let closing = false
 
   // Results of one tick go out in one post.
@@ -174,14 +175,14 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     const list = outTransfer
     outbox = []
     outTransfer = undefined
-    if (options.reportHeap === true && messages.length > 0) {
+    if (reportHeap && messages.length > 0) {
       const last = messages[messages.length - 1]!
       if (last.type === 'result') (last as { heapUsed?: number }).heapUsed = endpoint.measure?.().heapUsed
     }
     const post: WorkerPost = messages.length === 1 ? messages[0]! : messages
     if (list === undefined) endpoint.post(post)
     else endpoint.post(post, list)
-    if (closing && pending.size === 0) finishClose()
+    if (closing && running === 0) finishClose()
   }
   const send = (message: WorkerMessage, list?: TransferList): void => {
     outbox.push(message)
@@ -201,7 +202,12 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     }
   }
 
-  const run = (message: RunMessage): void => {
+  /** Starts what the inbox holds while fewer than `concurrency` tasks run. */
+  const pump = (): void => {
+    while (running < concurrency && inbox.length > 0) start(inbox.shift()!)
+  }
+
+  const start = (message: RunMessage): void => {
     const { id, name } = message
     const fn = name === undefined ? fallback : Object.hasOwn(functions, name) ? functions[name] : undefined
     if (fn === undefined) {
@@ -229,22 +235,29 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       settle(id, true, result)
       return
     }
+    running++
     pending.set(id, context)
+    const done = (ok: boolean, value: unknown): void => {
+      pending.delete(id)
+      running--
+      settle(id, ok, value)
+      pump()
+    }
     ;(result as PromiseLike<unknown>).then(
-      (value) => {
-        pending.delete(id)
-        settle(id, true, value)
-      },
-      (error: unknown) => {
-        pending.delete(id)
-        settle(id, false, error)
-      },
+      (value) => done(true, value),
+      (error: unknown) => done(false, error),
     )
   }
 
   const abort = (id: number, reason: unknown): void => {
     const context = pending.get(id)
     if (context === undefined) {
+      const waiting = inbox.find((m) => m.id === id)
+      if (waiting !== undefined) {
+        inbox.remove(waiting)
+        send({ type: 'abort-ack', id, state: 'dropped' })
+        return
+      }
       // Finished already (its result went out first) or never here.
       send({ type: 'abort-ack', id, state: 'done' })
       return
@@ -264,8 +277,15 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
 
   const handle = (message: MainMessage): void => {
     switch (message.type) {
+      case 'configure':
+        concurrency = message.concurrency
+        reportHeap = message.reportHeap
+        pump()
+        break
       case 'run':
-        run(message)
+        if (closing) break
+        inbox.push(message)
+        pump()
         break
       case 'abort':
         abort(message.id, deserializeError(message.reason))
@@ -277,7 +297,9 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       }
       case 'close':
         closing = true
-        if (pending.size === 0 && !flushQueued) finishClose()
+        // Tasks not started are dropped: the main side closes only once nothing runs.
+        inbox.drain()
+        if (running === 0 && !flushQueued) finishClose()
         break
     }
   }
