@@ -47,12 +47,13 @@ export interface WorkerTask extends TaskContext {
   /** Objects to move to the worker instead of copying. */
   readonly transfer: TransferList | undefined
   /**
-   * Calls `listener` once, with the reason, if the task is aborted (cancelled,
-   * timed out, or the pool is destroyed); at once if it already was. Unlike
-   * reading `signal`, it creates no AbortController, so an executor can watch
-   * every task at no cost on the hot path.
+   * Calls `listener` once, with the reason and this task, if the task is
+   * aborted (cancelled, timed out, or the pool is destroyed); at once if it
+   * already was. Unlike reading `signal`, it creates no AbortController, and one
+   * listener can serve every task, so an executor can watch each task at no cost
+   * on the hot path. The listener must not throw.
    */
-  onAbort(listener: (reason: unknown) => void): void
+  onAbort(listener: (reason: unknown, task: WorkerTask) => void): void
 }
 
 /**

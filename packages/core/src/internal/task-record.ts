@@ -89,7 +89,8 @@ export class AttemptContext implements WorkerTask {
   private controller: AbortController | undefined = undefined
   private aborted = false
   private reason: unknown = undefined
-  private listeners: ((reason: unknown) => void)[] | undefined = undefined
+  // One listener is the common case (an executor's); more go in an array.
+  private listener: ((reason: unknown, task: WorkerTask) => void) | ((reason: unknown, task: WorkerTask) => void)[] | undefined = undefined
 
   constructor(
     readonly id: number,
@@ -107,9 +108,11 @@ export class AttemptContext implements WorkerTask {
     return this.controller.signal
   }
 
-  onAbort(listener: (reason: unknown) => void): void {
-    if (this.aborted) listener(this.reason)
-    else (this.listeners ??= []).push(listener)
+  onAbort(listener: (reason: unknown, task: WorkerTask) => void): void {
+    if (this.aborted) listener(this.reason, this)
+    else if (this.listener === undefined) this.listener = listener
+    else if (Array.isArray(this.listener)) this.listener.push(listener)
+    else this.listener = [this.listener, listener]
   }
 
   abort(reason: unknown): void {
@@ -117,9 +120,10 @@ export class AttemptContext implements WorkerTask {
     this.aborted = true
     this.reason = reason
     this.controller?.abort(reason)
-    const listeners = this.listeners
-    this.listeners = undefined
-    if (listeners !== undefined) for (const listener of listeners) listener(reason)
+    const listener = this.listener
+    this.listener = undefined
+    if (typeof listener === 'function') listener(reason, this)
+    else if (listener !== undefined) for (const l of listener) l(reason, this)
   }
 }
 

@@ -1,0 +1,105 @@
+import { fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import type { EventLoopUtilization } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { MainPost, TransferList, WorkerPost } from '@poolkit/core'
+import type { ProcessesOptions, ThreadsOptions } from '../options.js'
+import { WORKER_DATA_ENV } from './env.js'
+import type { ResolvedNodeOptions } from './validate.js'
+
+/** How a worker ended, as the runtime tells it. */
+export interface ChannelExit {
+  readonly exitCode?: number | undefined
+  readonly signal?: string | undefined
+}
+
+/**
+ * One worker, whatever runs it: the main side's view of a thread or a child
+ * process. The remote worker speaks the protocol over it.
+ */
+export interface Channel {
+  /** Posts one message or a batch; throws if something in it cannot be cloned. */
+  post(post: MainPost, transfer?: TransferList): void
+  onMessage(listener: (post: WorkerPost) => void): void
+  /** The runtime's own errors (uncaught in the worker, failed spawn). */
+  onError(listener: (error: unknown) => void): void
+  onExit(listener: (exit: ChannelExit) => void): void
+  /** Stops the worker at once; resolves when it is gone. */
+  kill(): Promise<void>
+  /** Event-loop utilisation since the previous call, where the runtime can read it from outside. */
+  eventLoopUtilization?(): number
+  /** Whether it can move transfer lists (threads) or copies everything (processes). */
+  readonly transfers: boolean
+}
+
+function workerEnv(options: ResolvedNodeOptions): Record<string, string | undefined> {
+  return { ...(options.env ?? process.env) }
+}
+
+export function threadChannel(options: ResolvedNodeOptions, threadOptions: ThreadsOptions): Channel {
+  const worker = new Worker(options.url, {
+    workerData: options.workerData,
+    env: workerEnv(options),
+    argv: options.argv === undefined ? undefined : [...options.argv],
+    execArgv: options.execArgv === undefined ? undefined : [...options.execArgv],
+    name: options.name,
+    resourceLimits: threadOptions.resourceLimits,
+  })
+  let exited: Promise<void> | undefined
+  let lastElu: EventLoopUtilization | undefined
+  return {
+    transfers: true,
+    post: (post, transfer) => worker.postMessage(post, transfer as never),
+    onMessage: (listener) => void worker.on('message', listener),
+    onError: (listener) => {
+      worker.on('error', listener)
+      // A message that cannot be deserialised on this side.
+      worker.on('messageerror', listener)
+    },
+    onExit: (listener) => void worker.on('exit', (code) => listener({ exitCode: code })),
+    kill: () => (exited ??= worker.terminate().then(() => undefined)),
+    eventLoopUtilization: () => {
+      const now = worker.performance.eventLoopUtilization()
+      const delta = lastElu === undefined ? now : worker.performance.eventLoopUtilization(now, lastElu)
+      lastElu = now
+      return delta.utilization
+    },
+  }
+}
+
+export function processChannel(options: ResolvedNodeOptions, processOptions: ProcessesOptions): Channel {
+  const env = workerEnv(options)
+  if (options.workerData !== undefined) env[WORKER_DATA_ENV] = JSON.stringify(options.workerData)
+  const child: ChildProcess = fork(fileURLToPath(options.url), options.argv === undefined ? [] : [...options.argv], {
+    env,
+    execArgv: options.execArgv === undefined ? undefined : [...options.execArgv],
+    serialization: processOptions.serialization ?? 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let gone = false
+  let exitListener: ((exit: ChannelExit) => void) | undefined
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      gone = true
+      exitListener?.({ exitCode: code ?? undefined, signal: signal ?? undefined })
+      resolve()
+    })
+  })
+  return {
+    transfers: false,
+    post: (post) => {
+      // Sending on a channel that just closed emits an error instead of throwing; the exit follows.
+      if (child.connected) child.send(post as never)
+    },
+    onMessage: (listener) => void child.on('message', listener as (post: unknown) => void),
+    onError: (listener) => void child.on('error', listener),
+    onExit: (listener) => {
+      exitListener = listener
+    },
+    kill: () => {
+      if (!gone) child.kill('SIGKILL')
+      return exitedPromise
+    },
+  }
+}

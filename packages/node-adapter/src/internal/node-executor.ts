@@ -1,0 +1,17 @@
+import type { Executor, SpawnContext, WorkerHandle } from '@poolkit/core'
+import type { Channel } from './channel.js'
+import { RemoteWorker } from './remote-worker.js'
+import type { ResolvedNodeOptions } from './validate.js'
+
+/** An executor whose workers are remote workers over channels of one kind. */
+export function nodeExecutor<I, O>(kind: string, options: ResolvedNodeOptions, open: () => Channel): Executor<I, O> {
+  return {
+    kind,
+    tasksPerWorker: options.concurrentTasksPerWorker + options.prefetch,
+    defaultConcurrency: options.defaultConcurrency,
+    spawn(context: SpawnContext): Promise<WorkerHandle<I, O>> {
+      const worker = new RemoteWorker(open(), context, options)
+      return worker.ready as Promise<WorkerHandle<any, any>>
+    },
+  }
+}

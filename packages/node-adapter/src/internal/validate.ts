@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os'
+import { isAbsolute } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { NodeWorkerOptions } from '../options.js'
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return 'a function'
+  if (value === null || typeof value !== 'object') return String(value)
+  return Array.isArray(value) ? 'an array' : 'an object'
+}
+
+function positiveIntegerOrInfinity(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (value === Infinity) return value
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${path} must be a positive integer or Infinity, got ${describe(value)}`)
+  }
+  return value
+}
+
+function nonNegativeInteger(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(`${path} must be a non-negative integer, got ${describe(value)}`)
+  }
+  return value
+}
+
+function duration(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new TypeError(`${path} must be a non-negative number of milliseconds or Infinity, got ${describe(value)}`)
+  }
+  return value
+}
+
+function stringArray(path: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new TypeError(`${path} must be an array of strings, got ${describe(value)}`)
+  }
+  return value as string[]
+}
+
+/** Options checked, with defaults filled in. */
+export interface ResolvedNodeOptions {
+  readonly url: URL
+  readonly env: Record<string, string | undefined> | undefined
+  readonly workerData: unknown
+  readonly argv: readonly string[] | undefined
+  readonly execArgv: readonly string[] | undefined
+  readonly name: string | undefined
+  readonly concurrentTasksPerWorker: number
+  readonly prefetch: number
+  readonly maxTasksPerWorker: number
+  readonly maxHeapBytes: number
+  readonly unresponsiveTimeout: number
+  readonly abortTimeout: number
+  readonly closeTimeout: number
+  readonly errorClasses: NodeWorkerOptions['errorClasses']
+  readonly defaultConcurrency: number
+}
+
+/** A worker file as a URL: a `file:` URL, a URL string, or a path (made absolute against the working directory). */
+export function workerUrl(value: unknown): URL {
+  if (value instanceof URL) return value
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`workerUrl must be a URL or a non-empty path string, got ${describe(value)}`)
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !isAbsolute(value)) return new URL(value)
+  return pathToFileURL(value)
+}
+
+export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | undefined): ResolvedNodeOptions {
+  const o = options ?? {}
+  if (typeof o !== 'object' || o === null) throw new TypeError(`options must be an object, got ${describe(o)}`)
+  if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) throw new TypeError(`options.env must be an object, got ${describe(o.env)}`)
+  if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`options.name must be a string, got ${describe(o.name)}`)
+  const maxHeap = o.maxHeapBeforeRecycle
+  if (maxHeap !== undefined && maxHeap !== Infinity && (typeof maxHeap !== 'number' || !(maxHeap > 0))) {
+    throw new TypeError(`options.maxHeapBeforeRecycle must be a positive number of megabytes or Infinity, got ${describe(maxHeap)}`)
+  }
+  const concurrentTasksPerWorker = positiveIntegerOrInfinity('options.concurrentTasksPerWorker', o.concurrentTasksPerWorker, 1)
+  if (concurrentTasksPerWorker === Infinity) {
+    throw new RangeError('options.concurrentTasksPerWorker must be finite: it bounds the tasks the pool gives each worker')
+  }
+  return {
+    url: workerUrl(url),
+    env: o.env,
+    workerData: o.workerData,
+    argv: stringArray('options.argv', o.argv),
+    execArgv: stringArray('options.execArgv', o.execArgv),
+    name: o.name,
+    concurrentTasksPerWorker,
+    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 4),
+    maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
+    maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
+    unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),
+    abortTimeout: duration('options.abortTimeout', o.abortTimeout, 100),
+    closeTimeout: duration('options.closeTimeout', o.closeTimeout, 5000),
+    errorClasses: o.errorClasses,
+    defaultConcurrency: availableParallelism(),
+  }
+}

@@ -1,0 +1,89 @@
+import type { ErrorClasses } from '@poolkit/core'
+
+/**
+ * Options shared by `threads()` and `processes()`.
+ * @public
+ */
+export interface NodeWorkerOptions {
+  /** Environment of the workers. @defaultValue a copy of `process.env` */
+  env?: Record<string, string | undefined>
+  /**
+   * Data every worker can read: `getWorkerData()` from
+   * `@poolkit/node-adapter/worker` (threads also as `worker_threads.workerData`;
+   * processes get it as JSON, so keep it JSON-safe there).
+   */
+  workerData?: unknown
+  /** Arguments for the worker's `process.argv`. */
+  argv?: readonly string[]
+  /** Node options for the worker (`--enable-source-maps`, a TypeScript loader...). */
+  execArgv?: readonly string[]
+  /** A name for the workers, shown in debuggers and heap snapshots. */
+  name?: string
+  /**
+   * Tasks one worker runs at once. Above 1 only helps async task functions
+   * (I/O inside the worker); synchronous ones always run one at a time.
+   * @defaultValue 1
+   */
+  concurrentTasksPerWorker?: number
+  /**
+   * Tasks sent to a worker ahead of the ones it runs, so it never sits idle
+   * waiting for a round trip. They count toward the pool's running tasks, and
+   * their timeouts start when they are sent. Aborting one that has not started
+   * drops it without stopping the worker.
+   * @defaultValue 4
+   */
+  prefetch?: number
+  /** Replace a worker after it has been given this many tasks (between tasks, never in the middle of one). @defaultValue Infinity */
+  maxTasksPerWorker?: number
+  /**
+   * Replace a worker, between tasks, once its heap (reported after its tasks)
+   * passes this many megabytes. @defaultValue Infinity
+   */
+  maxHeapBeforeRecycle?: number
+  /**
+   * Replace a worker that has not answered a heartbeat for this many ms (a
+   * deadlock, a runaway synchronous loop). A synchronous task longer than this
+   * counts as unresponsive, so set it above your longest task. @defaultValue Infinity (no heartbeat)
+   */
+  unresponsiveTimeout?: number
+  /**
+   * How long an aborted task that may be running gets to finish on its own
+   * before its worker is terminated (ms). A synchronous task on a worker that
+   * runs one task at a time is stopped at once. @defaultValue 100
+   */
+  abortTimeout?: number
+  /** How long a closing worker gets to finish its `teardown` before it is terminated (ms). @defaultValue 5000 */
+  closeTimeout?: number
+  /**
+   * Error classes to rebuild errors thrown in the worker as, by name, so
+   * `instanceof` works on the main side. The pool's own errors and the
+   * built-in ones need no registering.
+   */
+  errorClasses?: ErrorClasses
+}
+
+/**
+ * Options of `threads()`.
+ * @public
+ */
+export interface ThreadsOptions extends NodeWorkerOptions {
+  /** V8 heap and stack limits of each thread (`worker_threads` `resourceLimits`). */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number
+    maxYoungGenerationSizeMb?: number
+    codeRangeSizeMb?: number
+    stackSizeMb?: number
+  }
+}
+
+/**
+ * Options of `processes()`.
+ * @public
+ */
+export interface ProcessesOptions extends NodeWorkerOptions {
+  /**
+   * How messages are encoded: `'advanced'` (structured clone: typed arrays,
+   * Maps, Dates, BigInts) or `'json'`. @defaultValue 'advanced'
+   */
+  serialization?: 'advanced' | 'json'
+}

@@ -1,0 +1,99 @@
+// @poolkit/node-adapter/worker: the worker side, for files run by threads() or processes().
+import { performance } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import { isMainThread, parentPort, workerData as threadWorkerData } from 'node:worker_threads'
+import { runWorker } from '@poolkit/core'
+import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost } from '@poolkit/core'
+import { WORKER_DATA_ENV } from './internal/env.js'
+
+export { cooperative, transfer } from '@poolkit/core'
+export type { TaskFunction, TaskFunctions, TransferResult, WorkerTaskContext } from '@poolkit/core'
+
+/**
+ * Options of {@link expose}.
+ * @public
+ */
+export interface ExposeOptions {
+  /**
+   * Runs once per worker before it reports ready: open a client, load a model.
+   * A throw (or rejection) counts as a failed start; the pool backs off and
+   * retries, and gives up with `WorkerStartError` after a few in a row.
+   */
+  setup?: () => void | Promise<void>
+  /** Runs once when the pool closes the worker, after its tasks finished: close what `setup` opened. */
+  teardown?: () => void | Promise<void>
+}
+
+function eluMeter(): () => number {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const now = performance.eventLoopUtilization()
+    const delta = performance.eventLoopUtilization(now, last)
+    last = now
+    return delta.utilization
+  }
+}
+
+function threadEndpoint(): WorkerEndpoint {
+  const port = parentPort!
+  const elu = eluMeter()
+  return {
+    post: (message, transfer) => port.postMessage(message, transfer as never),
+    listen: (listener) => port.on('message', listener as (post: MainPost) => void),
+    close: () => port.close(),
+    measure: () => ({ heapUsed: getHeapStatistics().used_heap_size, eventLoopUtilization: elu() }),
+  }
+}
+
+function processEndpoint(): WorkerEndpoint {
+  const elu = eluMeter()
+  const send = process.send!.bind(process)
+  return {
+    // Child processes cannot transfer: what would move is copied.
+    post: (message: WorkerPost) => void send(message),
+    listen: (listener) => void process.on('message', listener as (post: MainPost) => void),
+    close: () => process.disconnect(),
+    measure: () => ({ heapUsed: getHeapStatistics().used_heap_size, eventLoopUtilization: elu() }),
+  }
+}
+
+/**
+ * Exposes task functions to the pool, from a worker file started by
+ * `threads(url)` or `processes(url)`. One function needs no name; with several,
+ * tasks pick one with `run(input, { name })` (or `default` is used).
+ * @example
+ * ```ts
+ * // hash.worker.ts
+ * import { createHash } from 'node:crypto'
+ * import { expose } from '@poolkit/node-adapter/worker'
+ *
+ * expose({
+ *   sha256: (data: Uint8Array) => createHash('sha256').update(data).digest('hex'),
+ *   upper: (text: string) => text.toUpperCase(),
+ * })
+ * ```
+ * @public
+ */
+export function expose(functions: TaskFunctions | TaskFunction, options: ExposeOptions = {}): void {
+  const table: TaskFunctions = typeof functions === 'function' ? { default: functions } : functions
+  if (!isMainThread && parentPort !== null) {
+    runWorker(table, threadEndpoint(), options)
+    return
+  }
+  if (typeof process.send === 'function') {
+    runWorker(table, processEndpoint(), options)
+    return
+  }
+  throw new Error('expose() must be called in a worker started by threads() or processes() from @poolkit/node-adapter')
+}
+
+/**
+ * The `workerData` given to `threads()` or `processes()`, in either kind of
+ * worker (threads get it as `worker_threads.workerData` too).
+ * @public
+ */
+export function getWorkerData<T = unknown>(): T {
+  if (!isMainThread) return threadWorkerData as T
+  const raw = process.env[WORKER_DATA_ENV]
+  return (raw === undefined ? undefined : JSON.parse(raw)) as T
+}
