@@ -26,17 +26,51 @@ export interface Clock {
 
 const perf = (globalThis as { performance?: { now(): number } }).performance
 
+// Timers take at most 2^31-1 ms; Node turns a longer delay into 1 ms. Longer
+// timers are chained, so a huge timeout means "much later", never "at once".
+const MAX_DELAY = 2_147_483_647
+
+type NativeTimer = ReturnType<typeof globalThis.setTimeout>
+
+/** A timer longer than the platform allows, made of chained native timers. */
+class LongTimer {
+  native: NativeTimer | undefined
+  unrefd = false
+}
+
+function unrefNative(timer: NativeTimer | undefined): void {
+  const t = timer as { unref?: () => void } | undefined
+  if (typeof t?.unref === 'function') t.unref()
+}
+
 /**
  * The real clock: `performance.now()` (falling back to `Date.now()`) and the
- * global timers. Works in Node, browsers and workers.
+ * global timers, with delays past 2^31-1 ms chained rather than cut to 1 ms.
+ * Works in Node, browsers and workers.
  * @public
  */
 export const systemClock: Clock = {
   now: perf !== undefined ? () => perf.now() : () => Date.now(),
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  setTimeout: (callback, ms) => {
+    if (!(ms > MAX_DELAY)) return globalThis.setTimeout(callback, ms)
+    const timer = new LongTimer()
+    const arm = (left: number): void => {
+      timer.native = globalThis.setTimeout(left > MAX_DELAY ? () => arm(left - MAX_DELAY) : callback, Math.min(left, MAX_DELAY))
+      if (timer.unrefd) unrefNative(timer.native)
+    }
+    arm(ms)
+    return timer
+  },
+  clearTimeout: (handle) => {
+    if (handle instanceof LongTimer) globalThis.clearTimeout(handle.native)
+    else globalThis.clearTimeout(handle as NativeTimer)
+  },
   unref: (handle) => {
-    const timer = handle as { unref?: () => void }
-    if (typeof timer.unref === 'function') timer.unref()
+    if (handle instanceof LongTimer) {
+      handle.unrefd = true
+      unrefNative(handle.native)
+    } else {
+      unrefNative(handle as NativeTimer)
+    }
   },
 }

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from './clock.js'
 import type { Breaker, BreakerDenial } from './contracts/breaker.js'
 import type { DeadLetterSink } from './contracts/dead-letter.js'
-import type { Executor } from './contracts/executor.js'
+import type { Executor, WorkerTask } from './contracts/executor.js'
 import type { PoolObserver } from './contracts/observer.js'
 import type { Scaler } from './contracts/scaler.js'
 import type { WorkerSelector } from './contracts/selector.js'
@@ -157,6 +157,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private readonly delayedTasks = new Set<TaskRecord<I, O>>()
   private readonly roomWaiters = new RingBuffer<TaskRecord<I, O>>()
   private drainArmed = false
+  /** The 'idle' event fired and no task was submitted since. */
+  private idleNotified = true
   private idleWaiters: (() => void)[] = []
 
   // Counters.
@@ -260,11 +262,18 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   map(inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncGenerator<TaskResult<O>, void, undefined> {
+    // Checked here, not per task, so bad options fail the call once.
+    if (options !== undefined) check.runOptions(options)
     return mapResults(this, inputs, options, this.defaultWindow())
   }
 
   runAll(inputs: Iterable<I> | AsyncIterable<I>, options?: RunAllOptions): Promise<O[]> {
-    return runAllInputs(this, inputs, options, this.defaultWindow())
+    try {
+      if (options !== undefined) check.runOptions(options)
+      return runAllInputs(this, inputs, options, this.defaultWindow())
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   stats(): PoolStats {
@@ -329,16 +338,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   close(options?: CloseOptions): Promise<CloseReport> {
-    if (this.closePromise !== undefined) return this.closePromise
     const timeout = options?.timeout === undefined ? Infinity : check.duration('options.timeout', options.timeout)
-    this.beginClose()
-    if (timeout !== Infinity) {
+    const first = this.closePromise === undefined
+    if (first) this.beginClose()
+    // A later close({ timeout }) can still set a deadline on a close that had none.
+    if (timeout !== Infinity && this.closeTimer === undefined && this.report === undefined) {
       this.closeTimer = this.clock.setTimeout(() => {
         this.closeTimer = undefined
         this.forceClose()
       }, timeout)
     }
-    this.maybeFinishClose()
+    if (first) this.maybeFinishClose()
     return this.closePromise!
   }
 
@@ -356,29 +366,22 @@ class PoolImpl<I, O> implements Pool<I, O> {
   // ---------------------------------------------------------------- admission
 
   private createTask(input: I, options: RunOptions | undefined): TaskRecord<I, O> {
-    let priority: number = Priority.Normal
-    let timeout = this.taskTimeout
-    let key: string | undefined
-    let name: string | undefined
-    let signal: AbortSignal | undefined
-    let transfer: RunOptions['transfer']
-    if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${check.describe(options)}`)
-      if (options.priority !== undefined) priority = check.finiteNumber('options.priority', options.priority)
-      if (options.timeout !== undefined) timeout = check.duration('options.timeout', options.timeout)
-      key = check.optionalString('options.key', options.key)
-      name = check.optionalString('options.name', options.name)
-      if (options.signal !== undefined) {
-        check.abortSignal('options.signal', options.signal)
-        signal = options.signal
-      }
-      if (options.transfer !== undefined) {
-        if (!Array.isArray(options.transfer)) throw new TypeError(`options.transfer must be an array, got ${check.describe(options.transfer)}`)
-        transfer = options.transfer
-      }
+    if (options === undefined) {
+      return new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), Priority.Normal, undefined, undefined, undefined, this.taskTimeout, undefined)
     }
-    if (timeout === 0) timeout = Infinity
-    return new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), priority, key, name, transfer, timeout, signal)
+    check.runOptions(options)
+    const timeout = options.timeout ?? this.taskTimeout
+    return new TaskRecord<I, O>(
+      this.nextTaskId++,
+      input,
+      this.clock.now(),
+      options.priority ?? Priority.Normal,
+      options.key,
+      options.name,
+      options.transfer,
+      timeout === 0 ? Infinity : timeout,
+      options.signal,
+    )
   }
 
   private admit(task: TaskRecord<I, O>): void {
@@ -395,22 +398,32 @@ class PoolImpl<I, O> implements Pool<I, O> {
       return
     }
     const signal = task.userSignal
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.settleFailure(task, 'cancelled', signal.reason)
+    if (signal?.aborted === true) {
+      this.settleFailure(task, 'cancelled', signal.reason)
+      return
+    }
+    this.idleNotified = false
+    let denial: BreakerDenial | undefined
+    if (this.breaker !== undefined) {
+      denial = this.guard(() => this.breaker!.admit(task))
+      // The breaker is user code: it may have aborted the signal meanwhile.
+      if (isAborted(signal)) {
+        this.settleFailure(task, 'cancelled', signal!.reason)
         return
       }
+      if (denial !== undefined && denial.hold !== true) {
+        this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+        return
+      }
+    }
+    if (signal !== undefined) {
       const onAbort = (): void => this.onUserAbort(task)
       task.onUserAbort = onAbort
       signal.addEventListener('abort', onAbort, { once: true })
     }
-    if (this.breaker !== undefined) {
-      const denial = this.guard(() => this.breaker!.admit(task))
-      if (denial !== undefined) {
-        if (denial.hold === true) this.delay(task, denial.retryAt - this.clock.now())
-        else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
-        return
-      }
+    if (denial !== undefined) {
+      this.hold(task, denial)
+      return
     }
     // Fast path: a free worker and nobody ahead in the queue.
     if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && this.selector === undefined && this.breaker === undefined) {
@@ -424,12 +437,15 @@ class PoolImpl<I, O> implements Pool<I, O> {
           this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
           return
         case 'drop-oldest': {
-          const victim = this.queue.evict!()
-          if (victim === undefined) {
-            this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
-            return
+          // A dropped task's callback may submit again and refill the place: loop.
+          while (this.queue.size >= this.maxQueue) {
+            const victim = this.queue.evict!()
+            if (victim === undefined) {
+              this.rejectTask(task, 'queue-full', new QueueFullError(this.maxQueue))
+              return
+            }
+            this.rejectTask(victim, 'dropped', new TaskDroppedError())
           }
-          this.rejectTask(victim, 'dropped', new TaskDroppedError())
           break
         }
         case 'wait':
@@ -469,6 +485,12 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private enqueue(task: TaskRecord<I, O>, now: number = this.clock.now()): void {
+    if (this.startFailure !== undefined) {
+      // Coming back (a retry, a hold, a task a dead worker never started) after
+      // the pool gave up on starting workers: nothing will ever run it.
+      this.rejectTask(task, 'no-workers', this.startFailure)
+      return
+    }
     task.state = QUEUED
     task.enqueuedAt = now
     try {
@@ -495,7 +517,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         while (this.workers.free > 0 && this.queue.size > 0 && !this.paused) {
           let worker: WorkerSlot | undefined
           if (this.selector !== undefined) {
-            worker = this.selectWorker(this.queue.peek()!)
+            worker = this.selectWorker(this.queue.peek!()!)
             if (worker === undefined) {
               // The selector keeps the task queued until a worker frees up.
               declined = true
@@ -545,8 +567,13 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private onDenied(task: TaskRecord<I, O>, denial: BreakerDenial): void {
-    if (denial.hold === true) this.delay(task, denial.retryAt - this.clock.now())
+    if (denial.hold === true) this.hold(task, denial)
     else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+  }
+
+  /** Keeps a task the breaker holds out of the queue until `retryAt`; at least 1 ms, so a breaker saying "now" cannot spin dispatch. */
+  private hold(task: TaskRecord<I, O>, denial: BreakerDenial): void {
+    this.delay(task, Math.max(1, denial.retryAt - this.clock.now()))
   }
 
   private start(task: TaskRecord<I, O>, worker: WorkerSlot, picked: boolean, now: number): void {
@@ -565,19 +592,28 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.workers.claim(worker, picked)
     this.running++
     this.runningTasks.add(task)
+    const attempt = task.attempt
     if (task.timeoutMs !== Infinity) {
-      const attempt = task.attempt
       task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs)
     }
-    if (this.obs.onStarted !== undefined) this.notify('onStarted', task, worker)
-    void this.execute(task, worker, task.attempt)
+    // The context exists before observers run, so an abort from inside one reaches it.
+    const context = task.beginAttempt()
+    if (this.obs.onStarted !== undefined) {
+      this.notify('onStarted', task, worker)
+      if (task.state !== RUNNING || task.attempt !== attempt) {
+        // An observer cancelled the task or destroyed the pool: do not run it.
+        this.finish(task, worker, attempt, false, undefined)
+        return
+      }
+    }
+    void this.execute(task, worker, attempt, context)
   }
 
-  private async execute(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number): Promise<void> {
+  private async execute(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number, context: WorkerTask): Promise<void> {
     let ok = true
     let value: unknown
     try {
-      value = await worker.handle!.run(task.input, task.beginAttempt())
+      value = await worker.handle!.run(task.input, context)
     } catch (error) {
       ok = false
       value = error
@@ -590,19 +626,22 @@ class PoolImpl<I, O> implements Pool<I, O> {
     const now = this.clock.now()
     this.meter?.onSlot(now, -1)
     this.workers.release(worker)
-    if (task.state === RUNNING && task.attempt === attempt) {
+    if (task.state === RUNNING && task.attempt === attempt && !ok && neverStarted(value)) {
+      // The worker died with the task still waiting behind another one: it did
+      // not run, so it goes back in the queue as the same attempt, uncounted.
+      this.runningTasks.delete(task)
+      this.running--
+      this.clearTimer(task)
+      task.tries--
+      if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
+      this.enqueue(task, now)
+    } else if (task.state === RUNNING && task.attempt === attempt) {
       const ran = now - task.startedAt
       task.runMs += ran
       this.endAttempt(task, ran)
       if (ok) {
         if (this.breaker !== undefined) this.guard(() => this.breaker!.onSuccess(task, ran))
         this.settleSuccess(task, value as O)
-      } else if (neverStarted(value)) {
-        // The worker died with the task still waiting behind another one: it
-        // did not run, so it goes back in the queue as the same attempt.
-        if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
-        task.tries--
-        this.enqueue(task, now)
       } else {
         if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, value, ran))
         this.afterFailure(task, 'failed', value)
@@ -741,6 +780,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private deliver(task: TaskRecord<I, O>, ok: boolean, value: unknown): void {
+    // A task leaving the queue (or the wait for room) unstarted still waited.
+    if (task.state === QUEUED || task.state === WAITING_ROOM) task.waitMs += this.clock.now() - task.enqueuedAt
     task.state = DONE
     this.settledTotal++
     this.clearTimer(task)
@@ -793,6 +834,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.idleWaiters = []
       for (const resolve of waiters) resolve()
     }
+    // Once per busy spell: a handler returning after its task timed out is no new idleness.
+    if (this.idleNotified) return
+    this.idleNotified = true
     if (this.events.has('idle')) this.emit('idle', [])
   }
 
@@ -977,4 +1021,8 @@ function neverStarted(error: unknown): boolean {
     (error as { code?: unknown }).code === ErrorCode.WorkerExit &&
     (error as { taskStarted?: unknown }).taskStarted === false
   )
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted
 }

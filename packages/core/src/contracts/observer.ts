@@ -30,7 +30,11 @@ export interface PoolObserver {
   onSubmitted?(pool: string, task: TaskInfo): void
   /** An attempt started on a worker. */
   onStarted?(pool: string, task: TaskInfo, worker: WorkerInfo): void
-  /** A task that was accepted ended; `error` is set unless it completed. */
+  /**
+   * A task ended other than by rejection: it completed, failed, timed out, or
+   * was cancelled (also when its signal was already aborted at submission, or
+   * it was cancelled while waiting for room). `error` is set unless it completed.
+   */
   onSettled?(pool: string, task: TaskInfo, outcome: Exclude<TaskOutcome, 'rejected'>, error: unknown): void
   /** A task ended without running: refused, dropped or unstarted at close. */
   onRejected?(pool: string, task: TaskInfo, reason: RejectReason, error: unknown): void

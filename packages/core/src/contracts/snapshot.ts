@@ -4,7 +4,11 @@
  * @public
  */
 export interface PoolCounters {
-  /** Every call to run, submit, map or runAll, accepted or not. */
+  /**
+   * Every task submitted (one per `run`/`submit` call, one per input of `map`
+   * and `runAll`), accepted or not. A call whose options are invalid throws and
+   * is not counted.
+   */
   readonly submitted: number
   /** Tasks that returned a value. */
   readonly completed: number
@@ -55,7 +59,7 @@ export interface PoolStats {
   readonly queued: number
   /** Tasks running. */
   readonly running: number
-  /** Tasks waiting out a retry backoff or an open circuit before they queue again. */
+  /** Tasks waiting out a retry backoff or a breaker hold before they queue again. */
   readonly delayed: number
   /** Callers waiting for room in a full queue (`onQueueFull: 'wait'`). */
   readonly waitingForRoom: number

@@ -17,8 +17,11 @@ export interface TaskQueue<T extends TaskInfo = TaskInfo> {
   push(task: T): void
   /** Removes and returns the task to run next, or `undefined` when empty. */
   shift(): T | undefined
-  /** The task `shift()` would return, without removing it. */
-  peek(): T | undefined
+  /**
+   * The task `shift()` would return, without removing it. Optional: the pool
+   * needs it only with a `selector` (to ask which worker before taking the task).
+   */
+  peek?(): T | undefined
   /** Removes a task that left early (its signal aborted); false if it is not here. */
   remove(task: T): boolean
   /** Removes everything and returns what was held, in `shift()` order. */

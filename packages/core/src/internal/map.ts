@@ -31,8 +31,8 @@ function drive<I, O>(
 ): Drive & { ack(): void } {
   const controller = new AbortController()
   const userSignal = options?.signal
-  const onUserAbort = (): void => controller.abort(userSignal!.reason)
-  userSignal?.addEventListener('abort', onUserAbort, { once: true })
+  // The caller's abort stops pulling inputs and cancels what is in flight.
+  const onUserAbort = (): void => stop(userSignal!.reason)
   const taskOptions: RunOptions = {
     signal: controller.signal,
     priority: options?.priority,
@@ -122,16 +122,23 @@ function drive<I, O>(
     if (!exhausted) {
       exhausted = true
       try {
-        void iterator.return?.()
+        // The source's own cleanup failing (sync or async) does not change the outcome.
+        Promise.resolve(iterator.return?.()).catch(() => {})
       } catch {
-        // The source's own cleanup failing does not change the outcome.
+        // As above, for a return() that throws at once.
       }
     }
     controller.abort(reason)
     finish(reason)
   }
 
-  queueMicrotask(pull)
+  if (userSignal?.aborted === true) {
+    // Aborted before anything started: start nothing.
+    queueMicrotask(() => stop(userSignal.reason))
+  } else {
+    userSignal?.addEventListener('abort', onUserAbort, { once: true })
+    queueMicrotask(pull)
+  }
   return {
     ack() {
       outstanding--

@@ -76,7 +76,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const name = check.optionalString('options.name', o.name) ?? 'pool'
   const clock = o.clock ?? systemClock
   if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
-  if (o.queue !== undefined) check.objectWith('options.queue', o.queue, ['push', 'shift', 'peek', 'remove', 'clear'])
+  if (o.queue !== undefined) check.objectWith('options.queue', o.queue, ['push', 'shift', 'remove', 'clear'])
   const queue = (o.queue as TaskQueue<TaskRecord<I, O>> | undefined) ?? createDefaultQueue<TaskRecord<I, O>>()
   const maxQueue = o.maxQueue === undefined ? Infinity : check.nonNegativeIntegerOrInfinity('options.maxQueue', o.maxQueue)
   const onQueueFull = o.onQueueFull === undefined ? 'reject' : check.oneOf('options.onQueueFull', o.onQueueFull, ['reject', 'drop-oldest', 'wait'])
@@ -85,7 +85,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   }
   const queueWaitTimeout = o.queueWaitTimeout === undefined ? Infinity : check.duration('options.queueWaitTimeout', o.queueWaitTimeout)
   const drainThreshold = o.drainThreshold === undefined ? 1 : check.positiveInteger('options.drainThreshold', o.drainThreshold)
-  const taskTimeout = o.taskTimeout === undefined ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
+  // 0 means no timeout, as Infinity does.
+  const taskTimeout = o.taskTimeout === undefined || o.taskTimeout === 0 ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
   const retry = o.retry ?? {}
   if (typeof retry !== 'object' || retry === null) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
   const attempts = retry.attempts === undefined ? 1 : check.positiveInteger('options.retry.attempts', retry.attempts)
@@ -106,7 +107,10 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const deadLetter = o.deadLetter
   if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
   const breaker = o.breaker
-  if (o.selector !== undefined) check.objectWith('options.selector', o.selector, ['select'])
+  if (o.selector !== undefined) {
+    check.objectWith('options.selector', o.selector, ['select'])
+    if (typeof queue.peek !== 'function') throw new RangeError('options.selector needs a queue with peek(); options.queue has none')
+  }
   const selector = o.selector
   if (o.random !== undefined) check.func('options.random', o.random)
   const random = o.random ?? Math.random

@@ -9,6 +9,8 @@ export const QUEUED = 1
 export const RUNNING = 2
 export const DELAYED = 3
 export const DONE = 4
+/** Submitted, not yet admitted. */
+export const NEW = 5
 
 /**
  * One task for its whole life, retries included: what observers, queues and
@@ -32,7 +34,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   startedAt = -1
   waitMs = 0
   runMs = 0
-  state = QUEUED
+  state = NEW
   resolve: ((value: O) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
   callback: ((result: TaskResult<O>) => void) | undefined = undefined

@@ -90,3 +90,17 @@ export function abortSignal(path: string, value: unknown): void {
     throw new TypeError(`${path} must be an AbortSignal, got ${describe(value)}`)
   }
 }
+
+/** Checks the options of one task (run, submit, map, runAll); messages name `options.<field>`. */
+export function runOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`)
+  const o = options as Record<string, unknown>
+  if (o.priority !== undefined) finiteNumber('options.priority', o.priority)
+  if (o.timeout !== undefined) duration('options.timeout', o.timeout)
+  optionalString('options.key', o.key)
+  optionalString('options.name', o.name)
+  if (o.signal !== undefined) abortSignal('options.signal', o.signal)
+  if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
+    throw new TypeError(`options.transfer must be an array, got ${describe(o.transfer)}`)
+  }
+}

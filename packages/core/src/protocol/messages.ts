@@ -14,8 +14,14 @@ export const PROTOCOL_VERSION = 1
  */
 export interface RunMessage {
   readonly type: 'run'
-  /** The task's id, echoed in its result. */
+  /**
+   * This run's id, unique on the connection and echoed in its result and
+   * aborts. (Two attempts of one task can be on one worker at once: a timed-out
+   * attempt that is still stopping and its retry.)
+   */
   readonly id: number
+  /** The task's id in its pool, for the function's context. @defaultValue `id` */
+  readonly task?: number | undefined
   /** The exposed function to call; `undefined` calls `default`, or the only one. */
   readonly name: string | undefined
   readonly input: unknown

@@ -51,7 +51,8 @@ function cloneable(value: unknown, seen: Set<unknown>): unknown {
   }
   if (value === null) return null
   if (seen.has(value)) return undefined
-  if (isErrorLike(value)) return serializeError(value)
+  // Errors nested in fields share the path, so errors that point at each other end.
+  if (isErrorLike(value)) return serialize(value, 0, seen)
   seen.add(value)
   try {
     if (Array.isArray(value)) return value.map((v) => cloneable(v, seen))
@@ -76,25 +77,34 @@ function cloneable(value: unknown, seen: Set<unknown>): unknown {
  * other thrown values are wrapped as they are.
  * @public
  */
-export function serializeError(error: unknown, depth = 0): SerializedError | SerializedValue {
-  if (!isErrorLike(error)) return { __poolkitValue: 1, value: cloneable(error, new Set()) }
-  const seen = new Set<unknown>([error])
-  let props: Record<string, unknown> | undefined
-  for (const k of Object.keys(error)) {
-    if (RESERVED.has(k)) continue
-    const v = cloneable((error as unknown as Record<string, unknown>)[k], seen)
-    if (v !== undefined) (props ??= {})[k] = v
-  }
-  const code = (error as { code?: unknown }).code
-  const cause = (error as { cause?: unknown }).cause
-  return {
-    __poolkitError: 1,
-    name: typeof error.name === 'string' ? error.name : 'Error',
-    message: typeof error.message === 'string' ? error.message : String(error.message),
-    stack: typeof error.stack === 'string' ? error.stack : undefined,
-    code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-    cause: cause === undefined || depth >= MAX_DEPTH ? undefined : serializeError(cause, depth + 1),
-    props,
+export function serializeError(error: unknown): SerializedError | SerializedValue {
+  return serialize(error, 0, new Set())
+}
+
+/** `seen` holds the objects on the path from the outermost error: a cycle is cut where it closes. */
+function serialize(error: unknown, depth: number, seen: Set<unknown>): SerializedError | SerializedValue {
+  if (!isErrorLike(error)) return { __poolkitValue: 1, value: cloneable(error, seen) }
+  seen.add(error)
+  try {
+    let props: Record<string, unknown> | undefined
+    for (const k of Object.keys(error)) {
+      if (RESERVED.has(k)) continue
+      const v = cloneable((error as unknown as Record<string, unknown>)[k], seen)
+      if (v !== undefined) (props ??= {})[k] = v
+    }
+    const code = (error as { code?: unknown }).code
+    const cause = (error as { cause?: unknown }).cause
+    return {
+      __poolkitError: 1,
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: typeof error.message === 'string' ? error.message : String(error.message),
+      stack: typeof error.stack === 'string' ? error.stack : undefined,
+      code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+      cause: cause === undefined || depth >= MAX_DEPTH || seen.has(cause) ? undefined : serialize(cause, depth + 1, seen),
+      props,
+    }
+  } finally {
+    seen.delete(error)
   }
 }
 
@@ -191,9 +201,19 @@ export function deserializeError(data: SerializedError | SerializedValue, classe
   define(error, 'stack', s.stack ?? `${s.name}: ${s.message}`)
   if (s.code !== undefined) error.code = s.code
   if (s.props !== undefined) {
-    for (const [k, v] of Object.entries(s.props)) {
-      error[k] = isSerializedError(v) ? deserializeError(v, classes) : v
-    }
+    for (const [k, v] of Object.entries(s.props)) error[k] = revive(v, classes, 0)
   }
   return error
+}
+
+/** Turns serialised errors back into errors wherever they sit in a field's value (arrays, plain objects). */
+function revive(value: unknown, classes: ErrorClasses | undefined, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value
+  if (isSerializedError(value)) return deserializeError(value, classes)
+  if (Array.isArray(value)) return value.map((v) => revive(v, classes, depth + 1))
+  const proto = Object.getPrototypeOf(value) as object | null
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = revive(v, classes, depth + 1)
+  return out
 }

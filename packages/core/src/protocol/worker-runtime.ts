@@ -223,7 +223,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       )
       return
     }
-    const context = new Context(id, message.attempt, message.key, isCooperative(fn))
+    const context = new Context(message.task ?? id, message.attempt, message.key, isCooperative(fn))
     let result: unknown
     try {
       result = fn(message.input, context)

@@ -81,7 +81,7 @@ export function runQueueConformance(
       const q = factory()
       equal(q.size, 0, 'size of a new queue')
       ok(q.shift() === undefined, 'shift() of an empty queue returns undefined')
-      ok(q.peek() === undefined, 'peek() of an empty queue returns undefined')
+      if (q.peek !== undefined) ok(q.peek() === undefined, 'peek() of an empty queue returns undefined')
       equal(q.clear().length, 0, 'clear() of an empty queue')
     })
 
@@ -111,8 +111,12 @@ export function runQueueConformance(
       })
     }
 
-    test.it('peek() returns what shift() returns next, without removing it', () => {
+    test.it('peek(), where implemented, returns what shift() returns next, without removing it', () => {
       const q = factory()
+      if (q.peek === undefined) {
+        ok(true, 'no peek()')
+        return
+      }
       for (let i = 0; i < 10; i++) q.push(makeTask(priorities ? i % 3 : 1, keys[i % keys.length], i))
       while (q.size > 0) {
         const size = q.size
@@ -184,6 +188,7 @@ export function runQueueConformance(
               model = model.filter((m) => m !== t)
             }
           } else if (r < 0.85) {
+            if (q.peek === undefined) continue
             const t = q.peek()
             if (order !== 'any') ok(t === checked(model)[0], `run ${run} step ${step}: peek() follows ${order} order`)
             else ok(model.length === 0 ? t === undefined : model.includes(t!), `run ${run} step ${step}: peek() gives a queued task`)
