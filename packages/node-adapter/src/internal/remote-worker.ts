@@ -22,7 +22,9 @@ import type { ResolvedNodeOptions } from './validate.js'
 
 /** A task sent to the worker and not yet answered. */
 interface Pending {
+  /** The run id: unique on this connection (two attempts of a task may share a worker). */
   readonly id: number
+  readonly task: WorkerTask
   readonly name: string | undefined
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
@@ -49,6 +51,7 @@ export class RemoteWorker implements WorkerHandle {
   private received = 0
   private lastError: unknown = undefined
   private exitReason: NonNullable<WorkerExit['reason']> | undefined
+  private reported = false
   private heapUsed: number | undefined
   private elu: number | undefined
   private heartbeat: ReturnType<typeof setInterval> | undefined
@@ -59,7 +62,15 @@ export class RemoteWorker implements WorkerHandle {
   private readyResolve!: (handle: RemoteWorker) => void
   private readyReject!: (error: unknown) => void
   readonly ready: Promise<RemoteWorker>
-  private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => this.abortTask(task.id, reason)
+  private nextRunId = 1
+  private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
+    for (const p of this.pending.values()) {
+      if (p.task === task) {
+        this.abortTask(p.id, reason)
+        return
+      }
+    }
+  }
 
   constructor(
     private readonly channel: Channel,
@@ -86,12 +97,12 @@ export class RemoteWorker implements WorkerHandle {
       return Promise.reject(new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Worker ${this.id} is leaving` }))
     }
     return new Promise((resolve, reject) => {
-      const id = task.id
-      this.pending.set(id, { id, name: task.name, resolve, reject, aborted: false })
+      const id = this.nextRunId++
+      this.pending.set(id, { id, task, name: task.name, resolve, reject, aborted: false })
       const message: RunMessage =
         task.key === undefined
-          ? { type: 'run', id, name: task.name, input, attempt: task.attempt }
-          : { type: 'run', id, name: task.name, input, attempt: task.attempt, key: task.key }
+          ? { type: 'run', id, task: task.id, name: task.name, input, attempt: task.attempt }
+          : { type: 'run', id, task: task.id, name: task.name, input, attempt: task.attempt, key: task.key }
       this.send(message, task.transfer)
       task.onAbort(this.onTaskAbort)
       if (++this.received >= this.options.maxTasksPerWorker) this.leave('recycled')
@@ -106,10 +117,12 @@ export class RemoteWorker implements WorkerHandle {
   /** Stops the worker: gracefully (teardown runs) when it holds no task, at once otherwise. */
   terminate(): Promise<void> {
     if (this.state === 'exited') return this.exited
+    // The pool asked for it: nothing to report when the worker goes.
+    this.reported = true
+    this.exitReason ??= 'recycled'
     this.stopHeartbeat()
     if (this.pending.size > 0 || this.state === 'starting') return this.kill()
     this.state = 'leaving'
-    this.exitReason ??= 'recycled'
     this.flushNow()
     try {
       this.channel.post({ type: 'close' })
@@ -155,7 +168,7 @@ export class RemoteWorker implements WorkerHandle {
         const p = this.pending.get(message.id)
         if (p === undefined) continue
         this.pending.delete(message.id)
-        p.reject(new TypeError(`Task ${message.id}${message.name === undefined ? '' : ` (${message.name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
+        p.reject(new TypeError(`Task ${message.task ?? message.id}${message.name === undefined ? '' : ` (${message.name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
       }
     }
   }
@@ -263,13 +276,32 @@ export class RemoteWorker implements WorkerHandle {
   /** Terminates the worker to end an aborted task that will not stop by itself. */
   private stop(id: number, reason: unknown): void {
     if (this.state === 'exited') return
-    const p = this.pending.get(id)
-    if (p !== undefined) {
-      this.pending.delete(id)
-      p.reject(reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+    // Tell the pool first, so it sends nothing more here and starts a replacement
+    // before the aborted task's slot is freed.
+    this.state = 'leaving'
+    this.report('stopped')
+    const k = this.options.concurrentTasksPerWorker
+    let position = 0
+    for (const p of this.pending.values()) {
+      if (p.id === id) {
+        p.reject(reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+        continue
+      }
+      // With one task at a time the others were waiting behind it: they go back
+      // to the queue. With several, the first few may have been running.
+      const taskStarted = k > 1 && position++ < k - 1
+      p.reject(new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
     }
-    this.exitReason = 'stopped'
+    this.pending.clear()
     void this.kill()
+  }
+
+  /** Tells the pool, once, that this worker is leaving and why. */
+  private report(reason: NonNullable<WorkerExit['reason']>, extra?: Omit<WorkerExit, 'reason'>): void {
+    if (this.reported) return
+    this.reported = true
+    this.exitReason = reason
+    this.context.onExit({ ...extra, reason })
   }
 
   // ---------------------------------------------------------------- leaving
@@ -278,8 +310,7 @@ export class RemoteWorker implements WorkerHandle {
   private leave(reason: 'recycled'): void {
     if (this.state !== 'ready') return
     this.state = 'leaving'
-    this.exitReason = reason
-    this.context.onExit({ reason })
+    this.report(reason)
     if (this.pending.size === 0) void this.terminate()
   }
 
@@ -313,11 +344,9 @@ export class RemoteWorker implements WorkerHandle {
       )
     }
     this.pending.clear()
-    // An exit nobody asked for: a crash. Routine exits were reported when decided.
-    if (wasState === 'ready' && this.exitReason === undefined) {
-      this.context.onExit({ exitCode: exit.exitCode, signal: exit.signal, error: this.lastError, reason: 'crashed' })
-    } else if (wasState === 'ready' && this.exitReason === 'stopped') {
-      this.context.onExit({ reason: 'stopped' })
+    // An exit nobody asked for is a crash; routine exits were reported when decided.
+    if (wasState !== 'starting' && this.exitReason === undefined) {
+      this.report('crashed', { exitCode: exit.exitCode, signal: exit.signal, error: this.lastError })
     }
     this.markExited()
   }
@@ -332,8 +361,8 @@ export class RemoteWorker implements WorkerHandle {
     this.heartbeat = setInterval(() => {
       if (Date.now() - this.lastPong > timeout) {
         this.lastError = new Error(`Worker ${this.id} did not answer a heartbeat for ${timeout} ms`)
-        this.exitReason = 'unresponsive'
-        this.context.onExit({ reason: 'unresponsive', error: this.lastError })
+        this.state = 'leaving'
+        this.report('unresponsive', { error: this.lastError })
         void this.kill()
         return
       }
