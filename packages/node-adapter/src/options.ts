@@ -33,6 +33,16 @@ export interface NodeWorkerOptions {
    * @defaultValue 4
    */
   prefetch?: number
+  /**
+   * Dynamic sizing: a worker idle this long (ms) is stopped, down to
+   * `minWorkers`; workers are added again (up to the pool's `concurrency`) when
+   * tasks wait. Left out, the pool keeps `concurrency` workers. A `scaler` given
+   * to the pool takes precedence.
+   * @defaultValue Infinity (fixed size)
+   */
+  idleTimeout?: number
+  /** The fewest workers kept with `idleTimeout`. @defaultValue 0 */
+  minWorkers?: number
   /** Replace a worker after it has been given this many tasks (between tasks, never in the middle of one). @defaultValue Infinity */
   maxTasksPerWorker?: number
   /**

@@ -1,3 +1,4 @@
+import type { Scaler } from './scaler.js'
 import type { TaskContext, TransferList } from './task.js'
 
 /**
@@ -103,6 +104,11 @@ export interface Executor<I = unknown, O = unknown> {
   readonly tasksPerWorker?: number
   /** The worker count to use when the pool's `concurrency` is left out. */
   readonly defaultConcurrency?: number
+  /**
+   * A scaler the executor suggests (for example idle-worker retirement), used
+   * when the pool's own `scaler` option is left out.
+   */
+  readonly scaler?: Scaler
   /** Starts a worker. May resolve later; the pool waits for it before sending tasks. */
   spawn(context: SpawnContext): WorkerHandle<I, O> | Promise<WorkerHandle<I, O>>
   /** Frees what the executor itself holds, after every worker was terminated. */

@@ -139,9 +139,10 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   let minWorkers = 1
   let maxWorkers = Infinity
   let initialWorkers = concurrency
-  if (o.scaler !== undefined) {
-    check.objectWith('options.scaler', o.scaler, ['desired'])
-    scaler = o.scaler
+  const chosenScaler = o.scaler ?? executor.scaler
+  if (chosenScaler !== undefined) {
+    check.objectWith(o.scaler !== undefined ? 'options.scaler' : 'options.executor.scaler', chosenScaler, ['desired'])
+    scaler = chosenScaler
     minWorkers = scaler.min === undefined ? 1 : check.nonNegativeInteger('options.scaler.min', scaler.min)
     maxWorkers = scaler.max === undefined ? Math.max(concurrency, minWorkers) : check.positiveInteger('options.scaler.max', scaler.max)
     if (minWorkers > maxWorkers) {

@@ -46,6 +46,16 @@ function makeTask(priority: number, key: string | undefined, now: number): TaskI
   }
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** What the pool does to a task it retries: a later attempt, queued again now. */
+function retry(task: TaskInfo, now: number): void {
+  const t = task as Mutable<TaskInfo>
+  t.attempt++
+  t.enqueuedAt = now
+  if (t.startedAt < 0) t.startedAt = now
+}
+
 function expectedOrder(tasks: readonly TaskInfo[], order: QueueOrder): TaskInfo[] {
   if (order === 'fifo') return tasks.slice()
   // Stable sort: equal priorities keep arrival order.
@@ -54,8 +64,9 @@ function expectedOrder(tasks: readonly TaskInfo[], order: QueueOrder): TaskInfo[
 
 /**
  * The shared checks every `TaskQueue` implementation passes: size accounting,
- * push and shift, peek, remove by identity, clear, evict, ordering, and random
- * sequences of operations against an array model. Call it inside a test file.
+ * push and shift, peek, remove by identity (of queued, shifted and retried
+ * tasks), clear, evict, ordering, and random sequences of operations (retries
+ * of the same task object included) against an array model. Call it inside a test file.
  * @example
  * ```ts
  * import { describe, it } from 'vitest'
@@ -167,37 +178,83 @@ export function runQueueConformance(
       ok(emptied.evict!() === undefined, 'evict() of an empty queue returns undefined')
     })
 
-    test.it(`matches an array model over ${runs} random sequences of push, shift, peek and remove`, () => {
+    test.it('remove() of a task already shifted returns false and takes nothing else; a shifted task pushed again (a retry) is held again', () => {
+      const q = factory()
+      const a = makeTask(1, keys[0], 0)
+      const b = makeTask(1, keys[1 % keys.length], 1)
+      q.push(a)
+      ok(q.shift() === a, 'shift() returns the only task')
+      q.push(b)
+      ok(!q.remove(a), 'remove() of a task already shifted returns false')
+      equal(q.size, 1, 'size after remove() of a shifted task')
+      ok(q.shift() === b, 'the task queued after it is still there')
+      // The pool pushes the same object again when it retries a task.
+      retry(a, 2)
+      q.push(a)
+      q.push(b)
+      ok(q.remove(a), 'remove() of a task pushed again after a shift returns true')
+      equal(q.size, 1, 'size after removing the retried task')
+      ok(q.shift() === b, 'the other task is still there')
+      ok(q.shift() === undefined, 'nothing else is left')
+    })
+
+    test.it(`matches an array model over ${runs} random sequences of push, retry, shift, peek, remove, evict and clear`, () => {
       for (let run = 0; run < runs; run++) {
         const random = seeded(run + 1)
         const q = factory()
+        // Queued tasks in push order (so model[0] is the one queued longest), and tasks shifted and not yet retried.
         let model: TaskInfo[] = []
+        let shifted: TaskInfo[] = []
         let clock = 0
         for (let step = 0; step < 60; step++) {
+          const where = `run ${run} step ${step}`
           const r = random()
           if (r < 0.5) {
-            const t = makeTask(priorities ? Math.floor(random() * 4) : 1, keys[Math.floor(random() * keys.length)], clock++)
+            let t: TaskInfo
+            if (r >= 0.44 && shifted.length > 0) {
+              // A retry: the pool pushes the same task object again, as a later attempt.
+              t = shifted.splice(Math.floor(random() * shifted.length), 1)[0]!
+              retry(t, clock++)
+            } else {
+              t = makeTask(priorities ? Math.floor(random() * 4) : 1, keys[Math.floor(random() * keys.length)], clock++)
+            }
             q.push(t)
             model.push(t)
-          } else if (r < 0.75) {
+          } else if (r < 0.72) {
             const t = q.shift()
-            if (model.length === 0) ok(t === undefined, `run ${run} step ${step}: shift() of an empty queue`)
+            if (model.length === 0) ok(t === undefined, `${where}: shift() of an empty queue`)
             else {
-              ok(t !== undefined && model.includes(t), `run ${run} step ${step}: shift() returns a queued task`)
-              if (order !== 'any') ok(t === checked(model)[0], `run ${run} step ${step}: shift() follows ${order} order`)
+              ok(t !== undefined && model.includes(t), `${where}: shift() returns a queued task`)
+              if (order !== 'any') ok(t === checked(model)[0], `${where}: shift() follows ${order} order`)
               model = model.filter((m) => m !== t)
+              ;(t as Mutable<TaskInfo>).startedAt = clock++
+              shifted.push(t)
             }
-          } else if (r < 0.85) {
+          } else if (r < 0.82) {
             if (q.peek === undefined) continue
             const t = q.peek()
-            if (order !== 'any') ok(t === checked(model)[0], `run ${run} step ${step}: peek() follows ${order} order`)
-            else ok(model.length === 0 ? t === undefined : model.includes(t!), `run ${run} step ${step}: peek() gives a queued task`)
-          } else if (model.length > 0) {
-            const victim = model[Math.floor(random() * model.length)]!
-            ok(q.remove(victim), `run ${run} step ${step}: remove() of a queued task`)
-            model = model.filter((m) => m !== victim)
+            if (order !== 'any') ok(t === checked(model)[0], `${where}: peek() follows ${order} order`)
+            else ok(model.length === 0 ? t === undefined : model.includes(t!), `${where}: peek() gives a queued task`)
+          } else if (r < 0.93) {
+            if (model.length > 0) {
+              const victim = model[Math.floor(random() * model.length)]!
+              ok(q.remove(victim), `${where}: remove() of a queued task`)
+              model = model.filter((m) => m !== victim)
+            }
+          } else if (r < 0.96) {
+            if (shifted.length > 0) ok(!q.remove(shifted[Math.floor(random() * shifted.length)]!), `${where}: remove() of a task already shifted`)
+          } else if (r < 0.985) {
+            if (q.evict === undefined) continue
+            const t = q.evict()
+            ok(t === model[0], `${where}: evict() returns the task queued longest`)
+            model = model.slice(1)
+          } else {
+            const cleared = q.clear()
+            equal(cleared.map((t) => t.id).sort((a, b) => a - b), model.map((t) => t.id).sort((a, b) => a - b), `${where}: clear() returns what was queued`)
+            if (order !== 'any') equal(cleared.map((t) => t.id), checked(model).map((t) => t.id), `${where}: clear() follows ${order} order`)
+            model = []
           }
-          equal(q.size, model.length, `run ${run} step ${step}: size`)
+          equal(q.size, model.length, `${where}: size`)
         }
       }
     })

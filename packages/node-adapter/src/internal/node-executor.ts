@@ -1,5 +1,6 @@
 import type { Executor, SpawnContext, WorkerHandle } from '@poolkit/core'
 import type { Channel } from './channel.js'
+import { idleTimeoutScaler } from './idle-scaler.js'
 import { RemoteWorker } from './remote-worker.js'
 import type { ResolvedNodeOptions } from './validate.js'
 
@@ -9,6 +10,7 @@ export function nodeExecutor<I, O>(kind: string, options: ResolvedNodeOptions, o
     kind,
     tasksPerWorker: options.concurrentTasksPerWorker + options.prefetch,
     defaultConcurrency: options.defaultConcurrency,
+    scaler: options.idleTimeout === Infinity ? undefined : idleTimeoutScaler(options.idleTimeout, options.minWorkers),
     spawn(context: SpawnContext): Promise<WorkerHandle<I, O>> {
       const worker = new RemoteWorker(open(), context, options)
       return worker.ready as Promise<WorkerHandle<any, any>>

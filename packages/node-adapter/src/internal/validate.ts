@@ -60,6 +60,8 @@ export interface ResolvedNodeOptions {
   readonly closeTimeout: number
   readonly errorClasses: NodeWorkerOptions['errorClasses']
   readonly defaultConcurrency: number
+  readonly idleTimeout: number
+  readonly minWorkers: number
 }
 
 /** A worker file as a URL: a `file:` URL, a URL string, or a path (made absolute against the working directory). */
@@ -101,5 +103,7 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
     closeTimeout: duration('options.closeTimeout', o.closeTimeout, 5000),
     errorClasses: o.errorClasses,
     defaultConcurrency: availableParallelism(),
+    idleTimeout: duration('options.idleTimeout', o.idleTimeout, Infinity),
+    minWorkers: nonNegativeInteger('options.minWorkers', o.minWorkers, 0),
   }
 }

@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config'
+
+export default defineProject({
+  resolve: { conditions: ['@poolkit/source'] },
+  ssr: { resolve: { conditions: ['@poolkit/source'] } },
+  test: {
+    name: 'queue',
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+  },
+})
