@@ -10,46 +10,10 @@ import {
   TaskDroppedError,
 } from '../src/index.js'
 import type { PoolOptions, RunOptions, TaskContext, TaskResult } from '../src/index.js'
+import { gate, track } from './support.js'
+import type { Gate } from './support.js'
 
 // ---------------------------------------------------------------- helpers
-
-interface Gate<T> {
-  readonly promise: Promise<T>
-  resolve(value: T): void
-  reject(error: unknown): void
-}
-
-function gate<T = void>(): Gate<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
-
-interface Tracked<T> {
-  status: 'pending' | 'fulfilled' | 'rejected'
-  value: T | undefined
-  error: unknown
-}
-
-/** Watches a promise without letting its rejection go unhandled. */
-function track<T>(promise: Promise<T>): Tracked<T> {
-  const t: Tracked<T> = { status: 'pending', value: undefined, error: undefined }
-  promise.then(
-    (value) => {
-      t.status = 'fulfilled'
-      t.value = value
-    },
-    (error: unknown) => {
-      t.status = 'rejected'
-      t.error = error
-    },
-  )
-  return t
-}
 
 /**
  * A handler whose tasks run until the test releases them: `started` lists the

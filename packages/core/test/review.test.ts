@@ -9,55 +9,16 @@ import type {
   TaskInfo,
   TaskQueue,
   TaskResult,
-  VirtualClock,
   WorkerEndpoint,
   WorkerTaskContext,
 } from '../src/index.js'
+import { gate, sleep, track } from './support.js'
 
 // Review tests: each states the behaviour the spec, docs or DESIGN.md invariants require.
 
 // ---------------------------------------------------------------- helpers
 
-interface Gate<T> {
-  readonly promise: Promise<T>
-  resolve(value: T): void
-  reject(error: unknown): void
-}
-
-function gate<T = void>(): Gate<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
-
-interface Tracked<T> {
-  status: 'pending' | 'fulfilled' | 'rejected'
-  value: T | undefined
-  error: unknown
-}
-
-function track<T>(promise: Promise<T>): Tracked<T> {
-  const t: Tracked<T> = { status: 'pending', value: undefined, error: undefined }
-  promise.then(
-    (value) => {
-      t.status = 'fulfilled'
-      t.value = value
-    },
-    (error: unknown) => {
-      t.status = 'rejected'
-      t.error = error
-    },
-  )
-  return t
-}
-
 /** Sleeps on the virtual clock. */
-const sleep = (clock: VirtualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms))
-
 /** A breaker that lets everything through unless the test's functions say otherwise. */
 function breakerWith(acquire: (t: TaskInfo) => ReturnType<Breaker['acquire']>): Breaker {
   return {
