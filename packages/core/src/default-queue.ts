@@ -52,6 +52,25 @@ class BucketQueue<T extends TaskInfo> implements TaskQueue<T> {
     this.count++
   }
 
+  unshift(task: T): void {
+    const p = task.priority
+    const buckets = this.buckets
+    let i = 0
+    for (; i < buckets.length; i++) {
+      const b = buckets[i]!
+      if (b.priority === p) {
+        b.items.unshift(task)
+        this.count++
+        return
+      }
+      if (b.priority < p) break
+    }
+    const items = new RingBuffer<T>()
+    items.push(task)
+    buckets.splice(i, 0, { priority: p, items })
+    this.count++
+  }
+
   shift(): T | undefined {
     const bucket = this.buckets[0]
     if (bucket === undefined) return undefined

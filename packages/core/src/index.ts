@@ -61,7 +61,7 @@ export type { Breaker, BreakerDenial } from './contracts/breaker.js'
 export type { PoolObserver, WorkerExitReason, WorkerInfo } from './contracts/observer.js'
 export type { WorkerSelector } from './contracts/selector.js'
 export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'
-export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts } from './contracts/snapshot.js'
+export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts, WorkerStatus } from './contracts/snapshot.js'
 
 // The worker message protocol, shared by the node and web adapters
 export { PROTOCOL_VERSION, isWorkerMessage } from './protocol/messages.js'

@@ -284,6 +284,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       targetWorkers: target,
       concurrency: target * this.workers.tasksPerWorker,
       workers: this.workers.counts(),
+      perWorker: this.workers.details(),
       queued: this.queue.size,
       running: this.running,
       delayed: this.delayedTasks.size,
@@ -484,7 +485,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     return admitted
   }
 
-  private enqueue(task: TaskRecord<I, O>, now: number = this.clock.now()): void {
+  private enqueue(task: TaskRecord<I, O>, now: number = this.clock.now(), front = false): void {
     if (this.startFailure !== undefined) {
       // Coming back (a retry, a hold, a task a dead worker never started) after
       // the pool gave up on starting workers: nothing will ever run it.
@@ -494,7 +495,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
     task.state = QUEUED
     task.enqueuedAt = now
     try {
-      this.queue.push(task)
+      if (front && this.queue.unshift !== undefined) this.queue.unshift(task)
+      else this.queue.push(task)
     } catch (error) {
       this.rejectTask(task, 'queue-full', error)
       return
@@ -634,7 +636,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.clearTimer(task)
       task.tries--
       if (this.breaker !== undefined) this.guard(() => this.breaker!.onCancel(task))
-      this.enqueue(task, now)
+      // Back where it was: ahead of the tasks that came after it.
+      this.enqueue(task, now, true)
     } else if (task.state === RUNNING && task.attempt === attempt) {
       const ran = now - task.startedAt
       task.runMs += ran

@@ -42,6 +42,7 @@ function threadEndpoint(): WorkerEndpoint {
     listen: (listener) => port.on('message', listener as (post: MainPost) => void),
     close: () => port.close(),
     measure: () => ({ heapUsed: getHeapStatistics().used_heap_size, eventLoopUtilization: elu() }),
+    onExit: (flush) => void process.on('exit', flush),
   }
 }
 
@@ -52,8 +53,15 @@ function processEndpoint(): WorkerEndpoint {
     // Child processes cannot transfer: what would move is copied.
     post: (message: WorkerPost) => void send(message),
     listen: (listener) => void process.on('message', listener as (post: MainPost) => void),
-    close: () => process.disconnect(),
+    // Disconnecting twice throws (ERR_IPC_DISCONNECTED) and would crash the child.
+    close: () => {
+      if (process.connected) process.disconnect()
+    },
     measure: () => ({ heapUsed: getHeapStatistics().used_heap_size, eventLoopUtilization: elu() }),
+    onExit: (flush) =>
+      void process.on('exit', () => {
+        if (process.connected) flush()
+      }),
   }
 }
 

@@ -42,6 +42,25 @@ export interface WorkerCounts {
 }
 
 /**
+ * One worker, as `stats().perWorker` lists it.
+ * @public
+ */
+export interface WorkerStatus {
+  /** The pool's id for the worker. */
+  readonly id: number
+  /** `'starting'` until it reports ready. */
+  readonly state: 'starting' | 'ready'
+  /** Tasks it is running (or holds ahead, for executors that prefetch). */
+  readonly running: number
+  /** Tasks it has finished, any outcome. */
+  readonly finished: number
+  /** Its event-loop utilisation (0 to 1) over the last measuring window, where the executor reports it. */
+  readonly eventLoopUtilization: number | undefined
+  /** Its heap in use, in bytes, where the executor reports it. */
+  readonly heapUsed: number | undefined
+}
+
+/**
  * What `pool.stats()` returns.
  * @public
  */
@@ -55,6 +74,8 @@ export interface PoolStats {
   /** The most tasks that may run at once: target workers times tasks per worker. */
   readonly concurrency: number
   readonly workers: WorkerCounts
+  /** Each live worker, with its own measurements where the executor has them. */
+  readonly perWorker: readonly WorkerStatus[]
   /** Tasks waiting in the queue. */
   readonly queued: number
   /** Tasks running. */

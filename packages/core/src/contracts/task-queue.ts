@@ -24,6 +24,12 @@ export interface TaskQueue<T extends TaskInfo = TaskInfo> {
   peek?(): T | undefined
   /** Removes a task that left early (its signal aborted); false if it is not here. */
   remove(task: T): boolean
+  /**
+   * Puts back, ahead of the tasks of its priority, a task that was taken with
+   * `shift()` but never ran (its worker died with it still in the inbox).
+   * Optional: without it the pool uses `push`, and the task waits its turn again.
+   */
+  unshift?(task: T): void
   /** Removes everything and returns what was held, in `shift()` order. */
   clear(): T[]
   /**

@@ -23,6 +23,14 @@ export class RingBuffer<T> {
     this.length++
   }
 
+  /** Adds an item at the front. */
+  unshift(item: T): void {
+    if (this.length === this.items.length) this.grow()
+    this.head = (this.head - 1) & this.mask
+    this.items[this.head] = item
+    this.length++
+  }
+
   shift(): T | undefined {
     if (this.length === 0) return undefined
     const item = this.items[this.head]

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.js'
 import type { WorkerExitReason } from '../contracts/observer.js'
-import type { WorkerCounts } from '../contracts/snapshot.js'
+import type { WorkerCounts, WorkerStatus } from '../contracts/snapshot.js'
 import { WorkerExitError, WorkerStartError } from '../errors.js'
 import { EXITED, READY, STARTING, WorkerSlot } from './worker-slot.js'
 
@@ -77,6 +77,21 @@ export class WorkerSet {
       if (w.running > 0) busy++
     }
     return { total: this.all.length, busy, idle: ready - busy, starting: this.starting }
+  }
+
+  /** Each live worker with its measurements. */
+  details(): WorkerStatus[] {
+    return this.all.map((w) => {
+      const measured = w.state === READY ? w.handle?.stats?.() : undefined
+      return {
+        id: w.id,
+        state: w.state === READY ? 'ready' : 'starting',
+        running: w.running,
+        finished: w.finished,
+        eventLoopUtilization: measured?.eventLoopUtilization,
+        heapUsed: measured?.heapUsed,
+      }
+    })
   }
 
   /** Task slots on ready workers. */

@@ -90,6 +90,13 @@ export interface WorkerEndpoint {
   close(): void
   /** Heap and event-loop utilisation, where the runtime can tell. */
   measure?(): WorkerMeasurements
+  /**
+   * Registers `flush`, to be called synchronously when the worker is about to
+   * exit (Node's `process.on('exit')`): results already computed still leave,
+   * so a task that ends the worker (`process.exit`, a fatal error) takes only
+   * itself down, and the main side knows which task it was.
+   */
+  onExit?(flush: () => void): void
 }
 
 /**
@@ -165,27 +172,52 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   let running = 0
   let closing = false
 
-  // Results of one tick go out in one post.
+  // Results of one tick go out in one post. Each message keeps its own transfer
+  // list and, for a result, the run it answers, in case the batch must be split.
   let outbox: WorkerMessage[] = []
+  let outLists: (TransferList | undefined)[] = []
+  let outRuns: (RunMessage | undefined)[] = []
   let outTransfer: object[] | undefined
   let flushQueued = false
   const flush = (): void => {
     flushQueued = false
+    if (outbox.length === 0) return
     const messages = outbox
+    const lists = outLists
+    const runs = outRuns
     const list = outTransfer
     outbox = []
+    outLists = []
+    outRuns = []
     outTransfer = undefined
-    if (reportHeap && messages.length > 0) {
+    if (reportHeap) {
       const last = messages[messages.length - 1]!
       if (last.type === 'result') (last as { heapUsed?: number }).heapUsed = endpoint.measure?.().heapUsed
     }
-    const post: WorkerPost = messages.length === 1 ? messages[0]! : messages
-    if (list === undefined) endpoint.post(post)
-    else endpoint.post(post, list)
+    try {
+      const post: WorkerPost = messages.length === 1 ? messages[0]! : messages
+      if (list === undefined) endpoint.post(post)
+      else endpoint.post(post, list)
+    } catch {
+      // Something in the batch cannot be cloned: send one by one, so only that task fails.
+      for (let i = 0; i < messages.length; i++) postAlone(messages[i]!, lists[i], runs[i])
+    }
     if (closing && running === 0) finishClose()
   }
-  const send = (message: WorkerMessage, list?: TransferList): void => {
+  const postAlone = (message: WorkerMessage, list: TransferList | undefined, run: RunMessage | undefined): void => {
+    try {
+      endpoint.post(message, list)
+    } catch (error) {
+      if (message.type !== 'result') return
+      const task = run === undefined ? '' : ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
+      const why = new TypeError(`The result of task${task} could not be sent back from the worker: ${(error as Error | undefined)?.message ?? String(error)}`)
+      endpoint.post({ type: 'result', id: message.id, ok: false, error: serializeError(why) })
+    }
+  }
+  const send = (message: WorkerMessage, list?: TransferList, run?: RunMessage): void => {
     outbox.push(message)
+    outLists.push(list)
+    outRuns.push(run)
     if (list !== undefined && list.length > 0) (outTransfer ??= []).push(...list)
     if (!flushQueued) {
       flushQueued = true
@@ -193,12 +225,13 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     }
   }
 
-  const settle = (id: number, ok: boolean, value: unknown): void => {
+  const settle = (run: RunMessage, ok: boolean, value: unknown): void => {
+    const id = run.id
     if (ok) {
-      if (isTransferResult(value)) send({ type: 'result', id, ok: true, value: value.value }, value.transfer)
-      else send({ type: 'result', id, ok: true, value })
+      if (isTransferResult(value)) send({ type: 'result', id, ok: true, value: value.value }, value.transfer, run)
+      else send({ type: 'result', id, ok: true, value }, undefined, run)
     } else {
-      send({ type: 'result', id, ok: false, error: serializeError(value) })
+      send({ type: 'result', id, ok: false, error: serializeError(value) }, undefined, run)
     }
   }
 
@@ -213,7 +246,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     if (fn === undefined) {
       const known = names.join(', ')
       settle(
-        id,
+        message,
         false,
         new TypeError(
           name === undefined
@@ -228,11 +261,11 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     try {
       result = fn(message.input, context)
     } catch (error) {
-      settle(id, false, error)
+      settle(message, false, error)
       return
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
-      settle(id, true, result)
+      settle(message, true, result)
       return
     }
     running++
@@ -240,7 +273,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     const done = (ok: boolean, value: unknown): void => {
       pending.delete(id)
       running--
-      settle(id, ok, value)
+      settle(message, ok, value)
       pump()
     }
     ;(result as PromiseLike<unknown>).then(
@@ -266,7 +299,11 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     if (!context.cooperative) send({ type: 'abort-ack', id, state: 'running' })
   }
 
+  let closed = false
   const finishClose = (): void => {
+    // Once: a second close message, or a flush after it, must not run teardown again.
+    if (closed) return
+    closed = true
     const done = (): void => endpoint.close()
     if (options.teardown === undefined) return done()
     Promise.resolve()
@@ -310,6 +347,13 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
 
   const ready = (): void => {
+    endpoint.onExit?.(() => {
+      try {
+        flush()
+      } catch {
+        // Exiting anyway.
+      }
+    })
     endpoint.listen(onPost)
     endpoint.post({
       type: 'ready',

@@ -48,6 +48,7 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
   })
   let exited: Promise<void> | undefined
   let lastElu: EventLoopUtilization | undefined
+  let lastValue = 0
   return {
     transfers: true,
     post: (post, transfer) => worker.postMessage(post, transfer as never),
@@ -59,21 +60,40 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
     },
     onExit: (listener) => void worker.on('exit', (code) => listener({ exitCode: code })),
     kill: () => (exited ??= worker.terminate().then(() => undefined)),
+    // Over windows of at least 100 ms, so stats() and a scaler reading it in
+    // turn both see a meaningful figure.
     eventLoopUtilization: () => {
       const now = worker.performance.eventLoopUtilization()
-      const delta = lastElu === undefined ? now : worker.performance.eventLoopUtilization(now, lastElu)
-      lastElu = now
-      return delta.utilization
+      if (lastElu === undefined || now.idle + now.active - (lastElu.idle + lastElu.active) >= 100) {
+        lastValue = (lastElu === undefined ? now : worker.performance.eventLoopUtilization(now, lastElu)).utilization
+        lastElu = now
+      }
+      return lastValue
     },
   }
 }
+
+// Loaded before the child's own file (`--import`): a file that fails to load (missing,
+// a syntax error, a throw at top level) or a fatal error later is sent to the main
+// side as an init-error, so the pool can say why the worker died; then it exits as
+// Node would have. Inline, so no file of ours has to be found at run time.
+const CHILD_PRELOAD =
+  'data:text/javascript,' +
+  encodeURIComponent(`process.on('uncaughtException', (e) => {
+  console.error(e)
+  const error = e instanceof Error
+    ? { __poolkitError: 1, name: e.name, message: e.message, stack: e.stack, code: typeof e.code === 'string' ? e.code : undefined }
+    : { __poolkitValue: 1, value: String(e) }
+  if (process.connected) process.send({ type: 'init-error', error }, () => process.exit(1))
+  else process.exit(1)
+})`)
 
 export function processChannel(options: ResolvedNodeOptions, processOptions: ProcessesOptions): Channel {
   const env = workerEnv(options)
   if (options.workerData !== undefined) env[WORKER_DATA_ENV] = JSON.stringify(options.workerData)
   const child: ChildProcess = fork(fileURLToPath(options.url), options.argv === undefined ? [] : [...options.argv], {
     env,
-    execArgv: options.execArgv === undefined ? undefined : [...options.execArgv],
+    execArgv: ['--import', CHILD_PRELOAD, ...(options.execArgv ?? process.execArgv)],
     serialization: processOptions.serialization ?? 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

@@ -58,6 +58,8 @@ export class RemoteWorker implements WorkerHandle {
   private lastPong = 0
   private pingSeq = 0
   private exited: Promise<void>
+  private terminating: Promise<void> | undefined
+  private going = false
   private markExited!: () => void
   private readyResolve!: (handle: RemoteWorker) => void
   private readyReject!: (error: unknown) => void
@@ -117,21 +119,35 @@ export class RemoteWorker implements WorkerHandle {
   /** Stops the worker: gracefully (teardown runs) when it holds no task, at once otherwise. */
   terminate(): Promise<void> {
     if (this.state === 'exited') return this.exited
+    // Once only: a second 'close' would run the worker's teardown twice (and a
+    // child process would disconnect twice, which throws in it).
+    if (this.terminating !== undefined) return this.terminating
+    this.going = true
     // The pool asked for it: nothing to report when the worker goes.
     this.reported = true
     this.exitReason ??= 'recycled'
     this.stopHeartbeat()
-    if (this.pending.size > 0 || this.state === 'starting') return this.kill()
+    if (this.pending.size > 0 || this.state === 'starting') return (this.terminating = this.kill())
     this.state = 'leaving'
     this.flushNow()
     try {
       this.channel.post({ type: 'close' })
     } catch {
-      return this.kill()
+      return (this.terminating = this.kill())
     }
     const timer = setTimeout(() => void this.kill(), this.options.closeTimeout)
     timer.unref()
-    return this.exited.finally(() => clearTimeout(timer))
+    return (this.terminating = this.exited.finally(() => clearTimeout(timer)))
+  }
+
+  /** Resolves once the worker is gone, however it went. */
+  get gone(): Promise<void> {
+    return this.exited
+  }
+
+  /** Whether the worker was told to go (stopped, recycled, closed, failed to start) and has not exited yet. */
+  get leaving(): boolean {
+    return this.going && this.state !== 'exited'
   }
 
   // ---------------------------------------------------------------- sending
@@ -315,6 +331,7 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   private kill(): Promise<void> {
+    this.going = true
     this.stopHeartbeat()
     return this.channel.kill().then(() => this.exited)
   }
