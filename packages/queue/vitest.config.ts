@@ -7,5 +7,6 @@ export default defineProject({
     name: 'queue',
     environment: 'node',
     include: ['test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 })

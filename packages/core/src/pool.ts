@@ -143,6 +143,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private lifecycle: 'open' | 'closing' | 'closed' = 'open'
   private paused: boolean
   private dispatching = false
+  /** No selector, breaker or custom queue stands between a free worker and a new task. */
+  private readonly directStart: boolean
   private nextTaskId = 1
 
   private readonly workers: WorkerSet
@@ -213,6 +215,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.scaler = o.scaler
     this.minWorkers = o.minWorkers
     this.maxWorkers = o.maxWorkers
+    this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.meter = this.scaler === undefined ? undefined : new LoadMeter(this.clock.now())
     this.workers = new WorkerSet(o.executor, this.clock, o.tasksPerWorker, o.initialWorkers, o.maxStartFailures, {
       isClosed: () => this.lifecycle === 'closed',
@@ -426,8 +429,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.hold(task, denial)
       return
     }
-    // Fast path: a free worker and nobody ahead in the queue.
-    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && this.selector === undefined && this.breaker === undefined) {
+    // Fast path: a free worker and nobody ahead in the queue. A queue of the
+    // user's own sees every task (it may refuse some, or count them).
+    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && this.directStart) {
       this.start(task, this.workers.pick(), true, task.submittedAt)
       return
     }

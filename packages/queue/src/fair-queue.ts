@@ -1,5 +1,6 @@
 import { QueueFullError } from '@poolkit/core'
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
+import { keepShape } from './internal/keep-shape.js'
 import { NumericHeap } from './internal/task-heap.js'
 import { describe, optionsObject, positiveIntegerOrInfinity, positiveNumber } from './internal/validate.js'
 
@@ -81,9 +82,13 @@ export function createFairQueue<T extends TaskInfo = TaskInfo>(options?: FairQue
   const weights = readWeights(o.weights)
   // Each turn adds weight / smallest weight (at least 1) to a key's deficit, so
   // every turn serves at least one task and no shift loops through idle turns.
+  // Rounded to 1e-6 so decimal weights give exact quanta (0.3 / 0.2 is 1.4999999999999998).
   let smallest = defaultWeight
   for (const w of weights.values()) smallest = Math.min(smallest, w)
-  const quantum = (key: string | undefined): number => ((key === undefined ? undefined : weights.get(key)) ?? defaultWeight) / smallest
+  const quantum = (key: string | undefined): number => {
+    const weight = (key === undefined ? undefined : weights.get(key)) ?? defaultWeight
+    return Math.max(1, Math.round((weight / smallest) * 1e6) / 1e6)
+  }
   return new FairQueueImpl<T>(quantum, maxPerKey)
 }
 
@@ -115,14 +120,16 @@ class KeyNode<T extends TaskInfo> {
 // Emptied sub-queues kept for reuse, so keys that come and go (one task each,
 // the common case) do not allocate a sub-queue per task.
 const SPARE_NODES = 16
+const FIRST_SEQ = 2 ** 31
 
 class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   size = 0
   private readonly nodes = new Map<string | undefined, KeyNode<T>>()
   /** The key whose turn it is; its deficit is at least 1. */
   private current: KeyNode<T> | undefined = undefined
-  /** Numbers tasks across keys, for evict(). */
-  private seq = 0
+  /** Numbers tasks across keys, for evict(): pushes count up from 2^31, unshifts down from it (see NumericHeap). */
+  private seq = FIRST_SEQ
+  private frontSeq = FIRST_SEQ - 1
   private readonly spare: KeyNode<T>[] = []
 
   constructor(
@@ -143,6 +150,27 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     if (node === undefined) node = this.open(task.key)
     else if (node.heap.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
     node.heap.insert(task, this.seq++)
+    this.size++
+  }
+
+  /**
+   * Puts back a task the pool took but never ran, ahead of its key's other tasks
+   * of its priority; a key that had emptied comes back as the key whose turn it
+   * is, so the task runs next, as it would have. Never refused by `maxPerKey`.
+   */
+  unshift(task: T): void {
+    let node = this.nodes.get(task.key)
+    if (node === undefined) {
+      const previous = this.current
+      node = this.open(task.key) // joins just before the current key
+      if (previous !== undefined) {
+        // Its turn now; the key whose turn it was starts its turn again right after.
+        previous.deficit -= previous.quantum
+        this.current = node
+        node.deficit = node.quantum
+      }
+    }
+    node.heap.insert(task, this.frontSeq--)
     this.size++
   }
 
@@ -222,6 +250,8 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     const next = node.next
     if (next === node) {
       this.current = undefined
+      this.seq = FIRST_SEQ
+      this.frontSeq = FIRST_SEQ - 1
     } else {
       node.prev.next = next
       next.prev = node.prev
@@ -237,6 +267,9 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     node.deficit += node.quantum
   }
 }
+
+keepShape(new FairQueueImpl(() => 1, Infinity))
+keepShape(new KeyNode())
 
 function keyFull(limit: number, key: string | undefined): QueueFullError {
   return key === undefined

@@ -1,8 +1,11 @@
 import { Priority } from '@poolkit/core'
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
+import { keepShape } from './internal/keep-shape.js'
 import { describe } from './internal/validate.js'
 
 const INITIAL_CAPACITY = 16
+/** `Priority.Normal`, read once: a constant here, not a property load per push. */
+const NORMAL: number = Priority.Normal
 
 /**
  * Creates a first-in, first-out queue: a growable ring buffer with O(1) `push`
@@ -15,7 +18,7 @@ const INITIAL_CAPACITY = 16
  * reaches the queue, so only a task that has to wait is checked.)
  *
  * `remove` (a queued task cancelled) scans from both ends, O(n); `evict` (for
- * `onQueueFull: 'drop-oldest'`) is O(1). An emptied queue that grew for a burst
+ * `onQueueFull: 'drop-oldest'`) and `unshift` (a task put back) are O(1). An emptied queue that grew for a burst
  * gives its buffer back.
  * @returns A `TaskQueue` to pass as the pool's `queue` option.
  * @example
@@ -33,32 +36,46 @@ export function createFifoQueue<T extends TaskInfo = TaskInfo>(): TaskQueue<T> {
 }
 
 class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
-  size = 0
-  // A power-of-two circular array; the oldest task is at `head`.
+  // A power-of-two circular array from `head` (the oldest task) to `tail` (the
+  // next free slot). It grows the moment it fills, so head === tail means empty.
   private items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY)
   private head = 0
+  private tail = 0
   private mask = INITIAL_CAPACITY - 1
 
+  get size(): number {
+    return (this.tail - this.head) & this.mask
+  }
+
   push(task: T): void {
-    if (task.priority !== Priority.Normal) throw wrongPriority(task)
-    if (this.size === this.items.length) this.grow()
-    this.items[(this.head + this.size) & this.mask] = task
-    this.size++
+    if (task.priority !== NORMAL) throw wrongPriority(task)
+    const tail = this.tail
+    this.items[tail] = task
+    this.tail = (tail + 1) & this.mask
+    if (this.tail === this.head) this.grow()
+  }
+
+  /** Puts a task back at the front (one the pool took but never ran). */
+  unshift(task: T): void {
+    if (task.priority !== NORMAL) throw wrongPriority(task)
+    this.head = (this.head - 1) & this.mask
+    this.items[this.head] = task
+    if (this.tail === this.head) this.grow()
   }
 
   shift(): T | undefined {
-    if (this.size === 0) return undefined
-    const items = this.items
     const head = this.head
+    if (head === this.tail) return undefined
+    const items = this.items
     const task = items[head]
     items[head] = undefined
     this.head = (head + 1) & this.mask
-    if (--this.size === 0) this.emptied()
+    if (this.head === this.tail && items.length > INITIAL_CAPACITY) this.release()
     return task
   }
 
   peek(): T | undefined {
-    return this.size === 0 ? undefined : this.items[this.head]
+    return this.items[this.head]
   }
 
   remove(task: T): boolean {
@@ -78,9 +95,8 @@ class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
   clear(): T[] {
     const out = new Array<T>(this.size)
     for (let i = 0; i < out.length; i++) out[i] = this.items[(this.head + i) & this.mask]!
-    this.size = 0
     this.items = new Array<T | undefined>(INITIAL_CAPACITY)
-    this.head = 0
+    this.head = this.tail = 0
     this.mask = INITIAL_CAPACITY - 1
     return out
   }
@@ -96,29 +112,37 @@ class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
     } else {
       for (let j = i; j < last; j++) items[(head + j) & mask] = items[(head + j + 1) & mask]
       items[(head + last) & mask] = undefined
+      this.tail = (this.tail - 1) & mask
     }
-    if (--this.size === 0) this.emptied()
+    if (this.head === this.tail && items.length > INITIAL_CAPACITY) this.release()
     return true
   }
 
-  private emptied(): void {
-    this.head = 0
-    // A buffer grown for a burst goes back, so memory follows the backlog.
-    if (this.items.length > INITIAL_CAPACITY) {
-      this.items = new Array<T | undefined>(INITIAL_CAPACITY)
-      this.mask = INITIAL_CAPACITY - 1
-    }
+  /** Emptied after a burst: the grown buffer goes back, so memory follows the backlog. */
+  private release(): void {
+    this.items = new Array<T | undefined>(INITIAL_CAPACITY)
+    this.head = this.tail = 0
+    this.mask = INITIAL_CAPACITY - 1
   }
 
+  /** Full (head met tail): doubles the buffer, in place when the tasks already start at slot 0. */
   private grow(): void {
     const old = this.items
-    const next = new Array<T | undefined>(old.length * 2)
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & this.mask]
-    this.items = next
-    this.head = 0
-    this.mask = next.length - 1
+    const n = old.length
+    if (this.head === 0) {
+      old.length = n * 2
+    } else {
+      const next = new Array<T | undefined>(n * 2)
+      for (let i = 0; i < n; i++) next[i] = old[(this.head + i) & this.mask]
+      this.items = next
+      this.head = 0
+    }
+    this.tail = n
+    this.mask = n * 2 - 1
   }
 }
+
+keepShape(new FifoQueue())
 
 function wrongPriority(task: TaskInfo): TypeError {
   return new TypeError(

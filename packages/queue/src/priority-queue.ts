@@ -28,15 +28,16 @@ export interface PriorityQueueOptions<T extends TaskInfo = TaskInfo> {
 }
 
 /**
- * Creates a priority queue: a stable binary heap. Higher `priority` runs first,
- * any finite number is a priority, and equal priorities run in arrival order.
- * `push`, `shift` and `remove` are O(log n): a cancelled task leaves the queue at
- * once, whatever its place. `peek` is O(1); `evict` (for `onQueueFull:
- * 'drop-oldest'`) is O(n).
+ * Creates a priority queue: a stable heap. Higher `priority` runs first, any
+ * finite number is a priority, and equal priorities run in arrival order.
+ * `push`, `shift` and `remove` are O(log n) (`remove` amortized): a cancelled
+ * task leaves the queue at once, whatever its place. `peek` is O(1); `evict`
+ * (for `onQueueFull: 'drop-oldest'`) is O(n).
  *
- * Without a comparator the heap compares numbers held in typed arrays and never
- * touches the task objects while sifting. With `compare`, it orders by the
- * comparator instead.
+ * The heap is 4-ary (half the depth of a binary heap, children side by side in
+ * memory) and sifts numbers held in typed arrays, never touching the task
+ * objects; it writes nothing on the tasks. With `compare`, it orders by the
+ * comparator instead of the priority.
  * @param options - `compare` to replace the priority order.
  * @returns A `TaskQueue` to pass as the pool's `queue` option.
  * @example

@@ -50,6 +50,18 @@ describe('createFifoQueue', () => {
     expect(q.evict!()).toBeUndefined()
   })
 
+  it('unshift() puts a task back at the front, across the wrap of the buffer, and refuses another priority', () => {
+    const q = createFifoQueue()
+    const [a, b, c] = [task(), task(), task()]
+    q.push(a)
+    q.push(b)
+    expect(q.shift()).toBe(a)
+    q.unshift!(a)
+    q.unshift!(c) // the head was at slot 0: wraps to the end of the buffer
+    expect(ids(drain(q))).toEqual(ids([c, a, b]))
+    expect(() => q.unshift!(task(Priority.Low))).toThrow(TypeError)
+  })
+
   it('keeps working after clear() and after emptying a grown buffer', () => {
     const q = createFifoQueue()
     const burst = Array.from({ length: 1000 }, () => task())

@@ -54,6 +54,8 @@ export interface ResolvedOptions<I, O> {
   readonly maxWorkers: number
   readonly initialWorkers: number
   readonly maxStartFailures: number
+  /** Whether the queue is core's own default (no custom queue given). */
+  readonly defaultQueue: boolean
 }
 
 /**
@@ -172,6 +174,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     random,
     paused,
     observers: grouped as Observers,
+    defaultQueue: o.queue === undefined,
     maxStartFailures:
       o.maxStartFailures === undefined ? 5 : o.maxStartFailures === Infinity ? Infinity : check.positiveInteger('options.maxStartFailures', o.maxStartFailures),
     tasksPerWorker,

@@ -65,7 +65,7 @@ function expectedOrder(tasks: readonly TaskInfo[], order: QueueOrder): TaskInfo[
 /**
  * The shared checks every `TaskQueue` implementation passes: size accounting,
  * push and shift, peek, remove by identity (of queued, shifted and retried
- * tasks), clear, evict, ordering, and random sequences of operations (retries
+ * tasks), clear, evict, unshift, ordering, and random sequences of operations (retries
  * of the same task object included) against an array model. Call it inside a test file.
  * @example
  * ```ts
@@ -176,6 +176,30 @@ export function runQueueConformance(
       equal(q.size, 6, 'size after evict')
       const emptied = factory()
       ok(emptied.evict!() === undefined, 'evict() of an empty queue returns undefined')
+    })
+
+    test.it('unshift(), where implemented, puts a task taken by shift() back ahead of the tasks of its priority', () => {
+      const q = factory()
+      if (q.unshift === undefined) {
+        ok(true, 'no unshift()')
+        return
+      }
+      const tasks = Array.from({ length: 8 }, (_, i) => makeTask(priorities ? i % 2 : 1, keys[i % keys.length], i))
+      for (const t of tasks) q.push(t)
+      const first = q.shift()!
+      q.unshift(first)
+      equal(q.size, 8, 'size after unshift')
+      if (order !== 'any') ok(q.shift() === first, 'the task put back comes out next')
+      else ok(q.remove(first), 'the task put back is held again')
+      const rest: TaskInfo[] = []
+      for (let t = q.shift(); t !== undefined; t = q.shift()) rest.push(t)
+      equal(rest.length, 7, 'every other task is still there, once')
+      ok(!rest.includes(first), 'the task put back comes out once')
+      const empty = factory()
+      const lone = makeTask(priorities ? 3 : 1, keys[0], 99)
+      empty.unshift!(lone)
+      equal(empty.size, 1, 'size after unshift() into an empty queue')
+      ok(empty.shift() === lone, 'unshift() into an empty queue makes that task next')
     })
 
     test.it('remove() of a task already shifted returns false and takes nothing else; a shifted task pushed again (a retry) is held again', () => {

@@ -27,11 +27,6 @@ export class RingBuffer<T> {
     return item
   }
 
-  /** The i-th oldest item. */
-  at(i: number): T | undefined {
-    return i >= 0 && i < this.length ? this.items[(this.head + i) & this.mask] : undefined
-  }
-
   /** Everything, oldest first, without removing it. */
   toArray(): T[] {
     const out = new Array<T>(this.length)

@@ -1,0 +1,247 @@
+import { createPool, Priority, QueueFullError } from '@poolkit/core'
+import type { TaskInfo } from '@poolkit/core'
+import { describe, expect, it } from 'vitest'
+import { createFairQueue } from '../src/index.js'
+import { drain, ids, task } from './helpers.js'
+
+/** Shifts `window` tasks and counts them by key. */
+function shares(q: { shift(): TaskInfo | undefined }, window: number): Map<string | undefined, number> {
+  const counts = new Map<string | undefined, number>()
+  for (let i = 0; i < window; i++) {
+    const t = q.shift()!
+    counts.set(t.key, (counts.get(t.key) ?? 0) + 1)
+  }
+  return counts
+}
+
+describe('createFairQueue', () => {
+  describe('fairness', () => {
+    it.each([
+      { weights: undefined, expected: { flood: 0.5, small: 0.5 } },
+      { weights: { flood: 1, small: 3 }, expected: { flood: 0.25, small: 0.75 } },
+      { weights: { flood: 3, small: 1 }, expected: { flood: 0.75, small: 0.25 } },
+      { weights: { flood: 1.5, small: 1 }, expected: { flood: 0.6, small: 0.4 } },
+      { weights: { flood: 0.2, small: 0.1 }, expected: { flood: 2 / 3, small: 1 / 3 } },
+    ])('two keys, one flooded with 100,000 tasks: over a window each share is within 10% of its weight ($weights)', ({ weights, expected }) => {
+      const q = createFairQueue({ weights })
+      for (let i = 0; i < 100_000; i++) q.push(task(1, 'flood'))
+      for (let i = 0; i < 5_000; i++) q.push(task(1, 'small'))
+      const window = 4_000
+      const counts = shares(q, window)
+      for (const [key, share] of Object.entries(expected)) {
+        const got = (counts.get(key) ?? 0) / window
+        expect(Math.abs(got - share) / share, `${key}: share ${got} vs weight share ${share}`).toBeLessThanOrEqual(0.1)
+      }
+    })
+
+    it('a key with 10 tasks behind one with 100,000 gets all of them within its first 10 turns', () => {
+      const q = createFairQueue()
+      for (let i = 0; i < 100_000; i++) q.push(task(1, 'big'))
+      const small = Array.from({ length: 10 }, () => task(1, 'small'))
+      for (const t of small) q.push(t)
+      const first20 = Array.from({ length: 20 }, () => q.shift()!)
+      expect(first20.filter((t) => t.key === 'small')).toEqual(small)
+      expect(q.activeKeys).toBe(1)
+    })
+
+    it('shares stay within 10% of the weights while keys join and leave over time', () => {
+      const q = createFairQueue({ weights: { a: 2 }, defaultWeight: 1 })
+      // a and b stay busy; short-lived keys come and go beside them.
+      const counts = { a: 0, b: 0 }
+      for (let round = 0; round < 2_000; round++) {
+        q.push(task(1, 'a'))
+        q.push(task(1, 'a'))
+        q.push(task(1, 'b'))
+        q.push(task(1, `visitor-${round % 50}`))
+        for (let i = 0; i < 3; i++) {
+          const t = q.shift()!
+          if (t.key === 'a' || t.key === 'b') counts[t.key]++
+        }
+      }
+      // Over the run a and b were both always active, so a got about twice b's starts.
+      expect(Math.abs(counts.a / counts.b - 2) / 2).toBeLessThanOrEqual(0.1)
+    })
+  })
+
+  it('serves each key in priority order, equal priorities in arrival order', () => {
+    const q = createFairQueue()
+    const tasks = [task(0, 'a'), task(2, 'a'), task(1, 'b'), task(2, 'a'), task(3, 'b'), task(0, 'a')]
+    for (const t of tasks) q.push(t)
+    const out = drain(q)
+    for (const key of ['a', 'b']) {
+      const own = tasks.filter((t) => t.key === key).sort((x, y) => y.priority - x.priority)
+      expect(ids(out.filter((t) => t.key === key))).toEqual(ids(own))
+    }
+  })
+
+  it('drops a key as soon as it has nothing queued, so memory follows the active keys', () => {
+    const q = createFairQueue()
+    const tasks = Array.from({ length: 1_000 }, (_, i) => task(1, `tenant-${i}`))
+    for (const t of tasks) q.push(t)
+    expect(q.activeKeys).toBe(1_000)
+    expect(q.sizeOf('tenant-7')).toBe(1)
+    q.remove(tasks[7]!)
+    expect(q.activeKeys).toBe(999)
+    expect(q.sizeOf('tenant-7')).toBe(0)
+    for (let i = 0; i < 500; i++) q.shift()
+    expect(q.activeKeys).toBe(499)
+    q.evict!()
+    expect(q.activeKeys).toBe(498)
+    q.clear()
+    expect(q.activeKeys).toBe(0)
+    expect(q.size).toBe(0)
+  })
+
+  it('a key that empties and comes back joins the end of the round with no credit left over', () => {
+    const q = createFairQueue()
+    const a1 = task(1, 'a')
+    q.push(a1)
+    for (let i = 0; i < 3; i++) q.push(task(1, 'b'))
+    expect(q.shift()).toBe(a1) // a empties and leaves the round
+    const a2 = task(1, 'a')
+    q.push(a2)
+    expect(drain(q).map((t) => t.key)).toEqual(['b', 'a', 'b', 'b'])
+  })
+
+  it('unshift() puts a task back first in its key, and a key that had emptied back in turn, so the task runs next', () => {
+    const q = createFairQueue()
+    const a1 = task(1, 'a')
+    const [b1, b2, b3] = [task(1, 'b'), task(1, 'b'), task(1, 'b')]
+    for (const t of [a1, b1, b2, b3]) q.push(t)
+    expect(q.shift()).toBe(a1) // a empties and leaves the round; b's turn
+    q.unshift!(a1) // a's task never ran: it goes first again
+    expect(q.activeKeys).toBe(2)
+    expect(q.peek!()).toBe(a1)
+    expect(drain(q)).toEqual([a1, b1, b2, b3])
+    for (const t of [b1, b2]) q.push(t)
+    expect(q.shift()).toBe(b1)
+    q.unshift!(b1)
+    expect(drain(q)).toEqual([b1, b2])
+  })
+
+  it('unshift() is never refused by maxPerKey', () => {
+    const q = createFairQueue({ maxPerKey: 1 })
+    const a = task(1, 'a')
+    q.push(a)
+    q.unshift!(task(1, 'a'))
+    expect(q.sizeOf('a')).toBe(2)
+  })
+
+  it('groups tasks without a key under one key of the default weight', () => {
+    const q = createFairQueue({ defaultWeight: 1 })
+    for (let i = 0; i < 4; i++) q.push(task(1, undefined))
+    for (let i = 0; i < 4; i++) q.push(task(1, 'k'))
+    expect(q.activeKeys).toBe(2)
+    expect(q.sizeOf(undefined)).toBe(4)
+    expect(drain(q).map((t) => t.key ?? '-')).toEqual(['-', 'k', '-', 'k', '-', 'k', '-', 'k'])
+  })
+
+  describe('maxPerKey', () => {
+    it('refuses a push over the key limit with QueueFullError naming the key, and still admits other keys', () => {
+      const q = createFairQueue({ maxPerKey: 2 })
+      q.push(task(1, 'a'))
+      q.push(task(1, 'a'))
+      let error: unknown
+      try {
+        q.push(task(1, 'a'))
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(QueueFullError)
+      expect(error).toMatchObject({ code: 'ERR_POOL_QUEUE_FULL', key: 'a', limit: 2, message: 'The queue for key "a" is full (2 tasks waiting)' })
+      q.push(task(1, 'b'))
+      expect(q.sizeOf('a')).toBe(2)
+      expect(q.sizeOf('b')).toBe(1)
+      q.shift()
+      q.push(task(1, 'a')) // room again
+      expect(q.sizeOf('a')).toBe(2)
+    })
+
+    it('names tasks without a key in the refusal', () => {
+      const q = createFairQueue({ maxPerKey: 1 })
+      q.push(task(1, undefined))
+      expect(() => q.push(task(1, undefined))).toThrow(new QueueFullError(1, { message: 'The queue for tasks without a key is full (1 tasks waiting)' }))
+    })
+
+    it('lets a task that started before (a retry) back in past the limit', () => {
+      const q = createFairQueue({ maxPerKey: 1 })
+      q.push(task(1, 'a'))
+      const retried = task(1, 'a', { attempt: 2, startedAt: 5 })
+      q.push(retried)
+      expect(q.sizeOf('a')).toBe(2)
+    })
+  })
+
+  it('validates its options, naming the option path and the value', () => {
+    expect(() => createFairQueue({ maxPerKey: 0 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 0'))
+    expect(() => createFairQueue({ maxPerKey: 1.5 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 1.5'))
+    expect(() => createFairQueue({ defaultWeight: -1 })).toThrow(new TypeError('options.defaultWeight must be a finite number above 0, got -1'))
+    expect(() => createFairQueue({ defaultWeight: Infinity })).toThrow(TypeError)
+    expect(() => createFairQueue({ weights: { 'tenant-a': 0 } })).toThrow(new TypeError('options.weights["tenant-a"] must be a finite number above 0, got 0'))
+    expect(() => createFairQueue({ weights: new Map([['b', Number.NaN]]) })).toThrow(new TypeError('options.weights["b"] must be a finite number above 0, got NaN'))
+    expect(() => createFairQueue({ weights: 3 as never })).toThrow(new TypeError('options.weights must be an object or a Map of key to weight, got 3'))
+    expect(() => createFairQueue({ weights: new Map([[1, 2]]) as never })).toThrow(new TypeError('options.weights keys must be strings, got 1'))
+    expect(() => createFairQueue(null as never)).toThrow(new TypeError('options must be an object, got null'))
+    expect(() => createFairQueue({ weights: new Map([['a', 2]]), defaultWeight: 0.5, maxPerKey: Infinity })).not.toThrow()
+  })
+
+  describe('through createPool', () => {
+    it('a flooded key does not starve another: the small key runs within its first turns', async () => {
+      const order: string[] = []
+      const pool = createPool({ handler: async (key: string) => void order.push(key), concurrency: 1, queue: createFairQueue(), paused: true })
+      const all: Promise<void>[] = []
+      for (let i = 0; i < 2_000; i++) all.push(pool.run('bulk', { key: 'bulk' }))
+      for (let i = 0; i < 10; i++) all.push(pool.run('small', { key: 'small' }))
+      pool.resume()
+      await Promise.all(all)
+      expect(order.slice(0, 20).filter((k) => k === 'small')).toHaveLength(10)
+      await pool.close()
+    })
+
+    it('gives weighted shares of starts within 10% while both keys have work', async () => {
+      const order: string[] = []
+      const pool = createPool({
+        handler: async (key: string) => void order.push(key),
+        concurrency: 2,
+        queue: createFairQueue({ weights: { paid: 3, free: 1 } }),
+        paused: true,
+      })
+      const all: Promise<void>[] = []
+      for (let i = 0; i < 10_000; i++) all.push(pool.run('free', { key: 'free' }))
+      for (let i = 0; i < 1_000; i++) all.push(pool.run('paid', { key: 'paid' }))
+      pool.resume()
+      await Promise.all(all)
+      const window = order.slice(0, 1_000)
+      const paid = window.filter((k) => k === 'paid').length / window.length
+      expect(Math.abs(paid - 0.75) / 0.75).toBeLessThanOrEqual(0.1)
+      await pool.close()
+    })
+
+    it('rejects a task over maxPerKey with QueueFullError naming the key while other keys run', async () => {
+      const pool = createPool({ handler: async (n: number) => n, concurrency: 1, queue: createFairQueue({ maxPerKey: 2 }), paused: true })
+      const ok = [pool.run(1, { key: 'a' }), pool.run(2, { key: 'a' }), pool.run(4, { key: 'b' })]
+      const refused = pool.run(3, { key: 'a' })
+      await expect(refused).rejects.toBeInstanceOf(QueueFullError)
+      await expect(refused).rejects.toMatchObject({ key: 'a', limit: 2 })
+      pool.resume()
+      await expect(Promise.all(ok)).resolves.toEqual([1, 2, 4])
+      expect(pool.stats().counters.rejected).toBe(1)
+      await pool.close()
+    })
+
+    it('takes a cancelled task out of its key and drops the key when it empties', async () => {
+      const queue = createFairQueue()
+      const pool = createPool({ handler: async (n: number) => n, concurrency: 1, queue, paused: true })
+      const controller = new AbortController()
+      const cancelled = pool.run(1, { key: 'gone', signal: controller.signal })
+      const kept = pool.run(2, { key: 'stays', priority: Priority.High })
+      expect(queue.activeKeys).toBe(2)
+      controller.abort()
+      await expect(cancelled).rejects.toBeDefined()
+      expect(queue.activeKeys).toBe(1)
+      pool.resume()
+      await expect(kept).resolves.toBe(2)
+      await pool.close()
+    })
+  })
+})

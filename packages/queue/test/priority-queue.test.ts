@@ -1,0 +1,257 @@
+import { createPool, Priority } from '@poolkit/core'
+import type { TaskInfo } from '@poolkit/core'
+import { describe, expect, it } from 'vitest'
+import { createPriorityQueue } from '../src/index.js'
+import { drain, ids, task } from './helpers.js'
+
+describe('createPriorityQueue', () => {
+  it('serves any finite priority, highest first, and equal priorities in arrival order', () => {
+    const q = createPriorityQueue()
+    const prios = [1, -5, 2.5, 1, 1e9, -5, 0, 2.5, -1e9, 1, Number.MAX_VALUE, -Number.MAX_VALUE]
+    const tasks = prios.map((p) => task(p))
+    for (const t of tasks) q.push(t)
+    const expected = tasks.slice().sort((a, b) => b.priority - a.priority) // Array#sort is stable
+    expect(ids(drain(q))).toEqual(ids(expected))
+  })
+
+  it('stays stable across many equal priorities pushed and shifted in turns', () => {
+    const q = createPriorityQueue()
+    const out: TaskInfo[] = []
+    const pushed: TaskInfo[] = []
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 7; i++) {
+        const t = task(i % 2)
+        pushed.push(t)
+        q.push(t)
+      }
+      for (let i = 0; i < 3; i++) out.push(q.shift()!)
+    }
+    out.push(...drain(q))
+    // Within each priority, arrival order.
+    for (const p of [0, 1]) expect(ids(out.filter((t) => t.priority === p))).toEqual(ids(pushed.filter((t) => t.priority === p)))
+  })
+
+  it('remove() takes out any task at any heap position and leaves the order of the rest intact', () => {
+    for (let victim = 0; victim < 64; victim++) {
+      const q = createPriorityQueue()
+      const tasks = Array.from({ length: 64 }, (_, i) => task((i * 7) % 5))
+      for (const t of tasks) q.push(t)
+      expect(q.remove(tasks[victim]!)).toBe(true)
+      expect(q.remove(tasks[victim]!)).toBe(false)
+      const rest = tasks.filter((_, i) => i !== victim).sort((a, b) => b.priority - a.priority)
+      expect(ids(drain(q))).toEqual(ids(rest))
+    }
+  })
+
+  it('remove() by handle makes O(log n) comparisons (counted through a comparator, no timing)', () => {
+    let comparisons = 0
+    const q = createPriorityQueue({
+      compare: (a, b) => {
+        comparisons++
+        return b.priority - a.priority
+      },
+    })
+    const n = 1 << 16
+    const tasks = Array.from({ length: n }, (_, i) => task((i * 7919) % 1000))
+    for (const t of tasks) q.push(t)
+    let worst = 0
+    for (let i = 0; i < 200; i++) {
+      comparisons = 0
+      expect(q.remove(tasks[(i * 331) % n]!)).toBe(true)
+      worst = Math.max(worst, comparisons)
+    }
+    // Sifting one entry up or down a heap of 2^16 costs at most about 2 x 16 comparisons; a scan would cost thousands.
+    expect(worst).toBeLessThanOrEqual(2 * 16 + 2)
+  })
+
+  it('a comparator gives earliest deadline first, with ties in arrival order', () => {
+    interface Job extends TaskInfo {
+      readonly deadline: number
+    }
+    const q = createPriorityQueue<Job>({ compare: (a, b) => a.deadline - b.deadline })
+    const jobs = [50, 10, 30, 10, 20, 50].map((deadline) => ({ ...task(), deadline }))
+    for (const j of jobs) q.push(j)
+    expect(drain(q).map((j) => j.deadline)).toEqual([10, 10, 20, 30, 50, 50])
+    for (const j of jobs) q.push(j)
+    expect(ids(drain(q))).toEqual(ids(jobs.slice().sort((a, b) => a.deadline - b.deadline)))
+  })
+
+  it('a push whose comparator throws throws, and leaves the queue as it was', () => {
+    let fail = false
+    const q = createPriorityQueue({
+      compare: (a, b) => {
+        if (fail) throw new Error('bad comparator')
+        return b.priority - a.priority
+      },
+    })
+    const tasks = Array.from({ length: 20 }, (_, i) => task(i % 3))
+    for (const t of tasks) q.push(t)
+    fail = true
+    const refused = task(5)
+    expect(() => q.push(refused)).toThrow('bad comparator')
+    expect(q.size).toBe(20)
+    expect(q.remove(refused)).toBe(false)
+    fail = false
+    const out = drain(q)
+    expect(out).not.toContain(refused)
+    expect(ids(out)).toEqual(ids(tasks.slice().sort((a, b) => b.priority - a.priority)))
+  })
+
+  it('unshift() puts a task back ahead of the others of its priority and behind higher ones', () => {
+    const q = createPriorityQueue()
+    const [high, a, b, low] = [task(3), task(1), task(1), task(0)]
+    for (const t of [high, a, b, low]) q.push(t)
+    expect(q.shift()).toBe(high)
+    expect(q.shift()).toBe(a)
+    q.unshift!(a)
+    q.unshift!(high)
+    const later = task(1)
+    q.push(later)
+    expect(ids(drain(q))).toEqual(ids([high, a, b, later, low]))
+    const fractional = [task(1.5), task(1.5)]
+    for (const t of fractional) q.push(t)
+    const first = q.shift()!
+    q.unshift!(first)
+    expect(ids(drain(q))).toEqual(ids(fractional))
+  })
+
+  it('evict() removes the task pushed first, whatever its priority', () => {
+    const q = createPriorityQueue()
+    const [low, high, mid] = [task(0), task(3), task(2)]
+    for (const t of [low, high, mid]) q.push(t)
+    expect(q.evict!()).toBe(low)
+    expect(q.evict!()).toBe(high)
+    expect(ids(drain(q))).toEqual([mid.id])
+    expect(q.evict!()).toBeUndefined()
+  })
+
+  it('clear() returns the tasks in shift order and the queue keeps working after it', () => {
+    const q = createPriorityQueue()
+    const tasks = Array.from({ length: 100 }, (_, i) => task((i * 13) % 7))
+    for (const t of tasks) q.push(t)
+    expect(ids(q.clear())).toEqual(ids(tasks.slice().sort((a, b) => b.priority - a.priority)))
+    expect(q.size).toBe(0)
+    const again = task(1)
+    q.push(again)
+    expect(q.peek!()).toBe(again)
+    expect(q.remove(again)).toBe(true)
+    expect(q.size).toBe(0)
+  })
+
+  it('a task shifted and pushed again is removable and never confused with the task that reused its slot', () => {
+    const q = createPriorityQueue()
+    const a = task(1)
+    const b = task(1)
+    q.push(a)
+    expect(q.shift()).toBe(a)
+    q.push(b) // takes the slot a had
+    expect(q.remove(a)).toBe(false)
+    expect(q.peek!()).toBe(b)
+    q.push(a)
+    expect(q.remove(a)).toBe(true)
+    expect(drain(q)).toEqual([b])
+  })
+
+  it('validates its options, naming the option and the value', () => {
+    expect(() => createPriorityQueue({ compare: 3 as never })).toThrow(new TypeError('options.compare must be a function, got 3'))
+    expect(() => createPriorityQueue('x' as never)).toThrow(new TypeError('options must be an object, got "x"'))
+    expect(() => createPriorityQueue({})).not.toThrow()
+  })
+
+  describe('through createPool', () => {
+    it('starts queued tasks by priority, equal priorities in submission order', async () => {
+      const order: string[] = []
+      const pool = createPool({ handler: async (s: string) => void order.push(s), concurrency: 1, queue: createPriorityQueue(), paused: true })
+      const all = [
+        pool.run('low-1', { priority: Priority.Low }),
+        pool.run('normal-1'),
+        pool.run('critical', { priority: Priority.Critical }),
+        pool.run('low-2', { priority: Priority.Low }),
+        pool.run('normal-2'),
+        pool.run('fraction', { priority: 1.5 }),
+      ]
+      pool.resume()
+      await Promise.all(all)
+      expect(order).toEqual(['critical', 'fraction', 'normal-1', 'normal-2', 'low-1', 'low-2'])
+      await pool.close()
+    })
+
+    it('takes a cancelled task out at once, whatever its place, so it never runs', async () => {
+      const ran: number[] = []
+      const pool = createPool({ handler: async (n: number) => void ran.push(n), concurrency: 1, queue: createPriorityQueue(), paused: true })
+      const controllers = Array.from({ length: 50 }, () => new AbortController())
+      const all = controllers.map((c, i) => pool.run(i, { signal: c.signal, priority: i % 5 }).catch(() => 'cancelled'))
+      for (let i = 0; i < 50; i += 3) controllers[i]!.abort()
+      expect(pool.stats().queued).toBe(50 - 17)
+      pool.resume()
+      const results = await Promise.all(all)
+      expect(results.filter((r) => r === 'cancelled')).toHaveLength(17)
+      expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 3 !== 0))
+      await pool.close()
+    })
+
+    it('orders retries like any other push: a retried task goes back by its priority', async () => {
+      const order: string[] = []
+      let failOnce = true
+      const pool = createPool({
+        handler: async (s: string) => {
+          order.push(s)
+          if (s === 'flaky' && failOnce) {
+            failOnce = false
+            throw new Error('try again')
+          }
+        },
+        concurrency: 1,
+        queue: createPriorityQueue(),
+        paused: true,
+        retry: { attempts: 2, backoff: { initialMs: 0, jitter: 0 } },
+      })
+      const all = [pool.run('flaky', { priority: Priority.High }), pool.run('a'), pool.run('b')]
+      pool.resume()
+      await Promise.all(all)
+      expect(order).toEqual(['flaky', 'flaky', 'a', 'b'])
+      await pool.close()
+    })
+  })
+})
+
+describe('createPriorityQueue internals, seen from outside', () => {
+  it('stays exact when integer priorities meet fractional or huge ones mid-stream', () => {
+    const q = createPriorityQueue()
+    const tasks = [3, 1, 2, 1, 3].map((p) => task(p))
+    for (const t of tasks.slice(0, 3)) q.push(t)
+    const odd = [task(1.5), task(2 ** 40), task(-(2 ** 21)), task(2.5)]
+    for (const t of odd) q.push(t)
+    for (const t of tasks.slice(3)) q.push(t)
+    const all = [...tasks.slice(0, 3), ...odd, ...tasks.slice(3)]
+    expect(ids(drain(q))).toEqual(ids(all.slice().sort((a, b) => b.priority - a.priority)))
+    // Emptied, it starts over with integers only.
+    const again = [task(0), task(2), task(0)]
+    for (const t of again) q.push(t)
+    expect(ids(drain(q))).toEqual(ids([again[1]!, again[0]!, again[2]!]))
+  })
+
+  it('remove() stays right while the queue goes from scanning to an index and back', () => {
+    const q = createPriorityQueue()
+    let live: TaskInfo[] = []
+    const push = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const t = task((i * 37) % 11)
+        live.push(t)
+        q.push(t)
+      }
+    }
+    const removeEvery = (step: number): void => {
+      for (let i = 0; i < live.length; i += step) expect(q.remove(live[i]!)).toBe(true)
+      live = live.filter((_, i) => i % step !== 0)
+    }
+    push(2_000)
+    removeEvery(7) // one removal after many pushes: scans
+    removeEvery(2) // removals in a row: an index
+    push(5_000) // a long calm: the index goes
+    for (let i = 0; i < 1_000; i++) live.splice(live.indexOf(q.shift()!), 1)
+    removeEvery(3) // and comes back
+    expect(q.size).toBe(live.length)
+    expect(ids(drain(q))).toEqual(ids(live.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)))
+  })
+})

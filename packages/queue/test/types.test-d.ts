@@ -1,0 +1,38 @@
+import { createPool } from '@poolkit/core'
+import type { DeadLetter, DeadLetterSink, PoolOptions, TaskInfo, TaskQueue, TaskResult } from '@poolkit/core'
+import { describe, expectTypeOf, it } from 'vitest'
+import { createDeadLetterQueue, createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
+
+describe('types', () => {
+  it('every queue fits the pool’s queue option', () => {
+    expectTypeOf(createFifoQueue()).toEqualTypeOf<TaskQueue<TaskInfo>>()
+    expectTypeOf(createPriorityQueue()).toMatchTypeOf<NonNullable<PoolOptions<string, number>['queue']>>()
+    expectTypeOf(createFairQueue()).toMatchTypeOf<NonNullable<PoolOptions<string, number>['queue']>>()
+    expectTypeOf(createFairQueue().activeKeys).toBeNumber()
+    createPool({ handler: async (s: string) => s.length, queue: createFairQueue({ weights: new Map([['a', 2]]) }) })
+  })
+
+  it('a comparator sees the task type the queue is made for', () => {
+    interface Job extends TaskInfo {
+      readonly deadline: number
+    }
+    const q = createPriorityQueue<Job>({ compare: (a, b) => a.deadline - b.deadline })
+    expectTypeOf(q.shift()).toEqualTypeOf<Job | undefined>()
+    // @ts-expect-error a comparator over another task type does not fit
+    createPriorityQueue<Job>({ compare: (a: { other: number }, b: { other: number }) => a.other - b.other })
+  })
+
+  it('a dead-letter queue is typed by its input and fits the pool’s deadLetter option', async () => {
+    const dlq = createDeadLetterQueue<string>({ capacity: 10 })
+    expectTypeOf(dlq).toMatchTypeOf<DeadLetterSink<string>>()
+    expectTypeOf(dlq.list()).toEqualTypeOf<DeadLetter<string>[]>()
+    const pool = createPool({ handler: async (s: string) => s.length, deadLetter: dlq })
+    expectTypeOf(await dlq.retry(pool)).toEqualTypeOf<TaskResult<number>[]>()
+    dlq.retry(pool, (letter) => {
+      expectTypeOf(letter.input).toBeString()
+      return true
+    })
+    // @ts-expect-error capacity is required
+    createDeadLetterQueue({})
+  })
+})
