@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
@@ -29,6 +29,11 @@ const base = quick
       throughput: { batch: 2_000, concurrencies: [2, 64], rounds: 1, timeMs: 150, iterations: 5, warmupMs: 50, warmupIterations: 2 },
       priority: { tasks: 10_000, concurrency: 64, rounds: 1, iterations: 2, warmupIterations: 1 },
       memory: { tasks: 100_000 },
+      queues: { fifoItems: 100_000, heapTasks: 10_000, rounds: 1, iterations: 3, warmupIterations: 1, poolBatch: 2_000, poolConcurrency: 2, poolTimeMs: 100, poolIterations: 5 },
+      threads: {
+        workers: 2, tasks: 5_000, warmupTasks: 1_000, rounds: 1, prefetch: [0, 1, 16, 64],
+        latency: { samples: 200, warmup: 50, block: 50 }, cpu: { tasks: 200 }, move: { roundTrips: 100, block: 50, bytes: 2 ** 20 }, startupRuns: 1,
+      },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -36,6 +41,13 @@ const base = quick
       throughput: { batch: 10_000, concurrencies: [2, 64], rounds: 2, timeMs: 1_000, iterations: 15, warmupMs: 200, warmupIterations: 3 },
       priority: { tasks: 100_000, concurrency: 64, rounds: 4, iterations: 3, warmupIterations: 1 },
       memory: { tasks: 1_000_000 },
+      // Data structures: each iteration is one whole run (push everything, then take everything out).
+      queues: { fifoItems: 1_000_000, heapTasks: 100_000, rounds: 2, iterations: 15, warmupIterations: 3, poolBatch: 10_000, poolConcurrency: 2, poolTimeMs: 1_000, poolIterations: 15 },
+      // Thread pools: each line gets a fresh pool per round; rounds alternate the order.
+      threads: {
+        workers: 2, tasks: 100_000, warmupTasks: 10_000, rounds: 3, prefetch: [0, 1, 16, 64],
+        latency: { samples: 5_000, warmup: 200, block: 100 }, cpu: { tasks: 3_000 }, move: { roundTrips: 2_000, block: 100, bytes: 2 ** 20 }, startupRuns: 3,
+      },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

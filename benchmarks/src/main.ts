@@ -1,4 +1,4 @@
-// pnpm bench [throughput] [priority] [memory]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [throughput] [priority] [memory] [threads] [queues]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
@@ -7,6 +7,8 @@ import { quick, selectedSuites, settings } from './config.js'
 import { fmtRate, fmtRatio } from './stats.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { priority, type PriorityResult } from './suites/priority.js'
+import { threads } from './suites/threads.js'
+import { QUEUE_NAMES, queues, type QueuesResult } from './suites/queues.js'
 import { throughput, type ThroughputResult } from './suites/throughput.js'
 
 /** Versions of what is measured, so a pasted result says what it was taken on. */
@@ -21,14 +23,15 @@ function versions(): string {
   }
   let core = 'workspace'
   try {
-    const coreDir = fileURLToPath(new URL('../../packages/core', import.meta.url))
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: coreDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = git('status', '--porcelain', '--', '.') !== ''
+    const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url))
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: packagesDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = git('status', '--porcelain', '--', 'core', 'queue') !== ''
     core = `git ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
   } catch {
     // Not a git checkout: leave it at 'workspace'.
   }
-  return `@poolkit/core (${core}), p-queue ${version('p-queue')}, p-limit ${version('p-limit')}, tinybench ${version('tinybench')}`
+  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'tinybench']
+  return `@poolkit/core and @poolkit/queue (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
 function geomean(values: readonly number[]): number {
@@ -37,7 +40,7 @@ function geomean(values: readonly number[]): number {
 
 const met = (ok: boolean): string => (quick ? 'not judged in quick mode' : ok ? 'met' : 'NOT met')
 
-function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefined, m: MemoryResult | undefined): void {
+function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefined, m: MemoryResult | undefined, q: QueuesResult | undefined): void {
   console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
   if (t !== undefined) {
     for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
@@ -67,6 +70,26 @@ function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefine
         `max RSS ${mb(pk.maxRss)} vs ${mb(pq.maxRss)} (${fmtRatio(pq.maxRss / pk.maxRss)})`,
     )
   }
+  if (q !== undefined) {
+    const rate = (id: string): number => q.rates.get(id)!
+    const [ownFifo, ...fifoPeers] = QUEUE_NAMES.fifo
+    for (const c of QUEUE_NAMES.fifoCases) {
+      const fifoVs = fifoPeers.map((peer) => `/ ${peer} ${fmtRatio(rate(`fifo ${c} ${ownFifo}`) / rate(`fifo ${c} ${peer}`))}`).join(', ')
+      const vsDenque = rate(`fifo ${c} ${ownFifo}`) / rate(`fifo ${c} denque`)
+      console.log(`queues      fifo (${c}) ${fifoVs}   target >= 1x denque: ${met(vsDenque >= 1)}`)
+    }
+    const [ownHeap, ...heapPeers] = QUEUE_NAMES.heaps
+    const worst: number[] = []
+    const perCase = QUEUE_NAMES.priorityCases.map((c) => {
+      const fastest = heapPeers.reduce((a, b) => (rate(`${c} ${a}`) >= rate(`${c} ${b}`) ? a : b))
+      const ratio = rate(`${c} ${ownHeap}`) / rate(`${c} ${fastest}`)
+      worst.push(ratio)
+      return `${c} ${fmtRatio(ratio)} (fastest peer: ${fastest})`
+    })
+    console.log(`queues      priority / fastest heap: ${perCase.join(', ')}   target >= 1x in every case: ${met(Math.min(...worst) >= 1)}`)
+    const [base, ...others] = QUEUE_NAMES.pool
+    console.log(`queues      in a pool, vs ${base}: ${others.map((o) => `${o.replace('@poolkit/queue ', '')} ${fmtRatio(rate(`pool ${o}`) / rate(`pool ${base}`))}`).join(', ')}`)
+  }
 }
 
 async function main(): Promise<void> {
@@ -82,7 +105,10 @@ async function main(): Promise<void> {
   const t = suites.includes('throughput') ? await throughput() : undefined
   const p = suites.includes('priority') ? await priority() : undefined
   const m = suites.includes('memory') ? await memory() : undefined
-  summarise(t, p, m)
+  // The threads suite prints its own targets at the end of its section.
+  if (suites.includes('threads')) await threads()
+  const q = suites.includes('queues') ? await queues() : undefined
+  summarise(t, p, m, q)
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
 }
 
