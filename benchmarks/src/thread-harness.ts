@@ -69,32 +69,44 @@ export function runChild<R extends { hung: readonly string[] }>(args: readonly s
   })
 }
 
+/** Busy ticks of the whole machine (Linux `/proc/stat`), or undefined where it cannot be read. */
+function busyTicks(): number | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!
+  } catch {
+    return undefined
+  }
+}
+
+/** What other processes did while this one waited in `untilIdle()`, left out of `watchOthers()`. */
+const waited = { othersMs: 0, elapsedMs: 0 }
+
+/** CPU time (ms) that other processes used in a window, from the machine's busy ticks less this process's own CPU time. */
+function othersMs(ticks0: number, ticks1: number, own: NodeJS.CpuUsage): number {
+  // /proc/stat counts in USER_HZ (100 per second on Linux).
+  return (ticks1 - ticks0) * 10 - (own.user + own.system) / 1000
+}
+
 /**
  * Starts watching the machine: the returned function tells how many cores other
  * processes kept busy on average since (Linux `/proc/stat` less this process's
- * own CPU time, its worker threads included), so a result taken on a busy
- * machine says so. Undefined where `/proc/stat` cannot be read.
+ * own CPU time, its worker threads included; time spent waiting in
+ * `untilIdle()` left out), so a result taken on a busy machine says so.
+ * Undefined where `/proc/stat` cannot be read.
  */
 export function watchOthers(): () => number | undefined {
-  const busyTicks = (): number | undefined => {
-    try {
-      const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number)
-      // user nice system idle iowait irq softirq steal: everything but idle and iowait.
-      return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!
-    } catch {
-      return undefined
-    }
-  }
   const ticks0 = busyTicks()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
+  const waited0 = { ...waited }
   return () => {
     const ticks1 = busyTicks()
     if (ticks0 === undefined || ticks1 === undefined) return undefined
-    const own = process.cpuUsage(cpu0)
-    // /proc/stat counts in USER_HZ (100 per second on Linux).
-    const othersMs = (ticks1 - ticks0) * 10 - (own.user + own.system) / 1000
-    return Math.max(0, othersMs) / (performance.now() - t0)
+    const others = othersMs(ticks0, ticks1, process.cpuUsage(cpu0)) - (waited.othersMs - waited0.othersMs)
+    const elapsed = performance.now() - t0 - (waited.elapsedMs - waited0.elapsedMs)
+    return Math.max(0, others) / Math.max(1, elapsed)
   }
 }
 
@@ -114,7 +126,7 @@ export function versionOf(name: string): string {
 
 /** `BENCH_WAIT_IDLE=1`: before each measured line, wait for the rest of the machine to go quiet (for shared machines). */
 export const waitIdle = process.env.BENCH_WAIT_IDLE === '1'
-/** Lines that started without a quiet machine after the longest wait. */
+/** Lines that waited, how long they waited in all (ms), and how many gave up after 30 s and started on a busy machine. */
 export const idleWaits = { lines: 0, waitedMs: 0, gaveUp: 0 }
 
 /**
@@ -125,17 +137,21 @@ export const idleWaits = { lines: 0, waitedMs: 0, gaveUp: 0 }
 export async function untilIdle(): Promise<void> {
   if (!waitIdle) return
   const t0 = performance.now()
+  const ticks0 = busyTicks()
+  const cpu0 = process.cpuUsage()
   idleWaits.lines++
-  while (performance.now() - t0 < 30_000) {
+  let quiet = false
+  while (!quiet && performance.now() - t0 < 30_000) {
     const others = watchOthers()
     await sleep(500)
-    if ((others() ?? 0) < 0.1) {
-      idleWaits.waitedMs += performance.now() - t0
-      return
-    }
+    quiet = (others() ?? 0) < 0.1
   }
-  idleWaits.waitedMs += performance.now() - t0
-  idleWaits.gaveUp++
+  if (!quiet) idleWaits.gaveUp++
+  const elapsed = performance.now() - t0
+  idleWaits.waitedMs += elapsed
+  waited.elapsedMs += elapsed
+  const ticks1 = busyTicks()
+  if (ticks0 !== undefined && ticks1 !== undefined) waited.othersMs += othersMs(ticks0, ticks1, process.cpuUsage(cpu0))
 }
 
 

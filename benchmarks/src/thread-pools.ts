@@ -13,7 +13,7 @@ const workerFile = (name: string): URL => new URL(`./workers/${name}.worker.js`,
 /**
  * One thread pool under test, opened with a number of workers. Every library
  * runs the same functions (`workers/work.ts`) from its own worker file; the
- * ones a library lacks (or the brief leaves out) are absent.
+ * ones a library lacks, or that no section measures for it, are absent.
  */
 export interface ThreadRunner {
   /** The no-op task: resolves to its input. */

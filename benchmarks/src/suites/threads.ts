@@ -37,7 +37,7 @@ export interface ThreadsResult {
   readonly rates: Map<string, number>
   /** Peak RSS (bytes) of the burst in a fresh child process, by library name. */
   readonly peakRss: Map<string, number>
-  /** Median round trip (µs), by line name. */
+  /** Median round trip (ms), by line name. */
   readonly latency: Map<string, number>
   /** Sequential time / pool time, by library name. */
   readonly speedup: Map<string, number>
