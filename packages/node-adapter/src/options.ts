@@ -27,10 +27,13 @@ export interface NodeWorkerOptions {
   concurrentTasksPerWorker?: number
   /**
    * Tasks sent to a worker ahead of the ones it runs, so it never sits idle
-   * waiting for a round trip. They count toward the pool's running tasks, and
-   * their timeouts start when they are sent. Aborting one that has not started
-   * drops it without stopping the worker.
-   * @defaultValue 4
+   * waiting for a round trip; the worker sends results back each time half of
+   * its window is done, and gets more work meanwhile. They count toward the
+   * pool's running tasks, and their timeouts start when they are sent (so a
+   * timeout includes up to `prefetch` tasks of waiting in the worker). Aborting
+   * one that has not started drops it without stopping the worker. Set 0 for
+   * strict one-task-at-a-time dispatch (exact timeouts and priorities).
+   * @defaultValue 16
    */
   prefetch?: number
   /**

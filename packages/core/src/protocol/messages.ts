@@ -67,6 +67,12 @@ export interface ConfigureMessage {
   readonly concurrency: number
   /** Attach the heap size to results (to recycle a worker whose heap grew too big). */
   readonly reportHeap: boolean
+  /**
+   * Post results as soon as this many are ready, without waiting for the end of
+   * the batch, so the main side can send more work while the worker goes on.
+   * @defaultValue at the end of each batch
+   */
+  readonly flushEvery?: number | undefined
 }
 
 /**

@@ -169,6 +169,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   const inbox = new RingBuffer<RunMessage>()
   let concurrency = 1
   let reportHeap = false
+  let flushEvery = Infinity
   let running = 0
   let closing = false
 
@@ -237,7 +238,12 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
 
   /** Starts what the inbox holds while fewer than `concurrency` tasks run. */
   const pump = (): void => {
-    while (running < concurrency && inbox.length > 0) start(inbox.shift()!)
+    while (running < concurrency && inbox.length > 0) {
+      start(inbox.shift()!)
+      // Half a window done: let the results go, so the next tasks are on their way
+      // while this worker runs the rest (it never waits a whole round trip).
+      if (outbox.length >= flushEvery) flush()
+    }
   }
 
   const start = (message: RunMessage): void => {
@@ -317,6 +323,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       case 'configure':
         concurrency = message.concurrency
         reportHeap = message.reportHeap
+        flushEvery = message.flushEvery ?? Infinity
         pump()
         break
       case 'run':

@@ -245,7 +245,12 @@ export class RemoteWorker implements WorkerHandle {
     this.state = 'ready'
     this.cooperative = new Set(cooperative)
     const reportHeap = this.options.maxHeapBytes !== Infinity
-    this.channel.post({ type: 'configure', concurrency: this.options.concurrentTasksPerWorker, reportHeap })
+    this.channel.post({
+      type: 'configure',
+      concurrency: this.options.concurrentTasksPerWorker,
+      reportHeap,
+      flushEvery: Math.max(1, Math.ceil((this.options.concurrentTasksPerWorker + this.options.prefetch) / 2)),
+    })
     this.startHeartbeat()
     this.readyResolve(this)
   }

@@ -95,7 +95,7 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
     execArgv: stringArray('options.execArgv', o.execArgv),
     name: o.name,
     concurrentTasksPerWorker,
-    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 4),
+    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 16),
     maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
     maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
     unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),
