@@ -41,6 +41,8 @@ function geomean(values: readonly number[]): number {
 const met = (ok: boolean): string => (quick ? 'not judged in quick mode' : ok ? 'met' : 'NOT met')
 
 function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefined, m: MemoryResult | undefined, q: QueuesResult | undefined): void {
+  // The threads suite prints its own targets; no empty header when it ran alone.
+  if (t === undefined && p === undefined && m === undefined && q === undefined) return
   console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
   if (t !== undefined) {
     for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
