@@ -584,7 +584,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   private start(task: TaskRecord<I, O>, worker: WorkerSlot, picked: boolean, now: number): void {
     task.state = RUNNING
-    task.worker = worker
     task.startedAt = now
     task.tries++
     const waited = now - task.enqueuedAt

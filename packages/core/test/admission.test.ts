@@ -10,40 +10,9 @@ import {
   TaskDroppedError,
 } from '../src/index.js'
 import type { PoolOptions, RunOptions, TaskContext, TaskResult } from '../src/index.js'
-import { gate, track } from './support.js'
-import type { Gate } from './support.js'
+import { controlled, sleep, track } from './support.js'
 
 // ---------------------------------------------------------------- helpers
-
-/**
- * A handler whose tasks run until the test releases them: `started` lists the
- * inputs in start order, `release(input)` resolves that task with `input * 10`.
- */
-function controlled() {
-  const started: number[] = []
-  const gates = new Map<number, Gate<number>>()
-  const handler = (input: number): Promise<number> => {
-    started.push(input)
-    const g = gate<number>()
-    gates.set(input, g)
-    return g.promise
-  }
-  const release = (input: number, value = input * 10): void => {
-    const g = gates.get(input)
-    if (g === undefined) throw new Error(`task ${input} has not started`)
-    g.resolve(value)
-  }
-  const fail = (input: number, error: unknown): void => {
-    const g = gates.get(input)
-    if (g === undefined) throw new Error(`task ${input} has not started`)
-    g.reject(error)
-  }
-  return { started, handler, release, fail }
-}
-
-/** Sleeps on the virtual clock. */
-const sleep = (clock: ReturnType<typeof createVirtualClock>, ms: number): Promise<void> =>
-  new Promise((resolve) => clock.setTimeout(resolve, ms))
 
 // ---------------------------------------------------------------- run()
 

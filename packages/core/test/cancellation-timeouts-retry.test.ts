@@ -1,35 +1,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createPool, createVirtualClock, ErrorCode, isPoolError, TaskTimeoutError } from '../src/index.js'
 import type { DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
-import { gate, sleep, track } from './support.js'
-import type { Gate, Tracked } from './support.js'
+import { controlled, sleep, track } from './support.js'
+import type { Tracked } from './support.js'
 
 // ---------------------------------------------------------------- helpers
 
 /** Sleeps on the virtual clock. */
-/**
- * A handler whose tasks run until the test releases them. `contexts` keeps the
- * context each input started with.
- */
-function controlled() {
-  const started: number[] = []
-  const contexts = new Map<number, TaskContext>()
-  const gates = new Map<number, Gate<number>>()
-  const handler = (input: number, ctx: TaskContext): Promise<number> => {
-    started.push(input)
-    contexts.set(input, ctx)
-    const g = gate<number>()
-    gates.set(input, g)
-    return g.promise
-  }
-  const release = (input: number, value = input * 10): void => {
-    const g = gates.get(input)
-    if (g === undefined) throw new Error(`task ${input} has not started`)
-    g.resolve(value)
-  }
-  return { started, contexts, handler, release }
-}
-
 // ---------------------------------------------------------------- cancellation
 
 describe('cancellation', () => {

@@ -1,5 +1,5 @@
 // Helpers shared by the core test files.
-import type { VirtualClock } from '../src/index.js'
+import type { TaskContext, VirtualClock } from '../src/index.js'
 
 export interface Gate<T> {
   readonly promise: Promise<T>
@@ -41,3 +41,30 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 
 /** Resolves after `ms` on the virtual clock (advance the clock to get there). */
 export const sleep = (clock: VirtualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms))
+
+/**
+ * A handler whose tasks run until the test settles them: `started` lists the
+ * inputs in start order, `contexts` the context each started with,
+ * `release(input)` resolves that task (with `input * 10` by default) and
+ * `fail(input, error)` rejects it.
+ */
+export function controlled() {
+  const started: number[] = []
+  const contexts = new Map<number, TaskContext>()
+  const gates = new Map<number, Gate<number>>()
+  const handler = (input: number, ctx: TaskContext): Promise<number> => {
+    started.push(input)
+    contexts.set(input, ctx)
+    const g = gate<number>()
+    gates.set(input, g)
+    return g.promise
+  }
+  const gateOf = (input: number): Gate<number> => {
+    const g = gates.get(input)
+    if (g === undefined) throw new Error(`task ${input} has not started`)
+    return g
+  }
+  const release = (input: number, value = input * 10): void => gateOf(input).resolve(value)
+  const fail = (input: number, error: unknown): void => gateOf(input).reject(error)
+  return { started, contexts, handler, release, fail }
+}

@@ -1,7 +1,6 @@
 import type { TimerHandle } from '../clock.js'
 import type { TaskResult, TransferList, TaskInfo } from '../contracts/task.js'
 import type { WorkerTask } from '../contracts/executor.js'
-import type { WorkerSlot } from './worker-slot.js'
 
 // Task states.
 export const WAITING_ROOM = 0
@@ -41,7 +40,6 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   userSignal: AbortSignal | undefined
   onUserAbort: (() => void) | undefined = undefined
   timer: TimerHandle | undefined = undefined
-  worker: WorkerSlot | undefined = undefined
   prev: TaskRecord<I, O> | undefined = undefined
   next: TaskRecord<I, O> | undefined = undefined
   linked = false
