@@ -55,7 +55,7 @@ export type {
   TransferList,
 } from './contracts/task.js'
 export type { TaskQueue } from './contracts/task-queue.js'
-export type { Executor, SpawnContext, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
+export type { Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
 export type { Scaler } from './contracts/scaler.js'
 export type { Breaker, BreakerDenial } from './contracts/breaker.js'
 export type { PoolObserver, WorkerExitReason, WorkerInfo } from './contracts/observer.js'
@@ -64,7 +64,18 @@ export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'
 export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts, WorkerStatus } from './contracts/snapshot.js'
 
 // The worker message protocol, shared by the node and web adapters
-export { PROTOCOL_VERSION, isWorkerMessage } from './protocol/messages.js'
+export {
+  PROTOCOL_VERSION,
+  RESULT_FRAME,
+  RESULT_SLOTS,
+  RUN_FRAME,
+  RUN_SLOTS,
+  decodeResults,
+  decodeRuns,
+  isResultFrame,
+  isRunFrame,
+  isWorkerMessage,
+} from './protocol/messages.js'
 export type {
   AbortAckMessage,
   AbortMessage,
@@ -75,7 +86,9 @@ export type {
   PingMessage,
   PongMessage,
   ReadyMessage,
+  ResultFrame,
   ResultMessage,
+  RunFrame,
   RunMessage,
   WorkerMessage,
   WorkerPost,

@@ -18,6 +18,7 @@ import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
 import { DELAYED, DONE, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
+import type { AttemptContext } from './internal/task-record.js'
 import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
 import { WorkerSet } from './internal/worker-set.js'
@@ -602,7 +603,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs)
     }
     // The context exists before observers run, so an abort from inside one reaches it.
-    const context = task.beginAttempt()
+    const context = task.beginAttempt(worker)
     if (this.obs.onStarted !== undefined) {
       this.notify('onStarted', task, worker)
       if (task.state !== RUNNING || task.attempt !== attempt) {
@@ -611,7 +612,23 @@ class PoolImpl<I, O> implements Pool<I, O> {
         return
       }
     }
-    void this.execute(task, worker, attempt, context)
+    const handle = worker.handle!
+    if (handle.send === undefined) {
+      void this.execute(task, worker, attempt, context)
+      return
+    }
+    try {
+      handle.send(task.input, context, this.onDone)
+    } catch (error) {
+      // As from run(): a throw fails the attempt, after this call returns.
+      queueMicrotask(() => this.finish(task, worker, attempt, false, error))
+    }
+  }
+
+  /** The `done` of every `send`: the context says which task, attempt and worker. */
+  private readonly onDone = (task: WorkerTask, ok: boolean, value: unknown): void => {
+    const context = task as AttemptContext
+    this.finish(context.record as TaskRecord<I, O>, context.slot as WorkerSlot, context.attempt, ok, value)
   }
 
   private async execute(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number, context: WorkerTask): Promise<void> {

@@ -1324,3 +1324,107 @@ describe('a custom TaskQueue', () => {
     await pool.close()
   })
 })
+
+// ---------------------------------------------------------------- the callback path (WorkerHandle.send)
+
+describe('an executor whose workers implement send()', () => {
+  interface Sent {
+    readonly input: number
+    readonly task: WorkerTask
+    readonly done: (task: WorkerTask, ok: boolean, value: unknown) => void
+  }
+
+  function sendingExecutor(behaviour: (sent: Sent) => void = () => {}) {
+    const sent: Sent[] = []
+    let runCalls = 0
+    const executor: Executor<number, number> = {
+      kind: 'fake-send',
+      tasksPerWorker: 2,
+      spawn: ({ workerId }) => ({
+        id: workerId,
+        run: () => {
+          runCalls++
+          return Promise.reject(new Error('run() must not be called when send() exists'))
+        },
+        send(input, task, done) {
+          const s = { input, task, done }
+          sent.push(s)
+          behaviour(s)
+        },
+        terminate: () => Promise.resolve(),
+      }),
+    }
+    return { executor, sent, runCalls: () => runCalls }
+  }
+
+  it('uses send() instead of run() and settles each task with what done() reports', async () => {
+    const { executor, sent, runCalls } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 2 })
+    await pool.ready()
+    const a = pool.run(1)
+    const b = pool.run(2)
+    const c = pool.run(3)
+    await Promise.resolve()
+    expect(sent.map((s) => s.input)).toEqual([1, 2, 3])
+    sent[0]!.done(sent[0]!.task, true, 10)
+    sent[1]!.done(sent[1]!.task, false, new RangeError('bad'))
+    sent[2]!.done(sent[2]!.task, true, 30)
+    await expect(a).resolves.toBe(10)
+    await expect(b).rejects.toThrow(RangeError)
+    await expect(c).resolves.toBe(30)
+    expect(runCalls()).toBe(0)
+    expect(pool.stats().counters).toMatchObject({ completed: 2, failed: 1 })
+    await pool.close()
+  })
+
+  it('frees the slot on done(), so the next queued task is sent to the same worker', async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const results = [1, 2, 3].map((i) => pool.run(i))
+    await Promise.resolve()
+    // tasksPerWorker is 2: two are sent, the third waits for a slot.
+    expect(sent).toHaveLength(2)
+    sent[0]!.done(sent[0]!.task, true, 1)
+    await Promise.resolve()
+    expect(sent).toHaveLength(3)
+    expect(sent[2]!.task.id).not.toBe(sent[0]!.task.id)
+    sent[1]!.done(sent[1]!.task, true, 2)
+    sent[2]!.done(sent[2]!.task, true, 3)
+    await expect(Promise.all(results)).resolves.toEqual([1, 2, 3])
+    await pool.close()
+  })
+
+  it('fails the task, not the pool, when send() throws', async () => {
+    const { executor } = sendingExecutor((s) => {
+      if (s.input === 2) throw new TypeError('cannot send 2')
+      queueMicrotask(() => s.done(s.task, true, s.input))
+    })
+    const pool = createPool({ executor, concurrency: 1 })
+    await expect(pool.run(2)).rejects.toThrow('cannot send 2')
+    await expect(pool.run(5)).resolves.toBe(5)
+    await pool.close()
+  })
+
+  it('ignores a late done() for an attempt that already timed out, and retries on a fresh context', async () => {
+    const clock = createVirtualClock()
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1, clock, taskTimeout: 100, retry: { attempts: 2, backoff: { initialMs: 0, jitter: 0 } } })
+    await pool.ready()
+    const result = pool.run(7)
+    await Promise.resolve()
+    expect(sent).toHaveLength(1)
+    const first = sent[0]!
+    await clock.advance(100)
+    // The pool does not free the slot until the worker reports the first attempt over.
+    first.done(first.task, true, 'late')
+    await clock.advance(0)
+    expect(sent).toHaveLength(2)
+    const second = sent[1]!
+    expect(second.task).not.toBe(first.task)
+    expect(second.task.attempt).toBe(2)
+    second.done(second.task, true, 70)
+    await expect(result).resolves.toBe(70)
+    await pool.close()
+  })
+})

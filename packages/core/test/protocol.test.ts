@@ -3,14 +3,20 @@ import { describe, expect, it } from 'vitest'
 import {
   CircuitOpenError,
   cooperative,
+  decodeResults,
+  decodeRuns,
   deserializeError,
   isPoolError,
+  isResultFrame,
+  isRunFrame,
   isSerializedError,
   isWorkerMessage,
   PoolClosedError,
   PoolError,
   PROTOCOL_VERSION,
   QueueFullError,
+  RESULT_FRAME,
+  RUN_FRAME,
   runWorker,
   serializeError,
   TaskDroppedError,
@@ -297,9 +303,10 @@ function createEndpoint() {
   let listener: ((post: MainPost) => void) | undefined
   let closed = 0
   const endpoint: WorkerEndpoint = {
-    // Results of one tick arrive as one post (an array): record them one by one.
+    // Results of one tick arrive as one post (a result frame, or an array of
+    // control messages): record them one by one.
     post(post, transferList) {
-      const messages = Array.isArray(post) ? (post as readonly WorkerMessage[]) : [post as WorkerMessage]
+      const messages = isResultFrame(post) ? decodeResults(post) : Array.isArray(post) ? (post as readonly WorkerMessage[]) : [post as WorkerMessage]
       for (const message of messages) posted.push({ message, transfer: transferList })
     },
     listen(l) {
@@ -324,8 +331,9 @@ function createEndpoint() {
       if (listener === undefined) throw new Error('the worker is not listening')
       listener(message)
     },
+    /** Sends one run as the main side does: in a run frame. */
     run(id: number, name: string | undefined, input: unknown, attempt = 1, key?: string) {
-      this.send({ type: 'run', id, name, input, attempt, key })
+      this.send([RUN_FRAME, id, undefined, name, input, attempt, key])
     },
   }
 }
@@ -654,17 +662,57 @@ describe('runWorker', () => {
     ep.endpoint.measure = () => ({ heapUsed: 42 })
     runWorker({ f: (x: number) => x * 2 }, ep.endpoint)
     posts.length = 0
-    ep.send([
-      { type: 'configure', concurrency: 1, reportHeap: true },
-      { type: 'run', id: 1, name: undefined, input: 1, attempt: 1 },
-      { type: 'run', id: 2, name: undefined, input: 2, attempt: 1 },
-    ])
+    ep.send({ type: 'configure', concurrency: 1, reportHeap: true })
+    ep.send([RUN_FRAME, 1, 10, undefined, 1, 1, undefined, 2, 10, undefined, 2, 2, 'k'])
     await new Promise((r) => setImmediate(r))
     expect(posts).toHaveLength(1)
-    expect(posts[0]).toEqual([
+    // One flat frame: the tag, the heap after the last result, then id, ok, value per result.
+    expect(posts[0]).toEqual([RESULT_FRAME, 42, 1, true, 2, 2, true, 4])
+    expect(decodeResults(posts[0] as unknown[])).toEqual([
       { type: 'result', id: 1, ok: true, value: 2 },
       { type: 'result', id: 2, ok: true, value: 4, heapUsed: 42 },
     ])
+  })
+
+  it('still runs a run sent as a single message object, and control messages sent as an array', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: (x: number) => x * 2 }, ep.endpoint)
+    ep.send([{ type: 'configure', concurrency: 1, reportHeap: false }])
+    ep.send({ type: 'run', id: 1, name: undefined, input: 4, attempt: 1 })
+    await flush()
+    expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 8 }])
+  })
+
+  it('decodeRuns reads a run frame back as run messages', () => {
+    expect(decodeRuns([RUN_FRAME, 1, 7, 'f', 'in', 2, 'k', 2, 8, undefined, null, 1, undefined])).toEqual([
+      { type: 'run', id: 1, task: 7, name: 'f', input: 'in', attempt: 2, key: 'k' },
+      { type: 'run', id: 2, task: 8, name: undefined, input: null, attempt: 1, key: undefined },
+    ])
+    expect(isRunFrame([RUN_FRAME])).toBe(true)
+    expect(isRunFrame([{ type: 'close' }])).toBe(false)
+    expect(isResultFrame([RESULT_FRAME, undefined])).toBe(true)
+    expect(isResultFrame({ type: 'pong', seq: 1 })).toBe(false)
+  })
+
+  it('fails only the task whose result cannot be cloned, naming it, when a frame cannot be posted', async () => {
+    const ep = createEndpoint()
+    const post = ep.endpoint.post.bind(ep.endpoint)
+    ep.endpoint.post = (p, t) => {
+      // Play structured clone: a function cannot be cloned.
+      if (isResultFrame(p) && p.some((v) => typeof v === 'function')) throw new DOMException('function could not be cloned', 'DataCloneError')
+      post(p, t)
+    }
+    runWorker({ f: (x: number) => (x === 2 ? () => 0 : x) }, ep.endpoint)
+    ep.send([RUN_FRAME, 1, 11, 'f', 1, 1, undefined, 2, 12, 'f', 2, 1, undefined, 3, 13, 'f', 3, 1, undefined])
+    await flush()
+    const results = ep.results()
+    expect(results.map((r) => [r.id, r.ok])).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+    ])
+    const failed = results[1] as Extract<ResultMessage, { ok: false }>
+    expect((deserializeError(failed.error) as Error).message).toMatch(/The result of task 12 \(f\) could not be sent back from the worker/)
   })
 
   it('refuses an empty set of functions or a non-function entry with a TypeError', () => {

@@ -58,6 +58,14 @@ export interface WorkerTask extends TaskContext {
 }
 
 /**
+ * How a worker reports the outcome of a task it was given through
+ * {@link WorkerHandle.send}: with the same `task` object, and `ok` telling
+ * whether `value` is the output or the error.
+ * @public
+ */
+export type TaskDone = (task: WorkerTask, ok: boolean, value: unknown) => void
+
+/**
  * One worker slot: a thread, a process, a Web Worker, or an in-process stand-in.
  * @public
  */
@@ -72,6 +80,14 @@ export interface WorkerHandle<I = unknown, O = unknown> {
    * concurrency limit holds for real work.
    */
   run(input: I, task: WorkerTask): Promise<O>
+  /**
+   * Runs one task like {@link WorkerHandle.run}, and reports its outcome by
+   * calling `done(task, ok, value)` exactly once, never before `send` returns.
+   * Optional: the pool calls it instead of `run` when it is there. One `done`
+   * serves every task, so a worker that answers many short tasks spares the
+   * two promises and the closures per task that `run` costs on the hot path.
+   */
+  send?(input: I, task: WorkerTask, done: TaskDone): void
   /** Stops the worker and frees what it holds. Resolves when it is gone. */
   terminate(): Promise<void>
   /** Per-worker measurements, where the runtime has them. */

@@ -75,9 +75,9 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
     this.context?.abort(reason)
   }
 
-  /** Starts an attempt: a fresh context, so a handler of an earlier attempt that still runs keeps its own. */
-  beginAttempt(): AttemptContext {
-    return (this.context = new AttemptContext(this.id, this.attempt, this.name, this.key, this.transfer))
+  /** Starts an attempt on `slot`: a fresh context, so a handler of an earlier attempt that still runs keeps its own. */
+  beginAttempt(slot: unknown): AttemptContext {
+    return (this.context = new AttemptContext(this, slot))
   }
 }
 
@@ -86,6 +86,11 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
  * a handler that never looks at it costs no AbortController.
  */
 export class AttemptContext implements WorkerTask {
+  readonly id: number
+  readonly attempt: number
+  readonly name: string | undefined
+  readonly key: string | undefined
+  readonly transfer: TransferList | undefined
   private controller: AbortController | undefined = undefined
   private aborted = false
   private reason: unknown = undefined
@@ -93,12 +98,17 @@ export class AttemptContext implements WorkerTask {
   private listener: ((reason: unknown, task: WorkerTask) => void) | ((reason: unknown, task: WorkerTask) => void)[] | undefined = undefined
 
   constructor(
-    readonly id: number,
-    readonly attempt: number,
-    readonly name: string | undefined,
-    readonly key: string | undefined,
-    readonly transfer: TransferList | undefined,
-  ) {}
+    /** The task this attempt belongs to (for the pool's `done` callback). */
+    readonly record: TaskRecord<any, any>,
+    /** The pool's worker slot running it. */
+    readonly slot: unknown,
+  ) {
+    this.id = record.id
+    this.attempt = record.attempt
+    this.name = record.name
+    this.key = record.key
+    this.transfer = record.transfer
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {

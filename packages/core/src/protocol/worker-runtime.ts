@@ -1,7 +1,7 @@
 import type { TransferList } from '../contracts/task.js'
 import { RingBuffer } from '../internal/ring-buffer.js'
 import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
-import { PROTOCOL_VERSION } from './messages.js'
+import { PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from './messages.js'
 import { deserializeError, serializeError } from './serialize-error.js'
 
 /**
@@ -173,67 +173,79 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   let running = 0
   let closing = false
 
-  // Results of one tick go out in one post. Each message keeps its own transfer
-  // list and, for a result, the run it answers, in case the batch must be split.
-  let outbox: WorkerMessage[] = []
-  let outLists: (TransferList | undefined)[] = []
-  let outRuns: (RunMessage | undefined)[] = []
+  // Results of one tick go out in one post, a flat ResultFrame; control
+  // messages (abort acks, pongs) follow it in a post of their own. Each result
+  // keeps its transfer list and the run it answers, in case the frame must be split.
+  let frame: unknown[] = [RESULT_FRAME, undefined]
+  let resultCount = 0
+  let resultLists: (TransferList | undefined)[] = []
+  let resultRuns: RunMessage[] = []
   let outTransfer: object[] | undefined
+  let controls: WorkerMessage[] = []
   let flushQueued = false
   const flush = (): void => {
     flushQueued = false
-    if (outbox.length === 0) return
-    const messages = outbox
-    const lists = outLists
-    const runs = outRuns
-    const list = outTransfer
-    outbox = []
-    outLists = []
-    outRuns = []
-    outTransfer = undefined
-    if (reportHeap) {
-      const last = messages[messages.length - 1]!
-      if (last.type === 'result') (last as { heapUsed?: number }).heapUsed = endpoint.measure?.().heapUsed
+    if (resultCount > 0) {
+      const results = frame
+      const lists = resultLists
+      const runs = resultRuns
+      const list = outTransfer
+      frame = [RESULT_FRAME, undefined]
+      resultCount = 0
+      resultLists = []
+      resultRuns = []
+      outTransfer = undefined
+      if (reportHeap) results[1] = endpoint.measure?.().heapUsed
+      try {
+        if (list === undefined) endpoint.post(results)
+        else endpoint.post(results, list)
+      } catch {
+        // Something in the frame cannot be cloned: send one by one, so only that task fails.
+        for (let i = 0; i < runs.length; i++) {
+          const at = 2 + i * RESULT_SLOTS
+          postAlone(results.slice(at, at + RESULT_SLOTS), results[1], lists[i], runs[i]!)
+        }
+      }
     }
-    try {
-      const post: WorkerPost = messages.length === 1 ? messages[0]! : messages
-      if (list === undefined) endpoint.post(post)
-      else endpoint.post(post, list)
-    } catch {
-      // Something in the batch cannot be cloned: send one by one, so only that task fails.
-      for (let i = 0; i < messages.length; i++) postAlone(messages[i]!, lists[i], runs[i])
+    if (controls.length > 0) {
+      const messages = controls
+      controls = []
+      endpoint.post(messages.length === 1 ? messages[0]! : messages)
     }
     if (closing && running === 0) finishClose()
   }
-  const postAlone = (message: WorkerMessage, list: TransferList | undefined, run: RunMessage | undefined): void => {
+  const postAlone = (result: unknown[], heapUsed: unknown, list: TransferList | undefined, run: RunMessage): void => {
     try {
-      endpoint.post(message, list)
+      endpoint.post([RESULT_FRAME, heapUsed, ...result], list)
     } catch (error) {
-      if (message.type !== 'result') return
-      const task = run === undefined ? '' : ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
+      const task = ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
       const why = new TypeError(`The result of task${task} could not be sent back from the worker: ${(error as Error | undefined)?.message ?? String(error)}`)
-      endpoint.post({ type: 'result', id: message.id, ok: false, error: serializeError(why) })
+      endpoint.post([RESULT_FRAME, heapUsed, run.id, false, serializeError(why)])
     }
   }
-  const send = (message: WorkerMessage, list?: TransferList, run?: RunMessage): void => {
-    outbox.push(message)
-    outLists.push(list)
-    outRuns.push(run)
-    if (list !== undefined && list.length > 0) (outTransfer ??= []).push(...list)
+  const queueFlush = (): void => {
     if (!flushQueued) {
       flushQueued = true
       queueMicrotask(flush)
     }
   }
+  const sendControl = (message: WorkerMessage): void => {
+    controls.push(message)
+    queueFlush()
+  }
+  const sendResult = (run: RunMessage, ok: boolean, value: unknown, list: TransferList | undefined): void => {
+    frame.push(run.id, ok, value)
+    resultCount++
+    resultLists.push(list)
+    resultRuns.push(run)
+    if (list !== undefined && list.length > 0) (outTransfer ??= []).push(...list)
+    queueFlush()
+  }
 
   const settle = (run: RunMessage, ok: boolean, value: unknown): void => {
-    const id = run.id
-    if (ok) {
-      if (isTransferResult(value)) send({ type: 'result', id, ok: true, value: value.value }, value.transfer, run)
-      else send({ type: 'result', id, ok: true, value }, undefined, run)
-    } else {
-      send({ type: 'result', id, ok: false, error: serializeError(value) }, undefined, run)
-    }
+    if (!ok) sendResult(run, false, serializeError(value), undefined)
+    else if (isTransferResult(value)) sendResult(run, true, value.value, value.transfer)
+    else sendResult(run, true, value, undefined)
   }
 
   /** Starts what the inbox holds while fewer than `concurrency` tasks run. */
@@ -242,7 +254,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       start(inbox.shift()!)
       // Half a window done: let the results go, so the next tasks are on their way
       // while this worker runs the rest (it never waits a whole round trip).
-      if (outbox.length >= flushEvery) flush()
+      if (resultCount >= flushEvery) flush()
     }
   }
 
@@ -294,15 +306,15 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       const waiting = inbox.find((m) => m.id === id)
       if (waiting !== undefined) {
         inbox.remove(waiting)
-        send({ type: 'abort-ack', id, state: 'dropped' })
+        sendControl({ type: 'abort-ack', id, state: 'dropped' })
         return
       }
       // Finished already (its result went out first) or never here.
-      send({ type: 'abort-ack', id, state: 'done' })
+      sendControl({ type: 'abort-ack', id, state: 'done' })
       return
     }
     context.abort(reason)
-    if (!context.cooperative) send({ type: 'abort-ack', id, state: 'running' })
+    if (!context.cooperative) sendControl({ type: 'abort-ack', id, state: 'running' })
   }
 
   let closed = false
@@ -336,7 +348,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
         break
       case 'ping': {
         const m = endpoint.measure?.()
-        send({ type: 'pong', seq: message.seq, eventLoopUtilization: m?.eventLoopUtilization, heapUsed: m?.heapUsed })
+        sendControl({ type: 'pong', seq: message.seq, eventLoopUtilization: m?.eventLoopUtilization, heapUsed: m?.heapUsed })
         break
       }
       case 'close':
@@ -349,8 +361,22 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
 
   const onPost = (post: MainPost): void => {
-    if (Array.isArray(post)) for (const message of post as readonly MainMessage[]) handle(message)
-    else handle(post as MainMessage)
+    if (!Array.isArray(post)) handle(post as MainMessage)
+    else if (post[0] !== RUN_FRAME) for (const message of post as readonly MainMessage[]) handle(message)
+    else if (!closing) {
+      for (let i = 1; i + RUN_SLOTS <= post.length; i += RUN_SLOTS) {
+        inbox.push({
+          type: 'run',
+          id: post[i] as number,
+          task: post[i + 1] as number | undefined,
+          name: post[i + 2] as string | undefined,
+          input: post[i + 3],
+          attempt: post[i + 4] as number,
+          key: post[i + 5] as string | undefined,
+        })
+      }
+      pump()
+    }
   }
 
   const ready = (): void => {

@@ -2,14 +2,19 @@ import {
   deserializeError,
   isWorkerMessage,
   PROTOCOL_VERSION,
+  RESULT_FRAME,
+  RESULT_SLOTS,
+  RUN_FRAME,
+  RUN_SLOTS,
   serializeError,
   WorkerExitError,
 } from '@poolkit/core'
 import type {
   MainMessage,
-  RunMessage,
   SpawnContext,
-  TransferList,
+  SerializedError,
+  SerializedValue,
+  TaskDone,
   WorkerExit,
   WorkerHandle,
   WorkerMessage,
@@ -21,15 +26,25 @@ import type { Channel, ChannelExit } from './channel.js'
 import type { ResolvedNodeOptions } from './validate.js'
 
 /** A task sent to the worker and not yet answered. */
-interface Pending {
-  /** The run id: unique on this connection (two attempts of a task may share a worker). */
-  readonly id: number
-  readonly task: WorkerTask
-  readonly name: string | undefined
-  readonly resolve: (value: unknown) => void
-  readonly reject: (error: unknown) => void
-  /** Set once the pool aborted it: its late result is ignored. */
-  aborted: boolean
+class Pending {
+  /** Set once the pool aborted it. */
+  aborted = false
+
+  constructor(
+    /** The run id: unique on this connection (two attempts of a task may share a worker). */
+    readonly id: number,
+    readonly task: WorkerTask,
+    readonly done: TaskDone,
+  ) {}
+
+  settle(ok: boolean, value: unknown): void {
+    this.done(this.task, ok, value)
+  }
+}
+
+/** `run()` on top of `send()`: one promise per task, for callers that want one. */
+function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown) => void): TaskDone {
+  return (_task, ok, value) => (ok ? resolve(value) : reject(value))
 }
 
 const READY_TIMEOUT_HINT = 'before it reported ready'
@@ -44,7 +59,9 @@ export class RemoteWorker implements WorkerHandle {
   readonly id: number
   private readonly pending = new Map<number, Pending>()
   private cooperative = new Set<string>()
-  private outbox: MainMessage[] = []
+  // Runs not posted yet, as one flat RunFrame; control messages go in a post of their own after it.
+  private frame: unknown[] = [RUN_FRAME]
+  private controls: MainMessage[] = []
   private outTransfer: object[] | undefined
   private flushQueued = false
   private state: 'starting' | 'ready' | 'leaving' | 'exited' = 'starting'
@@ -93,22 +110,25 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   run(input: unknown, task: WorkerTask): Promise<unknown> {
+    return new Promise((resolve, reject) => this.send(input, task, promiseDone(resolve, reject)))
+  }
+
+  send(input: unknown, task: WorkerTask, done: TaskDone): void {
     if (this.state !== 'ready') {
       // Leaving (recycled, stopped) between the pool's choice and this call: the
       // task never reached it, so the pool queues it again.
-      return Promise.reject(new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Worker ${this.id} is leaving` }))
+      const error = new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Worker ${this.id} is leaving` })
+      queueMicrotask(() => done(task, false, error))
+      return
     }
-    return new Promise((resolve, reject) => {
-      const id = this.nextRunId++
-      this.pending.set(id, { id, task, name: task.name, resolve, reject, aborted: false })
-      const message: RunMessage =
-        task.key === undefined
-          ? { type: 'run', id, task: task.id, name: task.name, input, attempt: task.attempt }
-          : { type: 'run', id, task: task.id, name: task.name, input, attempt: task.attempt, key: task.key }
-      this.send(message, task.transfer)
-      task.onAbort(this.onTaskAbort)
-      if (++this.received >= this.options.maxTasksPerWorker) this.leave('recycled')
-    })
+    const id = this.nextRunId++
+    this.pending.set(id, new Pending(id, task, done))
+    this.frame.push(id, task.id, task.name, input, task.attempt, task.key)
+    const transfer = task.transfer
+    if (transfer !== undefined && transfer.length > 0 && this.channel.transfers) (this.outTransfer ??= []).push(...transfer)
+    this.queueFlush()
+    task.onAbort(this.onTaskAbort)
+    if (++this.received >= this.options.maxTasksPerWorker) this.leave('recycled')
   }
 
   stats(): WorkerRuntimeStats {
@@ -152,39 +172,52 @@ export class RemoteWorker implements WorkerHandle {
 
   // ---------------------------------------------------------------- sending
 
-  private send(message: MainMessage, transfer?: TransferList): void {
-    this.outbox.push(message)
-    if (transfer !== undefined && transfer.length > 0 && this.channel.transfers) (this.outTransfer ??= []).push(...transfer)
+  private sendControl(message: MainMessage): void {
+    this.controls.push(message)
+    this.queueFlush()
+  }
+
+  private queueFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true
       queueMicrotask(() => this.flushNow())
     }
   }
 
-  /** Posts what the outbox holds, as one batch; a message that cannot be cloned fails only its own task. */
+  /** Posts the runs held (one frame), then the control messages; a run whose input cannot be cloned fails only its own task. */
   private flushNow(): void {
     this.flushQueued = false
-    if (this.outbox.length === 0) return
-    const messages = this.outbox
+    const frame = this.frame
     const transfer = this.outTransfer
-    this.outbox = []
-    this.outTransfer = undefined
+    const controls = this.controls
+    if (frame.length > 1) {
+      this.frame = [RUN_FRAME]
+      this.outTransfer = undefined
+    }
+    if (controls.length > 0) this.controls = []
     if (this.state === 'exited') return
+    if (frame.length > 1) this.postRuns(frame, transfer)
+    if (controls.length > 0) this.channel.post(controls.length === 1 ? controls[0]! : controls)
+  }
+
+  private postRuns(frame: unknown[], transfer: object[] | undefined): void {
     try {
-      this.channel.post(messages.length === 1 ? messages[0]! : messages, transfer)
+      this.channel.post(frame, transfer)
       return
     } catch {
-      // Something in the batch cannot be cloned: send one by one to find it.
+      // Something in the frame cannot be cloned: send one by one to find it.
     }
-    for (const message of messages) {
+    for (let i = 1; i + RUN_SLOTS <= frame.length; i += RUN_SLOTS) {
+      const id = frame[i] as number
+      const input = frame[i + 3]
       try {
-        this.channel.post(message, message.type === 'run' && transfer !== undefined ? transferOf(message, transfer) : undefined)
+        this.channel.post([RUN_FRAME, ...frame.slice(i, i + RUN_SLOTS)], transfer === undefined ? undefined : transferOf(input, transfer))
       } catch (error) {
-        if (message.type !== 'run') continue
-        const p = this.pending.get(message.id)
+        const p = this.pending.get(id)
         if (p === undefined) continue
-        this.pending.delete(message.id)
-        p.reject(new TypeError(`Task ${message.task ?? message.id}${message.name === undefined ? '' : ` (${message.name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
+        this.pending.delete(id)
+        const name = frame[i + 2] as string | undefined
+        p.settle(false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
       }
     }
   }
@@ -192,28 +225,40 @@ export class RemoteWorker implements WorkerHandle {
   // ---------------------------------------------------------------- receiving
 
   private receive(post: WorkerPost): void {
-    if (Array.isArray(post)) {
+    if (!Array.isArray(post)) {
+      if (isWorkerMessage(post)) this.handle(post)
+    } else if (post[0] === RESULT_FRAME) {
+      this.onResults(post)
+    } else {
       for (const message of post as readonly WorkerMessage[]) this.handle(message)
-    } else if (isWorkerMessage(post)) {
-      this.handle(post as WorkerMessage)
     }
+  }
+
+  private onResults(frame: readonly unknown[]): void {
+    for (let i = 2; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
+      this.onResult(frame[i] as number, frame[i + 1] === true, frame[i + 2])
+    }
+    const heapUsed = frame[1] as number | undefined
+    if (heapUsed !== undefined) {
+      this.heapUsed = heapUsed
+      if (heapUsed > this.options.maxHeapBytes) this.leave('recycled')
+    }
+    if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
+  }
+
+  private onResult(id: number, ok: boolean, value: unknown): void {
+    const p = this.pending.get(id)
+    if (p === undefined) return
+    this.pending.delete(id)
+    if (ok) p.settle(true, value)
+    else p.settle(false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
   }
 
   private handle(message: WorkerMessage): void {
     switch (message.type) {
-      case 'result': {
-        const p = this.pending.get(message.id)
-        if (p === undefined) return
-        this.pending.delete(message.id)
-        if (message.ok) p.resolve(message.value)
-        else p.reject(deserializeError(message.error, this.options.errorClasses))
-        if (message.heapUsed !== undefined) {
-          this.heapUsed = message.heapUsed
-          if (message.heapUsed > this.options.maxHeapBytes) this.leave('recycled')
-        }
-        if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
+      case 'result':
+        this.onResults(message.ok ? [RESULT_FRAME, message.heapUsed, message.id, true, message.value] : [RESULT_FRAME, message.heapUsed, message.id, false, message.error])
         return
-      }
       case 'abort-ack':
         this.onAbortAck(message.id, message.state)
         return
@@ -261,10 +306,10 @@ export class RemoteWorker implements WorkerHandle {
     const p = this.pending.get(id)
     if (p === undefined || p.aborted || this.state === 'exited') return
     p.aborted = true
-    const name = p.name
+    const name = p.task.name
     if (name !== undefined ? this.cooperative.has(name) : this.cooperative.has('default') || this.cooperative.size === 1) {
       // A cooperative function settles by itself; its result frees the slot.
-      this.send({ type: 'abort', id, reason: serializeError(reason) })
+      this.sendControl({ type: 'abort', id, reason: serializeError(reason) })
       return
     }
     if (this.options.concurrentTasksPerWorker === 1 && this.pending.keys().next().value === id) {
@@ -274,7 +319,7 @@ export class RemoteWorker implements WorkerHandle {
     }
     // Waiting in the worker's inbox (it will be dropped), or maybe running among
     // several: ask, and stop the worker if no answer comes in time.
-    this.send({ type: 'abort', id, reason: serializeError(reason) })
+    this.sendControl({ type: 'abort', id, reason: serializeError(reason) })
     const timer = setTimeout(() => {
       if (this.pending.has(id)) this.stop(id, reason)
     }, this.options.abortTimeout)
@@ -290,7 +335,7 @@ export class RemoteWorker implements WorkerHandle {
     }
     // Dropped from the inbox (or done with no result to wait for): it never ran.
     this.pending.delete(id)
-    p.reject(new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
+    p.settle(false, new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
     if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
   }
 
@@ -305,13 +350,13 @@ export class RemoteWorker implements WorkerHandle {
     let position = 0
     for (const p of this.pending.values()) {
       if (p.id === id) {
-        p.reject(reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+        p.settle(false, reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
         continue
       }
       // With one task at a time the others were waiting behind it: they go back
       // to the queue. With several, the first few may have been running.
       const taskStarted = k > 1 && position++ < k - 1
-      p.reject(new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+      p.settle(false, new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
     }
     this.pending.clear()
     void this.kill()
@@ -345,7 +390,8 @@ export class RemoteWorker implements WorkerHandle {
     const wasState = this.state
     this.state = 'exited'
     this.stopHeartbeat()
-    this.outbox = []
+    this.frame = [RUN_FRAME]
+    this.controls = []
     if (wasState === 'starting') {
       const why = exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`
       this.readyReject(this.lastError ?? new Error(`Worker ${this.id} ${why} ${READY_TIMEOUT_HINT}`))
@@ -355,7 +401,8 @@ export class RemoteWorker implements WorkerHandle {
     const startedAtMost = this.options.concurrentTasksPerWorker
     for (const p of this.pending.values()) {
       const taskStarted = position++ < startedAtMost
-      p.reject(
+      p.settle(
+        false,
         new WorkerExitError({
           workerId: this.id,
           exitCode: exit.exitCode,
@@ -405,8 +452,8 @@ export class RemoteWorker implements WorkerHandle {
   }
 }
 
-/** The transfer list entries that a single run message's input holds (used when a batch had to be split). */
-function transferOf(message: RunMessage, transfer: readonly object[]): object[] | undefined {
+/** The transfer list entries that a single run's input holds (used when a frame had to be split). */
+function transferOf(input: unknown, transfer: readonly object[]): object[] | undefined {
   const found: object[] = []
   const seen = new Set<unknown>()
   const visit = (value: unknown, depth: number): void => {
@@ -417,6 +464,6 @@ function transferOf(message: RunMessage, transfer: readonly object[]): object[] 
     if (Array.isArray(value)) for (const v of value) visit(v, depth + 1)
     else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) visit(v, depth + 1)
   }
-  visit(message.input, 0)
+  visit(input, 0)
   return found.length > 0 ? found : undefined
 }
