@@ -1428,3 +1428,77 @@ describe('an executor whose workers implement send()', () => {
     await pool.close()
   })
 })
+
+// ---------------------------------------------------------------- SpawnContext.setCapacity
+
+describe('SpawnContext.setCapacity', () => {
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+  it('lowers how many tasks the pool hands one worker, and raising it again dispatches queued tasks at once', async () => {
+    const fake = createFakeExecutor({ tasksPerWorker: 4 })
+    const pool = createPool({ executor: fake.executor, concurrency: 1 })
+    await pool.ready()
+    const worker = fake.workers[0]!
+    worker.context.setCapacity(2)
+    const results = [1, 2, 3, 4, 5].map((i) => pool.run(i))
+    await settle()
+    expect(worker.running.size).toBe(2)
+    expect(pool.stats().perWorker[0]).toMatchObject({ capacity: 2, running: 2 })
+    worker.context.setCapacity(4)
+    await settle()
+    expect(worker.running.size).toBe(4)
+    for (const run of [...worker.running]) run.resolve(run.input)
+    await settle()
+    for (const run of [...worker.running]) run.resolve(run.input)
+    await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5])
+    await pool.close()
+  })
+
+  it('takes nothing back when lowered below what the worker holds: no new task until it is under the new limit', async () => {
+    const fake = createFakeExecutor({ tasksPerWorker: 4 })
+    const pool = createPool({ executor: fake.executor, concurrency: 1 })
+    await pool.ready()
+    const worker = fake.workers[0]!
+    const results = [1, 2, 3, 4, 5, 6].map((i) => pool.run(i))
+    await settle()
+    expect(worker.running.size).toBe(4)
+    worker.context.setCapacity(1)
+    const [a, b, c] = [...worker.running]
+    a!.resolve(a!.input)
+    b!.resolve(b!.input)
+    await settle()
+    // Two left of four, over the new limit of one: nothing new was sent.
+    expect(worker.running.size).toBe(2)
+    c!.resolve(c!.input)
+    await settle()
+    expect(worker.running.size).toBe(1)
+    const [d] = [...worker.running]
+    d!.resolve(d!.input)
+    await settle()
+    // Under the limit now: one at a time.
+    expect(worker.running.size).toBe(1)
+    expect(pool.stats().queued).toBe(1)
+    for (let i = 0; i < 2; i++) {
+      for (const run of [...worker.running]) run.resolve(run.input)
+      await settle()
+    }
+    await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6])
+    await pool.close()
+  })
+
+  it('clamps the capacity to 1..tasksPerWorker', async () => {
+    const fake = createFakeExecutor({ tasksPerWorker: 3 })
+    const pool = createPool({ executor: fake.executor, concurrency: 1 })
+    await pool.ready()
+    const context = fake.workers[0]!.context
+    context.setCapacity(0)
+    expect(pool.stats().perWorker[0]!.capacity).toBe(1)
+    context.setCapacity(Number.NaN)
+    expect(pool.stats().perWorker[0]!.capacity).toBe(1)
+    context.setCapacity(99)
+    expect(pool.stats().perWorker[0]!.capacity).toBe(3)
+    context.setCapacity(2.7)
+    expect(pool.stats().perWorker[0]!.capacity).toBe(2)
+    await pool.close()
+  })
+})

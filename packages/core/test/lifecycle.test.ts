@@ -760,8 +760,8 @@ describe('stats()', () => {
       concurrency: 2,
       workers: { total: 2, busy: 0, idle: 2, starting: 0 },
       perWorker: [
-        { id: 1, state: 'ready', running: 0, finished: 0, eventLoopUtilization: undefined, heapUsed: undefined },
-        { id: 2, state: 'ready', running: 0, finished: 0, eventLoopUtilization: undefined, heapUsed: undefined },
+        { id: 1, state: 'ready', running: 0, capacity: 1, finished: 0, eventLoopUtilization: undefined, heapUsed: undefined },
+        { id: 2, state: 'ready', running: 0, capacity: 1, finished: 0, eventLoopUtilization: undefined, heapUsed: undefined },
       ],
       queued: 0,
       running: 0,

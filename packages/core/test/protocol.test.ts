@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CircuitOpenError,
   cooperative,
@@ -666,12 +666,56 @@ describe('runWorker', () => {
     ep.send([RUN_FRAME, 1, 10, undefined, 1, 1, undefined, 2, 10, undefined, 2, 2, 'k'])
     await new Promise((r) => setImmediate(r))
     expect(posts).toHaveLength(1)
-    // One flat frame: the tag, the heap after the last result, then id, ok, value per result.
-    expect(posts[0]).toEqual([RESULT_FRAME, 42, 1, true, 2, 2, true, 4])
+    // One flat frame: the tag, the heap after the last result, the time the
+    // tasks took, then id, ok, value per result.
+    const frame = posts[0] as unknown[]
+    expect(frame.slice(0, 2)).toEqual([RESULT_FRAME, 42])
+    expect(frame[2]).toBeGreaterThanOrEqual(0)
+    expect(frame.slice(3)).toEqual([1, true, 2, 2, true, 4])
     expect(decodeResults(posts[0] as unknown[])).toEqual([
       { type: 'result', id: 1, ok: true, value: 2 },
       { type: 'result', id: 2, ok: true, value: 4, heapUsed: 42 },
     ])
+  })
+
+  it('puts in each result frame the time its tasks took in the worker, start to end, sync and async', async () => {
+    let now = 1000
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now)
+    try {
+      const ep = createEndpoint()
+      const posts: unknown[] = []
+      const post = ep.endpoint.post.bind(ep.endpoint)
+      ep.endpoint.post = (p, t) => {
+        posts.push(p)
+        post(p, t)
+      }
+      let finishLater: (() => void) | undefined
+      runWorker(
+        {
+          work: (ms: number) => {
+            now += ms
+            return ms
+          },
+          later: () => new Promise<string>((resolve) => (finishLater = () => resolve('late'))),
+        },
+        ep.endpoint,
+      )
+      posts.length = 0
+      ep.send({ type: 'configure', concurrency: 2, reportHeap: false })
+      ep.send([RUN_FRAME, 1, 1, 'work', 3, 1, undefined, 2, 2, 'work', 4, 1, undefined, 3, 3, 'later', null, 1, undefined])
+      await flush()
+      expect(posts).toHaveLength(1)
+      // 3 ms and 4 ms of synchronous work; the async task is still running.
+      expect((posts[0] as unknown[]).slice(0, 3)).toEqual([RESULT_FRAME, undefined, 7])
+      now += 10
+      finishLater!()
+      await flush()
+      expect(posts).toHaveLength(2)
+      // It started after the two synchronous ones, at 1007, and ended at 1017.
+      expect(posts[1]).toEqual([RESULT_FRAME, undefined, 10, 3, true, 'late'])
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('still runs a run sent as a single message object, and control messages sent as an array', async () => {
@@ -690,7 +734,7 @@ describe('runWorker', () => {
     ])
     expect(isRunFrame([RUN_FRAME])).toBe(true)
     expect(isRunFrame([{ type: 'close' }])).toBe(false)
-    expect(isResultFrame([RESULT_FRAME, undefined])).toBe(true)
+    expect(isResultFrame([RESULT_FRAME, undefined, 0])).toBe(true)
     expect(isResultFrame({ type: 'pong', seq: 1 })).toBe(false)
   })
 

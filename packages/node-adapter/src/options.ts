@@ -26,16 +26,30 @@ export interface NodeWorkerOptions {
    */
   concurrentTasksPerWorker?: number
   /**
-   * Tasks sent to a worker ahead of the ones it runs, so it never sits idle
-   * waiting for a round trip; the worker sends results back each time half of
-   * its window is done, and gets more work meanwhile. They count toward the
-   * pool's running tasks, and their timeouts start when they are sent (so a
-   * timeout includes up to `prefetch` tasks of waiting in the worker). Aborting
-   * one that has not started drops it without stopping the worker. Set 0 for
-   * strict one-task-at-a-time dispatch (exact timeouts and priorities).
-   * @defaultValue 16
+   * The most tasks sent to a worker ahead of the ones it runs, so it never sits
+   * idle waiting for a round trip; the worker sends results back each time half
+   * of its window is done, and gets more work meanwhile. How many are sent
+   * ahead within this limit follows `prefetchMs`. They count toward the pool's
+   * running tasks, and their timeouts start when they are sent (so a timeout
+   * includes the tasks waiting ahead of it in the worker). Aborting one that has
+   * not started drops it without stopping the worker. Set 0 for strict
+   * one-task-at-a-time dispatch (exact timeouts and priorities).
+   * @defaultValue 64
    */
   prefetch?: number
+  /**
+   * How much work, in milliseconds, to keep waiting in each worker: the adapter
+   * measures how long the worker's tasks take (each result batch carries it)
+   * and sends about `prefetchMs` of them ahead, at least 1 and at most
+   * `prefetch`. Short tasks get a deep window, so the worker never waits for
+   * the main thread; long ones get a shallow one, so a slow task holds few
+   * others behind it, their timeouts start close to when they run, and a
+   * higher priority that arrives later overtakes them. A new worker starts
+   * with 1 ahead until its first results come back. `Infinity` always sends
+   * `prefetch` ahead.
+   * @defaultValue 1
+   */
+  prefetchMs?: number
   /**
    * Dynamic sizing: a worker idle this long (ms) is stopped, down to
    * `minWorkers`; workers are added again (up to the pool's `concurrency`) when

@@ -45,6 +45,7 @@ describe('option checks', () => {
     ['maxHeapBeforeRecycle', { maxHeapBeforeRecycle: -1 }, /options\.maxHeapBeforeRecycle must be a positive number of megabytes or Infinity, got -1/],
     ['unresponsiveTimeout', { unresponsiveTimeout: -5 }, /options\.unresponsiveTimeout must be a non-negative number/],
     ['prefetch', { prefetch: -1 }, /options\.prefetch must be a non-negative integer, got -1/],
+    ['prefetchMs', { prefetchMs: 0 }, /options\.prefetchMs must be a positive number of milliseconds or Infinity, got 0/],
     ['execArgv', { execArgv: [1] }, /options\.execArgv must be an array of strings/],
     ['env', { env: 'FOO=1' }, /options\.env must be an object, got "FOO=1"/],
   ])('rejects a bad %s when the executor is built, naming the option and the value', (_name, options, message) => {

@@ -38,6 +38,15 @@ export interface SpawnContext {
    * reject with `WorkerExitError`.
    */
   readonly onExit: (exit: WorkerExit) => void
+  /**
+   * Sets how many tasks the pool may hand this worker at once from now on:
+   * 1 up to the executor's `tasksPerWorker` (other values are clamped). It
+   * starts at `tasksPerWorker`. An executor that sends tasks ahead of the one a
+   * worker runs can measure them and send fewer ahead when they are long, so a
+   * slow task holds few others behind it. Lowering it takes no task back: the
+   * worker gets no new one until it is under the new limit.
+   */
+  readonly setCapacity: (tasks: number) => void
 }
 
 /**

@@ -9,7 +9,7 @@ export interface WorkerInfo {
   readonly id: number
   /** Tasks it is running now. */
   readonly running: number
-  /** Tasks it can run at once. */
+  /** Tasks the pool may hand it at once now (see `SpawnContext.setCapacity`). */
   readonly capacity: number
   /** Tasks it has finished, any outcome. */
   readonly finished: number

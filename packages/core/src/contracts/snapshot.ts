@@ -52,6 +52,12 @@ export interface WorkerStatus {
   readonly state: 'starting' | 'ready'
   /** Tasks it is running (or holds ahead, for executors that prefetch). */
   readonly running: number
+  /**
+   * Tasks the pool may hand it at once now: the executor's `tasksPerWorker`,
+   * or less where the executor lowered it (the node adapter sends fewer tasks
+   * ahead when they are long).
+   */
+  readonly capacity: number
   /** Tasks it has finished, any outcome. */
   readonly finished: number
   /** Its event-loop utilisation (0 to 1) over the last measuring window, where the executor reports it. */

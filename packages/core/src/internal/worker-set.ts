@@ -3,7 +3,7 @@ import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.j
 import type { WorkerExitReason } from '../contracts/observer.js'
 import type { WorkerCounts, WorkerStatus } from '../contracts/snapshot.js'
 import { WorkerExitError, WorkerStartError } from '../errors.js'
-import { EXITED, READY, STARTING, WorkerSlot } from './worker-slot.js'
+import { EXITED, READY, room, STARTING, WorkerSlot } from './worker-slot.js'
 
 const RESPAWN_INITIAL_MS = 100
 const RESPAWN_MAX_MS = 5000
@@ -87,6 +87,7 @@ export class WorkerSet {
         id: w.id,
         state: w.state === READY ? 'ready' : 'starting',
         running: w.running,
+        capacity: w.capacity,
         finished: w.finished,
         eventLoopUtilization: measured?.eventLoopUtilization,
         heapUsed: measured?.heapUsed,
@@ -132,12 +133,28 @@ export class WorkerSet {
     this.free--
   }
 
+  /** The executor's new capacity for one worker, clamped to 1..tasksPerWorker; more room dispatches at once. */
+  setCapacity(slot: WorkerSlot, tasks: number): void {
+    const capacity = tasks >= this.tasksPerWorker ? this.tasksPerWorker : tasks >= 1 ? Math.floor(tasks) : 1
+    if (capacity === slot.capacity) return
+    if (slot.state !== READY) {
+      slot.capacity = capacity
+      return
+    }
+    const before = room(slot)
+    slot.capacity = capacity
+    const after = room(slot)
+    this.free += after - before
+    if (after > before) this.host.onCapacity()
+  }
+
   /** Gives a task slot back; retires the worker if the set is over its target and it is now idle. */
   release(worker: WorkerSlot): void {
     worker.running--
     worker.finished++
     if (worker.state !== READY) return
-    this.free++
+    // Below a capacity the executor lowered meanwhile, the slot stays taken.
+    if (worker.running < worker.capacity) this.free++
     if (worker.running !== 0) return
     if (this.tasksPerWorker === 1) this.idle.push(worker)
     // Shrinking waits for busy workers: retire this one now that it is idle.
@@ -186,7 +203,7 @@ export class WorkerSet {
 
   retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
     if (slot.state === READY) {
-      this.free -= slot.capacity - slot.running
+      this.free -= room(slot)
       if (this.tasksPerWorker === 1) this.takeIdle(slot)
     } else if (slot.state === STARTING) {
       this.starting--
@@ -210,7 +227,11 @@ export class WorkerSet {
     this.starting++
     let spawned: WorkerHandle | Promise<WorkerHandle>
     try {
-      spawned = this.executor.spawn({ workerId: slot.id, onExit: (exit) => this.onExit(slot, exit) })
+      spawned = this.executor.spawn({
+        workerId: slot.id,
+        onExit: (exit) => this.onExit(slot, exit),
+        setCapacity: (tasks) => this.setCapacity(slot, tasks),
+      })
     } catch (error) {
       this.onSpawnFailed(slot, error)
       return false
@@ -301,7 +322,7 @@ export class WorkerSet {
     slot.state = EXITED
     this.remove(slot)
     if (wasReady) {
-      this.free -= slot.capacity - slot.running
+      this.free -= room(slot)
       if (this.tasksPerWorker === 1) this.takeIdle(slot)
     } else {
       this.starting--

@@ -8,7 +8,8 @@ export const EXITED = 2
 /** The pool's record of one worker. */
 export class WorkerSlot implements WorkerInfo {
   readonly id: number
-  readonly capacity: number
+  /** Tasks the pool may hand it at once; the executor may lower it (SpawnContext.setCapacity). */
+  capacity: number
   running = 0
   finished = 0
   readyAt = -1
@@ -21,4 +22,9 @@ export class WorkerSlot implements WorkerInfo {
     this.id = id
     this.capacity = capacity
   }
+}
+
+/** Task slots free on a ready worker: none while it runs more than a lowered capacity. */
+export function room(slot: WorkerSlot): number {
+  return slot.running < slot.capacity ? slot.capacity - slot.running : 0
 }

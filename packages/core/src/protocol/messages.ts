@@ -241,9 +241,11 @@ export const RESULT_FRAME = 'results'
 export const RESULT_SLOTS = 3
 
 /**
- * Worker to main side: results, flat, in order: {@link RESULT_FRAME}, the
+ * Worker to main side: results, flat, in order: {@link RESULT_FRAME}; the
  * worker's heap in bytes after the last of them (or `undefined` when the main
- * side did not ask for it), then {@link RESULT_SLOTS} values per result
+ * side did not ask for it); the milliseconds these tasks took in all, each from
+ * its start to its end in the worker (the main side sizes how many tasks it
+ * sends ahead from it); then {@link RESULT_SLOTS} values per result
  * (`id, ok, value or error`).
  * @public
  */
@@ -271,7 +273,7 @@ export function isResultFrame(post: unknown): post is ResultFrame {
 export function decodeResults(frame: ResultFrame): ResultMessage[] {
   const results: ResultMessage[] = []
   const heapUsed = frame[1] as number | undefined
-  for (let i = 2; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
+  for (let i = 3; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
     const last = i + RESULT_SLOTS * 2 > frame.length && heapUsed !== undefined
     const id = frame[i] as number
     const result: ResultMessage =

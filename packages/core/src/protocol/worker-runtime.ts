@@ -176,8 +176,10 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   // Results of one tick go out in one post, a flat ResultFrame; control
   // messages (abort acks, pongs) follow it in a post of their own. Each result
   // keeps its transfer list and the run it answers, in case the frame must be split.
-  let frame: unknown[] = [RESULT_FRAME, undefined]
+  let frame: unknown[] = [RESULT_FRAME, undefined, 0]
   let resultCount = 0
+  // Milliseconds the tasks in `frame` took, each from its start to its end.
+  let elapsed = 0
   let resultLists: (TransferList | undefined)[] = []
   let resultRuns: RunMessage[] = []
   let outTransfer: object[] | undefined
@@ -190,8 +192,10 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       const lists = resultLists
       const runs = resultRuns
       const list = outTransfer
-      frame = [RESULT_FRAME, undefined]
+      results[2] = elapsed
+      frame = [RESULT_FRAME, undefined, 0]
       resultCount = 0
+      elapsed = 0
       resultLists = []
       resultRuns = []
       outTransfer = undefined
@@ -202,8 +206,8 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       } catch {
         // Something in the frame cannot be cloned: send one by one, so only that task fails.
         for (let i = 0; i < runs.length; i++) {
-          const at = 2 + i * RESULT_SLOTS
-          postAlone(results.slice(at, at + RESULT_SLOTS), results[1], lists[i], runs[i]!)
+          const at = 3 + i * RESULT_SLOTS
+          postAlone(results.slice(at, at + RESULT_SLOTS), results[1], i === 0 ? results[2] : 0, lists[i], runs[i]!)
         }
       }
     }
@@ -214,13 +218,13 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     }
     if (closing && running === 0) finishClose()
   }
-  const postAlone = (result: unknown[], heapUsed: unknown, list: TransferList | undefined, run: RunMessage): void => {
+  const postAlone = (result: unknown[], heapUsed: unknown, took: unknown, list: TransferList | undefined, run: RunMessage): void => {
     try {
-      endpoint.post([RESULT_FRAME, heapUsed, ...result], list)
+      endpoint.post([RESULT_FRAME, heapUsed, took, ...result], list)
     } catch (error) {
       const task = ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
       const why = new TypeError(`The result of task${task} could not be sent back from the worker: ${(error as Error | undefined)?.message ?? String(error)}`)
-      endpoint.post([RESULT_FRAME, heapUsed, run.id, false, serializeError(why)])
+      endpoint.post([RESULT_FRAME, heapUsed, took, run.id, false, serializeError(why)])
     }
   }
   const queueFlush = (): void => {
@@ -275,20 +279,24 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       return
     }
     const context = new Context(message.task ?? id, message.attempt, message.key, isCooperative(fn))
+    const startedAt = performance.now()
     let result: unknown
     try {
       result = fn(message.input, context)
     } catch (error) {
+      elapsed += performance.now() - startedAt
       settle(message, false, error)
       return
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
+      elapsed += performance.now() - startedAt
       settle(message, true, result)
       return
     }
     running++
     pending.set(id, context)
     const done = (ok: boolean, value: unknown): void => {
+      elapsed += performance.now() - startedAt
       pending.delete(id)
       running--
       settle(message, ok, value)

@@ -82,6 +82,12 @@ export class RemoteWorker implements WorkerHandle {
   private readyReject!: (error: unknown) => void
   readonly ready: Promise<RemoteWorker>
   private nextRunId = 1
+  /** Tasks sent ahead of the ones the worker runs now (adapted to their length; see `prefetchMs`). */
+  private window: number
+  /** The worker's mean time per task (ms), smoothed over its result frames; NaN until the first. */
+  private taskMs = Number.NaN
+  /** The worker's `flushEvery`, last configured. */
+  private flushEvery = 0
   private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
     for (const p of this.pending.values()) {
       if (p.task === task) {
@@ -97,6 +103,10 @@ export class RemoteWorker implements WorkerHandle {
     private readonly options: ResolvedNodeOptions,
   ) {
     this.id = context.workerId
+    // A fixed window (prefetchMs Infinity) starts full; an adaptive one starts
+    // at 1 and opens once the worker's first results tell how long tasks take.
+    this.window = options.prefetchMs === Infinity ? options.prefetch : Math.min(1, options.prefetch)
+    context.setCapacity(options.concurrentTasksPerWorker + this.window)
     this.ready = new Promise((resolve, reject) => {
       this.readyResolve = resolve
       this.readyReject = reject
@@ -235,7 +245,9 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   private onResults(frame: readonly unknown[]): void {
-    for (let i = 2; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
+    const took = frame[2]
+    if (typeof took === 'number' && frame.length > 3) this.adapt(took, (frame.length - 3) / RESULT_SLOTS)
+    for (let i = 3; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
       this.onResult(frame[i] as number, frame[i + 1] === true, frame[i + 2])
     }
     const heapUsed = frame[1] as number | undefined
@@ -257,7 +269,7 @@ export class RemoteWorker implements WorkerHandle {
   private handle(message: WorkerMessage): void {
     switch (message.type) {
       case 'result':
-        this.onResults(message.ok ? [RESULT_FRAME, message.heapUsed, message.id, true, message.value] : [RESULT_FRAME, message.heapUsed, message.id, false, message.error])
+        this.onResults(message.ok ? [RESULT_FRAME, message.heapUsed, undefined, message.id, true, message.value] : [RESULT_FRAME, message.heapUsed, undefined, message.id, false, message.error])
         return
       case 'abort-ack':
         this.onAbortAck(message.id, message.state)
@@ -289,15 +301,43 @@ export class RemoteWorker implements WorkerHandle {
     }
     this.state = 'ready'
     this.cooperative = new Set(cooperative)
-    const reportHeap = this.options.maxHeapBytes !== Infinity
+    this.configure()
+    this.startHeartbeat()
+    this.readyResolve(this)
+  }
+
+  /** Tells the worker how to run tasks; again when the window changed enough to move its flush point. */
+  private configure(): void {
+    this.flushEvery = Math.max(1, Math.ceil((this.options.concurrentTasksPerWorker + this.window) / 2))
     this.channel.post({
       type: 'configure',
       concurrency: this.options.concurrentTasksPerWorker,
-      reportHeap,
-      flushEvery: Math.max(1, Math.ceil((this.options.concurrentTasksPerWorker + this.options.prefetch) / 2)),
+      reportHeap: this.options.maxHeapBytes !== Infinity,
+      flushEvery: this.flushEvery,
     })
-    this.startHeartbeat()
-    this.readyResolve(this)
+  }
+
+  /**
+   * Sizes the window from how long the worker's tasks take: about `prefetchMs`
+   * of work sent ahead, at least 1 and at most `prefetch`. `took` is what `count`
+   * tasks took in the worker, start to end.
+   */
+  private adapt(took: number, count: number): void {
+    const { prefetch, prefetchMs, concurrentTasksPerWorker: k } = this.options
+    if (prefetchMs === Infinity || prefetch <= 1) return
+    // Tasks running side by side (async ones) each take a slot for their whole time.
+    const perTask = took / count / k
+    this.taskMs = Number.isNaN(this.taskMs) ? perTask : this.taskMs + (perTask - this.taskMs) * 0.25
+    const wanted = this.taskMs > 0 ? Math.round(prefetchMs / this.taskMs) : prefetch
+    const window = wanted >= prefetch ? prefetch : wanted > 1 ? wanted : 1
+    // A change under a quarter is noise: keep the window steady (but reach the bounds).
+    if (window === this.window) return
+    if (window !== prefetch && window !== 1 && Math.abs(window - this.window) * 4 < this.window) return
+    this.window = window
+    this.context.setCapacity(k + window)
+    if (this.state !== 'ready') return
+    const flushEvery = Math.max(1, Math.ceil((k + window) / 2))
+    if (flushEvery !== this.flushEvery) this.configure()
   }
 
   // ---------------------------------------------------------------- aborting

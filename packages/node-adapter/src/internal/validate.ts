@@ -35,6 +35,14 @@ function duration(path: string, value: unknown, fallback: number): number {
   return value
 }
 
+function positiveDuration(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new TypeError(`${path} must be a positive number of milliseconds or Infinity, got ${describe(value)}`)
+  }
+  return value
+}
+
 function stringArray(path: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
@@ -53,6 +61,7 @@ export interface ResolvedNodeOptions {
   readonly name: string | undefined
   readonly concurrentTasksPerWorker: number
   readonly prefetch: number
+  readonly prefetchMs: number
   readonly maxTasksPerWorker: number
   readonly maxHeapBytes: number
   readonly unresponsiveTimeout: number
@@ -95,7 +104,8 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
     execArgv: stringArray('options.execArgv', o.execArgv),
     name: o.name,
     concurrentTasksPerWorker,
-    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 16),
+    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 64),
+    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 1),
     maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
     maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
     unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),
