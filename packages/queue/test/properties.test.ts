@@ -1,6 +1,7 @@
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { FifoQueue } from '../src/fifo-queue.js'
 import { createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
 import type { FairQueueOptions } from '../src/index.js'
 
@@ -322,6 +323,13 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
         }
         expect(q.size).toBe(0)
       }),
+      runs,
+    )
+  })
+
+  it('createFifoQueue with tiny segments (1 and 3 slots): arrival order across every segment boundary', () => {
+    fc.assert(
+      fc.property(ops(fc.constant(1)), fc.constantFrom(1, 3), (sequence, first) => agree(new FifoQueue<Job>(first), new ArrayModel(() => 0), sequence)),
       runs,
     )
   })
