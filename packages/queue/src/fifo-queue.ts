@@ -3,14 +3,16 @@ import type { TaskInfo, TaskQueue } from '@poolkit/core'
 import { keepShape } from './internal/keep-shape.js'
 import { describe } from './internal/validate.js'
 
-const INITIAL_CAPACITY = 16
+/** Slots in a queue's first segment; each segment appended after it doubles, up to `MAX_SEGMENT`. */
+const FIRST_SEGMENT = 16
+const MAX_SEGMENT = 1024
 /** `Priority.Normal`, read once: a constant here, not a property load per push. */
 const NORMAL: number = Priority.Normal
 
 /**
- * Creates a first-in, first-out queue: a growable ring buffer with O(1) `push`
- * and `shift` and no allocation per task beyond its slot. For pools that want raw
- * speed and use no priorities.
+ * Creates a first-in, first-out queue: a chain of array segments with O(1)
+ * `push` and `shift` and no allocation per task beyond its slot. For pools that
+ * want raw speed and use no priorities.
  *
  * It holds tasks of priority `Priority.Normal` (1) only: `push` throws a
  * `TypeError` for any other priority rather than ignore it, and the pool rejects
@@ -18,8 +20,8 @@ const NORMAL: number = Priority.Normal
  * reaches the queue, so only a task that has to wait is checked.)
  *
  * `remove` (a queued task cancelled) scans from both ends, O(n); `evict` (for
- * `onQueueFull: 'drop-oldest'`) and `unshift` (a task put back) are O(1). An emptied queue that grew for a burst
- * gives its buffer back.
+ * `onQueueFull: 'drop-oldest'`) and `unshift` (a task put back) are O(1). A
+ * segment goes as soon as its tasks have left, so memory follows the backlog.
  * @returns A `TaskQueue` to pass as the pool's `queue` option.
  * @example
  * ```ts
@@ -35,55 +37,99 @@ export function createFifoQueue<T extends TaskInfo = TaskInfo>(): TaskQueue<T> {
   return new FifoQueue<T>()
 }
 
-class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
-  // A power-of-two circular array from `head` (the oldest task) to `tail` (the
-  // next free slot). It grows the moment it fills, so head === tail means empty.
-  private items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY)
-  private head = 0
-  private tail = 0
-  private mask = INITIAL_CAPACITY - 1
+/** A fixed array of slots; the tasks it holds are `items[r]` to `items[w - 1]`. */
+class Segment<T> {
+  /** First occupied slot. */
+  r = 0
+  /** One past the last occupied slot. */
+  w = 0
+  next: Segment<T> | undefined = undefined
+  prev: Segment<T> | undefined = undefined
+  readonly items: (T | undefined)[]
 
-  get size(): number {
-    return (this.tail - this.head) & this.mask
+  constructor(capacity: number) {
+    this.items = new Array<T | undefined>(capacity)
+  }
+}
+
+/**
+ * Segments rather than one ring that doubles: no copy when it grows, and a
+ * drained segment is dropped at once. Measured: push+shift of 1,000,000 tasks
+ * about 1.5x to 2x faster than a doubling ring, and a pre-sized ring was no
+ * faster than a doubling one, so the cost was the stores into one large array
+ * (likely the GC's write barrier on old-generation memory), which small young
+ * segments avoid. Every segment in the chain holds at least one task, except
+ * the one segment of an empty queue.
+ *
+ * Exported for tests (the first segment's capacity); the package exports only
+ * `createFifoQueue`.
+ */
+export class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
+  size = 0
+  private head: Segment<T>
+  private tail: Segment<T>
+
+  constructor(private readonly firstSegment: number = FIRST_SEGMENT) {
+    this.head = this.tail = new Segment<T>(firstSegment)
   }
 
   push(task: T): void {
     if (task.priority !== NORMAL) throw wrongPriority(task)
-    const tail = this.tail
-    this.items[tail] = task
-    this.tail = (tail + 1) & this.mask
-    if (this.tail === this.head) this.grow()
+    let s = this.tail
+    if (s.w === s.items.length) s = this.append()
+    s.items[s.w++] = task
+    this.size++
   }
 
   /** Puts a task back at the front (one the pool took but never ran). */
   unshift(task: T): void {
     if (task.priority !== NORMAL) throw wrongPriority(task)
-    this.head = (this.head - 1) & this.mask
-    this.items[this.head] = task
-    if (this.tail === this.head) this.grow()
+    let s = this.head
+    if (s.r === 0) s = this.prepend()
+    s.items[--s.r] = task
+    this.size++
   }
 
   shift(): T | undefined {
-    const head = this.head
-    if (head === this.tail) return undefined
-    const items = this.items
-    const task = items[head]
-    items[head] = undefined
-    this.head = (head + 1) & this.mask
-    if (this.head === this.tail && items.length > INITIAL_CAPACITY) this.release()
+    const s = this.head
+    const r = s.r
+    if (r === s.w) return undefined
+    const task = s.items[r]
+    s.items[r] = undefined
+    s.r = r + 1
+    this.size--
+    if (r + 1 === s.w) this.frontDrained(s)
     return task
   }
 
   peek(): T | undefined {
-    return this.items[this.head]
+    const s = this.head
+    return s.items[s.r]
   }
 
   remove(task: T): boolean {
-    const { items, mask, head } = this
     // Cancelled tasks are often the newest or the oldest: look from both ends.
+    let fs = this.head
+    let fk = fs.r
+    let bs = this.tail
+    let bk = bs.w - 1
     for (let i = 0, j = this.size - 1; i <= j; i++, j--) {
-      if (items[(head + i) & mask] === task) return this.removeAt(i)
-      if (items[(head + j) & mask] === task) return this.removeAt(j)
+      if (fs.items[fk] === task) {
+        this.closeTowardFront(fs, fk)
+        return true
+      }
+      if (bs.items[bk] === task) {
+        this.closeTowardBack(bs, bk)
+        return true
+      }
+      if (++fk === fs.w && fs.next !== undefined) {
+        fs = fs.next
+        fk = fs.r
+      }
+      if (--bk < bs.r && bs.prev !== undefined) {
+        bs = bs.prev
+        bk = bs.w - 1
+      }
     }
     return false
   }
@@ -94,51 +140,109 @@ class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
 
   clear(): T[] {
     const out = new Array<T>(this.size)
-    for (let i = 0; i < out.length; i++) out[i] = this.items[(this.head + i) & this.mask]!
-    this.items = new Array<T | undefined>(INITIAL_CAPACITY)
-    this.head = this.tail = 0
-    this.mask = INITIAL_CAPACITY - 1
+    let i = 0
+    for (let s: Segment<T> | undefined = this.head; s !== undefined; s = s.next) {
+      for (let k = s.r; k < s.w; k++) out[i++] = s.items[k]!
+    }
+    this.head = this.tail = new Segment<T>(this.firstSegment)
+    this.size = 0
     return out
   }
 
-  /** Removes the i-th oldest task, closing the gap from the nearer end. */
-  private removeAt(i: number): true {
-    const { items, mask, head } = this
-    const last = this.size - 1
-    if (i < last - i) {
-      for (let j = i; j > 0; j--) items[(head + j) & mask] = items[(head + j - 1) & mask]
-      items[head] = undefined
-      this.head = (head + 1) & mask
-    } else {
-      for (let j = i; j < last; j++) items[(head + j) & mask] = items[(head + j + 1) & mask]
-      items[(head + last) & mask] = undefined
-      this.tail = (this.tail - 1) & mask
+  /** The tail is full: a new segment after it, twice its size up to `MAX_SEGMENT`. */
+  private append(): Segment<T> {
+    const tail = this.tail
+    if (this.size === 0) {
+      tail.r = tail.w = 0
+      return tail
     }
-    if (this.head === this.tail && items.length > INITIAL_CAPACITY) this.release()
-    return true
+    const cap = tail.items.length
+    const s = new Segment<T>(cap < MAX_SEGMENT ? cap * 2 : cap)
+    s.prev = tail
+    tail.next = s
+    this.tail = s
+    return s
   }
 
-  /** Emptied after a burst: the grown buffer goes back, so memory follows the backlog. */
-  private release(): void {
-    this.items = new Array<T | undefined>(INITIAL_CAPACITY)
-    this.head = this.tail = 0
-    this.mask = INITIAL_CAPACITY - 1
+  /** No free slot before the head: a new segment in front of it, filled from its end. */
+  private prepend(): Segment<T> {
+    const head = this.head
+    if (this.size === 0) {
+      head.r = head.w = head.items.length
+      return head
+    }
+    const s = new Segment<T>(this.firstSegment)
+    s.r = s.w = this.firstSegment
+    s.next = head
+    head.prev = s
+    this.head = s
+    return s
   }
 
-  /** Full (head met tail): doubles the buffer, in place when the tasks already start at slot 0. */
-  private grow(): void {
-    const old = this.items
-    const n = old.length
-    if (this.head === 0) {
-      old.length = n * 2
+  /** The head segment gave up its last task: the next one becomes the head, or the queue is empty. */
+  private frontDrained(s: Segment<T>): void {
+    const next = s.next
+    if (next === undefined) {
+      s.r = s.w = 0
     } else {
-      const next = new Array<T | undefined>(n * 2)
-      for (let i = 0; i < n; i++) next[i] = old[(this.head + i) & this.mask]
-      this.items = next
-      this.head = 0
+      next.prev = undefined
+      s.next = undefined
+      this.head = next
     }
-    this.tail = n
-    this.mask = n * 2 - 1
+  }
+
+  /** The tail segment gave up its last task. */
+  private backDrained(s: Segment<T>): void {
+    const prev = s.prev
+    if (prev === undefined) {
+      s.r = s.w = 0
+    } else {
+      prev.next = undefined
+      s.prev = undefined
+      this.tail = prev
+    }
+  }
+
+  /** Removes the task at slot `k` of `s`, moving each task ahead of it one place back. */
+  private closeTowardFront(s: Segment<T>, k: number): void {
+    for (;;) {
+      let ps = s
+      let pk = k - 1
+      if (pk < s.r) {
+        if (s.prev === undefined) break
+        ps = s.prev
+        pk = ps.w - 1
+      }
+      s.items[k] = ps.items[pk]
+      s = ps
+      k = pk
+    }
+    // (s, k) is now the first slot of the head.
+    s.items[k] = undefined
+    s.r = k + 1
+    this.size--
+    if (s.r === s.w) this.frontDrained(s)
+  }
+
+  /** Removes the task at slot `k` of `s`, moving each task behind it one place forward. */
+  private closeTowardBack(s: Segment<T>, k: number): void {
+    for (;;) {
+      let ns = s
+      let nk = k + 1
+      if (nk === s.w) {
+        if (s.next === undefined) break
+        ns = s.next
+        nk = ns.r
+      }
+      s.items[k] = ns.items[nk]
+      s = ns
+      k = nk
+    }
+    // (s, k) is now the last slot of the tail.
+    s.items[k] = undefined
+    s.w = k
+    this.size--
+    if (s.r === s.w) this.backDrained(s)
   }
 }
 

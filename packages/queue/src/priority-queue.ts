@@ -1,5 +1,6 @@
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
-import { ComparatorHeap, NumericHeap } from './internal/task-heap.js'
+import { LevelQueue } from './internal/level-queue.js'
+import { ComparatorHeap } from './internal/task-heap.js'
 import { optionalFunction, optionsObject } from './internal/validate.js'
 
 /**
@@ -28,16 +29,20 @@ export interface PriorityQueueOptions<T extends TaskInfo = TaskInfo> {
 }
 
 /**
- * Creates a priority queue: a stable heap. Higher `priority` runs first, any
- * finite number is a priority, and equal priorities run in arrival order.
- * `push`, `shift` and `remove` are O(log n) (`remove` amortized): a cancelled
- * task leaves the queue at once, whatever its place. `peek` is O(1); `evict`
- * (for `onQueueFull: 'drop-oldest'`) is O(n).
+ * Creates a priority queue, stable: higher `priority` runs first, any finite
+ * number is a priority, and equal priorities run in arrival order. `push`,
+ * `shift` and `remove` are O(log n) at worst (amortized): a cancelled task
+ * leaves the queue at once, whatever its place. `peek` is O(1).
  *
- * The heap is 4-ary (half the depth of a binary heap, children side by side in
- * memory) and sifts numbers held in typed arrays, never touching the task
- * objects; it writes nothing on the tasks. With `compare`, it orders by the
- * comparator instead of the priority.
+ * Without `compare` it keeps one FIFO ring per distinct priority (a level) and a
+ * small heap of the levels, so while a few priorities are in use (the usual
+ * case: `Priority`'s levels) `push` and `shift` are O(1) and `evict` (for
+ * `onQueueFull: 'drop-oldest'`) is O(levels). When nearly every task has a
+ * priority of its own (after the first 1,024 distinct priorities), or
+ * cancellations come faster than scanning a level can keep up with, it becomes
+ * a 4-ary heap that sifts numbers held in typed arrays (there `evict` is O(n)),
+ * until it next empties. It writes nothing on the tasks. With `compare`, it is
+ * that heap ordered by the comparator.
  * @param options - `compare` to replace the priority order.
  * @returns A `TaskQueue` to pass as the pool's `queue` option.
  * @example
@@ -59,5 +64,5 @@ export interface PriorityQueueOptions<T extends TaskInfo = TaskInfo> {
 export function createPriorityQueue<T extends TaskInfo = TaskInfo>(options?: PriorityQueueOptions<T>): TaskQueue<T> {
   const o = optionsObject(options)
   optionalFunction('options.compare', o.compare)
-  return o.compare === undefined ? new NumericHeap<T>() : new ComparatorHeap<T>(o.compare)
+  return o.compare === undefined ? new LevelQueue<T>() : new ComparatorHeap<T>(o.compare)
 }

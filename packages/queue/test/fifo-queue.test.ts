@@ -1,5 +1,6 @@
 import { createPool, Priority } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
+import { FifoQueue } from '../src/fifo-queue.js'
 import { createFifoQueue } from '../src/index.js'
 import { drain, ids, task } from './helpers.js'
 
@@ -76,6 +77,48 @@ describe('createFifoQueue', () => {
     const b = task()
     q.push(b)
     expect(q.shift()).toBe(b)
+  })
+
+  it('keeps arrival order across segment boundaries through unshifts and removals near both ends and in the middle', () => {
+    const q = createFifoQueue()
+    const tasks = Array.from({ length: 5_000 }, () => task())
+    for (const t of tasks) q.push(t)
+    const front = [q.shift()!, q.shift()!, q.shift()!]
+    for (const t of front.slice().reverse()) q.unshift!(t) // back in front, in a segment of their own
+    const victims = [0, 1, 2, 15, 16, 47, 48, 1_000, 2_500, 4_000, 4_998, 4_999]
+    for (const i of victims) expect(q.remove(tasks[i]!)).toBe(true)
+    for (const i of victims) expect(q.remove(tasks[i]!)).toBe(false)
+    expect(q.size).toBe(5_000 - victims.length)
+    const kept = tasks.filter((_, i) => !victims.includes(i))
+    expect(q.peek!()).toBe(kept[0])
+    expect(ids(drain(q))).toEqual(ids(kept))
+    expect(q.peek!()).toBeUndefined()
+  })
+
+  it('with one-slot segments (every push and unshift a new segment) still keeps order and removes anywhere', () => {
+    const q = new FifoQueue(1)
+    const model: ReturnType<typeof task>[] = []
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < 5; i++) {
+        const t = task()
+        q.push(t)
+        model.push(t)
+      }
+      const head = q.shift()!
+      expect(head).toBe(model.shift())
+      q.unshift(head)
+      model.unshift(head)
+      const victim = model[(round * 7) % model.length]!
+      expect(q.remove(victim)).toBe(true)
+      model.splice(model.indexOf(victim), 1)
+      if (round % 3 === 0) {
+        expect(q.shift()).toBe(model.shift())
+      }
+      expect(q.size).toBe(model.length)
+    }
+    expect(ids(q.clear())).toEqual(ids(model))
+    expect(q.size).toBe(0)
+    expect(q.shift()).toBeUndefined()
   })
 
   describe('through createPool', () => {

@@ -2,6 +2,7 @@ import { createPool, Priority } from '@poolkit/core'
 import type { TaskInfo } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
 import { createPriorityQueue } from '../src/index.js'
+import { LevelQueue } from '../src/internal/level-queue.js'
 import { drain, ids, task } from './helpers.js'
 
 describe('createPriorityQueue', () => {
@@ -253,5 +254,108 @@ describe('createPriorityQueue internals, seen from outside', () => {
     removeEvery(3) // and comes back
     expect(q.size).toBe(live.length)
     expect(ids(drain(q))).toEqual(ids(live.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)))
+  })
+})
+
+describe('createPriorityQueue levels and heap mode (LevelQueue)', () => {
+  const byPriority = (tasks: readonly TaskInfo[]): TaskInfo[] => tasks.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)
+
+  it('keeps few priorities as levels through push, shift, unshift, remove by handle and evict', () => {
+    const q = new LevelQueue()
+    const tasks = Array.from({ length: 400 }, (_, i) => task(i % 4))
+    for (const t of tasks) q.push(t)
+    expect(q.shift()).toBe(tasks[3])
+    q.unshift(tasks[3]!)
+    // Oldest, newest and middle entries of several levels, found by handle.
+    const victims = [tasks[0]!, tasks[399]!, tasks[201]!, tasks[2]!, tasks[398]!, tasks[150]!]
+    for (const v of victims) expect(q.remove(v)).toBe(true)
+    for (const v of victims) expect(q.remove(v)).toBe(false)
+    expect(q.remove(task(2))).toBe(false) // never queued, its level exists
+    expect(q.remove(task(7))).toBe(false) // never queued, no such level
+    expect(q.evict()).toBe(tasks[3]) // put back last: counts as queued longest
+    expect(q.evict()).toBe(tasks[1]) // then the task pushed first (tasks[0] was removed)
+    const live = tasks.filter((t, i) => !victims.includes(t) && i !== 3 && i !== 1)
+    expect(q.heapMode).toBe(false)
+    expect(q.size).toBe(live.length)
+    expect(q.peek()).toBe(byPriority(live)[0])
+    expect(ids(drain(q))).toEqual(ids(byPriority(live)))
+    expect(q.heapMode).toBe(false)
+  })
+
+  it('evict() takes the task unshifted last before any pushed task, across levels', () => {
+    const q = new LevelQueue()
+    const [a, b, c] = [task(0), task(5), task(3)]
+    for (const t of [a, b, c]) q.push(t)
+    expect(q.shift()).toBe(b)
+    q.unshift(b)
+    expect(q.evict()).toBe(b)
+    expect(q.evict()).toBe(a)
+    expect(q.evict()).toBe(c)
+    expect(q.evict()).toBeUndefined()
+  })
+
+  it('becomes a heap when nearly every task has its own priority, stays right across the switch, and goes back to levels once empty', () => {
+    const q = new LevelQueue(8)
+    const tasks = Array.from({ length: 40 }, (_, i) => task(((i * 7919) % 97) / 3))
+    for (const t of tasks.slice(0, 8)) q.push(t)
+    expect(q.heapMode).toBe(false)
+    const first = q.shift()!
+    q.unshift(first)
+    for (const t of tasks.slice(8)) q.push(t)
+    expect(q.heapMode).toBe(true)
+    // Remove by handle and evict in heap mode.
+    expect(q.remove(tasks[20]!)).toBe(true)
+    expect(q.remove(tasks[20]!)).toBe(false)
+    expect(q.evict()).toBe(first) // unshifted before the switch: still counts as the oldest
+    const live = tasks.filter((t) => t !== tasks[20] && t !== first)
+    expect(ids(drain(q))).toEqual(ids(byPriority(live)))
+    expect(q.heapMode).toBe(false)
+    // Levels again: equal priorities keep arrival order.
+    const again = [task(1), task(2), task(1)]
+    for (const t of again) q.push(t)
+    expect(q.heapMode).toBe(false)
+    expect(ids(q.clear())).toEqual(ids([again[1]!, again[0]!, again[2]!]))
+  })
+
+  it('keeps levels past the judging point while many tasks share each priority', () => {
+    const q = new LevelQueue(8)
+    const tasks = Array.from({ length: 2_000 }, (_, i) => task(Math.floor(i / 40)))
+    for (const t of tasks) q.push(t)
+    // 50 levels made, but 40 tasks share each: levels pay.
+    expect(q.heapMode).toBe(false)
+    expect(ids(drain(q))).toEqual(ids(byPriority(tasks)))
+  })
+
+  it('becomes a heap when cancellations outrun what pushes and shifts paid for, and removes by handle in both modes', () => {
+    const q = new LevelQueue()
+    const tasks = Array.from({ length: 3_000 }, (_, i) => task(i % 2))
+    for (const t of tasks) q.push(t)
+    const removed = new Set<TaskInfo>()
+    let sawLevels = false
+    // From the middle of each level: the most expensive place to find.
+    for (let i = 1_500; i < 2_700; i++) {
+      if (!q.heapMode) sawLevels = true
+      expect(q.remove(tasks[i]!)).toBe(true)
+      removed.add(tasks[i]!)
+    }
+    expect(sawLevels).toBe(true)
+    expect(q.heapMode).toBe(true)
+    expect(q.remove(tasks[1_600]!)).toBe(false)
+    const live = tasks.filter((t) => !removed.has(t))
+    expect(q.size).toBe(live.length)
+    expect(ids(drain(q))).toEqual(ids(byPriority(live)))
+    expect(q.heapMode).toBe(false)
+  })
+
+  it('takes a NaN priority into heap mode rather than into the levels', () => {
+    const q = new LevelQueue()
+    const a = task(1)
+    q.push(a)
+    q.push(task(Number.NaN))
+    expect(q.heapMode).toBe(true)
+    expect(q.size).toBe(2)
+    expect(q.remove(a)).toBe(true)
+    expect(q.clear()).toHaveLength(1)
+    expect(q.heapMode).toBe(false)
   })
 })

@@ -1,7 +1,9 @@
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { FifoQueue } from '../src/fifo-queue.js'
 import { createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
+import { LevelQueue } from '../src/internal/level-queue.js'
 import type { FairQueueOptions } from '../src/index.js'
 
 // Every queue against a plain array model: the same tasks out, in the promised
@@ -326,9 +328,23 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
     )
   })
 
+  it('createFifoQueue with tiny segments (1 and 3 slots): arrival order across every segment boundary', () => {
+    fc.assert(
+      fc.property(ops(fc.constant(1)), fc.constantFrom(1, 3), (sequence, first) => agree(new FifoQueue<Job>(first), new ArrayModel(() => 0), sequence)),
+      runs,
+    )
+  })
+
   it('createPriorityQueue: highest priority first, ties in arrival order, for any finite priority', () => {
     fc.assert(
       fc.property(ops(anyPriority), (sequence) => agree(createPriorityQueue<Job>(), new ArrayModel(best(byPriority)), sequence)),
+      runs,
+    )
+  })
+
+  it('createPriorityQueue switching between levels and a heap (after 3 priorities): the same order', () => {
+    fc.assert(
+      fc.property(ops(anyPriority), (sequence) => agree(new LevelQueue<Job>(3), new ArrayModel(best(byPriority)), sequence)),
       runs,
     )
   })

@@ -10,7 +10,7 @@ const SEQ_SPAN = 2 ** 32
  * 2^31 - 1, so both stay in [0, 2^32) for billions of operations between two
  * empties (after that the heap compares priority and sequence apart).
  */
-const FIRST_SEQ = 2 ** 31
+export const FIRST_SEQ = 2 ** 31
 /** Slots a removal may scan per push or shift: a scan is one pointer comparison per entry, far cheaper than a push. */
 const SCAN_CREDIT = 8
 
