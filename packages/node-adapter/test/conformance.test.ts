@@ -7,3 +7,5 @@ const worker = fixture('conformance.worker.mjs')
 
 runExecutorConformance('threads', () => threads(worker, { execArgv }), { describe, it }, { crashFunction: 'crash' })
 runExecutorConformance('processes', () => processes(worker, { execArgv }), { describe, it }, { crashFunction: 'crash' })
+// A JSON channel turns undefined into null on the wire: the protocol must not care.
+runExecutorConformance('processes (serialization: json)', () => processes(worker, { execArgv, serialization: 'json' }), { describe, it }, { crashFunction: 'crash' })

@@ -373,14 +373,15 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     else if (post[0] !== RUN_FRAME) for (const message of post as readonly MainMessage[]) handle(message)
     else if (!closing) {
       for (let i = 1; i + RUN_SLOTS <= post.length; i += RUN_SLOTS) {
+        // `?? undefined`: a JSON channel (child processes with serialization 'json') turns undefined into null.
         inbox.push({
           type: 'run',
           id: post[i] as number,
-          task: post[i + 1] as number | undefined,
-          name: post[i + 2] as string | undefined,
+          task: (post[i + 1] as number | null) ?? undefined,
+          name: (post[i + 2] as string | null) ?? undefined,
           input: post[i + 3],
           attempt: post[i + 4] as number,
-          key: post[i + 5] as string | undefined,
+          key: (post[i + 5] as string | null) ?? undefined,
         })
       }
       pump()

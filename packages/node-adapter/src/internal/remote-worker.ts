@@ -250,8 +250,8 @@ export class RemoteWorker implements WorkerHandle {
     for (let i = 3; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
       this.onResult(frame[i] as number, frame[i + 1] === true, frame[i + 2])
     }
-    const heapUsed = frame[1] as number | undefined
-    if (heapUsed !== undefined) {
+    const heapUsed = frame[1]
+    if (typeof heapUsed === 'number') {
       this.heapUsed = heapUsed
       if (heapUsed > this.options.maxHeapBytes) this.leave('recycled')
     }
