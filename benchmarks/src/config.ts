@@ -31,7 +31,7 @@ const base = quick
       memory: { tasks: 100_000 },
       queues: { fifoItems: 100_000, heapTasks: 10_000, rounds: 1, iterations: 3, warmupIterations: 1, poolBatch: 2_000, poolConcurrency: 2, poolTimeMs: 100, poolIterations: 5 },
       threads: {
-        workers: 2, tasks: 5_000, warmupTasks: 1_000, rounds: 1, prefetch: [0, 16, 128],
+        workers: 2, tasks: 5_000, warmupTasks: 1_000, rounds: 1, prefetch: [0, 16, 64],
         latency: { samples: 200, warmup: 50, block: 50 }, cpu: { tasks: 200 }, move: { roundTrips: 100, block: 50, bytes: 2 ** 20 }, startupRuns: 1,
       },
     }
@@ -45,7 +45,7 @@ const base = quick
       queues: { fifoItems: 1_000_000, heapTasks: 100_000, rounds: 2, iterations: 15, warmupIterations: 3, poolBatch: 10_000, poolConcurrency: 2, poolTimeMs: 1_000, poolIterations: 15 },
       // Thread pools: each line gets a fresh pool per round; rounds alternate the order.
       threads: {
-        workers: 2, tasks: 100_000, warmupTasks: 10_000, rounds: 3, prefetch: [0, 16, 128],
+        workers: 2, tasks: 100_000, warmupTasks: 10_000, rounds: 3, prefetch: [0, 16, 64],
         latency: { samples: 5_000, warmup: 200, block: 100 }, cpu: { tasks: 3_000 }, move: { roundTrips: 2_000, block: 100, bytes: 2 ** 20 }, startupRuns: 3,
       },
     }

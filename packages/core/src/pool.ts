@@ -35,6 +35,14 @@ import type {
   TaskHandler,
 } from './pool-options.js'
 
+/** The task whose promise `capture` is making (set right before each `new Promise`). */
+let capturing: TaskRecord<any, any> | undefined
+function capture(resolve: (value: any) => void, reject: (error: unknown) => void): void {
+  capturing!.resolve = resolve
+  capturing!.reject = reject
+  capturing = undefined
+}
+
 /**
  * A pool of workers that runs tasks with bounded concurrency, priorities,
  * backpressure, timeouts, cancellation and retries. Made by `createPool`.
@@ -243,12 +251,22 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   run(input: I, options?: RunOptions): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
-      const task = this.createTask(input, options)
-      task.resolve = resolve
-      task.reject = reject
+    let task: TaskRecord<I, O>
+    try {
+      task = this.createTask(input, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // One executor for every promise (no closure per task): it hands the
+    // resolving functions to the task created just before.
+    capturing = task
+    const promise = new Promise<O>(capture)
+    try {
       this.admit(task)
-    })
+    } catch (error) {
+      task.reject!(error)
+    }
+    return promise
   }
 
   submit(input: I, callback: (result: TaskResult<O>) => void, options?: RunOptions): number {

@@ -34,7 +34,7 @@ export interface NodeWorkerOptions {
    * includes the tasks waiting ahead of it in the worker). Aborting one that has
    * not started drops it without stopping the worker. Set 0 for strict
    * one-task-at-a-time dispatch (exact timeouts and priorities).
-   * @defaultValue 64
+   * @defaultValue 256
    */
   prefetch?: number
   /**

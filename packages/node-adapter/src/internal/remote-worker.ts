@@ -25,23 +25,6 @@ import type {
 import type { Channel, ChannelExit } from './channel.js'
 import type { ResolvedNodeOptions } from './validate.js'
 
-/** A task sent to the worker and not yet answered. */
-class Pending {
-  /** Set once the pool aborted it. */
-  aborted = false
-
-  constructor(
-    /** The run id: unique on this connection (two attempts of a task may share a worker). */
-    readonly id: number,
-    readonly task: WorkerTask,
-    readonly done: TaskDone,
-  ) {}
-
-  settle(ok: boolean, value: unknown): void {
-    this.done(this.task, ok, value)
-  }
-}
-
 /** `run()` on top of `send()`: one promise per task, for callers that want one. */
 function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown) => void): TaskDone {
   return (_task, ok, value) => (ok ? resolve(value) : reject(value))
@@ -57,7 +40,18 @@ const READY_TIMEOUT_HINT = 'before it reported ready'
  */
 export class RemoteWorker implements WorkerHandle {
   readonly id: number
-  private readonly pending = new Map<number, Pending>()
+  /**
+   * Tasks sent and not yet answered, by run id (unique on this connection: two
+   * attempts of a task may share a worker). No record per task beyond the
+   * pool's own: every task's `done` is the pool's one callback, kept once.
+   */
+  private readonly pending = new Map<number, WorkerTask>()
+  /** The `done` of the tasks sent here (the pool passes one for all). */
+  private done: TaskDone | undefined
+  /** A `done` other than that one, by run id (a caller of `run()`, or another pool). */
+  private dones: Map<number, TaskDone> | undefined
+  /** Run ids the pool aborted. */
+  private aborted: Set<number> | undefined
   private cooperative = new Set<string>()
   // Runs not posted yet, as one flat RunFrame; control messages go in a post of their own after it.
   private frame: unknown[] = [RUN_FRAME]
@@ -89,9 +83,9 @@ export class RemoteWorker implements WorkerHandle {
   /** The worker's `flushEvery`, last configured. */
   private flushEvery = 0
   private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
-    for (const p of this.pending.values()) {
-      if (p.task === task) {
-        this.abortTask(p.id, reason)
+    for (const [id, pending] of this.pending) {
+      if (pending === task) {
+        this.abortTask(id, reason)
         return
       }
     }
@@ -132,7 +126,11 @@ export class RemoteWorker implements WorkerHandle {
       return
     }
     const id = this.nextRunId++
-    this.pending.set(id, new Pending(id, task, done))
+    this.pending.set(id, task)
+    if (done !== this.done) {
+      if (this.done === undefined) this.done = done
+      else (this.dones ??= new Map()).set(id, done)
+    }
     this.frame.push(id, task.id, task.name, input, task.attempt, task.key)
     const transfer = task.transfer
     if (transfer !== undefined && transfer.length > 0 && this.channel.transfers) (this.outTransfer ??= []).push(...transfer)
@@ -223,11 +221,11 @@ export class RemoteWorker implements WorkerHandle {
       try {
         this.channel.post([RUN_FRAME, ...frame.slice(i, i + RUN_SLOTS)], transfer === undefined ? undefined : transferOf(input, transfer))
       } catch (error) {
-        const p = this.pending.get(id)
-        if (p === undefined) continue
+        const task = this.pending.get(id)
+        if (task === undefined) continue
         this.pending.delete(id)
         const name = frame[i + 2] as string | undefined
-        p.settle(false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
+        this.settle(id, task, false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
       }
     }
   }
@@ -259,11 +257,25 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   private onResult(id: number, ok: boolean, value: unknown): void {
-    const p = this.pending.get(id)
-    if (p === undefined) return
+    const task = this.pending.get(id)
+    if (task === undefined) return
     this.pending.delete(id)
-    if (ok) p.settle(true, value)
-    else p.settle(false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
+    if (ok) this.settle(id, task, true, value)
+    else this.settle(id, task, false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
+  }
+
+  /** Reports a task's outcome to whoever sent it (its run id already out of `pending`, or about to be). */
+  private settle(id: number, task: WorkerTask, ok: boolean, value: unknown): void {
+    let done = this.done!
+    if (this.dones !== undefined) {
+      const other = this.dones.get(id)
+      if (other !== undefined) {
+        this.dones.delete(id)
+        done = other
+      }
+    }
+    this.aborted?.delete(id)
+    done(task, ok, value)
   }
 
   private handle(message: WorkerMessage): void {
@@ -343,10 +355,10 @@ export class RemoteWorker implements WorkerHandle {
   // ---------------------------------------------------------------- aborting
 
   private abortTask(id: number, reason: unknown): void {
-    const p = this.pending.get(id)
-    if (p === undefined || p.aborted || this.state === 'exited') return
-    p.aborted = true
-    const name = p.task.name
+    const task = this.pending.get(id)
+    if (task === undefined || this.aborted?.has(id) === true || this.state === 'exited') return
+    ;(this.aborted ??= new Set()).add(id)
+    const name = task.name
     if (name !== undefined ? this.cooperative.has(name) : this.cooperative.has('default') || this.cooperative.size === 1) {
       // A cooperative function settles by itself; its result frees the slot.
       this.sendControl({ type: 'abort', id, reason: serializeError(reason) })
@@ -367,15 +379,15 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   private onAbortAck(id: number, state: 'dropped' | 'running' | 'done'): void {
-    const p = this.pending.get(id)
-    if (p === undefined) return
+    const task = this.pending.get(id)
+    if (task === undefined) return
     if (state === 'running') {
       this.stop(id, undefined)
       return
     }
     // Dropped from the inbox (or done with no result to wait for): it never ran.
     this.pending.delete(id)
-    p.settle(false, new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
+    this.settle(id, task, false, new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
     if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
   }
 
@@ -388,15 +400,15 @@ export class RemoteWorker implements WorkerHandle {
     this.report('stopped')
     const k = this.options.concurrentTasksPerWorker
     let position = 0
-    for (const p of this.pending.values()) {
-      if (p.id === id) {
-        p.settle(false, reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+    for (const [pendingId, task] of this.pending) {
+      if (pendingId === id) {
+        this.settle(pendingId, task, false, reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
         continue
       }
       // With one task at a time the others were waiting behind it: they go back
       // to the queue. With several, the first few may have been running.
       const taskStarted = k > 1 && position++ < k - 1
-      p.settle(false, new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
+      this.settle(pendingId, task, false, new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
     }
     this.pending.clear()
     void this.kill()
@@ -439,9 +451,11 @@ export class RemoteWorker implements WorkerHandle {
     // Tasks still held: the first few may have started, the rest were waiting behind them.
     let position = 0
     const startedAtMost = this.options.concurrentTasksPerWorker
-    for (const p of this.pending.values()) {
+    for (const [id, task] of this.pending) {
       const taskStarted = position++ < startedAtMost
-      p.settle(
+      this.settle(
+        id,
+        task,
         false,
         new WorkerExitError({
           workerId: this.id,

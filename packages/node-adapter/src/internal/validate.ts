@@ -104,7 +104,7 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
     execArgv: stringArray('options.execArgv', o.execArgv),
     name: o.name,
     concurrentTasksPerWorker,
-    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 64),
+    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 256),
     prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 1),
     maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
     maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
