@@ -239,6 +239,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
       onError: (error) => this.emitError(error),
       onGaveUp: (error) => this.onNoWorkers(error),
     })
+    // Before the first worker event, so an observer has the pool's view from the start.
+    if (this.obs.onAttached !== undefined) this.notify('onAttached', this)
     this.workers.start()
     this.startScaler()
   }

@@ -12,6 +12,7 @@ import {
   type BreakerDenial,
   type Executor,
   type PoolObserver,
+  type PoolView,
   type PoolSnapshot,
   type Scaler,
   type SpawnContext,
@@ -1087,7 +1088,7 @@ type HookCall = [hook: string, ...args: unknown[]]
 function recordingObserver() {
   const calls: HookCall[] = []
   const snap = (t: TaskInfo) => ({ id: t.id, attempt: t.attempt })
-  const observer: Required<PoolObserver> = {
+  const observer: Required<Omit<PoolObserver, 'onAttached'>> = {
     onSubmitted: (pool, task) => calls.push(['onSubmitted', pool, snap(task)]),
     onStarted: (pool, task, worker) => calls.push(['onStarted', pool, snap(task), worker.id]),
     onSettled: (pool, task, outcome, error) => calls.push(['onSettled', pool, snap(task), outcome, error]),
@@ -1101,6 +1102,36 @@ function recordingObserver() {
 }
 
 describe('PoolObserver hooks', () => {
+  it('call onAttached once per pool, before any worker event, with a live view of the pool', async () => {
+    const fake = createFakeExecutor()
+    const seen: { pool: string; view: PoolView }[] = []
+    const order: string[] = []
+    const observer: PoolObserver = {
+      onAttached: (pool, view) => {
+        order.push('attached')
+        seen.push({ pool, view })
+      },
+      onWorkerStarted: () => void order.push('worker'),
+    }
+    const a = createPool({ executor: fake.executor, observers: [observer], name: 'a', concurrency: 2 })
+    const b = createPool({ handler: (x: number) => x, observers: [observer], name: 'b' })
+    expect(seen.map((s) => s.pool)).toEqual(['a', 'b'])
+    expect(order.slice(0, 2)).toEqual(['attached', 'worker'])
+    const view = seen[0]!.view
+    expect(view.name).toBe('a')
+    expect(view.state).toBe('open')
+    const running = a.run(1)
+    await new Promise((r) => setImmediate(r))
+    // The view is live: it reads the pool now, not when it was attached.
+    expect(view.stats().running).toBe(1)
+    fake.runs[0]!.resolve(1)
+    await running
+    await a.close()
+    await b.close()
+    expect(view.state).toBe('closed')
+    expect(view.stats().counters.completed).toBe(1)
+  })
+
   it('fire once per transition of a task that completes, with the pool name, task and worker', async () => {
     const fake = createFakeExecutor()
     const { observer, calls } = recordingObserver()

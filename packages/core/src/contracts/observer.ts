@@ -1,3 +1,4 @@
+import type { PoolState, PoolStats } from './snapshot.js'
 import type { RejectReason, TaskInfo, TaskOutcome } from './task.js'
 
 /**
@@ -26,6 +27,14 @@ export interface WorkerInfo {
  * @public
  */
 export interface PoolObserver {
+  /**
+   * The observer was attached to a pool: called once, when `createPool` is done
+   * setting it up. `view` reads the pool's live numbers at any later time, for
+   * gauges that events alone cannot give (queue depth, busy workers, whether
+   * the pool is still open). An observer shared by several pools gets one call
+   * per pool.
+   */
+  onAttached?(pool: string, view: PoolView): void
   /** A task was submitted (before admission). */
   onSubmitted?(pool: string, task: TaskInfo): void
   /** An attempt started on a worker. */
@@ -46,6 +55,19 @@ export interface PoolObserver {
   onWorkerStarted?(pool: string, worker: WorkerInfo): void
   /** A worker left: retired, replaced after a crash, or closed. */
   onWorkerExited?(pool: string, worker: WorkerInfo, reason: WorkerExitReason, error: unknown): void
+}
+
+/**
+ * What an observer can read of a pool it is attached to.
+ * @public
+ */
+export interface PoolView {
+  /** The pool's name. */
+  readonly name: string
+  /** `'open'`, `'paused'`, `'closing'` or `'closed'`. */
+  readonly state: PoolState
+  /** The pool's counts and means at this moment (the same as `pool.stats()`). */
+  stats(): PoolStats
 }
 
 /**

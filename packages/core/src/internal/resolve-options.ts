@@ -18,6 +18,7 @@ import * as check from './validate.js'
 export type Observers = { readonly [K in keyof PoolObserver]-?: PoolObserver[] | undefined }
 
 const HOOKS: readonly (keyof PoolObserver)[] = [
+  'onAttached',
   'onSubmitted',
   'onStarted',
   'onSettled',
