@@ -696,6 +696,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   /** Bookkeeping when an attempt stops counting as running (finished, timed out or aborted). */
   private endAttempt(task: TaskRecord<I, O>, ran: number): void {
+    task.endedAt = task.startedAt + ran
     this.runningTasks.delete(task)
     this.running--
     this.clearTimer(task)

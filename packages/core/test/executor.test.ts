@@ -1102,6 +1102,38 @@ function recordingObserver() {
 }
 
 describe('PoolObserver hooks', () => {
+  it('give onRetried and onSettled the end of the attempt in task.endedAt, so its run time needs no clock read', async () => {
+    const clock = createVirtualClock()
+    const seen: [string, number, number][] = []
+    const observer: PoolObserver = {
+      onRetried: (_pool, task) => void seen.push(['retried', task.startedAt, task.endedAt!]),
+      onSettled: (_pool, task) => void seen.push(['settled', task.startedAt, task.endedAt!]),
+    }
+    let calls = 0
+    const pool = createPool({
+      handler: async () => {
+        calls++
+        await new Promise((resolve) => clock.setTimeout(resolve, calls === 1 ? 30 : 70))
+        if (calls === 1) throw new Error('first try fails')
+        return 'ok'
+      },
+      clock,
+      observers: [observer],
+      retry: { attempts: 2, backoff: { initialMs: 10, jitter: 0 } },
+    })
+    const result = pool.run(1)
+    await clock.advance(30)
+    await clock.advance(10)
+    await clock.advance(70)
+    await expect(result).resolves.toBe('ok')
+    // First attempt: 0 to 30; the retry starts after a 10 ms backoff and runs 70 ms.
+    expect(seen).toEqual([
+      ['retried', 0, 30],
+      ['settled', 40, 110],
+    ])
+    await pool.close()
+  })
+
   it('call onAttached once per pool, before any worker event, with a live view of the pool', async () => {
     const fake = createFakeExecutor()
     const seen: { pool: string; view: PoolView }[] = []

@@ -27,6 +27,16 @@ export interface TaskInfo {
   readonly enqueuedAt: number
   /** When the current attempt started, or -1 before it has. */
   readonly startedAt: number
+  /**
+   * When the last attempt that ran stopped running (finished, failed, timed out
+   * or was aborted), on the pool's clock (ms), or -1 before one has. While
+   * `endedAt >= startedAt`, the current attempt has ended and
+   * `endedAt - startedAt` is how long it ran: observers read it in
+   * `onSettled` and `onRetried` without reading a clock. Tasks of core's pool
+   * always have it; it is optional so hand-made `TaskInfo` values (tests,
+   * other pools) need not.
+   */
+  readonly endedAt?: number
   /** Time spent queued, summed over attempts (ms). */
   readonly waitMs: number
   /** Time spent running, summed over attempts (ms). */

@@ -31,6 +31,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   tries = 0
   enqueuedAt: number
   startedAt = -1
+  endedAt = -1
   waitMs = 0
   runMs = 0
   state = NEW
@@ -144,7 +145,7 @@ export class AttemptContext implements WorkerTask {
 // non-number once, when the module loads, makes them plain tagged fields from the
 // start: no migration, and no boxed number while they still hold 0 or -1.
 const warm = new TaskRecord(0, undefined, 0, 1, undefined, undefined, undefined, Infinity, undefined) as unknown as Record<string, unknown>
-warm.enqueuedAt = warm.startedAt = warm.waitMs = warm.runMs = null
+warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = null
 
 /** An intrusive doubly linked list of running tasks: O(1) add and remove, no allocation. */
 export class TaskList<I, O> {
