@@ -52,9 +52,13 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * arrival order. A key whose sub-queue empties is dropped, so memory follows the
  * number of keys with queued tasks, not every key ever seen.
  *
- * `push`, `shift` and `remove` are O(log m) for a key with m queued tasks, plus
- * one `Map` lookup; `peek` and `activeKeys` are O(1); `evict` (for
- * `onQueueFull: 'drop-oldest'`) is O(n). A key's turn serves
+ * Each key keeps its tasks as `createPriorityQueue()` does: one FIFO ring per
+ * priority, so while a key uses a few priorities (the usual case) `push` and
+ * `shift` are O(1) plus one `Map` lookup, and a stable heap, O(log m) for a key
+ * with m queued tasks, when nearly every task of the key has a priority of its
+ * own. `remove` is O(log m) amortized; `peek` and `activeKeys` are O(1); `evict`
+ * (for `onQueueFull: 'drop-oldest'`) is O(keys × priorities), O(n) where keys
+ * hold heaps. A key's turn serves
  * `weight / smallest weight` tasks, so a key of weight 10 next to keys of weight
  * 1 runs ten tasks in a row before the others get one each.
  * @param options - `weights`, `defaultWeight` and `maxPerKey`.

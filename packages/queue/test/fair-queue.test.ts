@@ -200,12 +200,12 @@ describe('createFairQueue', () => {
     q.push(a)
     for (const t of heapKey) q.push(t)
     q.push(b)
-    expect(q.evict()).toBe(a)
-    expect(q.evict()).toBe(heapKey[0])
-    expect(q.evict()).toBe(heapKey[1])
+    expect(q.evict!()).toBe(a)
+    expect(q.evict!()).toBe(heapKey[0])
+    expect(q.evict!()).toBe(heapKey[1])
     expect(q.shift()).toBe(heapKey[1_099]) // highest priority of key h
-    q.unshift(heapKey[1_099]!) // put back: counts as queued longest
-    expect(q.evict()).toBe(heapKey[1_099])
+    q.unshift!(heapKey[1_099]!) // put back: counts as queued longest
+    expect(q.evict!()).toBe(heapKey[1_099])
     expect(q.size).toBe(1_098)
     expect(q.sizeOf('b')).toBe(1)
   })
