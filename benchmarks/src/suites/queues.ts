@@ -172,6 +172,8 @@ const heaps: readonly PriorityContender[] = [
 const PRIORITY_CASES = [
   { label: 'random', title: 'random priorities 0-999', priorityOf: (random: () => number) => () => Math.floor(random() * 1000) },
   { label: 'levels', title: 'four levels (i % 4), as pools mostly use', priorityOf: () => (i: number) => i % 4 },
+  // Nearly every task has a priority of its own, as with deadlines or timestamps: our queue runs as its stable heap.
+  { label: 'distinct', title: 'distinct fractional priorities in [0, 1000), as deadlines give', priorityOf: (random: () => number) => () => random() * 1000 },
 ] as const
 
 // ---------------------------------------------------------------- pool

@@ -1,7 +1,7 @@
 import { QueueFullError } from '@poolkit/core'
 import type { TaskInfo, TaskQueue } from '@poolkit/core'
 import { keepShape } from './internal/keep-shape.js'
-import { NumericHeap } from './internal/task-heap.js'
+import { LevelQueue } from './internal/level-queue.js'
 import { describe, optionsObject, positiveIntegerOrInfinity, positiveNumber } from './internal/validate.js'
 
 /**
@@ -52,9 +52,13 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * arrival order. A key whose sub-queue empties is dropped, so memory follows the
  * number of keys with queued tasks, not every key ever seen.
  *
- * `push`, `shift` and `remove` are O(log m) for a key with m queued tasks, plus
- * one `Map` lookup; `peek` and `activeKeys` are O(1); `evict` (for
- * `onQueueFull: 'drop-oldest'`) is O(n). A key's turn serves
+ * Each key keeps its tasks as `createPriorityQueue()` does: one FIFO ring per
+ * priority, so while a key uses a few priorities (the usual case) `push` and
+ * `shift` are O(1) plus one `Map` lookup, and a stable heap, O(log m) for a key
+ * with m queued tasks, when nearly every task of the key has a priority of its
+ * own. `remove` is O(log m) amortized; `peek` and `activeKeys` are O(1); `evict`
+ * (for `onQueueFull: 'drop-oldest'`) is O(keys × priorities), O(n) where keys
+ * hold heaps. A key's turn serves
  * `weight / smallest weight` tasks, so a key of weight 10 next to keys of weight
  * 1 runs ten tasks in a row before the others get one each.
  * @param options - `weights`, `defaultWeight` and `maxPerKey`.
@@ -114,27 +118,33 @@ class KeyNode<T extends TaskInfo> {
   quantum = 1
   prev: KeyNode<T> = this
   next: KeyNode<T> = this
-  readonly heap = new NumericHeap<T>(8)
+  /** Its tasks: a FIFO ring per priority (most keys use one), or a stable heap when priorities are many (see `LevelQueue`). */
+  readonly queue: LevelQueue<T>
+
+  constructor(levelsBeforeJudging?: number) {
+    this.queue = new LevelQueue<T>(levelsBeforeJudging)
+  }
 }
 
 // Emptied sub-queues kept for reuse, so keys that come and go (one task each,
 // the common case) do not allocate a sub-queue per task.
 const SPARE_NODES = 16
-const FIRST_SEQ = 2 ** 31
 
-class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
+/** The fair queue; `levelsBeforeJudging` goes to each key's `LevelQueue` (tests lower it to reach the heap form). */
+export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   size = 0
   private readonly nodes = new Map<string | undefined, KeyNode<T>>()
   /** The key whose turn it is; its deficit is at least 1. */
   private current: KeyNode<T> | undefined = undefined
-  /** Numbers tasks across keys, for evict(): pushes count up from 2^31, unshifts down from it (see NumericHeap). */
-  private seq = FIRST_SEQ
-  private frontSeq = FIRST_SEQ - 1
+  /** Numbers tasks across keys, for evict(): pushes count up from 0, unshifts down from -1 (see `LevelQueue.append`). */
+  private seq = 0
+  private frontSeq = -1
   private readonly spare: KeyNode<T>[] = []
 
   constructor(
     private readonly quantumOf: (key: string | undefined) => number,
     private readonly maxPerKey: number,
+    private readonly levelsBeforeJudging?: number,
   ) {}
 
   get activeKeys(): number {
@@ -142,14 +152,14 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   }
 
   sizeOf(key: string | undefined): number {
-    return this.nodes.get(key)?.heap.size ?? 0
+    return this.nodes.get(key)?.queue.size ?? 0
   }
 
   push(task: T): void {
     let node = this.nodes.get(task.key)
     if (node === undefined) node = this.open(task.key)
-    else if (node.heap.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
-    node.heap.insert(task, this.seq++)
+    else if (node.queue.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
+    node.queue.append(task, this.seq++)
     this.size++
   }
 
@@ -170,50 +180,47 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
         node.deficit = node.quantum
       }
     }
-    node.heap.insert(task, this.frontSeq--)
+    node.queue.prepend(task, this.frontSeq--)
     this.size++
   }
 
   shift(): T | undefined {
     const node = this.current
     if (node === undefined) return undefined
-    const task = node.heap.shift()
+    const task = node.queue.shift()
     this.size--
     node.deficit -= 1
-    if (node.heap.size === 0) this.close(node)
+    if (node.queue.size === 0) this.close(node)
     else if (node.deficit < 1) this.turnTo(node.next)
     return task
   }
 
   peek(): T | undefined {
-    return this.current?.heap.peek()
+    return this.current?.queue.peek()
   }
 
   remove(task: T): boolean {
     const node = this.nodes.get(task.key)
-    if (node === undefined || !node.heap.remove(task)) return false
+    if (node === undefined || !node.queue.remove(task)) return false
     this.size--
-    if (node.heap.size === 0) this.close(node)
+    if (node.queue.size === 0) this.close(node)
     return true
   }
 
   evict(): T | undefined {
     let oldest: KeyNode<T> | undefined
-    let at = -1
     let min = Infinity
     for (const node of this.nodes.values()) {
-      const position = node.heap.oldest()
-      const seq = node.heap.seqAt(position)
+      const seq = node.queue.oldestSeq()
       if (seq < min) {
         min = seq
         oldest = node
-        at = position
       }
     }
     if (oldest === undefined) return undefined
-    const task = oldest.heap.removeAt(at)
+    const task = oldest.queue.evict()
     this.size--
-    if (oldest.heap.size === 0) this.close(oldest)
+    if (oldest.queue.size === 0) this.close(oldest)
     return task
   }
 
@@ -225,7 +232,7 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
 
   /** A key gets its first task: it joins the round at the end, after every key already waiting. */
   private open(key: string | undefined): KeyNode<T> {
-    const node = this.spare.pop() ?? new KeyNode<T>()
+    const node = this.spare.pop() ?? new KeyNode<T>(this.levelsBeforeJudging)
     node.key = key
     node.quantum = this.quantumOf(key)
     node.deficit = 0
@@ -250,8 +257,8 @@ class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     const next = node.next
     if (next === node) {
       this.current = undefined
-      this.seq = FIRST_SEQ
-      this.frontSeq = FIRST_SEQ - 1
+      this.seq = 0
+      this.frontSeq = -1
     } else {
       node.prev.next = next
       next.prev = node.prev

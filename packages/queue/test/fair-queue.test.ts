@@ -172,6 +172,44 @@ describe('createFairQueue', () => {
     })
   })
 
+  it('keeps each key in priority order when a key holds many distinct priorities (its sub-queue becomes a heap)', () => {
+    const q = createFairQueue()
+    // 2,000 distinct fractional priorities under one key: past the levels' limit, so that key's sub-queue is a heap.
+    const many = Array.from({ length: 2_000 }, (_, i) => task(((i * 7919) % 2_000) / 3, 'many'))
+    const few = Array.from({ length: 10 }, (_, i) => task(i % 2, 'few'))
+    for (let i = 0; i < many.length; i++) {
+      q.push(many[i]!)
+      if (i < few.length) q.push(few[i]!)
+    }
+    expect(q.remove(many[5]!)).toBe(true)
+    expect(q.remove(many[5]!)).toBe(false)
+    expect(q.sizeOf('many')).toBe(1_999)
+    const out = drain(q)
+    const byPriority = (ts: TaskInfo[]): TaskInfo[] => ts.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)
+    expect(ids(out.filter((t) => t.key === 'many'))).toEqual(ids(byPriority(many.filter((_, i) => i !== 5))))
+    expect(ids(out.filter((t) => t.key === 'few'))).toEqual(ids(byPriority(few)))
+    // Turns alternate while both keys have tasks.
+    expect(out.slice(0, 20).map((t) => t.key)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'many' : 'few')))
+  })
+
+  it('evict() takes the task queued longest across keys, whether a key holds levels or a heap', () => {
+    const q = createFairQueue()
+    const heapKey = Array.from({ length: 1_100 }, (_, i) => task(i + 0.5, 'h'))
+    const a = task(1, 'a')
+    const b = task(2, 'b')
+    q.push(a)
+    for (const t of heapKey) q.push(t)
+    q.push(b)
+    expect(q.evict!()).toBe(a)
+    expect(q.evict!()).toBe(heapKey[0])
+    expect(q.evict!()).toBe(heapKey[1])
+    expect(q.shift()).toBe(heapKey[1_099]) // highest priority of key h
+    q.unshift!(heapKey[1_099]!) // put back: counts as queued longest
+    expect(q.evict!()).toBe(heapKey[1_099])
+    expect(q.size).toBe(1_098)
+    expect(q.sizeOf('b')).toBe(1)
+  })
+
   it('validates its options, naming the option path and the value', () => {
     expect(() => createFairQueue({ maxPerKey: 0 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 0'))
     expect(() => createFairQueue({ maxPerKey: 1.5 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 1.5'))

@@ -3,6 +3,7 @@ import type { TaskInfo } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
 import { createPriorityQueue } from '../src/index.js'
 import { LevelQueue } from '../src/internal/level-queue.js'
+import { NumericHeap } from '../src/internal/task-heap.js'
 import { drain, ids, task } from './helpers.js'
 
 describe('createPriorityQueue', () => {
@@ -357,5 +358,120 @@ describe('createPriorityQueue levels and heap mode (LevelQueue)', () => {
     expect(q.remove(a)).toBe(true)
     expect(q.clear()).toHaveLength(1)
     expect(q.heapMode).toBe(false)
+  })
+})
+
+describe('the stable heap (NumericHeap): the form of many distinct priorities', () => {
+  const byPriority = (tasks: readonly TaskInfo[]): TaskInfo[] => tasks.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)
+  /** mulberry32: the same values on every run. */
+  const seeded = (seed: number): (() => number) => {
+    let s = seed >>> 0
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0
+      let t = s
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+
+  it('removes the head, the tail or any middle entry, at every position and every size up to 70, keeping size and order', () => {
+    for (const fractional of [false, true]) {
+      for (let n = 1; n <= 70; n++) {
+        for (let victim = 0; victim < n; victim++) {
+          const q = new NumericHeap()
+          // Ties in groups of three, so stability is checked too.
+          const tasks = Array.from({ length: n }, (_, i) => task(((i * 7) % Math.max(1, n / 3) | 0) + (fractional ? 0.25 : 0)))
+          for (const t of tasks) q.push(t)
+          expect(q.remove(tasks[victim]!)).toBe(true)
+          expect(q.remove(tasks[victim]!)).toBe(false)
+          expect(q.size).toBe(n - 1)
+          const rest = byPriority(tasks.filter((_, i) => i !== victim))
+          expect(q.peek()).toBe(rest[0])
+          expect(ids(drain(q))).toEqual(ids(rest))
+          expect(q.size).toBe(0)
+          expect(q.peek()).toBeUndefined()
+        }
+      }
+    }
+  })
+
+  it('keeps equal fractional priorities in arrival order while removals come between shifts', () => {
+    const q = new NumericHeap()
+    const tasks = Array.from({ length: 600 }, (_, i) => task([0.5, 1.5, 2.5][i % 3]!))
+    for (const t of tasks) q.push(t)
+    const removed = new Set(tasks.filter((_, i) => i % 5 === 0))
+    const out: TaskInfo[] = []
+    let k = 0
+    for (const v of removed) {
+      expect(q.remove(v)).toBe(true)
+      if (k++ % 2 === 0) out.push(q.shift()!)
+    }
+    out.push(...drain(q))
+    expect(ids(out)).toEqual(ids(byPriority(tasks.filter((t) => !removed.has(t)))))
+  })
+
+  it('stays right when removals come faster than scans pay for (the index) on a large heap with distinct priorities', () => {
+    const random = seeded(7)
+    const q = new NumericHeap()
+    const live: TaskInfo[] = []
+    for (let i = 0; i < 3_000; i++) {
+      // Distinct fractional priorities with some exact repeats.
+      const t = task(i % 10 === 0 ? 500 : random() * 1_000)
+      live.push(t)
+      q.push(t)
+    }
+    // A burst of removals at random places (an index is built), then shifts and removals in turns.
+    for (let i = 0; i < 4_000; i++) {
+      if (live.length === 0) break
+      if (i % 3 === 2) {
+        const expected = byPriority(live)[0]!
+        expect(q.shift()).toBe(expected)
+        live.splice(live.indexOf(expected), 1)
+      } else {
+        const victim = live.splice(Math.floor(random() * live.length), 1)[0]!
+        expect(q.remove(victim)).toBe(true)
+      }
+      if (i % 500 === 0) for (let j = 0; j < 50; j++) {
+        const t = task(random() * 1_000)
+        live.push(t)
+        q.push(t)
+      }
+      expect(q.size).toBe(live.length)
+    }
+    expect(ids(drain(q))).toEqual(ids(byPriority(live)))
+  })
+
+  it('switches from one combined key to priority and sequence apart mid-stream, with removals, and back once empty', () => {
+    const q = new NumericHeap()
+    const ints = Array.from({ length: 100 }, (_, i) => task(i % 5))
+    for (const t of ints) q.push(t)
+    for (const t of ints.slice(0, 10)) expect(q.remove(t)).toBe(true)
+    const odd = [task(2.5), task(2 ** 40), task(-(2 ** 21)), task(2), task(4)]
+    for (const t of odd) q.push(t)
+    expect(q.remove(odd[3]!)).toBe(true)
+    const live = [...ints.slice(10), ...odd.filter((t) => t !== odd[3])]
+    expect(q.size).toBe(live.length)
+    expect(ids(drain(q))).toEqual(ids(byPriority(live)))
+    // Emptied: integers again, still stable, and a put-back task goes first among its priority.
+    const again = [task(1), task(1), task(0)]
+    for (const t of again) q.push(t)
+    expect(q.shift()).toBe(again[0])
+    q.unshift(again[0]!)
+    expect(ids(drain(q))).toEqual(ids(again))
+  })
+
+  it('grows past its first arrays and gives them back once empty, with sentinels never returned', () => {
+    const q = new NumericHeap()
+    for (let round = 0; round < 3; round++) {
+      const tasks = Array.from({ length: 1_000 }, (_, i) => task(((i * 7919) % 1_000) / 7))
+      for (const t of tasks) q.push(t)
+      expect(q.size).toBe(1_000)
+      const out = drain(q)
+      expect(out).toHaveLength(1_000)
+      expect(out.every((t) => t !== undefined)).toBe(true)
+      expect(ids(out)).toEqual(ids(byPriority(tasks)))
+      expect(q.shift()).toBeUndefined()
+    }
   })
 })

@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FifoQueue } from '../src/fifo-queue.js'
 import { createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
+import { FairQueueImpl } from '../src/fair-queue.js'
 import { LevelQueue } from '../src/internal/level-queue.js'
+import { NumericHeap } from '../src/internal/task-heap.js'
 import type { FairQueueOptions } from '../src/index.js'
 
 // Every queue against a plain array model: the same tasks out, in the promised
@@ -349,6 +351,20 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
     )
   })
 
+  it('the stable heap alone (the form of many distinct priorities): the same order, integer and fractional priorities mixed', () => {
+    fc.assert(
+      fc.property(ops(anyPriority), (sequence) => agree(new NumericHeap<Job>(), new ArrayModel(best(byPriority)), sequence)),
+      runs,
+    )
+  })
+
+  it('the stable heap alone with integer priorities only (one combined key per entry): the same order', () => {
+    fc.assert(
+      fc.property(ops(fc.integer({ min: -3, max: 3 })), (sequence) => agree(new NumericHeap<Job>(), new ArrayModel(best(byPriority)), sequence)),
+      runs,
+    )
+  })
+
   it('createPriorityQueue with a comparator: earliest deadline first, ties in arrival order', () => {
     fc.assert(
       fc.property(ops(anyPriority), (sequence) =>
@@ -370,6 +386,13 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
     { name: 'weights 1.5 and 1', options: { weights: { a: 1.5 }, defaultWeight: 1 }, quantum: (key) => (key === 'a' ? 1.5 : 1), max: Infinity },
     { name: 'weights 0.3, 0.7 and 0.2', options: { weights: { a: 0.3, b: 0.7 }, defaultWeight: 0.2 }, quantum: (key) => (key === 'a' ? 1.5 : key === 'b' ? 3.5 : 1), max: Infinity },
   ]
+  it('createFairQueue with each key switching between levels and a heap (after 2 priorities): the same order', () => {
+    fc.assert(
+      fc.property(ops(anyPriority), (sequence) => agree(new FairQueueImpl<Job>(() => 1, Infinity, 2), new FairModel(() => 1, Infinity), sequence)),
+      runs,
+    )
+  })
+
   for (const c of fairCases) {
     it(`createFairQueue (${c.name}): deficit round robin across keys, priority order within a key`, () => {
       fc.assert(

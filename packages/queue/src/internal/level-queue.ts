@@ -156,37 +156,51 @@ export class LevelQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   push(task: T): void {
-    if (this.heap === undefined) {
-      const p = task.priority
-      let level = this.last
-      if (level === undefined || level.priority !== p) level = this.levelOf(p)
-      if (level !== undefined) {
-        level.push(task, this.nextSeq++)
-        this.size++
-        this.pushes++
-        this.scanCredit += SCAN_CREDIT
-        return
-      }
-    }
-    this.heap!.insert(task, FIRST_SEQ + this.nextSeq++)
-    this.size++
+    this.append(task, this.nextSeq++)
   }
 
   /** Puts a task back ahead of every task of its priority (one the pool took but never ran). */
   unshift(task: T): void {
+    this.prepend(task, this.frontSeq--)
+  }
+
+  /**
+   * Adds a task behind those of its priority, with a sequence number from the
+   * caller (a fair queue numbers tasks across its keys): larger than every one
+   * held, counting up from 0.
+   */
+  append(task: T, seq: number): void {
     if (this.heap === undefined) {
       const p = task.priority
       let level = this.last
       if (level === undefined || level.priority !== p) level = this.levelOf(p)
       if (level !== undefined) {
-        level.unshift(task, this.frontSeq--)
+        level.push(task, seq)
         this.size++
         this.pushes++
         this.scanCredit += SCAN_CREDIT
         return
       }
     }
-    this.heap!.insert(task, FIRST_SEQ + this.frontSeq--)
+    this.heap!.insert(task, FIRST_SEQ + seq)
+    this.size++
+  }
+
+  /** Adds a task ahead of those of its priority, with a sequence number from the caller: smaller than every one held, counting down from -1. */
+  prepend(task: T, seq: number): void {
+    if (this.heap === undefined) {
+      const p = task.priority
+      let level = this.last
+      if (level === undefined || level.priority !== p) level = this.levelOf(p)
+      if (level !== undefined) {
+        level.unshift(task, seq)
+        this.size++
+        this.pushes++
+        this.scanCredit += SCAN_CREDIT
+        return
+      }
+    }
+    this.heap!.insert(task, FIRST_SEQ + seq)
     this.size++
   }
 
@@ -232,6 +246,21 @@ export class LevelQueue<T extends TaskInfo> implements TaskQueue<T> {
     if (!this.heap!.remove(task)) return false
     if (--this.size === 0) this.restart()
     return true
+  }
+
+  /** The sequence number of the task pushed first (the one `evict` takes), or Infinity when empty. O(levels) or, as a heap, O(n). */
+  oldestSeq(): number {
+    const heap = this.heap
+    if (heap !== undefined) {
+      const at = heap.oldest()
+      return at === -1 ? Infinity : heap.seqAt(at) - FIRST_SEQ
+    }
+    let min = Infinity
+    for (const level of this.levels) {
+      const seq = level.seqs[level.head]!
+      if (seq < min) min = seq
+    }
+    return min
   }
 
   /** Removes the task pushed first (the one queued longest): the first of one of the levels. O(levels). */

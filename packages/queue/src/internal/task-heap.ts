@@ -15,6 +15,13 @@ export const FIRST_SEQ = 2 ** 31
 const SCAN_CREDIT = 8
 
 /**
+ * Slots past the last entry that hold a sentinel (priority -Infinity, sequence
+ * +Infinity), so that every node has four children to compare and a sift needs
+ * no bounds check per child: a sentinel never wins against an entry.
+ */
+const PAD = 4
+
+/**
  * A 4-ary heap of tasks, stable: equal keys leave in arrival order (each entry
  * carries a sequence number from its queue). Four children side by side halve
  * the depth of a binary heap and share cache lines; sifting compares and moves
@@ -31,9 +38,9 @@ const SCAN_CREDIT = 8
  */
 export abstract class TaskHeap<T extends TaskInfo> {
   size = 0
-  /** Tasks by heap position. */
+  /** Tasks by heap position; its length is the capacity. */
   protected items: (T | undefined)[]
-  /** A number per position that orders entries (what it holds depends on the subclass). */
+  /** A number per position that orders entries (what it holds depends on the subclass); `PAD` sentinels past the capacity. */
   protected hk: Float64Array
   /** The sequence number per position, where the subclass keeps it apart from `hk`. */
   protected hq: Float64Array
@@ -48,16 +55,18 @@ export abstract class TaskHeap<T extends TaskInfo> {
 
   constructor(private readonly initialCapacity: number = INITIAL_CAPACITY) {
     this.items = new Array<T | undefined>(initialCapacity)
-    this.hk = new Float64Array(initialCapacity)
-    this.hq = new Float64Array(initialCapacity)
+    this.hk = keys(initialCapacity)
+    this.hq = seqs(initialCapacity)
   }
 
   /** Places a new task at hole `i` and sifts it up; returns its final position. */
   protected abstract placeNew(i: number, task: T, seq: number): number
-  /** Sifts the entry (task, k, q) up from hole `i`; returns its final position. */
-  protected abstract up(i: number, task: T, k: number, q: number): number
-  /** Sifts the entry (task, k, q) down from hole `i`; returns its final position. */
-  protected abstract down(i: number, task: T, k: number, q: number): number
+  /**
+   * Puts the entry (task, k, q) into the hole at `i`, wherever it belongs (up or
+   * down); returns its final position. Only the entries on the path between `i`
+   * and that position change places.
+   */
+  protected abstract fill(i: number, task: T, k: number, q: number): number
   /** The sequence number of the entry at a position. */
   abstract seqAt(position: number): number
 
@@ -72,7 +81,7 @@ export abstract class TaskHeap<T extends TaskInfo> {
 
   /** Adds a task with a sequence number from the caller (a fair queue numbers tasks across keys). */
   insert(task: T, seq: number): void {
-    if (this.size === this.hk.length) this.grow()
+    if (this.size === this.items.length) this.grow()
     const from = this.size++
     const at = this.placeNew(from, task, seq)
     if (this.index === undefined) this.scanCredit += SCAN_CREDIT
@@ -131,22 +140,24 @@ export abstract class TaskHeap<T extends TaskInfo> {
     const last = --this.size
     if (this.index === undefined) this.scanCredit += SCAN_CREDIT
     else if (this.stillBusy()) this.index.delete(task)
-    if (last === 0) {
-      items[0] = undefined
-      this.reset()
-      return task
-    }
     const moved = items[last]!
     const k = this.hk[last]!
     const q = this.hq[last]!
-    items[last] = undefined
-    if (position !== last) {
-      // Up if it beats the hole's parent (only possible away from the root), else down.
-      let at = position > 0 ? this.up(position, moved, k, q) : position
-      if (at === position) at = this.down(position, moved, k, q)
+    this.vacate(last)
+    if (last === 0) {
+      this.reset()
+    } else if (position !== last) {
+      const at = this.fill(position, moved, k, q)
       if (this.index !== undefined) this.reindex(position, at)
     }
     return task
+  }
+
+  /** Empties a slot past the last entry: no task held, and a sentinel that loses to every entry. */
+  protected vacate(i: number): void {
+    this.items[i] = undefined
+    this.hk[i] = -Infinity
+    this.hq[i] = Infinity
   }
 
   /** The position of `task`, or -1: by the index, by a scan while credit lasts, or by a new index. */
@@ -198,25 +209,36 @@ export abstract class TaskHeap<T extends TaskInfo> {
     this.frontSeq = FIRST_SEQ - 1
     this.index = undefined
     this.scanCredit = 0
-    if (this.hk.length > this.initialCapacity) {
+    if (this.items.length > this.initialCapacity) {
       this.items = new Array<T | undefined>(this.initialCapacity)
-      this.hk = new Float64Array(this.initialCapacity)
-      this.hq = new Float64Array(this.initialCapacity)
+      this.hk = keys(this.initialCapacity)
+      this.hq = seqs(this.initialCapacity)
     }
   }
 
   protected grow(): void {
-    const n = this.hk.length * 2
-    const hk = new Float64Array(n)
-    hk.set(this.hk)
+    const n = this.items.length * 2
+    const size = this.size
+    const hk = keys(n)
+    hk.set(this.hk.subarray(0, size))
     this.hk = hk
-    const hq = new Float64Array(n)
-    hq.set(this.hq)
+    const hq = seqs(n)
+    hq.set(this.hq.subarray(0, size))
     this.hq = hq
     const items = new Array<T | undefined>(n)
-    for (let i = 0; i < this.size; i++) items[i] = this.items[i]
+    for (let i = 0; i < size; i++) items[i] = this.items[i]
     this.items = items
   }
+}
+
+/** Keys for `capacity` entries, all sentinels (-Infinity). */
+function keys(capacity: number): Float64Array {
+  return new Float64Array(capacity + PAD).fill(-Infinity)
+}
+
+/** Sequence numbers for `capacity` entries, all sentinels (+Infinity). */
+function seqs(capacity: number): Float64Array {
+  return new Float64Array(capacity + PAD).fill(Infinity)
 }
 
 /**
@@ -225,42 +247,57 @@ export abstract class TaskHeap<T extends TaskInfo> {
  * While every priority is an integer within ±2^20 and sequence numbers stay
  * within [0, 2^32) (the usual case: `Priority`'s levels), each entry's order is one
  * exact double, `priority * 2^32 - seq`, so a step compares one number. The
- * first task outside that range switches the heap to comparing priority and
- * sequence apart, until it next empties.
+ * first task outside that range (a fractional priority, a timestamp) switches
+ * the heap to comparing priority and sequence apart, until it next empties.
+ *
+ * A removal sifts bottom-up (Floyd): the hole goes down to a leaf along the
+ * best child of each node, then the last entry, which belongs near the leaves,
+ * comes up from there. That skips the comparison with the entry being placed at
+ * every level, and the best of four children is picked with comparisons turned
+ * into 0 or 1 (`+(a > b)`) and index arithmetic, not branches: which child wins
+ * is random, so a branch would be mispredicted half the time. The sentinels past
+ * the last entry stand in for missing children.
  */
 export class NumericHeap<T extends TaskInfo> extends TaskHeap<T> {
   private exact = true
 
-  // push and shift in the common case (exact keys, no index), written out: no
-  // dispatch through the generic paths, measured about 20% faster.
+  // push and shift without an index, written out: no dispatch through the
+  // generic paths, measured about 20% faster.
   override insert(task: T, seq: number): void {
+    if (this.index !== undefined) return super.insert(task, seq)
     const p = task.priority
-    if (this.exact && this.index === undefined && p >= -EXACT_PRIORITY && p <= EXACT_PRIORITY && (p | 0) === p && seq >= 0 && seq < SEQ_SPAN) {
-      if (this.size === this.hk.length) this.grow()
-      this.upKey(this.size++, task, p * SEQ_SPAN - seq)
-      this.scanCredit += SCAN_CREDIT
-    } else {
-      super.insert(task, seq)
+    if (this.size === this.items.length) this.grow()
+    if (this.exact) {
+      if (p >= -EXACT_PRIORITY && p <= EXACT_PRIORITY && (p | 0) === p && seq >= 0 && seq < SEQ_SPAN) {
+        this.upKey(this.size++, task, p * SEQ_SPAN - seq)
+        this.scanCredit += SCAN_CREDIT
+        return
+      }
+      this.generalize()
     }
+    this.upPair(this.size++, task, p, seq)
+    this.scanCredit += SCAN_CREDIT
   }
 
   override shift(): T | undefined {
     const n = this.size
-    if (n === 0) return undefined
-    if (!this.exact || this.index !== undefined) return super.shift()
+    if (n === 0 || this.index !== undefined) return super.shift()
     const items = this.items
+    const hk = this.hk
+    const hq = this.hq
     const top = items[0]!
     const last = n - 1
     this.size = last
     this.scanCredit += SCAN_CREDIT
-    if (last === 0) {
-      items[0] = undefined
-      this.reset()
-    } else {
-      const moved = items[last]!
-      items[last] = undefined
-      this.downKey(0, moved, this.hk[last]!)
-    }
+    const moved = items[last]!
+    const k = hk[last]!
+    const q = hq[last]!
+    items[last] = undefined
+    hk[last] = -Infinity
+    hq[last] = Infinity
+    if (last === 0) this.reset()
+    else if (this.exact) this.upKey(this.holeDownKey(0), moved, k)
+    else this.upPair(this.holeDownPair(0), moved, k, q)
     return top
   }
 
@@ -279,12 +316,9 @@ export class NumericHeap<T extends TaskInfo> extends TaskHeap<T> {
     return this.upPair(i, task, p, seq)
   }
 
-  protected up(i: number, task: T, k: number, q: number): number {
-    return this.exact ? this.upKey(i, task, k) : this.upPair(i, task, k, q)
-  }
-
-  protected down(i: number, task: T, k: number, q: number): number {
-    return this.exact ? this.downKey(i, task, k) : this.downPair(i, task, k, q)
+  protected fill(i: number, task: T, k: number, q: number): number {
+    // Entries the hole passed below the final position go back where they were.
+    return this.exact ? this.upKey(this.holeDownKey(i), task, k) : this.upPair(this.holeDownPair(i), task, k, q)
   }
 
   protected override reset(): void {
@@ -319,31 +353,21 @@ export class NumericHeap<T extends TaskInfo> extends TaskHeap<T> {
     return i
   }
 
-  private downKey(i: number, task: T, k: number): number {
+  /** Moves the hole at `i` down to a leaf, each level taking the best of four children; returns the leaf. */
+  private holeDownKey(i: number): number {
     const { items, hk } = this
     const n = this.size
     for (;;) {
-      const first = 4 * i + 1
-      if (first >= n) break
-      // The best of up to four children.
-      let c = first
-      let kc = hk[c]!
-      const end = first + 4 < n ? first + 4 : n
-      for (let j = first + 1; j < end; j++) {
-        const kj = hk[j]!
-        if (kj > kc) {
-          c = j
-          kc = kj
-        }
-      }
-      if (k >= kc) break
+      const f = 4 * i + 1
+      if (f >= n) return i
+      // A tournament of four without branches; ties go to the left, so a sentinel never wins.
+      const a = f + +(hk[f + 1]! > hk[f]!)
+      const b = f + 2 + +(hk[f + 3]! > hk[f + 2]!)
+      const c = a + (b - a) * +(hk[b]! > hk[a]!)
       items[i] = items[c]
-      hk[i] = kc
+      hk[i] = hk[c]!
       i = c
     }
-    items[i] = task
-    hk[i] = k
-    return i
   }
 
   private upPair(i: number, task: T, p: number, s: number): number {
@@ -363,35 +387,29 @@ export class NumericHeap<T extends TaskInfo> extends TaskHeap<T> {
     return i
   }
 
-  private downPair(i: number, task: T, p: number, s: number): number {
+  /** `holeDownKey` comparing priority, then sequence. */
+  private holeDownPair(i: number): number {
     const { items, hk, hq } = this
     const n = this.size
     for (;;) {
-      const first = 4 * i + 1
-      if (first >= n) break
-      let c = first
-      let pc = hk[c]!
-      let sc = hq[c]!
-      const end = first + 4 < n ? first + 4 : n
-      for (let j = first + 1; j < end; j++) {
-        const pj = hk[j]!
-        if (pj > pc || (pj === pc && hq[j]! < sc)) {
-          c = j
-          pc = pj
-          sc = hq[j]!
-        }
-      }
-      if (p > pc || (p === pc && s < sc)) break
+      const f = 4 * i + 1
+      if (f >= n) return i
+      const a = f + before(hk, hq, f + 1, f)
+      const b = f + 2 + before(hk, hq, f + 3, f + 2)
+      const c = a + (b - a) * before(hk, hq, b, a)
       items[i] = items[c]
-      hk[i] = pc
-      hq[i] = sc
+      hk[i] = hk[c]!
+      hq[i] = hq[c]!
       i = c
     }
-    items[i] = task
-    hk[i] = p
-    hq[i] = s
-    return i
   }
+}
+
+/** 1 when the entry at `x` goes before the one at `y` (higher priority, or equal and earlier), else 0; no branches. */
+function before(hk: Float64Array, hq: Float64Array, x: number, y: number): number {
+  const kx = hk[x]!
+  const ky = hk[y]!
+  return kx === ky ? +(hq[x]! < hq[y]!) : +(kx > ky)
 }
 
 /**
@@ -424,7 +442,14 @@ export class ComparatorHeap<T extends TaskInfo> extends TaskHeap<T> {
   }
 
   protected placeNew(i: number, task: T, seq: number): number {
-    return this.up(i, task, 0, seq)
+    return this.up(i, task, seq)
+  }
+
+  protected fill(i: number, task: T, _k: number, q: number): number {
+    // Up if it beats the hole's parent (only possible away from the root), else down.
+    let at = i > 0 ? this.up(i, task, q) : i
+    if (at === i) at = this.down(i, task, q)
+    return at
   }
 
   /** Whether `a` (arrived `sa`) goes before `b` (arrived `sb`). */
@@ -439,7 +464,7 @@ export class ComparatorHeap<T extends TaskInfo> extends TaskHeap<T> {
     return c < 0 || (!(c > 0) && sa < sb)
   }
 
-  protected up(i: number, task: T, _k: number, s: number): number {
+  private up(i: number, task: T, s: number): number {
     const { items, hq } = this
     while (i > 0) {
       const parent = (i - 1) >> 2
@@ -453,7 +478,7 @@ export class ComparatorHeap<T extends TaskInfo> extends TaskHeap<T> {
     return i
   }
 
-  protected down(i: number, task: T, _k: number, s: number): number {
+  private down(i: number, task: T, s: number): number {
     const { items, hq } = this
     const n = this.size
     for (;;) {
