@@ -412,7 +412,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private admit(task: TaskRecord<I, O>): void {
     this.submitted++
     this.meter?.onSubmitted()
-    if (this.obs.onSubmitted !== undefined) this.notify('onSubmitted', task)
+    if (this.obs.onSubmitted !== undefined) this.notifySubmitted(task)
     if (this.lifecycle !== 'open') {
       if (this.lifecycle === 'closing') this.refusedAtClose++
       this.rejectTask(task, 'closed', new PoolClosedError())
@@ -625,7 +625,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     // The context exists before observers run, so an abort from inside one reaches it.
     const context = task.beginAttempt(worker)
     if (this.obs.onStarted !== undefined) {
-      this.notify('onStarted', task, worker)
+      this.notifyStarted(task, worker)
       if (task.state !== RUNNING || task.attempt !== attempt) {
         // An observer cancelled the task or destroyed the pool: do not run it.
         this.finish(task, worker, attempt, false, undefined)
@@ -805,7 +805,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   private settleSuccess(task: TaskRecord<I, O>, value: O): void {
     this.completed++
-    if (this.obs.onSettled !== undefined) this.notify('onSettled', task, 'completed', undefined)
+    if (this.obs.onSettled !== undefined) this.notifySettled(task, 'completed', undefined)
     this.deliver(task, true, value)
   }
 
@@ -813,7 +813,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (outcome === 'failed') this.failed++
     else if (outcome === 'cancelled') this.cancelled++
     else this.timedOut++
-    if (this.obs.onSettled !== undefined) this.notify('onSettled', task, outcome, error)
+    if (this.obs.onSettled !== undefined) this.notifySettled(task, outcome, error)
     this.deliver(task, false, error)
   }
 
@@ -1033,6 +1033,38 @@ class PoolImpl<I, O> implements Pool<I, O> {
     } catch (error) {
       this.emitError(error)
       return undefined
+    }
+  }
+
+  // The per-task hooks, each with its own loop: a named call (not `observer[hook]`
+  // through a variable key) stays monomorphic, which keeps observers cheap.
+  private notifySubmitted(task: TaskRecord<I, O>): void {
+    for (const observer of this.obs.onSubmitted!) {
+      try {
+        observer.onSubmitted!(this.name, task)
+      } catch (error) {
+        this.emitError(error)
+      }
+    }
+  }
+
+  private notifyStarted(task: TaskRecord<I, O>, worker: WorkerSlot): void {
+    for (const observer of this.obs.onStarted!) {
+      try {
+        observer.onStarted!(this.name, task, worker)
+      } catch (error) {
+        this.emitError(error)
+      }
+    }
+  }
+
+  private notifySettled(task: TaskRecord<I, O>, outcome: Exclude<TaskOutcome, 'rejected'>, error: unknown): void {
+    for (const observer of this.obs.onSettled!) {
+      try {
+        observer.onSettled!(this.name, task, outcome, error)
+      } catch (thrown) {
+        this.emitError(thrown)
+      }
     }
   }
 

@@ -1113,7 +1113,7 @@ describe('PoolObserver hooks', () => {
     const pool = createPool({
       handler: async () => {
         calls++
-        await new Promise((resolve) => clock.setTimeout(resolve, calls === 1 ? 30 : 70))
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), calls === 1 ? 30 : 70))
         if (calls === 1) throw new Error('first try fails')
         return 'ok'
       },
