@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
@@ -34,6 +34,7 @@ const base = quick
         workers: 2, tasks: 5_000, warmupTasks: 1_000, rounds: 1, prefetch: [0, 16, 64],
         latency: { samples: 200, warmup: 50, block: 50 }, cpu: { tasks: 200 }, move: { roundTrips: 100, block: 50, bytes: 2 ** 20 }, startupRuns: 1,
       },
+      metrics: { values: 100_000, rounds: 1, iterations: 3, warmupIterations: 1 },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -48,6 +49,8 @@ const base = quick
         workers: 2, tasks: 100_000, warmupTasks: 10_000, rounds: 3, prefetch: [0, 16, 64],
         latency: { samples: 5_000, warmup: 200, block: 100 }, cpu: { tasks: 3_000 }, move: { roundTrips: 2_000, block: 100, bytes: 2 ** 20 }, startupRuns: 3,
       },
+      // Histograms: each iteration records every value once into the same histogram; two rounds, alternating order.
+      metrics: { values: 1_000_000, rounds: 2, iterations: 15, warmupIterations: 3 },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

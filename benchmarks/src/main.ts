@@ -1,4 +1,4 @@
-// pnpm bench [throughput] [priority] [memory] [threads] [queues]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { quick, selectedSuites, settings } from './config.js'
 import { fmtRate, fmtRatio } from './stats.js'
 import { memory, type MemoryResult } from './suites/memory.js'
+import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
 import { threads } from './suites/threads.js'
 import { QUEUE_NAMES, queues, type QueuesResult } from './suites/queues.js'
@@ -25,13 +26,13 @@ function versions(): string {
   try {
     const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url))
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: packagesDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = git('status', '--porcelain', '--', 'core', 'queue') !== ''
+    const dirty = git('status', '--porcelain', '--', 'core', 'queue', 'metrics') !== ''
     core = `git ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
   } catch {
     // Not a git checkout: leave it at 'workspace'.
   }
-  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'tinybench']
-  return `@poolkit/core and @poolkit/queue (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
+  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'tinybench']
+  return `@poolkit/core, @poolkit/queue and @poolkit/metrics (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
 function geomean(values: readonly number[]): number {
@@ -40,9 +41,15 @@ function geomean(values: readonly number[]): number {
 
 const met = (ok: boolean): string => (quick ? 'not judged in quick mode' : ok ? 'met' : 'NOT met')
 
-function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefined, m: MemoryResult | undefined, q: QueuesResult | undefined): void {
+function summarise(
+  t: ThroughputResult | undefined,
+  p: PriorityResult | undefined,
+  m: MemoryResult | undefined,
+  q: QueuesResult | undefined,
+  mx: MetricsResult | undefined,
+): void {
   // The threads suite prints its own targets; no empty header when it ran alone.
-  if (t === undefined && p === undefined && m === undefined && q === undefined) return
+  if (t === undefined && p === undefined && m === undefined && q === undefined && mx === undefined) return
   console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
   if (t !== undefined) {
     for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
@@ -92,6 +99,16 @@ function summarise(t: ThroughputResult | undefined, p: PriorityResult | undefine
     const [base, ...others] = QUEUE_NAMES.pool
     console.log(`queues      in a pool, vs ${base}: ${others.map((o) => `${o.replace('@poolkit/queue ', '')} ${fmtRatio(rate(`pool ${o}`) / rate(`pool ${base}`))}`).join(', ')}`)
   }
+  if (mx !== undefined) {
+    const [own, ...peers] = [...mx.recordNs]
+    const ratios = peers.map(([name, ns]) => ({ name, ratio: ns / own![1] }))
+    const vs = ratios.map((r) => `/ ${r.name} ${fmtRatio(r.ratio)}`).join(', ')
+    console.log(`metrics     histogram record(), ${own![1].toFixed(2)} ns: ${vs}   target faster than both: ${met(ratios.every((r) => r.ratio > 1))}`)
+    for (const [concurrency, k] of mx.overhead.kept) {
+      const lost = (1 - k.plain) * 100
+      console.log(`metrics     attached to a pool at concurrency ${concurrency}: ${lost.toFixed(1)}% of throughput lost (with 16 keys: ${((1 - k.keyed) * 100).toFixed(1)}%)   target < 10%: ${met(lost < 10)}`)
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -110,7 +127,8 @@ async function main(): Promise<void> {
   // The threads suite prints its own targets at the end of its section.
   if (suites.includes('threads')) await threads()
   const q = suites.includes('queues') ? await queues() : undefined
-  summarise(t, p, m, q)
+  const mx = suites.includes('metrics') ? await metrics() : undefined
+  summarise(t, p, m, q, mx)
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
 }
 

@@ -1,0 +1,73 @@
+import { createPool } from '@poolkit/core'
+import { createMetrics } from '@poolkit/metrics'
+import { settings } from '../config.js'
+import type { Contender } from '../contenders.js'
+import { type Case, measure } from '../harness.js'
+import { fmtPct, fmtRate, median, printTable, relativeMad } from '../stats.js'
+
+const noop = async (): Promise<void> => {}
+
+/** The core pool on no-op tasks, with `observers: [metrics]` when `withMetrics`, and keys when `keyed`. */
+function pool(name: string, withMetrics: boolean, keyed: boolean): Contender {
+  return {
+    name,
+    priorities: false,
+    open(concurrency) {
+      const metrics = withMetrics ? createMetrics() : undefined
+      const p = createPool<number, void>({ handler: noop, concurrency, observers: metrics === undefined ? [] : [metrics] })
+      return {
+        batch(n) {
+          const all = new Array<Promise<void>>(n)
+          if (keyed) for (let i = 0; i < n; i++) all[i] = p.run(i, { key: `tenant-${i & 15}` })
+          else for (let i = 0; i < n; i++) all[i] = p.run(i)
+          return Promise.all(all)
+        },
+        close: () => p.close(),
+      }
+    },
+  }
+}
+
+const LINES = [
+  pool('no metrics', false, false),
+  pool('with metrics', true, false),
+  pool('no metrics, 16 keys', false, true),
+  pool('with metrics, 16 keys', true, true),
+] as const
+
+export interface MetricsOverheadResult {
+  /** Tasks/s by concurrency, then line name. */
+  readonly rates: Map<number, Map<string, number>>
+  /** with / without, by concurrency: the share of throughput kept with metrics attached (unkeyed, keyed). */
+  readonly kept: Map<number, { readonly plain: number; readonly keyed: number }>
+}
+
+/** The core pool's no-op throughput with and without `createMetrics()` attached (issue 5's target: under 10% lost). */
+export async function metricsOverhead(): Promise<MetricsOverheadResult> {
+  const s = settings.throughput
+  console.log(`\n### M3. Pool throughput with and without metrics: batches of ${s.batch.toLocaleString('en-US')} no-op tasks, createPool({ handler, concurrency, observers: [createMetrics()] })`)
+  const cases: Case[] = []
+  for (const concurrency of s.concurrencies) for (const contender of LINES) cases.push({ id: `${contender.name} @${concurrency}`, contender, concurrency, tasks: s.batch })
+  const samples = await measure('metrics overhead', cases, s)
+  process.stderr.write('\n')
+  const rates = new Map<number, Map<string, number>>()
+  for (const c of cases) {
+    if (!rates.has(c.concurrency)) rates.set(c.concurrency, new Map())
+    rates.get(c.concurrency)!.set(c.contender.name, (c.tasks * 1000) / median(samples.get(c.id)!))
+  }
+  const kept = new Map<number, { plain: number; keyed: number }>()
+  const rows: string[][] = []
+  for (const [concurrency, byLine] of rates) {
+    const plain = byLine.get('with metrics')! / byLine.get('no metrics')!
+    const keyed = byLine.get('with metrics, 16 keys')! / byLine.get('no metrics, 16 keys')!
+    kept.set(concurrency, { plain, keyed })
+    for (const line of LINES) {
+      const ms = samples.get(`${line.name} @${concurrency}`)!
+      const base = line.name.includes('keys') ? byLine.get('no metrics, 16 keys')! : byLine.get('no metrics')!
+      rows.push([String(concurrency), line.name, fmtRate(byLine.get(line.name)!), fmtPct(relativeMad(ms)), `${((1 - byLine.get(line.name)! / base) * 100).toFixed(1)}%`])
+    }
+  }
+  printTable(['conc', 'line', 'tasks/s (median)', 'MAD', 'throughput lost'], rows, 2)
+  console.log('"throughput lost": 1 - tasks/s with metrics / tasks/s of the line without, at the same concurrency and keys; both lines run in the same process, in alternating order')
+  return { rates, kept }
+}
