@@ -57,7 +57,7 @@ export type {
 export type { TaskQueue } from './contracts/task-queue.js'
 export type { Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
 export type { Scaler } from './contracts/scaler.js'
-export type { Breaker, BreakerDenial } from './contracts/breaker.js'
+export type { Breaker, BreakerDenial, BreakerRetry } from './contracts/breaker.js'
 export type { PoolObserver, PoolView, WorkerExitReason, WorkerInfo } from './contracts/observer.js'
 export type { WorkerSelector } from './contracts/selector.js'
 export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'

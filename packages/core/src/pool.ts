@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js'
-import type { Breaker, BreakerDenial } from './contracts/breaker.js'
+import type { Breaker, BreakerDenial, BreakerRetry } from './contracts/breaker.js'
 import type { DeadLetterSink } from './contracts/dead-letter.js'
 import type { Executor, WorkerTask } from './contracts/executor.js'
 import type { PoolObserver } from './contracts/observer.js'
@@ -34,6 +34,18 @@ import type {
   RunAllOptions,
   TaskHandler,
 } from './pool-options.js'
+
+/** A key's held tasks, in queue order, and the timer for the earliest `retryAt` among them. */
+interface HeldKey<I, O> {
+  readonly tasks: Set<TaskRecord<I, O>>
+  timer: TimerHandle | undefined
+  at: number
+}
+
+/** Whether `onFailure` returned a retry verdict (a finite or infinite `retryAt`). */
+function isRetry(verdict: unknown): verdict is BreakerRetry {
+  return typeof verdict === 'object' && verdict !== null && typeof (verdict as BreakerRetry).retryAt === 'number' && !Number.isNaN((verdict as BreakerRetry).retryAt)
+}
 
 /** The task whose promise `capture` is making (set right before each `new Promise`). */
 let capturing: TaskRecord<any, any> | undefined
@@ -166,6 +178,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private running = 0
   private readonly runningTasks = new TaskList<I, O>()
   private readonly delayedTasks = new Set<TaskRecord<I, O>>()
+  /** Tasks a breaker holds, by key, in queue order, each key with one timer for the earliest `retryAt`. */
+  private readonly held = new Map<string | undefined, HeldKey<I, O>>()
   private readonly roomWaiters = new RingBuffer<TaskRecord<I, O>>()
   private drainArmed = false
   /** The 'idle' event fired and no task was submitted since. */
@@ -217,6 +231,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.retryIf = o.retryIf
     this.deadLetter = o.deadLetter
     this.breaker = o.breaker
+    if (this.breaker?.attach !== undefined) {
+      const breaker = this.breaker
+      this.guard(() => breaker.attach!((key) => this.wake(key)))
+    }
     this.selector = o.selector
     this.random = o.random
     this.paused = o.paused
@@ -447,7 +465,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       signal.addEventListener('abort', onAbort, { once: true })
     }
     if (denial !== undefined) {
-      this.hold(task, denial)
+      this.hold(task, denial.retryAt)
       return
     }
     // Fast path: a free worker and nobody ahead in the queue. A queue of the
@@ -594,13 +612,61 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private onDenied(task: TaskRecord<I, O>, denial: BreakerDenial): void {
-    if (denial.hold === true) this.hold(task, denial)
+    if (denial.hold === true) this.hold(task, denial.retryAt)
     else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
   }
 
-  /** Keeps a task the breaker holds out of the queue until `retryAt`; at least 1 ms, so a breaker saying "now" cannot spin dispatch. */
-  private hold(task: TaskRecord<I, O>, denial: BreakerDenial): void {
-    this.delay(task, Math.max(1, denial.retryAt - this.clock.now()))
+  /**
+   * Keeps a task the breaker holds out of the queue until its key's earliest
+   * `retryAt` (at least 1 ms away, so a breaker saying "now" cannot spin
+   * dispatch) or until the breaker wakes the key; other keys go on running.
+   */
+  private hold(task: TaskRecord<I, O>, retryAt: number): void {
+    task.state = DELAYED
+    this.delayedTasks.add(task)
+    let h = this.held.get(task.key)
+    if (h === undefined) {
+      h = { tasks: new Set(), timer: undefined, at: Infinity }
+      this.held.set(task.key, h)
+    }
+    h.tasks.add(task)
+    if (retryAt === Infinity || retryAt >= h.at) return
+    const key = task.key
+    if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
+    h.at = retryAt
+    h.timer = this.clock.setTimeout(() => {
+      h.timer = undefined
+      this.release(key)
+    }, Math.max(1, retryAt - this.clock.now()))
+  }
+
+  /** A breaker's `wake`: its held tasks of `key` (of every key for `undefined`) may be admitted now. */
+  private wake(key: string | undefined): void {
+    if (key !== undefined) this.release(key)
+    else for (const k of [...this.held.keys()]) this.release(k)
+  }
+
+  /** Puts a key's held tasks back at the front of the queue, in their order, and dispatches. */
+  private release(key: string | undefined): void {
+    const h = this.held.get(key)
+    if (h === undefined) return
+    this.held.delete(key)
+    if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
+    const tasks = [...h.tasks]
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const task = tasks[i]!
+      if (task.state !== DELAYED) continue
+      this.delayedTasks.delete(task)
+      // Its old enqueue time: the time held counts as waiting.
+      this.enqueue(task, task.enqueuedAt, true)
+    }
+    this.dispatch()
+  }
+
+  /** Drops every hold and its timer (the tasks themselves are settled by the caller). */
+  private clearHolds(): void {
+    for (const h of this.held.values()) if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
+    this.held.clear()
   }
 
   private start(task: TaskRecord<I, O>, worker: WorkerSlot, picked: boolean, now: number): void {
@@ -686,8 +752,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
         if (this.breaker !== undefined) this.guard(() => this.breaker!.onSuccess(task, ran))
         this.settleSuccess(task, value as O)
       } else {
-        if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, value, ran))
-        this.afterFailure(task, 'failed', value)
+        const verdict = this.breaker === undefined ? undefined : this.guard(() => this.breaker!.onFailure(task, value, ran))
+        if (isRetry(verdict)) this.holdForRetry(task, value, verdict)
+        else this.afterFailure(task, 'failed', value)
       }
     }
     if (this.queue.size > 0 || this.roomWaiters.length > 0) this.dispatch(now)
@@ -713,8 +780,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.endAttempt(task, ran)
     const error = new TaskTimeoutError(task.timeoutMs)
     task.abort(error)
-    if (this.breaker !== undefined) this.guard(() => this.breaker!.onFailure(task, error, ran))
-    this.afterFailure(task, 'timed-out', error)
+    const verdict = this.breaker === undefined ? undefined : this.guard(() => this.breaker!.onFailure(task, error, ran))
+    if (isRetry(verdict)) this.holdForRetry(task, error, verdict)
+    else this.afterFailure(task, 'timed-out', error)
     this.checkIdle()
   }
 
@@ -731,6 +799,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         break
       case DELAYED:
         this.delayedTasks.delete(task)
+        this.held.get(task.key)?.tasks.delete(task)
         break
       case RUNNING: {
         const ran = this.clock.now() - task.startedAt
@@ -748,6 +817,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   // ---------------------------------------------------------------- retry
+
+  /** The breaker asked for this failure to be run again as the same attempt, after `retryAt` (a 429's retry-after). */
+  private holdForRetry(task: TaskRecord<I, O>, error: unknown, verdict: BreakerRetry): void {
+    if (this.lifecycle === 'closed') {
+      this.afterFailure(task, 'failed', error)
+      return
+    }
+    this.retried++
+    if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, Math.max(0, verdict.retryAt - this.clock.now()))
+    this.hold(task, verdict.retryAt)
+  }
 
   private afterFailure(task: TaskRecord<I, O>, outcome: 'failed' | 'timed-out', error: unknown): void {
     this.meter?.onError()
@@ -944,6 +1024,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.startFailure = error
     const waiting: TaskRecord<I, O>[] = [...this.queue.clear(), ...this.delayedTasks]
     this.delayedTasks.clear()
+    this.clearHolds()
     while (this.roomWaiters.length > 0) waiting.push(this.roomWaiters.shift()!)
     for (const task of waiting) this.rejectTask(task, 'no-workers', error)
     this.checkIdle()
@@ -980,6 +1061,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     const error = new PoolClosedError('The pool closed before the task could finish')
     const unstarted: TaskRecord<I, O>[] = [...this.queue.clear(), ...this.delayedTasks]
     this.delayedTasks.clear()
+    this.clearHolds()
     const aborted = this.runningTasks.toArray()
     // Mark closed first so that settling these does not finish the close twice.
     this.lifecycle = 'closed'

@@ -5,7 +5,12 @@ import type { TaskInfo } from './task.js'
  * @public
  */
 export interface BreakerDenial {
-  /** When the breaker will let a probe through, on the pool's clock (ms). */
+  /**
+   * When to ask again, on the pool's clock (ms): when an open circuit lets a
+   * probe through, or a rate limiter has a token again. `Infinity` with `hold`:
+   * not before the breaker calls the pool's `wake` for the task's key (a
+   * bulkhead whose permit came back; see {@link Breaker.attach}).
+   */
   readonly retryAt: number
   /**
    * Keep the task queued until `retryAt` instead of rejecting it with
@@ -29,8 +34,32 @@ export interface Breaker {
   acquire(task: TaskInfo): BreakerDenial | undefined
   /** The task that acquired succeeded after `runMs`. */
   onSuccess(task: TaskInfo, runMs: number): void
-  /** The task that acquired failed or timed out after `runMs`. */
-  onFailure(task: TaskInfo, error: unknown, runMs: number): void
+  /**
+   * The task that acquired failed or timed out after `runMs`. Returning a
+   * {@link BreakerRetry} puts the task back, as the same attempt, held until
+   * `retryAt` (a provider's 429 with a retry-after: the failure was the
+   * provider's pacing, not the task's, so it spends none of the task's
+   * attempts). Returning nothing lets the pool's retry policy decide.
+   */
+  onFailure(task: TaskInfo, error: unknown, runMs: number): BreakerRetry | undefined | void
   /** The task that acquired was cancelled: it counts neither way, but returns its permit. */
   onCancel(task: TaskInfo): void
+  /**
+   * Called once by each pool the breaker guards, with the pool's `wake`: the
+   * breaker calls `wake(key)` when tasks of `key` it held may be admitted
+   * before their `retryAt` (a permit came back, a limit was raised, a circuit
+   * closed), or `wake(undefined)` for every key. Optional: a breaker whose
+   * holds all end at a known time needs none.
+   */
+  attach?(wake: (key: string | undefined) => void): void
+}
+
+/**
+ * What `Breaker.onFailure` returns to put a failed task back without spending
+ * one of its attempts.
+ * @public
+ */
+export interface BreakerRetry {
+  /** Hold the task until then, on the pool's clock (ms); the pool queues it again at its old place. */
+  readonly retryAt: number
 }

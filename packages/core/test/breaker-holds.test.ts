@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest'
+import { createPool, createVirtualClock, PoolClosedError } from '../src/index.js'
+import type { Breaker, BreakerDenial, TaskInfo, VirtualClock } from '../src/index.js'
+
+/** A handler that takes `ms` of virtual time and returns its input's id. */
+const timed =
+  (clock: VirtualClock) =>
+  (input: { id: string; ms: number; fail?: unknown }): Promise<string> =>
+    new Promise((resolve, reject) => clock.setTimeout(() => (input.fail !== undefined ? reject(input.fail) : resolve(input.id)), input.ms))
+
+/** A bulkhead in a few lines: at most `limit` tasks of a key at once; the rest are held until a permit comes back. */
+function tinyBulkhead(limit: number): Breaker & { calls: string[] } {
+  const running = new Map<string | undefined, number>()
+  let wake: ((key: string | undefined) => void) | undefined
+  const calls: string[] = []
+  const release = (task: TaskInfo): void => {
+    running.set(task.key, (running.get(task.key) ?? 1) - 1)
+    wake?.(task.key)
+  }
+  return {
+    calls,
+    attach: (w) => {
+      calls.push('attach')
+      wake = w
+    },
+    admit: () => undefined,
+    acquire: (task): BreakerDenial | undefined => {
+      const n = running.get(task.key) ?? 0
+      if (n >= limit) return { retryAt: Infinity, hold: true }
+      running.set(task.key, n + 1)
+      return undefined
+    },
+    onSuccess: release,
+    onFailure: release,
+    onCancel: release,
+  }
+}
+
+describe('breaker holds', () => {
+  it('keeps the tasks of a key the breaker holds out of the way while other keys run, until it wakes the key', async () => {
+    const clock = createVirtualClock()
+    const breaker = tinyBulkhead(1)
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker })
+    expect(breaker.calls).toEqual(['attach'])
+    const order: string[] = []
+    const run = (id: string, key: string, ms: number) => pool.run({ id, ms }, { key }).then((r) => void order.push(r))
+    const all = [run('a1', 'A', 100), run('a2', 'A', 100), run('a3', 'A', 100), run('b1', 'B', 10), run('b2', 'B', 10)]
+    await clock.advance(0)
+    // One task of each key at a time: a1 and b1 run, a2, a3 and b2 are held; B's
+    // tasks do not wait behind A's, though four workers could run them all.
+    expect(pool.stats()).toMatchObject({ running: 2, delayed: 3 })
+    await clock.advance(20)
+    expect(order).toEqual(['b1', 'b2'])
+    await clock.advance(300)
+    await Promise.all(all)
+    expect(order).toEqual(['b1', 'b2', 'a1', 'a2', 'a3'])
+    await pool.close()
+  })
+
+  it('gives all tasks held for one key a single timer, and puts them back in their order at retryAt', async () => {
+    const clock = createVirtualClock()
+    let openUntil = 500
+    const breaker: Breaker = {
+      admit: () => undefined,
+      acquire: () => (clock.now() < openUntil ? { retryAt: openUntil, hold: true } : undefined),
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 1, breaker })
+    const order: string[] = []
+    const all = ['t1', 't2', 't3', 't4'].map((id) => pool.run({ id, ms: 1 }, { key: 'slow' }).then((r) => void order.push(r)))
+    await clock.advance(0)
+    expect(pool.stats().delayed).toBe(4)
+    expect(clock.pending).toBe(1)
+    await clock.advance(499)
+    expect(order).toEqual([])
+    openUntil = 0
+    await clock.advance(10)
+    await Promise.all(all)
+    expect(order).toEqual(['t1', 't2', 't3', 't4'])
+    await pool.close()
+  })
+
+  it('runs a task again as the same attempt, after retryAt, when onFailure returns a retry verdict (a 429)', async () => {
+    const clock = createVirtualClock()
+    const tooMany = Object.assign(new Error('429 Too Many Requests'), { retryAfterMs: 1000 })
+    const seen: { attempt: number; at: number }[] = []
+    let calls = 0
+    const breaker: Breaker = {
+      admit: () => undefined,
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: (_task, error) => (error === tooMany ? { retryAt: clock.now() + 1000 } : undefined),
+      onCancel: () => {},
+    }
+    const pool = createPool({
+      handler: async (_input: number, context) => {
+        seen.push({ attempt: context.attempt, at: clock.now() })
+        if (++calls === 1) throw tooMany
+        return 'ok'
+      },
+      clock,
+      breaker,
+      // No retries configured: the 429 is not the task's failure, so it does not need one.
+      retry: { attempts: 1 },
+    })
+    const result = pool.run(1, { key: 'provider' })
+    await clock.advance(999)
+    expect(seen).toEqual([{ attempt: 1, at: 0 }])
+    await clock.advance(1)
+    await expect(result).resolves.toBe('ok')
+    expect(seen).toEqual([
+      { attempt: 1, at: 0 },
+      { attempt: 1, at: 1000 },
+    ])
+    expect(pool.stats().counters).toMatchObject({ completed: 1, failed: 0, retried: 1 })
+    await pool.close()
+  })
+
+  it('settles a held task cancelled by its caller, and drops it from the hold', async () => {
+    const clock = createVirtualClock()
+    const breaker = tinyBulkhead(1)
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 2, breaker })
+    const first = pool.run({ id: 'a1', ms: 100 }, { key: 'A' })
+    const controller = new AbortController()
+    const second = pool.run({ id: 'a2', ms: 100 }, { key: 'A', signal: controller.signal })
+    await clock.advance(0)
+    expect(pool.stats().delayed).toBe(1)
+    controller.abort()
+    await expect(second).rejects.toMatchObject({ name: 'AbortError' })
+    expect(pool.stats().delayed).toBe(0)
+    await clock.advance(100)
+    await expect(first).resolves.toBe('a1')
+    expect(pool.stats().counters).toMatchObject({ completed: 1, cancelled: 1 })
+    await pool.close()
+  })
+
+  it('refuses held tasks at destroy() and leaves no timer behind', async () => {
+    const clock = createVirtualClock()
+    const breaker: Breaker = {
+      admit: () => undefined,
+      acquire: () => ({ retryAt: 10_000, hold: true }),
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool({ handler: timed(clock), clock, breaker })
+    const held = pool.run({ id: 'x', ms: 1 }, { key: 'k' })
+    await clock.advance(0)
+    expect(clock.pending).toBe(1)
+    await pool.destroy()
+    await expect(held).rejects.toBeInstanceOf(PoolClosedError)
+    expect(clock.pending).toBe(0)
+  })
+})
