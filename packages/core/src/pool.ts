@@ -333,6 +333,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       waitingForRoom: this.roomWaiters.length,
       counters: {
         submitted: this.submitted,
+        started: this.startedCount,
         completed: this.completed,
         failed: this.failed,
         rejected: this.rejected,
@@ -455,9 +456,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
         return
       }
       if (denial !== undefined && denial.hold !== true) {
-        this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+        this.refuse(task, denial)
         return
       }
+      task.admitted = true
     }
     if (signal !== undefined) {
       const onAbort = (): void => this.onUserAbort(task)
@@ -613,7 +615,13 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   private onDenied(task: TaskRecord<I, O>, denial: BreakerDenial): void {
     if (denial.hold === true) this.hold(task, denial.retryAt)
-    else this.rejectTask(task, 'circuit-open', new CircuitOpenError(task.key, denial.retryAt))
+    else this.refuse(task, denial)
+  }
+
+  /** Rejects a task a breaker refused: with the breaker's error, or a CircuitOpenError. */
+  private refuse(task: TaskRecord<I, O>, denial: BreakerDenial): void {
+    const error = denial.error ?? new CircuitOpenError(task.key, denial.retryAt)
+    this.rejectTask(task, error instanceof QueueFullError ? 'queue-full' : 'circuit-open', error)
   }
 
   /**
@@ -909,6 +917,10 @@ class PoolImpl<I, O> implements Pool<I, O> {
     task.state = DONE
     this.settledTotal++
     this.clearTimer(task)
+    if (task.admitted) {
+      task.admitted = false
+      if (this.breaker?.onSettled !== undefined) this.guard(() => this.breaker!.onSettled!(task))
+    }
     if (task.onUserAbort !== undefined) {
       task.userSignal!.removeEventListener('abort', task.onUserAbort)
       task.onUserAbort = undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPool, createVirtualClock, PoolClosedError } from '../src/index.js'
+import { CircuitOpenError, createPool, createVirtualClock, PoolClosedError, QueueFullError } from '../src/index.js'
 import type { Breaker, BreakerDenial, TaskInfo, VirtualClock } from '../src/index.js'
 
 /** A handler that takes `ms` of virtual time and returns its input's id. */
@@ -152,5 +152,51 @@ describe('breaker holds', () => {
     await pool.destroy()
     await expect(held).rejects.toBeInstanceOf(PoolClosedError)
     expect(clock.pending).toBe(0)
+  })
+
+  it("rejects a refused task with the denial's own error, counted as queue-full for a QueueFullError", async () => {
+    const clock = createVirtualClock()
+    const reasons: string[] = []
+    const breaker: Breaker = {
+      admit: (task) =>
+        task.key === 'full' ? { retryAt: 0, error: new QueueFullError(3, { key: 'full' }) } : task.key === 'open' ? { retryAt: 50 } : undefined,
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool({ handler: timed(clock), clock, breaker, observers: [{ onRejected: (_p, _t, reason) => void reasons.push(reason) }] })
+    await expect(pool.run({ id: 'a', ms: 1 }, { key: 'full' })).rejects.toMatchObject({ name: 'QueueFullError', key: 'full', limit: 3 })
+    await expect(pool.run({ id: 'b', ms: 1 }, { key: 'open' })).rejects.toBeInstanceOf(CircuitOpenError)
+    expect(reasons).toEqual(['queue-full', 'circuit-open'])
+    await pool.close()
+  })
+
+  it('calls onSettled once for every task it admitted, whatever the route, and never for one it refused', async () => {
+    const clock = createVirtualClock()
+    const settled: string[] = []
+    const breaker: Breaker = {
+      admit: (task) => (task.key === 'refused' ? { retryAt: 0 } : undefined),
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+      onSettled: (task) => void settled.push(task.key!),
+    }
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 1, breaker })
+    const controller = new AbortController()
+    const results = [
+      pool.run({ id: 'a', ms: 10 }, { key: 'done' }),
+      pool.run({ id: 'b', ms: 10 }, { key: 'cancelled', signal: controller.signal }),
+      pool.run({ id: 'c', ms: 10 }, { key: 'refused' }),
+      pool.run({ id: 'd', ms: 10, fail: new Error('x') }, { key: 'failed' }),
+      pool.run({ id: 'e', ms: 10 }, { key: 'closed' }),
+    ].map((p) => p.catch(() => undefined))
+    controller.abort()
+    await clock.advance(15)
+    const closing = pool.destroy()
+    await Promise.all(results)
+    await closing
+    expect(settled.sort()).toEqual(['cancelled', 'closed', 'done', 'failed'])
   })
 })

@@ -862,6 +862,8 @@ describe('stats() counters and means', () => {
     expect(queued.map((q) => q.status)).toEqual(['fulfilled', 'fulfilled'])
     expect(pool.stats().counters).toEqual({
       submitted: 8,
+      // ok 1, fail 2, flaky 2, slow 2, the aborted one none, the queued two 2.
+      started: 9,
       completed: 4,
       failed: 1,
       rejected: 1,

@@ -767,7 +767,7 @@ describe('stats()', () => {
       running: 0,
       delayed: 0,
       waitingForRoom: 0,
-      counters: { submitted: 0, completed: 0, failed: 0, rejected: 0, cancelled: 0, timedOut: 0, retried: 0, deadLettered: 0 },
+      counters: { submitted: 0, started: 0, completed: 0, failed: 0, rejected: 0, cancelled: 0, timedOut: 0, retried: 0, deadLettered: 0 },
       meanWaitMs: 0,
       meanRunMs: 0,
       state: 'open',
@@ -879,6 +879,7 @@ describe('stats()', () => {
     await outcomes
     expect(pool.stats().counters).toEqual({
       submitted: 5,
+      started: 4,
       completed: 1,
       failed: 1,
       rejected: 1,

@@ -175,10 +175,9 @@ const ZERO_REJECTED: RejectedCounts = { queueFull: 0, dropped: 0, closed: 0, cir
 /** Everything kept for one pool. */
 class Series {
   view: PoolView | undefined = undefined
-  /** The pool's own `submitted` counter at the last reset. */
+  /** The pool's own `submitted` and `started` counters at the last reset. */
   submittedBase = 0
-  submitted = 0
-  started = 0
+  startedBase = 0
   completed = 0
   failed = 0
   cancelled = 0
@@ -214,8 +213,10 @@ class Series {
   }
 
   reset(now: number): void {
-    this.submittedBase = this.view?.stats().counters.submitted ?? 0
-    this.submitted = this.started = this.completed = this.failed = this.cancelled = this.timedOut = 0
+    const counters = this.view?.stats().counters
+    this.submittedBase = counters?.submitted ?? 0
+    this.startedBase = counters?.started ?? 0
+    this.completed = this.failed = this.cancelled = this.timedOut = 0
     this.retried = this.deadLettered = this.rejected = 0
     this.rejectedBy = { ...ZERO_REJECTED }
     this.workersStarted = this.crashed = this.restarts = this.awaitingReplacement = 0
@@ -299,27 +300,24 @@ class MetricsImpl implements Metrics {
   onAttached(pool: string, view: PoolView): void {
     const s = this.of(pool)
     s.view = view
-    s.submittedBase = view.stats().counters.submitted
-  }
-
-  onStarted(pool: string, task: TaskInfo): void {
-    const s = this.last?.name === pool ? this.last : this.of(pool)
-    s.started++
-    // The pool's own times: no clock read on the hot path.
-    const at = task.startedAt
-    const waited = at - task.enqueuedAt
-    s.wait.record(waited, at)
+    const counters = view.stats().counters
+    s.submittedBase = counters.submitted
+    s.startedBase = counters.started
   }
 
   onSettled(pool: string, task: TaskInfo, outcome: Exclude<TaskOutcome, 'rejected'>): void {
     const s = this.last?.name === pool ? this.last : this.of(pool)
+    const started = task.startedAt
     const ended = task.endedAt ?? -1
     // It ran if its last attempt ended after it started; otherwise it was
-    // cancelled (or timed out) while queued: no run time, and a clock read.
-    const ran = ended >= task.startedAt && task.startedAt >= 0
+    // cancelled (or timed out) while queued: no times, and a clock read.
+    const ran = started >= 0 && ended >= started
     const at = ran ? ended : this.o.clock.now()
     if (ran) {
-      const took = ended - task.startedAt
+      // The pool's own times, read at the end of the attempt: no clock read, and
+      // one hook per task (the wait is still on the task: startedAt - enqueuedAt).
+      const took = ended - started
+      s.wait.record(started - task.enqueuedAt, at)
       s.run.record(took, at)
       s.done.add(1, took, at)
     } else {
@@ -371,8 +369,9 @@ class MetricsImpl implements Metrics {
     s.retried++
     const ended = task.endedAt ?? -1
     if (ended >= task.startedAt && task.startedAt >= 0) {
-      // A failed attempt: its run time counts, the task has not ended.
+      // A failed attempt: its wait and run time count, the task has not ended.
       const took = ended - task.startedAt
+      s.wait.record(task.startedAt - task.enqueuedAt, ended)
       s.run.record(took, ended)
       s.done.add(0, took, ended)
     }
@@ -475,7 +474,7 @@ class MetricsImpl implements Metrics {
     const stats = s.view?.stats()
     const tasks: TaskCounts = {
       submitted: stats === undefined ? s.completed + s.failed + s.cancelled + s.timedOut + s.rejected : stats.counters.submitted - s.submittedBase,
-      started: s.started,
+      started: stats === undefined ? 0 : stats.counters.started - s.startedBase,
       completed: s.completed,
       failed: s.failed,
       rejected: s.rejected,

@@ -18,6 +18,14 @@ export interface BreakerDenial {
    * @defaultValue false
    */
   readonly hold?: boolean
+  /**
+   * The error to reject the task with when it is not held (a bulkhead whose
+   * line for the key is full rejects with a `QueueFullError` naming the key).
+   * A `QueueFullError` counts as a `'queue-full'` rejection, anything else as
+   * `'circuit-open'`.
+   * @defaultValue a `CircuitOpenError` naming the key and `retryAt`
+   */
+  readonly error?: Error
 }
 
 /**
@@ -44,6 +52,14 @@ export interface Breaker {
   onFailure(task: TaskInfo, error: unknown, runMs: number): BreakerRetry | undefined | void
   /** The task that acquired was cancelled: it counts neither way, but returns its permit. */
   onCancel(task: TaskInfo): void
+  /**
+   * A task this breaker admitted (or held at admission) has settled, by any
+   * route: completed, failed, cancelled or timed out, dropped from the queue,
+   * refused at close. It is the last call for the task, after the `onSuccess`,
+   * `onFailure` or `onCancel` of its last attempt. Optional: a breaker that
+   * counts what it admitted (a bulkhead's line per key) needs it.
+   */
+  onSettled?(task: TaskInfo): void
   /**
    * Called once by each pool the breaker guards, with the pool's `wake`: the
    * breaker calls `wake(key)` when tasks of `key` it held may be admitted

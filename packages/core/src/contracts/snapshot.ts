@@ -10,6 +10,8 @@ export interface PoolCounters {
    * is not counted.
    */
   readonly submitted: number
+  /** Attempts started on a worker (each retry starts one more). */
+  readonly started: number
   /** Tasks that returned a value. */
   readonly completed: number
   /** Tasks that threw on their last attempt. */

@@ -44,6 +44,8 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   prev: TaskRecord<I, O> | undefined = undefined
   next: TaskRecord<I, O> | undefined = undefined
   linked = false
+  /** The breaker admitted it: it hears `onSettled` when the task settles. */
+  admitted = false
 
   constructor(
     id: number,
