@@ -80,6 +80,7 @@ export type {
   AbortAckMessage,
   AbortMessage,
   CloseMessage,
+  ConfigureMessage,
   InitErrorMessage,
   MainMessage,
   MainPost,

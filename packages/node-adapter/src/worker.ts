@@ -2,12 +2,12 @@
 import { performance } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import { isMainThread, parentPort, workerData as threadWorkerData } from 'node:worker_threads'
-import { runWorker } from '@poolkit/core'
-import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost } from '@poolkit/core'
+import { runWorker } from '@poolkit/core/worker'
+import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost } from '@poolkit/core/worker'
 import { WORKER_DATA_ENV } from './internal/env.js'
 
-export { cooperative, transfer } from '@poolkit/core'
-export type { TaskFunction, TaskFunctions, TransferResult, WorkerTaskContext } from '@poolkit/core'
+export { cooperative, transfer } from '@poolkit/core/worker'
+export type { TaskFunction, TaskFunctions, TransferResult, WorkerTaskContext } from '@poolkit/core/worker'
 
 /**
  * Options of {@link expose}.
