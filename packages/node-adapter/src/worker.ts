@@ -38,7 +38,7 @@ function threadEndpoint(): WorkerEndpoint {
   const port = parentPort!
   const elu = eluMeter()
   return {
-    post: (message, transfer) => port.postMessage(message, transfer as never),
+    post: (message, transfer) => (transfer === undefined ? port.postMessage(message) : port.postMessage(message, transfer as never)),
     listen: (listener) => port.on('message', listener as (post: MainPost) => void),
     close: () => port.close(),
     measure: () => ({ heapUsed: getHeapStatistics().used_heap_size, eventLoopUtilization: elu() }),

@@ -51,7 +51,7 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
   let lastValue = 0
   return {
     transfers: true,
-    post: (post, transfer) => worker.postMessage(post, transfer as never),
+    post: (post, transfer) => (transfer === undefined ? worker.postMessage(post) : worker.postMessage(post, transfer as never)),
     onMessage: (listener) => void worker.on('message', listener),
     onError: (listener) => {
       worker.on('error', listener)
