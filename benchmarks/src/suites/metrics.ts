@@ -1,4 +1,5 @@
 import { createHistogram } from '@poolkit/metrics'
+import { seededRandom } from '@poolkit/core/testing'
 import type { Histogram } from '@poolkit/metrics'
 import { build as buildHdr } from 'hdr-histogram-js'
 import type { Histogram as HdrHistogram } from 'hdr-histogram-js'
@@ -25,17 +26,6 @@ export interface MetricsResult {
 /** prom-client's default buckets (s): 5 ms to 10 s, 11 bounds. */
 const PROM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-/** mulberry32: the same "random" values for every library and every run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The same values in each library's unit: ms (ours), whole µs (hdr-histogram-js, integers only), s (prom-client). */
 interface Values {
@@ -46,7 +36,7 @@ interface Values {
 
 /** `n` latencies spread evenly on a log scale from 1 µs to 10 s. */
 function latencies(n: number): Values {
-  const random = seeded(7)
+  const random = seededRandom(7)
   const from = Math.log(0.001)
   const to = Math.log(10_000)
   const ms = new Float64Array(n)

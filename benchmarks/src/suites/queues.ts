@@ -1,4 +1,5 @@
 import { PriorityQueue as DsPriorityQueue } from '@datastructures-js/priority-queue'
+import { seededRandom } from '@poolkit/core/testing'
 import { createDefaultQueue, createPool } from '@poolkit/core'
 import type { RunOptions, TaskInfo, TaskQueue } from '@poolkit/core'
 import { createFairQueue, createFifoQueue, createPriorityQueue } from '@poolkit/queue'
@@ -25,17 +26,6 @@ function makeTasks(n: number, priorityOf: (i: number) => number): TaskInfo[] {
   return out
 }
 
-/** mulberry32: the same "random" priorities for every library and every run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const done = Promise.resolve()
 
@@ -265,7 +255,7 @@ export async function queues(): Promise<QueuesResult> {
   for (const c of PRIORITY_CASES) {
     const count = s.heapTasks.toLocaleString('en-US')
     console.log(`\n### Priority: push ${count} tasks (${c.title}) into a new queue, then pop them all in order`)
-    const priorities = makeTasks(s.heapTasks, c.priorityOf(seeded(42))).map((t) => t.priority)
+    const priorities = makeTasks(s.heapTasks, c.priorityOf(seededRandom(42))).map((t) => t.priority)
     const cases: Case[] = heaps.map((h) => ({
       id: `${c.label} ${h.name}`,
       // Each library gets its own task objects (ours writes a slot on each task it holds).

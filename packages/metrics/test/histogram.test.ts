@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '@poolkit/core/testing'
 import { createHistogram } from '../src/histogram.js'
 import type { Histogram } from '../src/histogram.js'
 
-/** mulberry32: the same "random" values on every run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** `n` values spread evenly on a log scale over [from, to] (ms). */
 function logUniform(seed: number, n: number, from: number, to: number): number[] {
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   const a = Math.log(from)
   const b = Math.log(to)
   return Array.from({ length: n }, () => Math.exp(a + (b - a) * random()))

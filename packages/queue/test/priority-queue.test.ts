@@ -1,6 +1,7 @@
 import { createPool, Priority } from '@poolkit/core'
 import type { TaskInfo } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '@poolkit/core/testing'
 import { createPriorityQueue } from '../src/index.js'
 import { LevelQueue } from '../src/internal/level-queue.js'
 import { NumericHeap } from '../src/internal/task-heap.js'
@@ -363,17 +364,6 @@ describe('createPriorityQueue levels and heap mode (LevelQueue)', () => {
 
 describe('the stable heap (NumericHeap): the form of many distinct priorities', () => {
   const byPriority = (tasks: readonly TaskInfo[]): TaskInfo[] => tasks.slice().sort((a, b) => b.priority - a.priority || a.id - b.id)
-  /** mulberry32: the same values on every run. */
-  const seeded = (seed: number): (() => number) => {
-    let s = seed >>> 0
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0
-      let t = s
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
 
   it('removes the head, the tail or any middle entry, at every position and every size up to 70, keeping size and order', () => {
     for (const fractional of [false, true]) {
@@ -412,7 +402,7 @@ describe('the stable heap (NumericHeap): the form of many distinct priorities', 
   })
 
   it('stays right when removals come faster than scans pay for (the index) on a large heap with distinct priorities', () => {
-    const random = seeded(7)
+    const random = seededRandom(7)
     const q = new NumericHeap()
     const live: TaskInfo[] = []
     for (let i = 0; i < 3_000; i++) {

@@ -1,7 +1,7 @@
 import type { TaskInfo } from '../contracts/task.js'
 import type { TaskQueue } from '../contracts/task-queue.js'
 import type { TestApi } from './test-api.js'
-import { equal, ok, seeded } from './test-api.js'
+import { equal, ok, seededRandom } from './test-api.js'
 
 /**
  * The order a queue promises, for {@link runQueueConformance}.
@@ -224,7 +224,7 @@ export function runQueueConformance(
 
     test.it(`matches an array model over ${runs} random sequences of push, retry, shift, peek, remove, evict and clear`, () => {
       for (let run = 0; run < runs; run++) {
-        const random = seeded(run + 1)
+        const random = seededRandom(run + 1)
         const q = factory()
         // Queued tasks in push order (so model[0] is the one queued longest), and tasks shifted and not yet retried.
         let model: TaskInfo[] = []

@@ -21,8 +21,13 @@ export function equal(actual: unknown, expected: unknown, message: string): void
   if (a !== e) throw new Error(`conformance: ${message}: expected ${e}, got ${a}`)
 }
 
-/** A small seeded generator (mulberry32), so a failing sequence can be replayed. */
-export function seeded(seed: number): () => number {
+/**
+ * A small seeded generator of numbers in [0, 1) (mulberry32): the same seed gives
+ * the same sequence, so a failing run can be replayed and a benchmark can give
+ * every library the same inputs.
+ * @public
+ */
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0
   return () => {
     s = (s + 0x6d2b79f5) >>> 0
