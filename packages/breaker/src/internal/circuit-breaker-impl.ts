@@ -1,0 +1,240 @@
+// The circuit breaker itself: finds the task's circuit, turns its answers into
+// the pool's denials, reports changes of state and wakes what it held.
+
+import { CircuitOpenError } from '@poolkit/core'
+import type { BreakerDenial, Clock, TaskInfo } from '@poolkit/core'
+import type { CircuitBreaker, CircuitBreakerOptions, CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
+import { CircuitKeys } from './circuit-keys.js'
+import { resolveCircuitOptions } from './circuit-options.js'
+import type { ResolvedCircuitOptions } from './circuit-options.js'
+import type { Circuit, CircuitOutcome, CircuitPermit, CircuitTransition } from './circuit-state.js'
+import { CircuitWakes } from './circuit-wake.js'
+
+type EventName = 'open' | 'half-open' | 'close'
+type Listener = (event: CircuitEvent) => void
+
+const EVENT_OF: Record<CircuitState, EventName> = { open: 'open', 'half-open': 'half-open', closed: 'close' }
+
+const rethrowLater = (error: unknown): void =>
+  queueMicrotask(() => {
+    throw error
+  })
+
+/** The circuit breaker behind `createCircuitBreaker()`. */
+export class CircuitBreakerImpl implements CircuitBreaker {
+  private readonly o: ResolvedCircuitOptions
+  private readonly clock: Clock
+  private readonly circuits: CircuitKeys
+  private readonly wakes: CircuitWakes
+  private readonly permits = new Map<TaskInfo, CircuitPermit>()
+  private readonly listeners: Record<EventName, Listener[]> = { open: [], 'half-open': [], close: [] }
+  private untrackedCount = 0
+  private nextExecuteId = -1
+
+  constructor(options: CircuitBreakerOptions | undefined) {
+    this.o = resolveCircuitOptions(options)
+    this.clock = this.o.clock
+    this.circuits = new CircuitKeys(this.o)
+    this.wakes = new CircuitWakes(this.clock)
+  }
+
+  get untracked(): number {
+    return this.untrackedCount
+  }
+
+  attach(wake: (key: string | undefined) => void): void {
+    this.wakes.attach(wake)
+  }
+
+  admit(task: TaskInfo): BreakerDenial | undefined {
+    // A key with no circuit yet is closed: nothing to create until a task starts.
+    const circuit = this.circuits.get(task.key)
+    if (circuit === undefined) return undefined
+    const now = this.clock.now()
+    this.refresh(circuit, now)
+    return circuit.state === 'open' ? this.deny(circuit, now) : undefined
+  }
+
+  acquire(task: TaskInfo): BreakerDenial | undefined {
+    const now = this.clock.now()
+    const circuit = this.circuits.obtain(task.key, now)
+    if (circuit === undefined) {
+      this.untrackedCount++
+      return undefined
+    }
+    this.refresh(circuit, now)
+    const permit = circuit.acquire()
+    if (permit === undefined) return this.deny(circuit, now)
+    this.permits.set(task, permit)
+    return undefined
+  }
+
+  onSuccess(task: TaskInfo, runMs: number): void {
+    const permit = this.take(task)
+    if (permit !== undefined) this.record(permit, runMs > this.o.slowCallMs ? 'slow' : 'success')
+  }
+
+  onFailure(task: TaskInfo, error: unknown, runMs: number): undefined {
+    const permit = this.take(task)
+    if (permit === undefined) return undefined
+    let counts = true
+    if (this.o.isFailure !== undefined) {
+      try {
+        counts = this.o.isFailure(error) === true
+      } catch (thrown) {
+        rethrowLater(thrown)
+      }
+    }
+    this.record(permit, counts ? 'failure' : runMs > this.o.slowCallMs ? 'slow' : 'success')
+    return undefined
+  }
+
+  onCancel(task: TaskInfo): void {
+    const permit = this.take(task)
+    if (permit === undefined) return
+    const circuit = permit.circuit
+    const freesProbe = circuit.isLiveProbe(permit)
+    const now = this.clock.now()
+    this.circuits.touch(circuit, now)
+    circuit.cancel(permit, now)
+    if (freesProbe) this.wake(circuit.key)
+  }
+
+  state(key?: string): CircuitState {
+    const circuit = this.circuits.get(key)
+    if (circuit === undefined) return 'closed'
+    this.refresh(circuit, this.clock.now())
+    return circuit.state
+  }
+
+  counts(key?: string): CircuitCounts {
+    const circuit = this.circuits.get(key)
+    if (circuit === undefined) return EMPTY_COUNTS
+    const now = this.clock.now()
+    this.refresh(circuit, now)
+    return circuit.counts(now)
+  }
+
+  keys(): string[] {
+    return this.circuits.keys(this.clock.now()).filter((k): k is string => k !== undefined)
+  }
+
+  on(event: EventName, listener: Listener): () => void {
+    const list = this.listeners[event]
+    if (list === undefined) throw new TypeError(`event must be one of 'open', 'half-open', 'close', got ${String(event)}`)
+    if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${typeof listener}`)
+    // A wrapper per registration, so the same function added twice is removed once per unsubscribe.
+    const entry: Listener = (e) => listener(e)
+    list.push(entry)
+    return () => {
+      const i = list.indexOf(entry)
+      if (i !== -1) list.splice(i, 1)
+    }
+  }
+
+  reset(key?: string): void {
+    const now = this.clock.now()
+    const circuits = key === undefined ? [...this.circuits.all()] : [this.circuits.get(key)]
+    for (const circuit of circuits) {
+      if (circuit === undefined) continue
+      const transition = circuit.reset(now)
+      if (transition !== undefined) this.transitioned(circuit, transition, true)
+    }
+  }
+
+  async execute<T>(key: string | undefined, fn: () => T | PromiseLike<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new TypeError(`fn must be a function, got ${typeof fn}`)
+    const now = this.clock.now()
+    const task: TaskInfo = { id: this.nextExecuteId--, priority: 0, key, name: undefined, attempt: 1, submittedAt: now, enqueuedAt: now, startedAt: -1, waitMs: 0, runMs: 0 }
+    for (;;) {
+      const denial = this.acquire(task)
+      if (denial === undefined) break
+      if (denial.hold !== true) throw new CircuitOpenError(key, denial.retryAt)
+      await this.wakes.waitFor(this.circuits.keyOf(key), denial.retryAt)
+    }
+    const startedAt = this.clock.now()
+    let value: T
+    try {
+      value = await fn()
+    } catch (error) {
+      this.onFailure(task, error, this.clock.now() - startedAt)
+      throw error
+    }
+    this.onSuccess(task, this.clock.now() - startedAt)
+    return value
+  }
+
+  // ------------------------------------------------------------------ inside
+
+  private take(task: TaskInfo): CircuitPermit | undefined {
+    const permit = this.permits.get(task)
+    if (permit !== undefined) this.permits.delete(task)
+    return permit
+  }
+
+  private record(permit: CircuitPermit, outcome: CircuitOutcome): void {
+    const circuit = permit.circuit
+    const now = this.clock.now()
+    const freesProbe = circuit.isLiveProbe(permit)
+    this.circuits.touch(circuit, now)
+    const transition = circuit.record(permit, outcome, now)
+    if (transition !== undefined) this.transitioned(circuit, transition, true)
+    else if (freesProbe) this.wake(circuit.key)
+  }
+
+  /** The denial for a task of an open circuit, or of a half-open one whose probe places are taken. */
+  private deny(circuit: Circuit, now: number): BreakerDenial {
+    const open = circuit.state === 'open'
+    if (this.o.whenOpen === 'hold') {
+      // Half-open and full: only a probe's outcome frees a place, and that wakes the key.
+      return { retryAt: open ? circuit.openUntil : Infinity, hold: true }
+    }
+    circuit.rejected++
+    return { retryAt: open ? circuit.openUntil : now }
+  }
+
+  private refresh(circuit: Circuit, now: number): void {
+    const transition = circuit.refresh(now)
+    // Seen from inside admit/acquire (or state()): the pools' hold timers at
+    // openUntil already bring their tasks back, so the wake need not re-enter
+    // the pool synchronously.
+    if (transition !== undefined) this.transitioned(circuit, transition, false)
+  }
+
+  /** Reports a change of state to listeners, then wakes what the circuit held. */
+  private transitioned(circuit: Circuit, transition: CircuitTransition, wakeNow: boolean): void {
+    const event: CircuitEvent = { key: circuit.key, ...transition }
+    for (const listener of this.listeners[EVENT_OF[transition.to]].slice()) {
+      try {
+        listener(event)
+      } catch (error) {
+        rethrowLater(error)
+      }
+    }
+    // A circuit that closes, half-opens or re-opens lets held tasks in or gives
+    // them a new retryAt; a closed one held nothing, nor does one that rejects.
+    if (transition.from === 'closed' || this.o.whenOpen !== 'hold') return
+    if (wakeNow) this.wake(circuit.key)
+    else queueMicrotask(() => this.wake(circuit.key))
+  }
+
+  /** Tells every attached pool, and every waiting execute(), that tasks of the circuit may be asked about again. */
+  private wake(circuitKey: string | undefined): void {
+    // With whenOpen 'reject' the circuit holds nothing.
+    if (this.o.whenOpen === 'hold') this.wakes.wake(circuitKey)
+  }
+}
+
+/** The counts of a key with no circuit. */
+const EMPTY_COUNTS: CircuitCounts = Object.freeze({
+  state: 'closed',
+  calls: 0,
+  successes: 0,
+  failures: 0,
+  slowCalls: 0,
+  rejected: 0,
+  trips: 0,
+  openUntil: -1,
+  windowCalls: 0,
+  windowFailureRate: 0,
+})

@@ -1,0 +1,171 @@
+// One circuit's state machine: closed, open and half-open, its permits and its counts.
+
+import type { CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
+import type { ResolvedCircuitOptions } from './circuit-options.js'
+import { CountWindow, TimeWindow } from './circuit-window.js'
+import type { SlidingWindow } from './circuit-window.js'
+
+/** How a call that held a permit ended, as the circuit counts it. */
+export type CircuitOutcome = 'success' | 'failure' | 'slow'
+
+/** A permit to run one call: taken in `acquire`, given back by its outcome or its cancellation. */
+export interface CircuitPermit {
+  readonly circuit: Circuit
+  /** The circuit's phase when the permit was taken; an outcome from an earlier phase changes no state. */
+  readonly phase: number
+  readonly probe: boolean
+}
+
+/** A change of state, to report as a {@link CircuitEvent}. */
+export type CircuitTransition = Omit<CircuitEvent, 'key'>
+
+/** The state of one key's circuit (or of the only circuit, when not keyed). */
+export class Circuit {
+  state: CircuitState = 'closed'
+  /** Bumped on every change of state and on reset: permits of an older phase are stale. */
+  phase = 0
+  /** When an open circuit lets probes through; -1 unless open. */
+  openUntil = -1
+  /** Permits out (calls acquired and not yet reported), of every phase. */
+  inFlight = 0
+  /** The last acquire or outcome, for idle eviction. */
+  lastUsed: number
+
+  private consecutive = 0
+  private openMs: number
+  private probesOut = 0
+  private probeSuccesses = 0
+  private readonly window: SlidingWindow
+
+  // Counts since creation or the last reset().
+  private calls = 0
+  private successes = 0
+  private failures = 0
+  private slowCalls = 0
+  rejected = 0
+  private trips = 0
+
+  constructor(
+    readonly key: string | undefined,
+    private readonly o: ResolvedCircuitOptions,
+    now: number,
+  ) {
+    this.lastUsed = now
+    this.openMs = o.openMs
+    this.window = o.window.type === 'count' ? new CountWindow(o.window.size) : new TimeWindow(o.window.ms)
+  }
+
+  /** Open turns half-open once `openUntil` has come; nothing else moves with time alone. */
+  refresh(now: number): CircuitTransition | undefined {
+    if (this.state === 'open' && now >= this.openUntil) return this.move('half-open', now, 'open-elapsed')
+    return undefined
+  }
+
+  /** A permit for one call, or `undefined` when the circuit is open or its probes are all out (refresh first). */
+  acquire(): CircuitPermit | undefined {
+    if (this.state === 'open') return undefined
+    const probe = this.state === 'half-open'
+    if (probe) {
+      if (this.probesOut >= this.o.halfOpenMax) return undefined
+      this.probesOut++
+    }
+    this.inFlight++
+    return { circuit: this, phase: this.phase, probe }
+  }
+
+  /** Whether `permit` is a probe of the current half-open phase (its return frees a probe place). */
+  isLiveProbe(permit: CircuitPermit): boolean {
+    return permit.probe && permit.phase === this.phase
+  }
+
+  /** Counts the outcome of a permit's call and moves the state if it says so. */
+  record(permit: CircuitPermit, outcome: CircuitOutcome, now: number): CircuitTransition | undefined {
+    this.inFlight--
+    this.lastUsed = now
+    this.calls++
+    if (outcome === 'success') this.successes++
+    else if (outcome === 'failure') this.failures++
+    else this.slowCalls++
+    // A call let through before the last change of state (or reset) says nothing about the new one.
+    if (permit.phase !== this.phase) return undefined
+    const bad = outcome !== 'success'
+    if (this.state === 'half-open') {
+      this.probesOut--
+      if (bad) {
+        this.openMs = Math.min(this.openMs * this.o.backoffFactor, this.o.maxOpenMs)
+        return this.move('open', now, 'probe-failed')
+      }
+      if (++this.probeSuccesses >= this.o.successThreshold) return this.move('closed', now, 'probes-succeeded')
+      return undefined
+    }
+    // Closed (an open circuit has no permits of its own phase).
+    this.window.record(now, bad)
+    this.consecutive = bad ? this.consecutive + 1 : 0
+    if (bad && this.consecutive >= this.o.failureThreshold) return this.move('open', now, 'consecutive-failures')
+    const threshold = this.o.failureRateThreshold
+    if (threshold !== undefined) {
+      const calls = this.window.calls(now)
+      if (calls >= this.o.minimumCalls && this.window.bad(now) / calls >= threshold) return this.move('open', now, 'failure-rate')
+    }
+    return undefined
+  }
+
+  /** A permit's call was cancelled: it counts neither way, but its probe place comes back. */
+  cancel(permit: CircuitPermit, now: number): void {
+    this.inFlight--
+    this.lastUsed = now
+    if (this.isLiveProbe(permit) && this.state === 'half-open') this.probesOut--
+  }
+
+  /** Closes the circuit and clears every count; the transition when it was not closed. */
+  reset(now: number): CircuitTransition | undefined {
+    this.calls = this.successes = this.failures = this.slowCalls = this.rejected = this.trips = 0
+    if (this.state !== 'closed') return this.move('closed', now, 'reset')
+    this.phase++
+    this.clearClosed()
+    return undefined
+  }
+
+  /** Closed with no permit out: forgetting it loses nothing but its counts. */
+  get evictable(): boolean {
+    return this.state === 'closed' && this.inFlight === 0
+  }
+
+  counts(now: number): CircuitCounts {
+    const windowCalls = this.window.calls(now)
+    return {
+      state: this.state,
+      calls: this.calls,
+      successes: this.successes,
+      failures: this.failures,
+      slowCalls: this.slowCalls,
+      rejected: this.rejected,
+      trips: this.trips,
+      openUntil: this.openUntil,
+      windowCalls,
+      windowFailureRate: windowCalls === 0 ? 0 : this.window.bad(now) / windowCalls,
+    }
+  }
+
+  private move(to: CircuitState, now: number, reason: NonNullable<CircuitEvent['reason']>): CircuitTransition {
+    const from = this.state
+    this.state = to
+    this.phase++
+    this.probesOut = 0
+    this.probeSuccesses = 0
+    if (to === 'open') {
+      this.trips++
+      this.openUntil = now + this.openMs
+    } else {
+      this.openUntil = -1
+      if (to === 'closed') this.clearClosed()
+    }
+    return { from, to, at: now, openUntil: this.openUntil, reason }
+  }
+
+  private clearClosed(): void {
+    this.consecutive = 0
+    this.window.clear()
+    this.openMs = this.o.openMs
+  }
+}

@@ -1,0 +1,15 @@
+// The `wake` functions of every pool a policy guards (Breaker.attach is called once per pool).
+
+/** Collects the pools' `wake` functions and calls each of them for a key. */
+export class Wakers {
+  private readonly list: ((key: string | undefined) => void)[] = []
+
+  add(wake: (key: string | undefined) => void): void {
+    this.list.push(wake)
+  }
+
+  /** Tells every attached pool that tasks of `key` it holds may be asked about again. */
+  wake(key: string | undefined): void {
+    for (const wake of this.list) wake(key)
+  }
+}
