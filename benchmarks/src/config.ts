@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics', 'breaker'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
@@ -35,6 +35,11 @@ const base = quick
         latency: { samples: 200, warmup: 50, block: 50 }, cpu: { tasks: 200 }, move: { roundTrips: 100, block: 50, bytes: 2 ** 20 }, startupRuns: 1,
       },
       metrics: { values: 100_000, rounds: 1, iterations: 3, warmupIterations: 1 },
+      breaker: {
+        calls: 2_000, rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2,
+        poolTasks: 2_000, poolConcurrency: 16, bottleneckTasks: 50, pool: { rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2 },
+        pacingTasks: 200, pacingPerSecond: 100,
+      },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -51,6 +56,13 @@ const base = quick
       },
       // Histograms: each iteration records every value once into the same histogram; two rounds, alternating order.
       metrics: { values: 1_000_000, rounds: 2, iterations: 15, warmupIterations: 3 },
+      // Breakers and limiters: B1-B3 run `calls` guarded calls (or `poolTasks` pool tasks) per batch, bottleneck
+      // `bottleneckTasks` (it takes about 2.3 ms a job); two rounds, alternating order.
+      breaker: {
+        calls: 10_000, rounds: 2, timeMs: 300, iterations: 20, warmupMs: 100, warmupIterations: 5,
+        poolTasks: 10_000, poolConcurrency: 16, bottleneckTasks: 100, pool: { rounds: 2, timeMs: 500, iterations: 15, warmupMs: 100, warmupIterations: 3 },
+        pacingTasks: 200, pacingPerSecond: 100,
+      },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

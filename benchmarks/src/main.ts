@@ -1,10 +1,11 @@
-// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics] [breaker]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { quick, selectedSuites, settings } from './config.js'
 import { fmtRate, fmtRatio } from './stats.js'
+import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
@@ -26,13 +27,13 @@ function versions(): string {
   try {
     const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url))
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: packagesDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = git('status', '--porcelain', '--', 'core', 'queue', 'metrics') !== ''
+    const dirty = git('status', '--porcelain', '--', 'core', 'queue', 'metrics', 'breaker') !== ''
     core = `git ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
   } catch {
     // Not a git checkout: leave it at 'workspace'.
   }
-  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'tinybench']
-  return `@poolkit/core, @poolkit/queue and @poolkit/metrics (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
+  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'cockatiel', 'opossum', 'bottleneck', 'tinybench']
+  return `@poolkit/core, @poolkit/queue, @poolkit/metrics and @poolkit/breaker (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
 function geomean(values: readonly number[]): number {
@@ -47,9 +48,10 @@ function summarise(
   m: MemoryResult | undefined,
   q: QueuesResult | undefined,
   mx: MetricsResult | undefined,
+  b: BreakerResult | undefined,
 ): void {
   // The threads suite prints its own targets; no empty header when it ran alone.
-  if (t === undefined && p === undefined && m === undefined && q === undefined && mx === undefined) return
+  if (t === undefined && p === undefined && m === undefined && q === undefined && mx === undefined && b === undefined) return
   console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
   if (t !== undefined) {
     for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
@@ -109,6 +111,34 @@ function summarise(
       console.log(`metrics     attached to a pool at concurrency ${concurrency}: ${lost.toFixed(1)}% of throughput lost (with 16 keys: ${((1 - k.keyed) * 100).toFixed(1)}%)   target < 10%: ${met(lost < 10)}`)
     }
   }
+  if (b !== undefined) {
+    // Each ratio is the peer's cost over ours (ns) or our rate over the peer's: above 1x, ours is faster.
+    const vsFaster = (ours: number, peers: readonly [string, number][], lowerIsBetter: boolean): string => {
+      const ratios = peers.map(([name, v]) => ({ name, r: lowerIsBetter ? v / ours : ours / v }))
+      const faster = ratios.reduce((a, c) => (c.r < a.r ? c : a))
+      return `${ratios.map((x) => `/ ${x.name} ${fmtRatio(x.r)}`).join(', ')}   target no slower than the faster (${faster.name}): ${met(faster.r >= 1)}`
+    }
+    const c = b.closedNs
+    console.log(`breaker     B1 closed, execute ${c.get(LINE.oursExecute)!.toFixed(0)} ns/call ${vsFaster(c.get(LINE.oursExecute)!, [['cockatiel', c.get(LINE.cockatiel)!], ['opossum', c.get(LINE.opossum)!]], true)}`)
+    console.log(`breaker     B1 closed, pool path (admit+acquire+onSuccess) ${c.get(LINE.oursPoolPath)!.toFixed(1)} ns/call; await floor ${c.get(LINE.floor)!.toFixed(0)} ns`)
+    const o = b.openNs
+    console.log(
+      `breaker     B2 open, execute ${o.get(LINE.oursExecute)!.toFixed(0)} ns/call / cockatiel ${fmtRatio(o.get(LINE.cockatiel)! / o.get(LINE.oursExecute)!)}, / opossum ${fmtRatio(o.get(LINE.opossum)! / o.get(LINE.oursExecute)!)}; admit ${o.get(LINE.oursAdmit)!.toFixed(1)} ns (no target)`,
+    )
+    const l = b.limiterNs
+    console.log(`breaker     B3 limiter decision ${l.get(LINE.oursLimiter)!.toFixed(1)} ns/call ${vsFaster(l.get(LINE.oursLimiter)!, [['bottleneck', l.get(LINE.bottleneck)!], ['p-queue', l.get(LINE.pQueue)!]], true)}`)
+    const r = b.limiterRates
+    const kept = r.get(LINE.poolLimited)! / r.get(LINE.poolBare)!
+    console.log(
+      `breaker     B3 pool + limiter ${fmtRate(r.get(LINE.poolLimited)!)} (${((1 - kept) * 100).toFixed(1)}% below no limiter) ${vsFaster(r.get(LINE.poolLimited)!, [['bottleneck', r.get(LINE.bottleneckPool)!], ['p-queue', r.get(LINE.pQueuePool)!]], false)}`,
+    )
+    for (const pc of b.pacing) {
+      // The bound is reached exactly when the queue stays full: every line here submits all its tasks at once.
+      const ok = pc.maxInWindow === pc.bound
+      const how = pc.algorithm === 'sliding-window' ? 'sliding window' : `token bucket, burst ${pc.burst ?? `default ${pc.bound - pc.perSecond + 1}`}`
+      console.log(`breaker     B4 pacing at ${pc.perSecond}/s (${how}): max ${pc.maxInWindow} starts in any 1 s window, allowed ${pc.bound}: ${ok ? 'exact' : 'WRONG'}`)
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -128,7 +158,8 @@ async function main(): Promise<void> {
   if (suites.includes('threads')) await threads()
   const q = suites.includes('queues') ? await queues() : undefined
   const mx = suites.includes('metrics') ? await metrics() : undefined
-  summarise(t, p, m, q, mx)
+  const b = suites.includes('breaker') ? await breaker() : undefined
+  summarise(t, p, m, q, mx, b)
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
 }
 

@@ -289,6 +289,8 @@ describe('circuit breaker against its model', () => {
               }
               const kind: Kind = op.how === 'failure' ? 'failure' : op.runMs > c.slowCallMs ? 'slow' : 'success'
               m.end(call!.permit, kind, now)
+              // As the pool reports it: the attempt ran runMs and ends now, so it started runMs ago.
+              ;(call!.task as { startedAt: number }).startedAt = now - op.runMs
               if (op.how === 'success') breaker.onSuccess(call!.task, op.runMs)
               else expect(breaker.onFailure(call!.task, op.how === 'failure' ? new Error('down') : 'ignored', op.runMs)).toBeUndefined()
               break

@@ -26,16 +26,19 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   private readonly clock: Clock
   private readonly circuits: CircuitKeys
   private readonly wakes: CircuitWakes
+  /** Permits out, by task: the number `Circuit.acquire` gave (its circuit is found again by the task's key). */
   private readonly permits = new Map<TaskInfo, CircuitPermit>()
+  /** Whether an outcome needs the time it ended: a slow-call limit or a time window. */
+  private readonly timed: boolean
   private readonly listeners: Record<EventName, Listener[]> = { open: [], 'half-open': [], close: [] }
   private untrackedCount = 0
-  private nextExecuteId = -1
 
   constructor(options: CircuitBreakerOptions | undefined) {
     this.o = resolveCircuitOptions(options)
     this.clock = this.o.clock
     this.circuits = new CircuitKeys(this.o)
     this.wakes = new CircuitWakes(this.clock)
+    this.timed = this.o.slowCallMs !== Infinity || this.o.window.type === 'time'
   }
 
   get untracked(): number {
@@ -48,51 +51,52 @@ export class CircuitBreakerImpl implements CircuitBreaker {
 
   admit(task: TaskInfo): BreakerDenial | undefined {
     // A key with no circuit yet is closed: nothing to create until a task starts.
+    // A closed circuit needs no time: the clock is read only when it is not.
     const circuit = this.circuits.get(task.key)
-    if (circuit === undefined) return undefined
+    if (circuit === undefined || circuit.state === 'closed') return undefined
     const now = this.clock.now()
     this.refresh(circuit, now)
     return circuit.state === 'open' ? this.deny(circuit, now) : undefined
   }
 
   acquire(task: TaskInfo): BreakerDenial | undefined {
-    const now = this.clock.now()
-    const circuit = this.circuits.obtain(task.key, now)
+    // The task's enqueue time stands for now where only idle eviction reads it:
+    // a closed circuit's acquire reads no clock.
+    const circuit = this.circuits.obtain(task.key, task.enqueuedAt)
     if (circuit === undefined) {
       this.untrackedCount++
       return undefined
     }
-    this.refresh(circuit, now)
+    if (circuit.state === 'open') this.refresh(circuit, this.clock.now())
     const permit = circuit.acquire()
-    if (permit === undefined) return this.deny(circuit, now)
+    if (permit === undefined) return this.deny(circuit, this.clock.now())
     this.permits.set(task, permit)
     return undefined
   }
 
   onSuccess(task: TaskInfo, runMs: number): void {
-    const permit = this.take(task)
-    if (permit !== undefined) this.record(permit, runMs > this.o.slowCallMs ? 'slow' : 'success')
+    const permit = this.permits.get(task)
+    if (permit === undefined) return
+    this.permits.delete(task)
+    this.record(this.circuits.get(task.key)!, permit, runMs > this.o.slowCallMs ? 'slow' : 'success', this.endOf(task, runMs))
   }
 
   onFailure(task: TaskInfo, error: unknown, runMs: number): undefined {
-    const permit = this.take(task)
+    const permit = this.permits.get(task)
     if (permit === undefined) return undefined
-    let counts = true
-    if (this.o.isFailure !== undefined) {
-      try {
-        counts = this.o.isFailure(error) === true
-      } catch (thrown) {
-        rethrowLater(thrown)
-      }
-    }
-    this.record(permit, counts ? 'failure' : runMs > this.o.slowCallMs ? 'slow' : 'success')
+    this.permits.delete(task)
+    this.record(this.circuits.get(task.key)!, permit, this.outcomeOf(error, runMs), this.endOf(task, runMs))
     return undefined
   }
 
   onCancel(task: TaskInfo): void {
-    const permit = this.take(task)
+    const permit = this.permits.get(task)
     if (permit === undefined) return
-    const circuit = permit.circuit
+    this.permits.delete(task)
+    this.cancel(this.circuits.get(task.key)!, permit)
+  }
+
+  private cancel(circuit: Circuit, permit: CircuitPermit): void {
     const freesProbe = circuit.isLiveProbe(permit)
     const now = this.clock.now()
     this.circuits.touch(circuit, now)
@@ -144,37 +148,59 @@ export class CircuitBreakerImpl implements CircuitBreaker {
 
   async execute<T>(key: string | undefined, fn: () => T | PromiseLike<T>): Promise<T> {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, got ${typeof fn}`)
-    const now = this.clock.now()
-    const task: TaskInfo = { id: this.nextExecuteId--, priority: 0, key, name: undefined, attempt: 1, submittedAt: now, enqueuedAt: now, startedAt: -1, waitMs: 0, runMs: 0 }
+    // The pool path without a pool: no task record, the permit held here.
+    let circuit: Circuit | undefined
+    let permit: CircuitPermit | undefined
     for (;;) {
-      const denial = this.acquire(task)
-      if (denial === undefined) break
+      circuit = this.circuits.obtain(key, this.o.keyed ? this.clock.now() : 0)
+      if (circuit === undefined) {
+        this.untrackedCount++
+        return await fn()
+      }
+      if (circuit.state === 'open') this.refresh(circuit, this.clock.now())
+      permit = circuit.acquire()
+      if (permit !== undefined) break
+      const denial = this.deny(circuit, this.clock.now())
       if (denial.hold !== true) throw new CircuitOpenError(key, denial.retryAt)
       await this.wakes.waitFor(this.circuits.keyOf(key), denial.retryAt)
     }
-    const startedAt = this.clock.now()
+    const startedAt = this.timed ? this.clock.now() : 0
     let value: T
     try {
       value = await fn()
     } catch (error) {
-      this.onFailure(task, error, this.clock.now() - startedAt)
+      const now = this.clock.now()
+      this.record(circuit, permit, this.outcomeOf(error, now - startedAt), now)
       throw error
     }
-    this.onSuccess(task, this.clock.now() - startedAt)
+    // A success moves nothing in a closed circuit: read the clock only when the
+    // time counts (slow calls, a time window, idle eviction) or a probe may close it.
+    const now = this.timed || this.o.keyed || circuit.state !== 'closed' ? this.clock.now() : circuit.lastUsed
+    this.record(circuit, permit, this.timed && now - startedAt > this.o.slowCallMs ? 'slow' : 'success', now)
     return value
   }
 
   // ------------------------------------------------------------------ inside
 
-  private take(task: TaskInfo): CircuitPermit | undefined {
-    const permit = this.permits.get(task)
-    if (permit !== undefined) this.permits.delete(task)
-    return permit
+  /** When an attempt that ran `runMs` ended: its start plus its run time, on the pool's clock (no clock read). */
+  private endOf(task: TaskInfo, runMs: number): number {
+    return task.startedAt >= 0 ? task.startedAt + runMs : this.clock.now()
   }
 
-  private record(permit: CircuitPermit, outcome: CircuitOutcome): void {
-    const circuit = permit.circuit
-    const now = this.clock.now()
+  /** How a failure counts: `isFailure` says whether it is the provider's fault; one that is not may still be slow. */
+  private outcomeOf(error: unknown, runMs: number): CircuitOutcome {
+    let counts = true
+    if (this.o.isFailure !== undefined) {
+      try {
+        counts = this.o.isFailure(error) === true
+      } catch (thrown) {
+        rethrowLater(thrown)
+      }
+    }
+    return counts ? 'failure' : runMs > this.o.slowCallMs ? 'slow' : 'success'
+  }
+
+  private record(circuit: Circuit, permit: CircuitPermit, outcome: CircuitOutcome, now: number): void {
     const freesProbe = circuit.isLiveProbe(permit)
     this.circuits.touch(circuit, now)
     const transition = circuit.record(permit, outcome, now)

@@ -3,17 +3,16 @@
 import type { ResolvedCircuitOptions } from './circuit-options.js'
 import { Circuit } from './circuit-state.js'
 
-// An idle sweep steps over at most this many busy circuits (open, or with calls
-// out), so a crowd of them at the idle end cannot make every call slow.
-const SWEEP_SKIPS = 8
+// Keyed, idle circuits are swept once every this many acquires (a scan of the
+// map), so a call costs a map lookup and no reordering.
+const SWEEP_EVERY = 256
 
-/**
- * Finds a task's circuit. Keyed, the map is kept in least-recently-used order
- * (a use moves its circuit to the end), so idle circuits are at the front: the
- * sweep stops at the first one used within `keyIdleMs`.
- */
+/** Finds a task's circuit: the only one when not keyed, else one per key with idle eviction and a cap. */
 export class CircuitKeys {
   private readonly map = new Map<string | undefined, Circuit>()
+  /** The circuit when not keyed, made on first use. */
+  private single: Circuit | undefined = undefined
+  private untilSweep = SWEEP_EVERY
 
   constructor(private readonly o: ResolvedCircuitOptions) {}
 
@@ -24,76 +23,63 @@ export class CircuitKeys {
 
   /** The circuit of `key` if one is tracked; creates none. */
   get(key: string | undefined): Circuit | undefined {
-    return this.map.get(this.keyOf(key))
+    return this.o.keyed ? this.map.get(key) : this.single
   }
 
   /**
    * The circuit of `key`, created on first use; `undefined` when `maxKeys`
-   * circuits are tracked and none of them can be evicted.
+   * circuits are tracked and none of them can be evicted. `now` marks it used
+   * (keyed; an approximate time is enough for idle eviction).
    */
   obtain(key: string | undefined, now: number): Circuit | undefined {
-    const k = this.keyOf(key)
-    let circuit = this.map.get(k)
-    if (!this.o.keyed) {
-      if (circuit === undefined) {
-        circuit = new Circuit(undefined, this.o, now)
-        this.map.set(undefined, circuit)
-      }
+    if (!this.o.keyed) return (this.single ??= new Circuit(undefined, this.o, now))
+    if (--this.untilSweep <= 0) {
+      this.untilSweep = SWEEP_EVERY
+      this.sweep(now)
+    }
+    let circuit = this.map.get(key)
+    if (circuit !== undefined) {
       circuit.lastUsed = now
       return circuit
     }
-    this.sweep(now)
-    if (circuit !== undefined) {
-      this.touch(circuit, now)
-      return circuit
-    }
-    if (this.map.size >= this.o.maxKeys && !this.evictOne()) return undefined
-    circuit = new Circuit(k, this.o, now)
-    this.map.set(k, circuit)
+    if (this.map.size >= this.o.maxKeys && !this.evictOne(now)) return undefined
+    circuit = new Circuit(key, this.o, now)
+    this.map.set(key, circuit)
     return circuit
   }
 
   /** Marks a circuit used now (an outcome came in). */
   touch(circuit: Circuit, now: number): void {
-    circuit.lastUsed = now
-    if (this.o.keyed && this.map.get(circuit.key) === circuit) {
-      this.map.delete(circuit.key)
-      this.map.set(circuit.key, circuit)
-    }
+    if (now > circuit.lastUsed) circuit.lastUsed = now
   }
 
   /** Every tracked circuit. */
-  all(): IterableIterator<Circuit> {
-    return this.map.values()
+  all(): Circuit[] {
+    return this.o.keyed ? [...this.map.values()] : this.single === undefined ? [] : [this.single]
   }
 
   /** Every tracked key, least recently used first, after dropping idle circuits. */
   keys(now: number): (string | undefined)[] {
     if (!this.o.keyed) return []
     this.sweep(now)
-    return [...this.map.keys()]
+    return [...this.map.values()].sort((a, b) => a.lastUsed - b.lastUsed).map((c) => c.key)
   }
 
   /** Drops closed circuits with no call out that were idle for `keyIdleMs`. */
   private sweep(now: number): void {
     const idleMs = this.o.keyIdleMs
     if (idleMs === Infinity) return
-    let skipped = 0
-    for (const [key, circuit] of this.map) {
-      if (now - circuit.lastUsed < idleMs) return
-      if (circuit.evictable) this.map.delete(key)
-      else if (++skipped > SWEEP_SKIPS) return
-    }
+    for (const [key, circuit] of this.map) if (now - circuit.lastUsed >= idleMs && circuit.evictable) this.map.delete(key)
   }
 
   /** Makes room at the cap: drops the longest-idle circuit that is closed with no call out. */
-  private evictOne(): boolean {
-    for (const [key, circuit] of this.map) {
-      if (circuit.evictable) {
-        this.map.delete(key)
-        return true
-      }
-    }
-    return false
+  private evictOne(now: number): boolean {
+    this.sweep(now)
+    if (this.map.size < this.o.maxKeys) return true
+    let oldest: Circuit | undefined
+    for (const circuit of this.map.values()) if (circuit.evictable && (oldest === undefined || circuit.lastUsed < oldest.lastUsed)) oldest = circuit
+    if (oldest === undefined) return false
+    this.map.delete(oldest.key)
+    return true
   }
 }

@@ -8,13 +8,16 @@ import type { SlidingWindow } from './circuit-window.js'
 /** How a call that held a permit ended, as the circuit counts it. */
 export type CircuitOutcome = 'success' | 'failure' | 'slow'
 
-/** A permit to run one call: taken in `acquire`, given back by its outcome or its cancellation. */
-export interface CircuitPermit {
-  readonly circuit: Circuit
-  /** The circuit's phase when the permit was taken; an outcome from an earlier phase changes no state. */
-  readonly phase: number
-  readonly probe: boolean
-}
+/**
+ * A permit to run one call, taken in `acquire` and given back by its outcome or
+ * its cancellation, as one number (no allocation per call): the circuit's phase
+ * when it was taken, times 2, plus 1 for a half-open probe. An outcome from an
+ * earlier phase changes no state.
+ */
+export type CircuitPermit = number
+
+const phaseOf = (permit: CircuitPermit): number => Math.floor(permit / 2)
+const isProbe = (permit: CircuitPermit): boolean => permit % 2 === 1
 
 /** A change of state, to report as a {@link CircuitEvent}. */
 export type CircuitTransition = Omit<CircuitEvent, 'key'>
@@ -70,12 +73,12 @@ export class Circuit {
       this.probesOut++
     }
     this.inFlight++
-    return { circuit: this, phase: this.phase, probe }
+    return this.phase * 2 + (probe ? 1 : 0)
   }
 
   /** Whether `permit` is a probe of the current half-open phase (its return frees a probe place). */
   isLiveProbe(permit: CircuitPermit): boolean {
-    return permit.probe && permit.phase === this.phase
+    return isProbe(permit) && phaseOf(permit) === this.phase
   }
 
   /** Counts the outcome of a permit's call and moves the state if it says so. */
@@ -87,7 +90,7 @@ export class Circuit {
     else if (outcome === 'failure') this.failures++
     else this.slowCalls++
     // A call let through before the last change of state (or reset) says nothing about the new one.
-    if (permit.phase !== this.phase) return undefined
+    if (phaseOf(permit) !== this.phase) return undefined
     const bad = outcome !== 'success'
     if (this.state === 'half-open') {
       this.probesOut--
