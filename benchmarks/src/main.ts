@@ -106,6 +106,8 @@ function summarise(
     const ratios = peers.map(([name, ns]) => ({ name, ratio: ns / own![1] }))
     const vs = ratios.map((r) => `/ ${r.name} ${fmtRatio(r.ratio)}`).join(', ')
     console.log(`metrics     histogram record(), ${own![1].toFixed(2)} ns: ${vs}   target faster than both: ${met(ratios.every((r) => r.ratio > 1))}`)
+    const hook = mx.overhead.hookNs
+    console.log(`metrics     onSettled (the one hook per task) ${hook.plain.toFixed(1)} ns, ${hook.keyed.toFixed(1)} ns with 16 keys`)
     for (const [concurrency, k] of mx.overhead.kept) {
       const lost = (1 - k.plain) * 100
       console.log(`metrics     attached to a pool at concurrency ${concurrency}: ${lost.toFixed(1)}% of throughput lost (with 16 keys: ${((1 - k.keyed) * 100).toFixed(1)}%)   target < 10%: ${met(lost < 10)}`)

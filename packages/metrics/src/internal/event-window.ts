@@ -14,20 +14,31 @@ export class EventWindow {
   private readonly amounts = new Float64Array(SLOTS)
   /** The slot number (time / SLOT_MS) of the newest slot written. */
   private head: number
+  /** Where that slot starts (ms) and its index in the ring. */
+  private headStart: number
+  private headIndex: number
   /** When counting began (ms): a window reaching before it is cut to it. */
   private since: number
 
   constructor(now: number) {
     this.head = Math.floor(now / SLOT_MS)
+    this.headStart = this.head * SLOT_MS
+    this.headIndex = this.head % SLOTS
     this.since = now
   }
 
   /** Adds `count` events carrying `amount` at time `at` (ms). Events older than 60 s, or from before a reset, are dropped. */
   add(count: number, amount: number, at: number): void {
-    const slot = Math.floor(at / SLOT_MS)
-    if (slot > this.head) this.advance(slot)
-    else if (slot <= this.head - SLOTS || at < this.since) return
-    const i = slot % SLOTS
+    let i: number
+    if (at >= this.headStart && at < this.headStart + SLOT_MS && at >= this.since) {
+      // The common case, an event in the newest slot: no division.
+      i = this.headIndex
+    } else {
+      const slot = Math.floor(at / SLOT_MS)
+      if (slot > this.head) this.advance(slot)
+      else if (slot <= this.head - SLOTS || at < this.since) return
+      i = slot % SLOTS
+    }
     this.counts[i] = this.counts[i]! + count
     this.amounts[i] = this.amounts[i]! + amount
   }
@@ -66,6 +77,8 @@ export class EventWindow {
     this.counts.fill(0)
     this.amounts.fill(0)
     this.head = Math.floor(now / SLOT_MS)
+    this.headStart = this.head * SLOT_MS
+    this.headIndex = this.head % SLOTS
     this.since = now
   }
 
@@ -93,5 +106,7 @@ export class EventWindow {
       this.amounts[j] = 0
     }
     this.head = slot
+    this.headStart = slot * SLOT_MS
+    this.headIndex = slot % SLOTS
   }
 }
