@@ -741,7 +741,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private finish(task: TaskRecord<I, O>, worker: WorkerSlot, attempt: number, ok: boolean, value: unknown): void {
     const now = this.clock.now()
     this.meter?.onSlot(now, -1)
-    this.workers.release(worker)
+    this.workers.release(worker, now)
     if (task.state === RUNNING && task.attempt === attempt && !ok && neverStarted(value)) {
       // The worker died with the task still waiting behind another one: it did
       // not run, so it goes back in the queue as the same attempt, uncounted.
@@ -1012,6 +1012,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       running: this.running,
       capacity: this.workers.capacity(),
       eventLoopUtilization: eluCount > 0 ? eluSum / eluCount : undefined,
+      idleSince: this.workers.idleSinces(),
     })
   }
 

@@ -138,4 +138,13 @@ export interface PoolSnapshot {
   readonly utilisation: number
   /** Mean event-loop utilisation of the workers, where the executor reports it. */
   readonly eventLoopUtilization: number | undefined
+  /**
+   * When each idle worker became idle (it started, or its last task ended), on
+   * the pool's clock, oldest first: one entry per idle worker. A scaler that
+   * retires the workers idle for a while counts the entries at least its
+   * timeout before `now`, which sampling the idle count cannot tell (a worker
+   * seen idle at every snapshot may have run the peaks between them). The pool
+   * always fills it; it is optional so that hand-made snapshots (tests) need not.
+   */
+  readonly idleSince?: readonly number[]
 }

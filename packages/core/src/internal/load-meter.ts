@@ -10,6 +10,7 @@ export interface PoolState {
   /** Task slots on ready workers. */
   readonly capacity: number
   readonly eventLoopUtilization: number | undefined
+  readonly idleSince: readonly number[]
 }
 
 /**
@@ -88,6 +89,7 @@ export class LoadMeter {
       meanRunMs: this.finished > 0 ? this.runMs / this.finished : 0,
       utilisation: interval > 0 ? Math.min(1, this.busy / (interval * capacity)) : state.running > 0 ? 1 : 0,
       eventLoopUtilization: state.eventLoopUtilization,
+      idleSince: state.idleSince,
     }
     this.since = now
     this.busy = 0

@@ -126,6 +126,13 @@ export class WorkerSet {
     return this.all.filter((w) => w.state === READY && w.running < w.capacity)
   }
 
+  /** When each idle ready worker became idle, oldest first (for scalers that retire workers idle for a while). */
+  idleSinces(): number[] {
+    const since: number[] = []
+    for (const w of this.all) if (w.state === READY && w.running === 0) since.push(w.idleSince)
+    return since.sort((a, b) => a - b)
+  }
+
   /** Claims a task slot on `worker` (chosen by pick() or a selector). */
   claim(worker: WorkerSlot, picked: boolean): void {
     if (!picked && this.tasksPerWorker === 1) this.takeIdle(worker)
@@ -148,11 +155,12 @@ export class WorkerSet {
     if (after > before) this.host.onCapacity()
   }
 
-  /** Gives a task slot back; retires the worker if the set is over its target and it is now idle. */
-  release(worker: WorkerSlot): void {
+  /** Gives a task slot back (`now`: the caller's clock reading); retires the worker if the set is over its target and it is now idle. */
+  release(worker: WorkerSlot, now: number): void {
     worker.running--
     worker.finished++
     if (worker.state !== READY) return
+    if (worker.running === 0) worker.idleSince = now
     // Below a capacity the executor lowered meanwhile, the slot stays taken.
     if (worker.running < worker.capacity) this.free++
     if (worker.running !== 0) return
@@ -260,6 +268,7 @@ export class WorkerSet {
     }
     slot.state = READY
     slot.readyAt = this.clock.now()
+    slot.idleSince = slot.readyAt
     this.free += slot.capacity
     if (this.tasksPerWorker === 1) this.idle.push(slot)
     this.respawnDelay = RESPAWN_INITIAL_MS

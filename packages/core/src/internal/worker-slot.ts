@@ -13,6 +13,8 @@ export class WorkerSlot implements WorkerInfo {
   running = 0
   finished = 0
   readyAt = -1
+  /** When it last became idle (ready, or its last task ended), on the pool's clock; -1 while it runs a task. */
+  idleSince = -1
   state = STARTING
   handle: WorkerHandle<any, any> | undefined = undefined
   /** While an async spawn is pending: settles once the worker is ready (or stopped, if it was retired meanwhile). */
