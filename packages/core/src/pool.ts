@@ -1154,7 +1154,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private notifySettled(task: TaskRecord<I, O>, outcome: Exclude<TaskOutcome, 'rejected'>, error: unknown): void {
-    for (const observer of this.obs.onSettled!) {
+    const observers = this.obs.onSettled!
+    if (observers.length === 1) {
+      // The common case (one metrics object): no loop.
+      try {
+        observers[0]!.onSettled!(this.name, task, outcome, error)
+      } catch (thrown) {
+        this.emitError(thrown)
+      }
+      return
+    }
+    for (const observer of observers) {
       try {
         observer.onSettled!(this.name, task, outcome, error)
       } catch (thrown) {
