@@ -3,35 +3,10 @@ import type { ChildProcess } from 'node:child_process'
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { MainPost, TransferList, WorkerPost } from '@poolkit/core'
+import type { Channel, ChannelExit } from '@poolkit/core/remote'
 import type { ProcessesOptions, ThreadsOptions } from '../options.js'
 import { WORKER_DATA_ENV } from './env.js'
 import type { ResolvedNodeOptions } from './validate.js'
-
-/** How a worker ended, as the runtime tells it. */
-export interface ChannelExit {
-  readonly exitCode?: number | undefined
-  readonly signal?: string | undefined
-}
-
-/**
- * One worker, whatever runs it: the main side's view of a thread or a child
- * process. The remote worker speaks the protocol over it.
- */
-export interface Channel {
-  /** Posts one message or a batch; throws if something in it cannot be cloned. */
-  post(post: MainPost, transfer?: TransferList): void
-  onMessage(listener: (post: WorkerPost) => void): void
-  /** The runtime's own errors (uncaught in the worker, failed spawn). */
-  onError(listener: (error: unknown) => void): void
-  onExit(listener: (exit: ChannelExit) => void): void
-  /** Stops the worker at once; resolves when it is gone. */
-  kill(): Promise<void>
-  /** Event-loop utilisation since the previous call, where the runtime can read it from outside. */
-  eventLoopUtilization?(): number
-  /** Whether it can move transfer lists (threads) or copies everything (processes). */
-  readonly transfers: boolean
-}
 
 function workerEnv(options: ResolvedNodeOptions): Record<string, string | undefined> {
   return { ...(options.env ?? process.env) }

@@ -1,29 +1,13 @@
-import {
-  deserializeError,
-  isWorkerMessage,
-  PROTOCOL_VERSION,
-  RESULT_FRAME,
-  RESULT_SLOTS,
-  RUN_FRAME,
-  RUN_SLOTS,
-  serializeError,
-  WorkerExitError,
-} from '@poolkit/core'
-import type {
-  MainMessage,
-  SpawnContext,
-  SerializedError,
-  SerializedValue,
-  TaskDone,
-  WorkerExit,
-  WorkerHandle,
-  WorkerMessage,
-  WorkerPost,
-  WorkerRuntimeStats,
-  WorkerTask,
-} from '@poolkit/core'
-import type { Channel, ChannelExit } from './channel.js'
-import type { ResolvedNodeOptions } from './validate.js'
+import type { SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from '../contracts/executor.js'
+import { WorkerExitError } from '../errors.js'
+import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from '../protocol/messages.js'
+import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/messages.js'
+import { deserializeError, serializeError } from '../protocol/serialize-error.js'
+import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
+import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
+
+/** Node's timers keep the process alive unless unref'd; browsers' have no unref. */
+const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.()
 
 /** `run()` on top of `send()`: one promise per task, for callers that want one. */
 function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown) => void): TaskDone {
@@ -94,7 +78,7 @@ export class RemoteWorker implements WorkerHandle {
   constructor(
     private readonly channel: Channel,
     private readonly context: SpawnContext,
-    private readonly options: ResolvedNodeOptions,
+    private readonly options: RemoteWorkerOptions,
   ) {
     this.id = context.workerId
     // A fixed window (prefetchMs Infinity) starts full; an adaptive one starts
@@ -164,7 +148,7 @@ export class RemoteWorker implements WorkerHandle {
       return (this.terminating = this.kill())
     }
     const timer = setTimeout(() => void this.kill(), this.options.closeTimeout)
-    timer.unref()
+    unref(timer)
     return (this.terminating = this.exited.finally(() => clearTimeout(timer)))
   }
 
@@ -375,7 +359,7 @@ export class RemoteWorker implements WorkerHandle {
     const timer = setTimeout(() => {
       if (this.pending.has(id)) this.stop(id, reason)
     }, this.options.abortTimeout)
-    timer.unref()
+    unref(timer)
   }
 
   private onAbortAck(id: number, state: 'dropped' | 'running' | 'done'): void {
@@ -495,7 +479,7 @@ export class RemoteWorker implements WorkerHandle {
         // The exit handler deals with a worker that is gone.
       }
     }, interval)
-    this.heartbeat.unref()
+    unref(this.heartbeat)
   }
 
   private stopHeartbeat(): void {
