@@ -1,7 +1,7 @@
 import { createPool, createVirtualClock } from '@poolkit/core'
 import type { Scaler } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
-import { snapshotOf } from '../src/internal/policy-snapshot.js'
+import { snapshotOf } from './snapshot.js'
 import { adaptiveLimit } from '../src/index.js'
 
 type Fields = Parameters<typeof snapshotOf>[0]

@@ -1,6 +1,6 @@
 import { createPool, createVirtualClock } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
-import { snapshotOf } from '../src/internal/policy-snapshot.js'
+import { snapshotOf } from './snapshot.js'
 import { idleScaler } from '../src/index.js'
 
 /** A pool of `target` ready workers, `idle` of them idle, at `now`. */

@@ -1,6 +1,6 @@
 import { createPool, createVirtualClock } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
-import { snapshotOf } from '../src/internal/policy-snapshot.js'
+import { snapshotOf } from './snapshot.js'
 import { littleScaler } from '../src/index.js'
 
 /** An interval in which `rate` tasks/s arrived and tasks finished after `runMs` on average. */

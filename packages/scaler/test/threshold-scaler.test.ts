@@ -1,6 +1,6 @@
 import { createPool, createVirtualClock } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
-import { snapshotOf } from '../src/internal/policy-snapshot.js'
+import { snapshotOf } from './snapshot.js'
 import { thresholdScaler } from '../src/index.js'
 
 /** A snapshot of a pool at `target` workers over a 1 s interval ending at `now`. */
