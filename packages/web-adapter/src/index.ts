@@ -1,0 +1,4 @@
+// @poolkit/web-adapter: run a poolkit pool's tasks on Web Workers in a browser.
+export { webWorkers } from './web-workers.js'
+export { defaultConcurrency } from './default-concurrency.js'
+export type { WebWorkersOptions } from './options.js'
