@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics', 'breaker'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics', 'breaker', 'browser'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
@@ -40,6 +40,7 @@ const base = quick
         poolTasks: 2_000, poolConcurrency: 16, bottleneckTasks: 50, pool: { rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2 },
         pacingTasks: 200, pacingPerSecond: 100,
       },
+      browser: { throughput: { tasks: 2_000, warmupTasks: 200, rounds: 1 }, latency: { samples: 200, warmup: 20, block: 50 }, cpu: { tasks: 20, rounds: 1, warmupPerWorker: 5 } },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -63,6 +64,10 @@ const base = quick
         poolTasks: 10_000, poolConcurrency: 16, bottleneckTasks: 100, pool: { rounds: 2, timeMs: 500, iterations: 15, warmupMs: 100, warmupIterations: 3 },
         pacingTasks: 200, pacingPerSecond: 100,
       },
+      // Browser (headless Chromium): throughput gets a fresh pool per line and round, rounds alternating the order;
+      // round trips take turns in blocks; the CPU-bound tasks are about 5 ms each, each pool
+      // open for the whole section and warmed with warmupPerWorker tasks per worker (V8 takes tens of them to optimise the hash in a fresh worker).
+      browser: { throughput: { tasks: 10_000, warmupTasks: 1_000, rounds: 5 }, latency: { samples: 2_000, warmup: 200, block: 100 }, cpu: { tasks: 200, rounds: 3, warmupPerWorker: 20 } },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

@@ -1,4 +1,4 @@
-// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics] [breaker]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics] [breaker] [browser]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { quick, selectedSuites, settings } from './config.js'
 import { fmtRate, fmtRatio } from './stats.js'
 import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
+import { browser, type BrowserResult } from './browser.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
@@ -49,9 +50,10 @@ function summarise(
   q: QueuesResult | undefined,
   mx: MetricsResult | undefined,
   b: BreakerResult | undefined,
+  w: BrowserResult | undefined,
 ): void {
   // The threads suite prints its own targets; no empty header when it ran alone.
-  if (t === undefined && p === undefined && m === undefined && q === undefined && mx === undefined && b === undefined) return
+  if (t === undefined && p === undefined && m === undefined && q === undefined && mx === undefined && b === undefined && w === undefined) return
   console.log('\n## Summary (ratios of medians; > 1x means poolkit is faster / smaller)')
   if (t !== undefined) {
     for (const peer of ['p-queue', 'p-limit', 'minimal limiter']) {
@@ -141,6 +143,13 @@ function summarise(
       console.log(`breaker     B4 pacing at ${pc.perSecond}/s (${how}): max ${pc.maxInWindow} starts in any 1 s window, allowed ${pc.bound}: ${ok ? 'exact' : 'WRONG'}`)
     }
   }
+  if (w !== undefined) {
+    const own = w.rates.get('poolkit')!
+    console.log(
+      `browser     Chromium ${w.version}: no-op ${fmtRate(own)}, / workerpool ${fmtRatio(own / w.rates.get('workerpool')!)}, / hand-rolled ${fmtRatio(own / w.rates.get('hand-rolled postMessage')!)}; ` +
+        `round trip ${(w.latency.get('poolkit')! * 1000).toFixed(0)} µs (bare echo ${(w.latency.get('bare echo worker')! * 1000).toFixed(0)} µs); CPU-bound speedup ${fmtRatio(w.speedup.get('poolkit')!)} (hand-rolled ${fmtRatio(w.speedup.get('hand-rolled postMessage')!)})`,
+    )
+  }
 }
 
 async function main(): Promise<void> {
@@ -161,7 +170,8 @@ async function main(): Promise<void> {
   const q = suites.includes('queues') ? await queues() : undefined
   const mx = suites.includes('metrics') ? await metrics() : undefined
   const b = suites.includes('breaker') ? await breaker() : undefined
-  summarise(t, p, m, q, mx, b)
+  const w = suites.includes('browser') ? await browser() : undefined
+  summarise(t, p, m, q, mx, b, w)
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
 }
 
