@@ -178,6 +178,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private running = 0
   private readonly runningTasks = new TaskList<I, O>()
   private readonly delayedTasks = new Set<TaskRecord<I, O>>()
+  /** The signals tasks carry, each with its one listener and the tasks it would abort. */
+  private readonly signals = new Map<AbortSignal, { readonly tasks: Set<TaskRecord<I, O>>; readonly onAbort: () => void }>()
   /** Tasks a breaker holds, by key, in queue order, each key with one timer for the earliest `retryAt`. */
   private readonly held = new Map<string | undefined, HeldKey<I, O>>()
   private readonly roomWaiters = new RingBuffer<TaskRecord<I, O>>()
@@ -461,11 +463,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       }
       task.admitted = true
     }
-    if (signal !== undefined) {
-      const onAbort = (): void => this.onUserAbort(task)
-      task.onUserAbort = onAbort
-      signal.addEventListener('abort', onAbort, { once: true })
-    }
+    if (signal !== undefined) this.watchSignal(task, signal)
     if (denial !== undefined) {
       this.hold(task, denial.retryAt)
       return
@@ -794,6 +792,41 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.checkIdle()
   }
 
+  /**
+   * Listens for a task's signal. Tasks that share one signal (`map`, `runAll`,
+   * or a caller's one controller for a batch) share one listener, so a signal
+   * never gathers a listener per task (Node warns past 10).
+   */
+  private watchSignal(task: TaskRecord<I, O>, signal: AbortSignal): void {
+    let watched = this.signals.get(signal)
+    if (watched === undefined) {
+      const tasks = new Set<TaskRecord<I, O>>()
+      const onAbort = (): void => {
+        this.signals.delete(signal)
+        for (const t of [...tasks]) {
+          t.onUserAbort = undefined
+          this.onUserAbort(t)
+        }
+      }
+      watched = { tasks, onAbort }
+      this.signals.set(signal, watched)
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    watched.tasks.add(task)
+    task.onUserAbort = watched.onAbort
+  }
+
+  private unwatchSignal(task: TaskRecord<I, O>): void {
+    const signal = task.userSignal!
+    task.onUserAbort = undefined
+    const watched = this.signals.get(signal)
+    if (watched === undefined) return
+    watched.tasks.delete(task)
+    if (watched.tasks.size > 0) return
+    this.signals.delete(signal)
+    signal.removeEventListener('abort', watched.onAbort)
+  }
+
   private onUserAbort(task: TaskRecord<I, O>): void {
     const reason = task.userSignal!.reason
     switch (task.state) {
@@ -921,10 +954,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       task.admitted = false
       if (this.breaker?.onSettled !== undefined) this.guard(() => this.breaker!.onSettled!(task))
     }
-    if (task.onUserAbort !== undefined) {
-      task.userSignal!.removeEventListener('abort', task.onUserAbort)
-      task.onUserAbort = undefined
-    }
+    if (task.onUserAbort !== undefined) this.unwatchSignal(task)
     if (task.resolve !== undefined) {
       if (ok) task.resolve(value as O)
       else task.reject!(value)

@@ -951,3 +951,42 @@ describe('stats() counters and means', () => {
     await pool.close()
   })
 })
+
+describe('tasks that share one signal', () => {
+  it('share one abort listener on it, removed once they have all settled, and all cancel when it aborts', async () => {
+    const { getEventListeners } = await import('node:events')
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: (ms: number) => new Promise<number>((r) => clock.setTimeout(() => r(ms), ms)), clock, concurrency: 2 })
+    const batch = new AbortController()
+    const done = [10, 10, 10].map((ms) => pool.run(ms, { signal: batch.signal }))
+    const cancelled = Array.from({ length: 30 }, () => pool.run(1000, { signal: batch.signal }).catch((e: Error) => e.name))
+    expect(getEventListeners(batch.signal, 'abort')).toHaveLength(1)
+    await clock.advance(20)
+    await Promise.all(done)
+    expect(getEventListeners(batch.signal, 'abort')).toHaveLength(1)
+    batch.abort()
+    expect(await Promise.all(cancelled)).toEqual(Array(30).fill('AbortError'))
+    expect(getEventListeners(batch.signal, 'abort')).toHaveLength(0)
+    // The cancelled handlers keep their slots until they return (at 1,020 ms).
+    const settled = new AbortController()
+    await Promise.all([pool.run(1, { signal: settled.signal }), clock.advance(2000)])
+    expect(getEventListeners(settled.signal, 'abort')).toHaveLength(0)
+    await pool.close()
+  })
+
+  it('lets runAll() keep more than ten tasks in flight without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(w.name)
+    process.on('warning', onWarning)
+    try {
+      const pool = createPool({ handler: async (x: number) => x * 2, concurrency: 4 })
+      const out = await pool.runAll(Array.from({ length: 50 }, (_, i) => i), { window: 40 })
+      expect(out[49]).toBe(98)
+      await new Promise((r) => setImmediate(r))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+      await pool.close()
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
