@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// One vitest run, one project per package (each package's vitest.config.ts).
+// One vitest run, one project per package (each package's vitest.config.ts),
+// plus the parse-codebase example's end-to-end test.
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'examples/parse-codebase'],
   },
 })
