@@ -1,13 +1,13 @@
-/** Run settings: `BENCH_QUICK=1` for a smoke run, CLI words or `BENCH_FILTER` to pick suites. */
-export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
+/** Run settings: `--quick` or `BENCH_QUICK=1` for a smoke run, CLI words or `BENCH_FILTER` to pick suites. */
+export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'metrics', 'breaker', 'browser'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser'] as const
 export type SuiteName = (typeof SUITES)[number]
 
-/** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. */
+/** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
 export function selectedSuites(argv: readonly string[]): SuiteName[] {
-  const words = [...argv, ...(process.env.BENCH_FILTER ?? '').split(',')].map((w) => w.trim().toLowerCase()).filter((w) => w !== '')
+  const words = [...argv, ...(process.env.BENCH_FILTER ?? '').split(',')].map((w) => w.trim().toLowerCase()).filter((w) => w !== '' && !w.startsWith('--'))
   if (words.length === 0) return [...SUITES]
   const picked = SUITES.filter((s) => words.some((w) => s.startsWith(w)))
   const unknown = words.filter((w) => !SUITES.some((s) => s.startsWith(w)))
@@ -34,6 +34,7 @@ const base = quick
         workers: 2, tasks: 5_000, warmupTasks: 1_000, rounds: 1, prefetch: [0, 16, 64],
         latency: { samples: 200, warmup: 50, block: 50 }, cpu: { tasks: 200 }, move: { roundTrips: 100, block: 50, bytes: 2 ** 20 }, startupRuns: 1,
       },
+      scaling: { workers: [1, 2, 4, 8, 16], tasks: 100, rounds: 1 },
       metrics: { values: 100_000, rounds: 1, iterations: 3, warmupIterations: 1 },
       breaker: {
         calls: 2_000, rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2,
@@ -55,6 +56,8 @@ const base = quick
         workers: 2, tasks: 100_000, warmupTasks: 10_000, rounds: 3, prefetch: [0, 16, 64],
         latency: { samples: 5_000, warmup: 200, block: 100 }, cpu: { tasks: 3_000 }, move: { roundTrips: 2_000, block: 100, bytes: 2 ** 20 }, startupRuns: 3,
       },
+      // Scaling: the T4 batch at each worker count up to the machine's cores (the same batch each time), a fresh pool per line and round.
+      scaling: { workers: [1, 2, 4, 8, 16], tasks: 4_000, rounds: 3 },
       // Histograms: each iteration records every value once into the same histogram; two rounds, alternating order.
       metrics: { values: 1_000_000, rounds: 2, iterations: 15, warmupIterations: 3 },
       // Breakers and limiters: B1-B3 run `calls` guarded calls (or `poolTasks` pool tasks) per batch, bottleneck

@@ -1,15 +1,20 @@
-// pnpm bench [throughput] [priority] [memory] [threads] [queues] [metrics] [breaker] [browser]   (BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { writeChart } from './chart.js'
 import { quick, selectedSuites, settings } from './config.js'
+import { writeResults } from './report.js'
+import { collectResults } from './results.js'
 import { fmtRate, fmtRatio } from './stats.js'
 import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
 import { browser, type BrowserResult } from './browser.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
+import { scaling } from './suites/scaling.js'
 import { threads } from './suites/threads.js'
 import { QUEUE_NAMES, queues, type QueuesResult } from './suites/queues.js'
 import { throughput, type ThroughputResult } from './suites/throughput.js'
@@ -33,7 +38,7 @@ function versions(): string {
   } catch {
     // Not a git checkout: leave it at 'workspace'.
   }
-  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'cockatiel', 'opossum', 'bottleneck', 'tinybench']
+  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'cockatiel', 'opossum', 'bottleneck', 'piscina', 'tinypool', 'poolifier', 'workerpool', 'tinybench']
   return `@poolkit/core, @poolkit/queue, @poolkit/metrics and @poolkit/breaker (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
@@ -155,10 +160,12 @@ function summarise(
 async function main(): Promise<void> {
   const suites = selectedSuites(process.argv.slice(2))
   const started = performance.now()
+  const date = new Date().toISOString()
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
+  const measured = versions()
   console.log(`# poolkit benchmarks${quick ? ' (QUICK MODE: small counts, not for reporting)' : ''}`)
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores (${cpu}), ${new Date().toISOString()}`)
-  console.log(versions())
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores (${cpu}), ${date}`)
+  console.log(measured)
   console.log(`suites: ${suites.join(', ')}; figures are medians over all samples (MAD = median absolute deviation / median)`)
   if ((globalThis as { gc?: unknown }).gc === undefined) console.log('(no --expose-gc: cases do not start on a collected heap)')
 
@@ -166,13 +173,23 @@ async function main(): Promise<void> {
   const p = suites.includes('priority') ? await priority() : undefined
   const m = suites.includes('memory') ? await memory() : undefined
   // The threads suite prints its own targets at the end of its section.
-  if (suites.includes('threads')) await threads()
+  const th = suites.includes('threads') ? await threads() : undefined
+  const sc = suites.includes('scaling') ? await scaling() : undefined
   const q = suites.includes('queues') ? await queues() : undefined
   const mx = suites.includes('metrics') ? await metrics() : undefined
   const b = suites.includes('breaker') ? await breaker() : undefined
   const w = suites.includes('browser') ? await browser() : undefined
   summarise(t, p, m, q, mx, b, w)
-  console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
+  const durationS = (performance.now() - started) / 1000
+  const results = collectResults(
+    { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w },
+  )
+  const files = writeResults(results)
+  console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)
+  // A quick run never replaces the chart in docs/: its figures are not for reporting (node dist/chart.js <file> draws any results file).
+  if (!quick && results.tables.some((table) => table.chart !== undefined)) console.log(`chart:   ${writeChart(results)}`)
+  console.log(`\ndone in ${durationS.toFixed(0)} s (settings: ${JSON.stringify(settings)})`)
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,123 @@
+// Smoke check of `pnpm bench --quick`: every fast suite runs, prints its section with numbers, and the run
+// writes its results JSON and Markdown. It checks that figures exist, never how fast they are.
+//
+// Suites run here (about 15 s in all on 2 cores): throughput, priority, memory, queues, scaling, metrics, breaker.
+// Left out: threads (about 30 s even in quick mode: six pools, child processes for T2, T3, T5 and T6; the
+// scaling suite runs the same adapter and CPU-bound task) and browser (needs a Chromium).
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BenchResults } from '../src/results.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const main = join(root, 'dist/main.js')
+
+/** Each suite of the smoke run and the heading its section starts with. */
+const SUITES = [
+  ['throughput', '## 1. Throughput'],
+  ['priority', '## 2. Mixed priority'],
+  ['memory', '## 3. Memory'],
+  ['queues', '## 4. Queues'],
+  ['scaling', '## Scaling'],
+  ['metrics', '## 6. Metrics'],
+  ['breaker', '## 7. Breaker'],
+] as const
+
+/** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */
+function ensureBuilt(): void {
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return
+  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
+}
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runQuick(resultsDir: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RESULTS_DIR: resultsDir }
+    // The run is steered by its flags alone: none of the caller's bench settings leak in.
+    for (const name of ['BENCH_QUICK', 'BENCH_FILTER', 'BENCH_BATCH', 'BENCH_VERBOSE', 'BENCH_WAIT_IDLE']) delete env[name]
+    const child = spawn(process.execPath, ['--expose-gc', main, '--quick', ...SUITES.map(([s]) => s)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** The part of the output from `heading` to the next section. */
+function section(stdout: string, heading: string): string {
+  const start = stdout.indexOf(`\n${heading}`)
+  if (start < 0) return ''
+  const next = stdout.indexOf('\n## ', start + 1)
+  return stdout.slice(start, next < 0 ? undefined : next)
+}
+
+describe('pnpm bench --quick', () => {
+  let dir: string
+  let run: Run
+  let results: BenchResults
+
+  beforeAll(async () => {
+    ensureBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'poolkit-bench-'))
+    run = await runQuick(dir)
+    const json = readdirSync(dir).find((f) => f.endsWith('.json'))
+    if (json !== undefined) results = JSON.parse(readFileSync(join(dir, json), 'utf8')) as BenchResults
+  }, 120_000)
+
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('exits 0 and writes one results JSON and one Markdown report, named after the date, marked quick', () => {
+    expect(run.code, run.stderr).toBe(0)
+    const files = readdirSync(dir).sort()
+    expect(files).toHaveLength(2)
+    expect(files[0]).toMatch(/^\d{4}-\d{2}-\d{2}-quick\.json$/)
+    expect(files[1]).toBe(files[0]!.replace('.json', '.md'))
+    expect(results.quick).toBe(true)
+    expect(results.suites).toEqual(SUITES.map(([s]) => s))
+    expect(readFileSync(join(dir, files[1]!), 'utf8')).toContain('| line | kind |')
+  })
+
+  it.each(SUITES)('suite %s prints its section with numbers and has finite figures in the JSON', (suite, heading) => {
+    const text = section(run.stdout, heading)
+    expect(text, `no "${heading}" section in the output`).not.toBe('')
+    expect(text).toMatch(/\d+(\.\d+)? ?(M\/s|k\/s|\/s|ms|ns|MB|x|%)/)
+    if (suite === 'scaling') {
+      const measured = results.scaling!.rows.filter((r) => r.measured)
+      expect(measured.length).toBeGreaterThan(0)
+      for (const r of measured) for (const v of [r.poolkitMs!, r.speedup!, r.efficiency!]) expect(v).toSatisfy((x: number) => Number.isFinite(x) && x > 0)
+      return
+    }
+    const tables = results.tables.filter((t) => t.suite === suite)
+    expect(tables.length).toBeGreaterThan(0)
+    for (const t of tables) {
+      expect(t.lines.length, t.id).toBeGreaterThan(0)
+      for (const l of t.lines) expect(l.value, `${t.id} ${l.name}`).toSatisfy((x: number) => Number.isFinite(x) && x > 0)
+    }
+  })
+
+  it('draws the chart from the JSON, and a quick run leaves docs/bench.svg alone', async () => {
+    const { renderChart } = (await import(pathToFileURL(join(root, 'dist/chart.js')).href)) as typeof import('../src/chart.js')
+    const svg = renderChart(results)
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    expect(svg).toContain('QUICK MODE')
+    expect(svg).toContain('>poolkit<')
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true)
+    expect(run.stdout).not.toMatch(/^chart:/m)
+  })
+})
