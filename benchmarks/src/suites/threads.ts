@@ -353,7 +353,7 @@ export async function threads(): Promise<ThreadsResult> {
   console.log(`\n## Threads: @poolkit/node-adapter threads() vs the thread pools a user would pick instead, ${s.workers} workers each`)
   console.log(
     `piscina ${versionOf('piscina')}, tinypool ${versionOf('tinypool')}, poolifier ${versionOf('poolifier')} (FixedThreadPool), workerpool ${versionOf('workerpool')}; ` +
-      `poolkit rows use the adapter's defaults (prefetch up to 256, sized to about prefetchMs = 1 ms of work) unless named; prefetch=N lines set the upper bound: ${s.prefetch.join(', ')}`,
+      `poolkit rows use the adapter's defaults (prefetch up to 256, sized to about prefetchMs = 3 ms of work) unless named; prefetch=N lines set the upper bound: ${s.prefetch.join(', ')}`,
   )
   if (waitIdle) console.log('BENCH_WAIT_IDLE=1: each line waits (up to 30 s) for other processes to go quiet before it starts')
   const rates = await throughput()

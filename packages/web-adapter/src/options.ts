@@ -32,7 +32,7 @@ export interface WebWorkersOptions {
    * How much work, in milliseconds of measured task time, to keep waiting in
    * each worker (at least 1 task, at most `prefetch`). `Infinity` always sends
    * `prefetch` ahead.
-   * @defaultValue 1
+   * @defaultValue 3
    */
   prefetchMs?: number
   /** Replace a worker after it has been given this many tasks (between tasks). @defaultValue Infinity */

@@ -105,7 +105,7 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
     name: o.name,
     concurrentTasksPerWorker,
     prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 256),
-    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 1),
+    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 3),
     maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
     maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
     unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),

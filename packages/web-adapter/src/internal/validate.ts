@@ -92,7 +92,7 @@ export function resolveWebOptions(url: unknown, options: WebWorkersOptions | und
     fallback: fallbackFunctions(o.fallback),
     concurrentTasksPerWorker,
     prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 256),
-    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 1),
+    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 3),
     maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
     // Browsers give no reliable per-worker heap figure from outside: no heap recycling.
     maxHeapBytes: Infinity,
