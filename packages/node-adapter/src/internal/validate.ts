@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { resolveRemoteWorkerOptions } from '@poolkit/core/remote'
 import type { NodeWorkerOptions } from '../options.js'
 
 function describe(value: unknown): string {
@@ -8,15 +9,6 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function'
   if (value === null || typeof value !== 'object') return String(value)
   return Array.isArray(value) ? 'an array' : 'an object'
-}
-
-function positiveIntegerOrInfinity(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer or Infinity, got ${describe(value)}`)
-  }
-  return value
 }
 
 function nonNegativeInteger(path: string, value: unknown, fallback: number): number {
@@ -31,14 +23,6 @@ function duration(path: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
     throw new TypeError(`${path} must be a non-negative number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-function positiveDuration(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new TypeError(`${path} must be a positive number of milliseconds or Infinity, got ${describe(value)}`)
   }
   return value
 }
@@ -92,26 +76,14 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
   if (maxHeap !== undefined && maxHeap !== Infinity && (typeof maxHeap !== 'number' || !(maxHeap > 0))) {
     throw new TypeError(`options.maxHeapBeforeRecycle must be a positive number of megabytes or Infinity, got ${describe(maxHeap)}`)
   }
-  const concurrentTasksPerWorker = positiveIntegerOrInfinity('options.concurrentTasksPerWorker', o.concurrentTasksPerWorker, 1)
-  if (concurrentTasksPerWorker === Infinity) {
-    throw new RangeError('options.concurrentTasksPerWorker must be finite: it bounds the tasks the pool gives each worker')
-  }
   return {
+    ...resolveRemoteWorkerOptions(o, maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024),
     url: workerUrl(url),
     env: o.env,
     workerData: o.workerData,
     argv: stringArray('options.argv', o.argv),
     execArgv: stringArray('options.execArgv', o.execArgv),
     name: o.name,
-    concurrentTasksPerWorker,
-    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 256),
-    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 3),
-    maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
-    maxHeapBytes: maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024,
-    unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),
-    abortTimeout: duration('options.abortTimeout', o.abortTimeout, 100),
-    closeTimeout: duration('options.closeTimeout', o.closeTimeout, 5000),
-    errorClasses: o.errorClasses,
     defaultConcurrency: availableParallelism(),
     idleTimeout: duration('options.idleTimeout', o.idleTimeout, Infinity),
     minWorkers: nonNegativeInteger('options.minWorkers', o.minWorkers, 0),

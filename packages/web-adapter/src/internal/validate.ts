@@ -1,41 +1,9 @@
+import { resolveRemoteWorkerOptions } from '@poolkit/core/remote'
 import type { RemoteExecutorOptions } from '@poolkit/core/remote'
 import type { TaskFunction, TaskFunctions } from '@poolkit/core/worker'
 import type { WebWorkersOptions } from '../options.js'
 import { defaultConcurrency } from '../default-concurrency.js'
 import { describe } from './describe.js'
-
-function positiveIntegerOrInfinity(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-function nonNegativeInteger(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative integer, got ${describe(value)}`)
-  }
-  return value
-}
-
-function duration(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-function positiveDuration(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new TypeError(`${path} must be a positive number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
 
 function fallbackFunctions(value: unknown): TaskFunctions | undefined {
   if (value === undefined) return undefined
@@ -78,28 +46,13 @@ export function resolveWebOptions(url: unknown, options: WebWorkersOptions | und
     throw new TypeError(`options.type must be 'module' or 'classic', got ${describe(o.type)}`)
   }
   if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`options.name must be a string, got ${describe(o.name)}`)
-  if (o.errorClasses !== undefined && !Array.isArray(o.errorClasses) && !(o.errorClasses instanceof Map)) {
-    throw new TypeError(`options.errorClasses must be an array of error classes or a Map of them by name, got ${describe(o.errorClasses)}`)
-  }
-  const concurrentTasksPerWorker = positiveIntegerOrInfinity('options.concurrentTasksPerWorker', o.concurrentTasksPerWorker, 1)
-  if (concurrentTasksPerWorker === Infinity) {
-    throw new RangeError('options.concurrentTasksPerWorker must be finite: it bounds the tasks the pool gives each worker, got Infinity')
-  }
   return {
+    // Browsers give no reliable per-worker heap figure from outside: no heap recycling.
+    ...resolveRemoteWorkerOptions(o, Infinity),
     url: workerUrl(url),
     type: o.type ?? 'module',
     name: o.name,
     fallback: fallbackFunctions(o.fallback),
-    concurrentTasksPerWorker,
-    prefetch: nonNegativeInteger('options.prefetch', o.prefetch, 256),
-    prefetchMs: positiveDuration('options.prefetchMs', o.prefetchMs, 3),
-    maxTasksPerWorker: positiveIntegerOrInfinity('options.maxTasksPerWorker', o.maxTasksPerWorker, Infinity),
-    // Browsers give no reliable per-worker heap figure from outside: no heap recycling.
-    maxHeapBytes: Infinity,
-    unresponsiveTimeout: duration('options.unresponsiveTimeout', o.unresponsiveTimeout, Infinity),
-    abortTimeout: duration('options.abortTimeout', o.abortTimeout, 100),
-    closeTimeout: duration('options.closeTimeout', o.closeTimeout, 5000),
-    errorClasses: o.errorClasses,
     defaultConcurrency: defaultConcurrency(),
   }
 }
