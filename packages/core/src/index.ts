@@ -61,6 +61,7 @@ export type { Breaker, BreakerDenial, BreakerRetry } from './contracts/breaker.j
 export type { PoolObserver, PoolView, WorkerExitReason, WorkerInfo } from './contracts/observer.js'
 export type { WorkerSelector } from './contracts/selector.js'
 export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'
+export type { CollectedMetric, CollectedSample, MetricsCollector } from './contracts/metrics-collector.js'
 export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts, WorkerStatus } from './contracts/snapshot.js'
 
 // The worker message protocol, shared by the node and web adapters
