@@ -1,5 +1,6 @@
 import { systemClock } from '@poolkit/core'
-import type { Clock, PoolObserver, PoolView, RejectReason, TaskInfo, TaskOutcome, WorkerExitReason } from '@poolkit/core'
+import type { Clock, MetricsCollector, PoolObserver, PoolView, RejectReason, TaskInfo, TaskOutcome, WorkerExitReason } from '@poolkit/core'
+import { checkCollector, collectAll } from './collected.js'
 import { createHistogram } from './histogram.js'
 import type { Histogram, HistogramOptions } from './histogram.js'
 import { EventWindow } from './internal/event-window.js'
@@ -53,6 +54,14 @@ export interface MetricsOptions {
    * @defaultValue 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000
    */
   buckets?: readonly number[]
+  /**
+   * Measurements from outside the pools to export with theirs: a
+   * `@poolkit/resource` pool, a `@poolkit/bullmq` queue, anything that
+   * implements core's `MetricsCollector`. Each is read on every `snapshot()`
+   * and scrape; {@link Metrics.addCollector} adds more later.
+   * @defaultValue none
+   */
+  collectors?: readonly MetricsCollector[]
 }
 
 /**
@@ -74,6 +83,19 @@ export interface Metrics extends PoolObserver {
   histogram(kind: 'wait' | 'run', pool?: string): Histogram
   /** Zeroes every counter, histogram, rate and key series (gauges are read live). */
   reset(): void
+  /**
+   * Adds a collector whose families appear in `snapshot().collected` and in the
+   * Prometheus output as `<prefix>_<name>`, next to the pools'. Families of the
+   * same name from several collectors are merged (their labels tell them
+   * apart).
+   * @returns a function that removes it again
+   * @example
+   * ```ts
+   * const clients = createResourcePool({ create, destroy, max: 8, name: 'http' })
+   * const remove = metrics.addCollector(clients)
+   * ```
+   */
+  addCollector(collector: MetricsCollector): () => void
 }
 
 /** Default Prometheus bucket bounds, ms. */
@@ -238,6 +260,7 @@ interface ResolvedMetricsOptions {
   readonly histogram: HistogramOptions
   readonly keyHistogram: HistogramOptions
   readonly buckets: readonly number[]
+  readonly collectors: readonly MetricsCollector[]
 }
 
 function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOptions {
@@ -265,7 +288,11 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
   // Checked now, so a bad layout fails here and not at the first pool.
   createHistogram(histogram)
   createHistogram(keyHistogram)
+  const collectors = o.collectors ?? []
+  if (!Array.isArray(collectors)) throw new TypeError(`options.collectors must be an array of MetricsCollector, got ${describe(collectors)}`)
+  collectors.forEach((c, i) => checkCollector(`options.collectors[${i}]`, c))
   return {
+    collectors,
     clock,
     windowMs: positive('windowMs', o.windowMs, 60_000),
     maxKeys,
@@ -290,9 +317,11 @@ class MetricsImpl implements Metrics {
   private readonly series = new Map<string, Series>()
   /** The last series used: hooks of one pool come in runs, so this spares a map lookup. */
   private last: Series | undefined = undefined
+  private readonly collectors: Set<MetricsCollector>
 
   constructor(options: MetricsOptions | undefined) {
     this.o = resolveOptions(options)
+    this.collectors = new Set(this.o.collectors)
   }
 
   // ---------------------------------------------------------------- hooks
@@ -402,7 +431,16 @@ class MetricsImpl implements Metrics {
     const now = this.o.clock.now()
     const pools: PoolMetrics[] = []
     for (const s of this.series.values()) pools.push(this.poolMetrics(s, now))
-    return { time: Date.now(), pools }
+    if (this.collectors.size === 0) return { time: Date.now(), pools }
+    return { time: Date.now(), pools, collected: collectAll(this.collectors) }
+  }
+
+  addCollector(collector: MetricsCollector): () => void {
+    checkCollector('addCollector(collector)', collector)
+    this.collectors.add(collector)
+    return () => {
+      this.collectors.delete(collector)
+    }
   }
 
   toPrometheus(options?: PrometheusOptions): string {

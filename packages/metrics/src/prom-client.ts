@@ -1,4 +1,4 @@
-import { prometheusFamilies, prometheusPrefix } from './prometheus.js'
+import { collectedFamilies, prometheusFamilies, prometheusPrefix } from './prometheus.js'
 import type { PrometheusFamily, PrometheusOptions } from './prometheus.js'
 import type { MetricsSnapshot } from './snapshot.js'
 
@@ -53,7 +53,10 @@ export interface PromRegistryLike {
  * registers one collector per family of {@link formatPrometheus} (same names,
  * types, labels and values); each reads the source when prom-client collects,
  * and the collectors of one `registry.metrics()` or `getMetricsAsJSON()` call
- * share one `snapshot()`.
+ * share one `snapshot()`. The families of the metrics' collectors
+ * (`collectors`, `addCollector`) are registered as one `snapshot()` read at
+ * this call reports them; a collector added later is not (register again, or
+ * serve `toPrometheus()`).
  *
  * prom-client is not imported: the collectors implement its metric interface
  * by shape, so this package costs nothing to users who do not use prom-client
@@ -80,13 +83,14 @@ export interface PromRegistryLike {
  */
 export function registerPromClient(source: { snapshot(): MetricsSnapshot }, registry: PromRegistryLike, options?: PrometheusOptions): () => void {
   const prefix = prometheusPrefix(options)
-  let cached: PrometheusFamily[] | undefined
+  let cached: { fixed: PrometheusFamily[]; collected: PrometheusFamily[] } | undefined
   // prom-client calls every metric's get() in one synchronous pass per scrape, so
   // families kept until the next microtask give all of them one snapshot, and the
   // next scrape a fresh one.
-  const families = (): PrometheusFamily[] => {
+  const families = (): { fixed: PrometheusFamily[]; collected: PrometheusFamily[] } => {
     if (cached === undefined) {
-      cached = prometheusFamilies(source.snapshot(), { prefix })
+      const snapshot = source.snapshot()
+      cached = { fixed: prometheusFamilies(snapshot, { prefix }), collected: collectedFamilies(snapshot, { prefix }) }
       queueMicrotask(() => {
         cached = undefined
       })
@@ -94,7 +98,11 @@ export function registerPromClient(source: { snapshot(): MetricsSnapshot }, regi
     return cached
   }
 
-  const metrics = prometheusFamilies({ time: 0, pools: [] }, { prefix }).map((family, index) => new SnapshotMetric(family, () => families()[index]))
+  // The pools' families are always the same; the collectors' are those they report now.
+  const metrics = [
+    ...prometheusFamilies({ time: 0, pools: [] }, { prefix }).map((family, index) => new SnapshotMetric(family, () => families().fixed[index])),
+    ...collectedNow(source, prefix).map((family) => new SnapshotMetric(family, () => families().collected.find((f) => f.name === family.name))),
+  ]
   const registered: SnapshotMetric[] = []
   const unregister = (): void => {
     for (const metric of registered.splice(0)) {
@@ -111,6 +119,19 @@ export function registerPromClient(source: { snapshot(): MetricsSnapshot }, regi
     throw error
   }
   return unregister
+}
+
+/**
+ * The collectors' families as the source reports them now, to register them:
+ * a source whose snapshot fails now gets its pools' families only (its scrapes
+ * report the error).
+ */
+function collectedNow(source: { snapshot(): MetricsSnapshot }, prefix: string): PrometheusFamily[] {
+  try {
+    return collectedFamilies(source.snapshot(), { prefix })
+  } catch {
+    return []
+  }
 }
 
 /** One family as a prom-client metric. */

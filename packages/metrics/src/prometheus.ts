@@ -120,7 +120,9 @@ export const WINDOWS = ['1s', '10s', '60s'] as const
  *   `poolkit_error_ratio{window}`, window one of `1s`, `10s`, `60s`;
  * - counters `poolkit_key_tasks_total{key,outcome}` (outcome `completed`,
  *   `failed`, `rejected`, `cancelled`, `timed_out`) and
- *   `poolkit_untracked_key_tasks_total`.
+ *   `poolkit_untracked_key_tasks_total`;
+ * - then the families of the snapshot's `collected` (from the metrics'
+ *   collectors), each as `poolkit_<name>` with its own labels.
  *
  * Label values are escaped as the format requires (backslash, double quote,
  * line feed); NaN and infinities are written `NaN`, `+Inf` and `-Inf`. Pool
@@ -143,7 +145,7 @@ export const WINDOWS = ['1s', '10s', '60s'] as const
  */
 export function formatPrometheus(snapshot: MetricsSnapshot, options?: PrometheusOptions): string {
   const lines: string[] = []
-  for (const family of prometheusFamilies(snapshot, options)) {
+  for (const family of [...prometheusFamilies(snapshot, options), ...collectedFamilies(snapshot, options)]) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`)
     for (const sample of family.samples) {
       lines.push(`${family.name}${sample.suffix}${formatLabels(sample.labels)} ${formatPrometheusNumber(sample.value)}`)
@@ -211,6 +213,21 @@ export function prometheusFamilies(snapshot: MetricsSnapshot, options?: Promethe
     ),
     counter(`${p}_untracked_key_tasks_total`, 'Tasks whose key was not tracked because maxKeys keys already were.', one((s) => s.untrackedKeyTasks)),
   ]
+}
+
+/**
+ * The families of a snapshot's collectors, named `<prefix>_<name>`, in the
+ * order they were collected.
+ * @internal
+ */
+export function collectedFamilies(snapshot: MetricsSnapshot, options?: PrometheusOptions): PrometheusFamily[] {
+  const p = prometheusPrefix(options)
+  return (snapshot.collected ?? []).map((family) => ({
+    name: `${p}_${family.name}`,
+    help: family.help,
+    type: family.type,
+    samples: family.samples.map((sample) => ({ suffix: '' as const, labels: sample.labels ?? {}, value: sample.value })),
+  }))
 }
 
 /**

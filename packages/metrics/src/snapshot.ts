@@ -1,4 +1,4 @@
-import type { PoolState } from '@poolkit/core'
+import type { CollectedMetric, PoolState } from '@poolkit/core'
 
 /**
  * A latency distribution as the snapshot reports it, in milliseconds. The
@@ -171,4 +171,9 @@ export interface MetricsSnapshot {
   readonly time: number
   /** One entry per pool, in the order they were attached. */
   readonly pools: readonly PoolMetrics[]
+  /**
+   * The families of the collectors added to the metrics (`collectors`,
+   * `addCollector`), merged by name; absent when there are none.
+   */
+  readonly collected?: readonly CollectedMetric[]
 }

@@ -51,14 +51,15 @@ describe('registerPromClient', () => {
     const source = sourceOf(snapshotOf(poolMetrics('api')))
     const registry = new Registry()
     registerPromClient(source, registry)
-    expect(source.reads).toBe(0)
-    await registry.metrics()
+    // One read at registration, for the names of the collectors' families.
     expect(source.reads).toBe(1)
+    await registry.metrics()
+    expect(source.reads).toBe(2)
     source.current = snapshotOf(poolMetrics('api', { queueDepth: 7 }))
     expect(await registry.metrics()).toContain('poolkit_queue_depth{pool="api"} 7\n')
-    expect(source.reads).toBe(2)
-    await registry.getMetricsAsJSON()
     expect(source.reads).toBe(3)
+    await registry.getMetricsAsJSON()
+    expect(source.reads).toBe(4)
   })
 
   it('gives getMetricsAsJSON the families with their types, labels and values', async () => {
