@@ -233,6 +233,8 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
 }
 
 const UNLIMITED: Rate = { perSecond: Infinity, burst: Infinity }
+/** The longest array there is: the most starts a sliding window can log. */
+const MAX_WINDOW = 2 ** 32 - 1
 
 /** Checks a `RateLimit` and fills in its default burst. */
 function rate(path: string, value: unknown, algorithm: 'token-bucket' | 'sliding-window'): Rate {
@@ -246,6 +248,10 @@ function rate(path: string, value: unknown, algorithm: 'token-bucket' | 'sliding
   if (perSecond === Infinity) return UNLIMITED
   if (algorithm === 'sliding-window' && !Number.isInteger(perSecond)) {
     throw new RangeError(`${path}.perSecond must be an integer with algorithm 'sliding-window' (starts in any 1,000 ms), got ${perSecond}`)
+  }
+  // The window logs one start time per start it allows, in an array.
+  if (algorithm === 'sliding-window' && perSecond > MAX_WINDOW) {
+    throw new RangeError(`${path}.perSecond must be at most ${MAX_WINDOW} with algorithm 'sliding-window' (or Infinity for no limit), got ${perSecond}`)
   }
   if (burst !== undefined && (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1)) {
     throw new TypeError(`${path}.burst must be a finite number of at least 1, got ${describe(burst)}`)

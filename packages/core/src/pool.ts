@@ -17,7 +17,7 @@ import { resolveOptions } from './internal/resolve-options.js'
 import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
-import { DELAYED, DONE, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
+import { DELAYED, DONE, ENDED, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
 import type { AttemptContext } from './internal/task-record.js'
 import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
@@ -306,8 +306,12 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   map(inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncGenerator<TaskResult<O>, void, undefined> {
-    // Checked here, not per task, so bad options fail the call once.
-    if (options !== undefined) check.runOptions(options)
+    // Checked here, not per task (nor at the first next()), so bad options fail the call once.
+    if (options !== undefined) {
+      check.runOptions(options)
+      if (options.window !== undefined) check.positiveInteger('options.window', options.window)
+      if (options.ordered !== undefined) check.boolean('options.ordered', options.ordered)
+    }
     return mapResults(this, inputs, options, this.defaultWindow())
   }
 
@@ -384,6 +388,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   close(options?: CloseOptions): Promise<CloseReport> {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object, got ${check.describe(options)}`)
+    }
     const timeout = options?.timeout === undefined ? Infinity : check.duration('options.timeout', options.timeout)
     const first = this.closePromise === undefined
     if (first) this.beginClose()
@@ -769,6 +776,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   /** Bookkeeping when an attempt stops counting as running (finished, timed out or aborted). */
   private endAttempt(task: TaskRecord<I, O>, ran: number): void {
+    // Before anything that may call back into finish() for this attempt (an abort that
+    // terminates the worker and reports at once): the attempt is over, and counted once.
+    task.state = ENDED
     task.endedAt = task.startedAt + ran
     this.runningTasks.delete(task)
     this.running--

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js'
+import { describe, finiteNumber } from './internal/validate.js'
 
 /**
  * A {@link Clock} whose time moves only when a test says so. Timers fire in
@@ -54,7 +55,10 @@ const flushMicrotasks = (): Promise<void> => new Promise((resolve) => macrotask(
  * @public
  */
 export function createVirtualClock(options?: { now?: number }): VirtualClock {
-  let now = options?.now ?? 0
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`)
+  }
+  let now = options?.now === undefined ? 0 : finiteNumber('options.now', options.now)
   let nextId = 1
   // Kept sorted by (at, id); tests hold few timers, so insertion is cheap enough.
   const timers: VirtualTimer[] = []

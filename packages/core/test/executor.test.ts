@@ -1565,3 +1565,74 @@ describe('SpawnContext.setCapacity', () => {
     await pool.close()
   })
 })
+
+// ---------------------------------------------------------------- a worker that answers an abort at once
+
+describe('an executor that reports an aborted task from inside the abort', () => {
+  // The node adapter terminates a worker whose task is aborted and fails what it
+  // held, synchronously, from inside the signal's abort event. Found by the
+  // fault-injection run: the attempt was counted twice (failed and timed out),
+  // `running` went below zero and close() never resolved.
+  function answeringExecutor() {
+    const executor: Executor<number, number> = {
+      kind: 'fake-answers-abort',
+      tasksPerWorker: 4,
+      spawn: ({ workerId }) => ({
+        id: workerId,
+        run: () => Promise.reject(new Error('run() must not be called when send() exists')),
+        send(input, task, done) {
+          if (input >= 0) {
+            queueMicrotask(() => done(task, true, input))
+            return
+          }
+          // A negative input never finishes; on abort the worker answers at once.
+          task.signal.addEventListener('abort', () => done(task, false, new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
+        },
+        terminate: () => Promise.resolve(),
+      }),
+    }
+    return executor
+  }
+
+  it.each([
+    ['times out', { taskTimeout: 100 }, 'timedOut'],
+    ['is aborted by its caller', {}, 'cancelled'],
+  ] as const)('counts a task that %s once, keeps running at zero, and closes', async (_what, options, counter) => {
+    const clock = createVirtualClock()
+    const pool = createPool({ executor: answeringExecutor(), concurrency: 1, clock, ...options })
+    await pool.ready()
+    const controller = new AbortController()
+    const hanging = pool.run(-1, { signal: controller.signal }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    const others = [1, 2].map((i) => pool.run(i))
+    await clock.flush()
+    if (counter === 'cancelled') controller.abort(new Error('caller gave up'))
+    else await clock.advance(100)
+    const error = await hanging
+    if (counter === 'cancelled') expect(error).toEqual(new Error('caller gave up'))
+    else expect(error).toBeInstanceOf(TaskTimeoutError)
+    await expect(Promise.all(others)).resolves.toEqual([1, 2])
+    const { counters, running } = pool.stats()
+    expect(running).toBe(0)
+    expect(counters).toMatchObject({ submitted: 3, completed: 2, failed: 0, [counter]: 1 })
+    expect(counters.completed + counters.failed + counters.cancelled + counters.timedOut + counters.rejected).toBe(3)
+    await expect(pool.close()).resolves.toMatchObject({ unstarted: [], aborted: [] })
+  })
+
+  it('lists a task aborted by destroy() once, as aborted, and counts it once', async () => {
+    const clock = createVirtualClock()
+    const settled: string[] = []
+    const pool = createPool({ executor: answeringExecutor(), concurrency: 1, clock, observers: [{ onSettled: (_p, _t, outcome) => void settled.push(outcome) }] })
+    await pool.ready()
+    const hanging = pool.run(-1)
+    await clock.flush()
+    const report = await pool.destroy()
+    await expect(hanging).rejects.toBeInstanceOf(PoolClosedError)
+    expect(report.aborted).toHaveLength(1)
+    expect(settled).toEqual(['cancelled'])
+    expect(pool.stats().counters).toMatchObject({ cancelled: 1, failed: 0 })
+    expect(pool.stats().running).toBe(0)
+  })
+})

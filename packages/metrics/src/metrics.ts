@@ -264,7 +264,8 @@ interface ResolvedMetricsOptions {
 }
 
 function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOptions {
-  const o = options ?? {}
+  // null is not "left out": only undefined takes the default.
+  const o = options === undefined ? {} : options
   if (typeof o !== 'object' || o === null) throw new TypeError(`options must be an object, got ${describe(o)}`)
   const positive = (name: string, value: unknown, fallback: number): number => {
     if (value === undefined) return fallback
@@ -273,21 +274,21 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
     }
     return value
   }
-  const maxKeys = o.maxKeys ?? 100
+  const maxKeys = o.maxKeys === undefined ? 100 : o.maxKeys
   if (typeof maxKeys !== 'number' || !Number.isInteger(maxKeys) || maxKeys < 0) {
     throw new TypeError(`options.maxKeys must be a non-negative integer, got ${describe(maxKeys)}`)
   }
-  const buckets = o.buckets ?? DEFAULT_BUCKETS
+  const buckets = o.buckets === undefined ? DEFAULT_BUCKETS : o.buckets
   if (!Array.isArray(buckets) || buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || b <= 0 || (i > 0 && b <= buckets[i - 1]!))) {
     throw new TypeError(`options.buckets must be ascending positive finite numbers of milliseconds, got ${describe(buckets)}`)
   }
-  const clock = o.clock ?? systemClock
+  const clock = o.clock === undefined ? systemClock : o.clock
   if (typeof clock?.now !== 'function') throw new TypeError(`options.clock must be a Clock (with now()), got ${describe(clock)}`)
-  const histogram = o.histogram ?? {}
-  const keyHistogram = o.keyHistogram ?? { relativeError: 0.05 }
+  const histogram = o.histogram === undefined ? {} : o.histogram
+  const keyHistogram = o.keyHistogram === undefined ? { relativeError: 0.05 } : o.keyHistogram
   // Checked now, so a bad layout fails here and not at the first pool.
-  createHistogram(histogram)
-  createHistogram(keyHistogram)
+  checkLayout('options.histogram', histogram)
+  checkLayout('options.keyHistogram', keyHistogram)
   const collectors = o.collectors ?? []
   if (!Array.isArray(collectors)) throw new TypeError(`options.collectors must be an array of MetricsCollector, got ${describe(collectors)}`)
   collectors.forEach((c, i) => checkCollector(`options.collectors[${i}]`, c))
@@ -300,6 +301,21 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
     histogram,
     keyHistogram,
     buckets,
+  }
+}
+
+/**
+ * Builds a histogram of `layout` to check it, with `createHistogram`'s messages
+ * moved under `path` (`options.lowest` becomes `options.histogram.lowest`).
+ */
+function checkLayout(path: string, layout: unknown): void {
+  if (typeof layout !== 'object' || layout === null || Array.isArray(layout)) throw new TypeError(`${path} must be an object, got ${describe(layout)}`)
+  try {
+    createHistogram(layout as HistogramOptions)
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error
+    const Class = error instanceof TypeError ? TypeError : RangeError
+    throw new Class(error.message.replace(/\boptions\./g, `${path}.`))
   }
 }
 

@@ -319,6 +319,8 @@ function escapeHelp(help: string): string {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
+  // Not String(value): that would be the function's whole source.
+  if (typeof value === 'function') return 'a function'
   if (value === null || typeof value !== 'object') return String(value)
   return Array.isArray(value) ? 'an array' : 'an object'
 }

@@ -1,7 +1,7 @@
 import type { Executor } from '@poolkit/core'
 import { processChannel } from './internal/channel.js'
 import { nodeExecutor } from './internal/node-executor.js'
-import { resolveNodeOptions } from './internal/validate.js'
+import { describe, resolveNodeOptions } from './internal/validate.js'
 import type { ProcessesOptions } from './options.js'
 
 /**
@@ -18,10 +18,10 @@ import type { ProcessesOptions } from './options.js'
  * @public
  */
 export function processes<I = unknown, O = unknown>(workerUrl: string | URL, options?: ProcessesOptions): Executor<I, O> {
-  const resolved = resolveNodeOptions(workerUrl, options)
+  const resolved = resolveNodeOptions(workerUrl, options, 'processes')
   const serialization = options?.serialization
   if (serialization !== undefined && serialization !== 'advanced' && serialization !== 'json') {
-    throw new TypeError(`options.serialization must be one of 'advanced', 'json', got ${JSON.stringify(serialization)}`)
+    throw new TypeError(`options.serialization must be one of 'advanced', 'json', got ${describe(serialization)}`)
   }
   return nodeExecutor<I, O>('processes', resolved, () => processChannel(resolved, options ?? {}))
 }

@@ -1,8 +1,10 @@
 import type { Executor } from '@poolkit/core'
 import { threadChannel } from './internal/channel.js'
 import { nodeExecutor } from './internal/node-executor.js'
-import { resolveNodeOptions } from './internal/validate.js'
+import { describe, resolveNodeOptions } from './internal/validate.js'
 import type { ThreadsOptions } from './options.js'
+
+const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const
 
 /**
  * An executor that runs tasks on `worker_threads`. The worker file calls
@@ -22,10 +24,17 @@ import type { ThreadsOptions } from './options.js'
  * @public
  */
 export function threads<I = unknown, O = unknown>(workerUrl: string | URL, options?: ThreadsOptions): Executor<I, O> {
-  const resolved = resolveNodeOptions(workerUrl, options)
+  const resolved = resolveNodeOptions(workerUrl, options, 'threads')
   const limits = options?.resourceLimits
-  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
-    throw new TypeError(`options.resourceLimits must be an object, got ${String(limits)}`)
+  if (limits !== undefined) {
+    if (typeof limits !== 'object' || limits === null) throw new TypeError(`options.resourceLimits must be an object, got ${describe(limits)}`)
+    // Node ignores a limit that is not a number: say so now rather than run without it.
+    for (const key of RESOURCE_LIMITS) {
+      const value = limits[key]
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+        throw new TypeError(`options.resourceLimits.${key} must be a finite number of megabytes above 0, got ${describe(value)}`)
+      }
+    }
   }
   return nodeExecutor<I, O>('threads', resolved, () => threadChannel(resolved, options ?? {}))
 }

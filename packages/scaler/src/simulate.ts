@@ -121,6 +121,9 @@ export interface SimulationReport {
   readonly scalingChanges: number
 }
 
+/** The most samples a run keeps. */
+const MAX_SAMPLES = 1_000_000
+
 /** The longest clock step: a task started by a pool timer we do not know of ends at most this late (ms). */
 const MAX_STEP_MS = 10
 
@@ -159,6 +162,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const seed = options.seed === undefined ? 1 : nonNegativeInteger('options.seed', options.seed)
   const cap = options.maxConcurrency === undefined ? 1000 : positiveInteger('options.maxConcurrency', options.maxConcurrency)
   const sampleMs = options.sampleMs === undefined ? 1000 : positive('options.sampleMs', options.sampleMs)
+  // Each sample is kept, and one too short to move the time on would never end the run.
+  if (durationMs / sampleMs > MAX_SAMPLES) {
+    throw new RangeError(`options.sampleMs (${sampleMs}) is too short for options.durationMs (${durationMs}): at most ${MAX_SAMPLES.toLocaleString('en-US')} samples`)
+  }
   const service = createService(options.service)
   // Separate streams, so a change to the service model leaves the arrivals as they were.
   const arrivals = createArrivals(options.arrivals, seededRandom(seed), durationMs)

@@ -90,10 +90,12 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const drainThreshold = o.drainThreshold === undefined ? 1 : check.positiveInteger('options.drainThreshold', o.drainThreshold)
   // 0 means no timeout, as Infinity does.
   const taskTimeout = o.taskTimeout === undefined || o.taskTimeout === 0 ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
-  const retry = o.retry ?? {}
-  if (typeof retry !== 'object' || retry === null) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
+  // `undefined` means "not given"; anything else, null included, must be the right shape.
+  const retry = o.retry === undefined ? {} : o.retry
+  if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
   const attempts = retry.attempts === undefined ? 1 : check.positiveInteger('options.retry.attempts', retry.attempts)
-  const b = retry.backoff ?? {}
+  const b = retry.backoff === undefined ? {} : retry.backoff
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new TypeError(`options.retry.backoff must be an object, got ${check.describe(b)}`)
   const backoff = {
     initialMs: b.initialMs === undefined ? 100 : check.duration('options.retry.backoff.initialMs', b.initialMs),
     maxMs: b.maxMs === undefined ? 30_000 : check.duration('options.retry.backoff.maxMs', b.maxMs),
@@ -117,9 +119,9 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const selector = o.selector
   if (o.random !== undefined) check.func('options.random', o.random)
   const random = o.random ?? Math.random
-  const paused = o.paused === true
+  const paused = o.paused === undefined ? false : check.boolean('options.paused', o.paused)
 
-  const observers = o.observers ?? []
+  const observers = o.observers === undefined ? [] : o.observers
   if (!Array.isArray(observers)) throw new TypeError(`options.observers must be an array, got ${check.describe(observers)}`)
   observers.forEach((ob, i) => {
     if (typeof ob !== 'object' || ob === null) throw new TypeError(`options.observers[${i}] must be an object, got ${check.describe(ob)}`)
@@ -142,7 +144,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   let minWorkers = 1
   let maxWorkers = Infinity
   let initialWorkers = concurrency
-  const chosenScaler = o.scaler ?? executor.scaler
+  const chosenScaler = o.scaler !== undefined ? o.scaler : executor.scaler
   if (chosenScaler !== undefined) {
     check.objectWith(o.scaler !== undefined ? 'options.scaler' : 'options.executor.scaler', chosenScaler, ['desired'])
     scaler = chosenScaler

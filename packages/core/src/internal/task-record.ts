@@ -10,6 +10,13 @@ export const DELAYED = 3
 export const DONE = 4
 /** Submitted, not yet admitted. */
 export const NEW = 5
+/**
+ * Its attempt stopped counting as running (it finished, timed out, or was
+ * aborted) and the pool is deciding what comes next: settle it or retry it. A
+ * worker reporting on that attempt now (an executor that answers an abort at
+ * once, from inside the abort call) is ignored.
+ */
+export const ENDED = 6
 
 /**
  * One task for its whole life, retries included: what observers, queues and

@@ -60,6 +60,11 @@ export function oneOf<T extends string>(path: string, value: unknown, allowed: r
   return value as T
 }
 
+export function boolean(path: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${path} must be a boolean, got ${describe(value)}`)
+  return value
+}
+
 export function func(path: string, value: unknown): void {
   if (typeof value !== 'function') throw new TypeError(`${path} must be a function, got ${describe(value)}`)
 }

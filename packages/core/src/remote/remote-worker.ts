@@ -2,7 +2,7 @@ import type { SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeSta
 import { WorkerExitError } from '../errors.js'
 import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from '../protocol/messages.js'
 import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/messages.js'
-import { deserializeError, serializeError } from '../protocol/serialize-error.js'
+import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
 
@@ -216,21 +216,37 @@ export class RemoteWorker implements WorkerHandle {
 
   // ---------------------------------------------------------------- receiving
 
+  /**
+   * A post that is not the protocol's at all (an object without a protocol
+   * `type`: a user's own traffic) is ignored. One that claims to be (a result
+   * frame, a protocol message, a list of messages) but breaks it means the
+   * worker cannot be trusted with its tasks: see `malformed()`.
+   */
   private receive(post: WorkerPost): void {
-    if (!Array.isArray(post)) {
-      if (isWorkerMessage(post)) this.handle(post)
-    } else if (post[0] === RESULT_FRAME) {
-      this.onResults(post)
-    } else {
-      for (const message of post as readonly WorkerMessage[]) this.handle(message)
+    try {
+      if (!Array.isArray(post)) {
+        if (isWorkerMessage(post)) this.handle(post)
+      } else if (post[0] === RESULT_FRAME) {
+        this.onResults(post)
+      } else {
+        for (const message of post as readonly unknown[]) {
+          if (!isWorkerMessage(message)) return this.malformed(`a list holding ${describeValue(message)}`)
+          this.handle(message)
+        }
+      }
+    } catch (error) {
+      // Whatever a worker sends must not throw in this listener: on Node that
+      // would be an uncaught exception on the main thread.
+      this.malformed(`it could not be read: ${(error as Error | undefined)?.message ?? String(error)}`)
     }
   }
 
   private onResults(frame: readonly unknown[]): void {
+    if (frame.length < 3 || (frame.length - 3) % RESULT_SLOTS !== 0) return this.malformed(`a result frame of ${frame.length} values`)
     const took = frame[2]
     if (typeof took === 'number' && frame.length > 3) this.adapt(took, (frame.length - 3) / RESULT_SLOTS)
-    for (let i = 3; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
-      this.onResult(frame[i] as number, frame[i + 1] === true, frame[i + 2])
+    for (let i = 3; i < frame.length; i += RESULT_SLOTS) {
+      if (!this.onResult(frame[i], frame[i + 1], frame[i + 2])) return
     }
     const heapUsed = frame[1]
     if (typeof heapUsed === 'number') {
@@ -240,12 +256,20 @@ export class RemoteWorker implements WorkerHandle {
     if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
   }
 
-  private onResult(id: number, ok: boolean, value: unknown): void {
-    const task = this.pending.get(id)
-    if (task === undefined) return
-    this.pending.delete(id)
-    if (ok) this.settle(id, task, true, value)
-    else this.settle(id, task, false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
+  /** Settles the task of one result; false when the result was malformed (the worker is then stopped). */
+  private onResult(id: unknown, ok: unknown, value: unknown): boolean {
+    // Run ids are issued here from 1 up: any other id never came from this side.
+    if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= this.nextRunId || typeof ok !== 'boolean' || (!ok && !isSerializedError(value))) {
+      this.malformed(`a result with id ${describeValue(id)}, ok ${describeValue(ok)}`)
+      return false
+    }
+    const task = this.pending.get(id as number)
+    // A result for a task settled meanwhile (aborted, its worker stopped): nothing to do.
+    if (task === undefined) return true
+    this.pending.delete(id as number)
+    if (ok) this.settle(id as number, task, true, value)
+    else this.settle(id as number, task, false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
+    return true
   }
 
   /** Reports a task's outcome to whoever sent it (its run id already out of `pending`, or about to be). */
@@ -265,17 +289,19 @@ export class RemoteWorker implements WorkerHandle {
   private handle(message: WorkerMessage): void {
     switch (message.type) {
       case 'result':
-        this.onResults(message.ok ? [RESULT_FRAME, message.heapUsed, undefined, message.id, true, message.value] : [RESULT_FRAME, message.heapUsed, undefined, message.id, false, message.error])
+        this.onResults([RESULT_FRAME, message.heapUsed, undefined, message.id, message.ok, message.ok ? message.value : message.error])
         return
       case 'abort-ack':
+        if (!ABORT_STATES.has(message.state)) return this.malformed(`an abort-ack in state ${describeValue(message.state)}`)
         this.onAbortAck(message.id, message.state)
         return
       case 'pong':
         this.lastPong = Date.now()
-        if (message.eventLoopUtilization !== undefined) this.elu = message.eventLoopUtilization
-        if (message.heapUsed !== undefined) this.heapUsed = message.heapUsed
+        if (typeof message.eventLoopUtilization === 'number') this.elu = message.eventLoopUtilization
+        if (typeof message.heapUsed === 'number') this.heapUsed = message.heapUsed
         return
       case 'ready':
+        if (!Array.isArray(message.cooperative)) return this.malformed(`a ready message whose cooperative list is ${describeValue(message.cooperative)}`)
         this.onReady(message.protocol, message.cooperative)
         return
       case 'init-error':
@@ -398,6 +424,34 @@ export class RemoteWorker implements WorkerHandle {
     void this.kill()
   }
 
+  /**
+   * The worker broke the protocol: it cannot be trusted with the tasks it holds
+   * or any more. A worker still starting fails its start; a ready one is
+   * reported as crashed (the pool replaces it), and its tasks fail with
+   * `WorkerExitError` carrying what was wrong as the cause (those certainly
+   * not started go back to the queue).
+   */
+  private malformed(what: string): void {
+    if (this.state === 'exited' || this.going) return
+    const error = new Error(`Worker ${this.id} sent a malformed message (${what}); it was stopped`)
+    this.lastError = error
+    if (this.state === 'starting') {
+      this.readyReject(error)
+      void this.kill()
+      return
+    }
+    this.state = 'leaving'
+    this.report('crashed', { error })
+    let position = 0
+    const startedAtMost = this.options.concurrentTasksPerWorker
+    for (const [id, task] of this.pending) {
+      const taskStarted = position++ < startedAtMost
+      this.settle(id, task, false, new WorkerExitError({ workerId: this.id, cause: error, taskStarted, message: error.message }))
+    }
+    this.pending.clear()
+    void this.kill()
+  }
+
   /** Tells the pool, once, that this worker is leaving and why. */
   private report(reason: NonNullable<WorkerExit['reason']>, extra?: Omit<WorkerExit, 'reason'>): void {
     if (this.reported) return
@@ -488,6 +542,15 @@ export class RemoteWorker implements WorkerHandle {
       this.heartbeat = undefined
     }
   }
+}
+
+const ABORT_STATES = new Set<unknown>(['dropped', 'running', 'done'])
+
+/** A short description of a value a worker sent, for an error message. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
+  return Array.isArray(value) ? 'an array' : `an ${typeof value}`
 }
 
 /** The transfer list entries that a single run's input holds (used when a frame had to be split). */

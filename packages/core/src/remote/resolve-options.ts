@@ -44,9 +44,16 @@ function positiveDuration(path: string, value: unknown, fallback: number): numbe
  * @public
  */
 export function resolveRemoteWorkerOptions(settings: RemoteWorkerSettings, maxHeapBytes = Infinity): RemoteWorkerOptions {
+  if (typeof settings !== 'object' || settings === null) throw new TypeError(`options must be an object, got ${check.describe(settings)}`)
   const o = settings
   if (o.errorClasses !== undefined && !Array.isArray(o.errorClasses) && !(o.errorClasses instanceof Map)) {
     throw new TypeError(`options.errorClasses must be an array of error classes or a Map of them by name, got ${check.describe(o.errorClasses)}`)
+  }
+  // Each entry too: a stray value would never rebuild anything, and nothing would say why.
+  for (const [at, errorClass] of o.errorClasses instanceof Map ? o.errorClasses : (o.errorClasses ?? []).entries()) {
+    if (typeof errorClass !== 'function') {
+      throw new TypeError(`options.errorClasses[${typeof at === 'string' ? JSON.stringify(at) : String(at)}] must be an error class, got ${check.describe(errorClass)}`)
+    }
   }
   const concurrentTasksPerWorker = positiveIntegerOrInfinity('options.concurrentTasksPerWorker', o.concurrentTasksPerWorker, 1)
   if (concurrentTasksPerWorker === Infinity) {

@@ -65,7 +65,7 @@ const CHILD_PRELOAD =
 
 export function processChannel(options: ResolvedNodeOptions, processOptions: ProcessesOptions): Channel {
   const env = workerEnv(options)
-  if (options.workerData !== undefined) env[WORKER_DATA_ENV] = JSON.stringify(options.workerData)
+  if (options.workerDataJson !== undefined) env[WORKER_DATA_ENV] = options.workerDataJson
   const child: ChildProcess = fork(fileURLToPath(options.url), options.argv === undefined ? [] : [...options.argv], {
     env,
     execArgv: ['--import', CHILD_PRELOAD, ...(options.execArgv ?? process.execArgv)],

@@ -40,7 +40,7 @@ export function workerUrl(value: unknown): URL | string {
 }
 
 export function resolveWebOptions(url: unknown, options: WebWorkersOptions | undefined): ResolvedWebOptions {
-  const o = options ?? {}
+  const o = options === undefined ? {} : options
   if (typeof o !== 'object' || o === null) throw new TypeError(`options must be an object, got ${describe(o)}`)
   if (o.type !== undefined && o.type !== 'module' && o.type !== 'classic') {
     throw new TypeError(`options.type must be 'module' or 'classic', got ${describe(o.type)}`)
