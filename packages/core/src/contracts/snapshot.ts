@@ -10,7 +10,11 @@ export interface PoolCounters {
    * is not counted.
    */
   readonly submitted: number
-  /** Attempts started on a worker (each retry starts one more). */
+  /**
+   * Tasks handed to a worker: one per attempt (each retry starts one more),
+   * plus one each time a task that a dying worker held unstarted (prefetched
+   * behind others) is handed to another worker.
+   */
   readonly started: number
   /** Tasks that returned a value. */
   readonly completed: number
