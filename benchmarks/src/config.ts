@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
@@ -42,6 +42,8 @@ const base = quick
         pacingTasks: 200, pacingPerSecond: 100,
       },
       browser: { throughput: { tasks: 2_000, warmupTasks: 200, rounds: 1 }, latency: { samples: 200, warmup: 20, block: 50 }, cpu: { tasks: 20, rounds: 1, warmupPerWorker: 5 } },
+      resource: { calls: 2_000, users: 16, max: 4, rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2 },
+      bullmq: { jobs: 200, warmupJobs: 20, steadyJobs: 100, steadyPerSecond: 400, rounds: 1 },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -71,6 +73,11 @@ const base = quick
       // round trips take turns in blocks; the CPU-bound tasks are about 5 ms each, each pool
       // open for the whole section and warmed with warmupPerWorker tasks per worker (V8 takes tens of them to optimise the hash in a fresh worker).
       browser: { throughput: { tasks: 10_000, warmupTasks: 1_000, rounds: 5 }, latency: { samples: 2_000, warmup: 200, block: 100 }, cpu: { tasks: 200, rounds: 3, warmupPerWorker: 20 } },
+      // Resource pools: each batch is `calls` acquire+release cycles (or use calls), `users` callers sharing `max` resources in R2/R3; two rounds, alternating order.
+      resource: { calls: 10_000, users: 16, max: 4, rounds: 2, timeMs: 300, iterations: 20, warmupMs: 100, warmupIterations: 5 },
+      // BullMQ: each line (a consumer on a fresh queue) warms up on warmupJobs, drains `jobs` queued at once (B1), then
+      // runs steadyJobs added at steadyPerSecond (B2); one redis-server for the whole suite; rounds alternate the order.
+      bullmq: { jobs: 2_000, warmupJobs: 100, steadyJobs: 1_000, steadyPerSecond: 400, rounds: 3 },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 // Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -11,9 +11,11 @@ import { collectResults } from './results.js'
 import { fmtRate, fmtRatio } from './stats.js'
 import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
 import { browser, type BrowserResult } from './browser.js'
+import { bullmq } from './suites/bullmq.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
+import { resource } from './suites/resource.js'
 import { scaling } from './suites/scaling.js'
 import { threads } from './suites/threads.js'
 import { QUEUE_NAMES, queues, type QueuesResult } from './suites/queues.js'
@@ -179,11 +181,15 @@ async function main(): Promise<void> {
   const mx = suites.includes('metrics') ? await metrics() : undefined
   const b = suites.includes('breaker') ? await breaker() : undefined
   const w = suites.includes('browser') ? await browser() : undefined
+  // The resource suite prints its own targets at the end of its section.
+  const rs = suites.includes('resource') ? await resource() : undefined
+  // The bullmq suite starts its own redis-server and prints its own targets.
+  const bq = suites.includes('bullmq') ? await bullmq() : undefined
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(
     { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
-    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq },
   )
   const files = writeResults(results)
   console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)

@@ -34,6 +34,7 @@ export function formatValue(unit: string, v: number): string {
   switch (unit) {
     case 'tasks/s':
     case 'items/s':
+    case 'jobs/s':
       return fmtRate(v)
     case 'bytes':
       return `${(v / 2 ** 20).toFixed(1)} MB`

@@ -2,10 +2,12 @@
 // and drawn as docs/bench.svg (chart.ts). Plain data only: no Maps, so JSON.stringify keeps everything.
 import type { BrowserResult } from './browser.js'
 import type { BreakerResult } from './suites/breaker.js'
+import { BULLMQ_LINE, type BullmqResult } from './suites/bullmq.js'
 import { LINE } from './suites/breaker.js'
 import type { MemoryResult } from './suites/memory.js'
 import type { MetricsResult } from './suites/metrics.js'
 import type { PriorityResult } from './suites/priority.js'
+import { RESOURCE_LINE, type ResourceResult } from './suites/resource.js'
 import { QUEUE_NAMES, type QueuesResult } from './suites/queues.js'
 import type { ScalingResult } from './suites/scaling.js'
 import type { ThreadsResult } from './suites/threads.js'
@@ -35,7 +37,7 @@ export interface ResultTable {
   /** Unique within a results file, e.g. `throughput@64`. */
   readonly id: string
   readonly title: string
-  /** `tasks/s`, `items/s`, `ns/call`, `µs`, `bytes`, `x` (a speedup) */
+  /** `tasks/s`, `items/s`, `jobs/s`, `ns/call`, `µs`, `ms`, `bytes`, `x` (a speedup) */
   readonly unit: string
   /** Whether a higher value is the better one (tasks/s) or a lower one (ns, µs, bytes). */
   readonly better: 'higher' | 'lower'
@@ -76,6 +78,8 @@ export interface SuiteResults {
   metrics?: MetricsResult
   breaker?: BreakerResult
   browser?: BrowserResult
+  resource?: ResourceResult
+  bullmq?: BullmqResult
 }
 
 export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
@@ -185,6 +189,24 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
     tables.push(table({ suite: 'browser', id: 'browser-throughput', title: `Chromium ${w.version}: no-op tasks submitted at once`, unit: 'tasks/s', better: 'higher', chart: 'throughput' }, w.rates, roles))
     tables.push(table({ suite: 'browser', id: 'browser-latency', title: `Chromium ${w.version}: median round trip, one task at a time`, unit: 'µs', better: 'lower', chart: 'latency' }, w.latency, roles, 1000))
     tables.push(table({ suite: 'browser', id: 'browser-cpu-speedup', title: `Chromium ${w.version}: CPU-bound speedup over the main thread`, unit: 'x', better: 'higher' }, w.speedup, roles))
+  }
+  if (r.resource !== undefined) {
+    const x = r.resource
+    const names = [RESOURCE_LINE.ours, RESOURCE_LINE.genericPool, RESOURCE_LINE.genericPoolNoTimeout, RESOURCE_LINE.tarn]
+    const roles = rolesOf([RESOURCE_LINE.ours])
+    tables.push(table({ suite: 'resource', id: 'resource-sequential', title: 'Resource pool: acquire + release, one caller', unit: 'ns/call', better: 'lower' }, pick(x.sequentialNs, names), roles))
+    tables.push(table({ suite: 'resource', id: 'resource-contended', title: `Resource pool: acquire + release, ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' }, pick(x.contendedNs, names), roles))
+    tables.push(table({ suite: 'resource', id: 'resource-use', title: `Resource pool: use(fn), ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' }, pick(x.useNs, names), roles))
+  }
+  if (r.bullmq !== undefined) {
+    const x = r.bullmq
+    const roles = rolesOf([BULLMQ_LINE.ours], [BULLMQ_LINE.mainThread])
+    const at = (pick: 'p50' | 'p99', of: Map<string, { p50: number; p99: number }>): [string, number][] => [...of].map(([name, l]) => [name, l[pick]])
+    tables.push(table({ suite: 'bullmq', id: 'bullmq-throughput', title: 'BullMQ: CPU-bound jobs queued at once, drained by 2 workers', unit: 'jobs/s', better: 'higher' }, x.rates, roles))
+    tables.push(table({ suite: 'bullmq', id: 'bullmq-burst-p50', title: 'BullMQ: median latency of those jobs, from the start of the drain', unit: 'ms', better: 'lower' }, at('p50', x.burst), roles))
+    tables.push(table({ suite: 'bullmq', id: 'bullmq-burst-p99', title: 'BullMQ: p99 latency of those jobs, from the start of the drain', unit: 'ms', better: 'lower' }, at('p99', x.burst), roles))
+    tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p50', title: `BullMQ: median job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p50', x.steady), roles))
+    tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p99', title: `BullMQ: p99 job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p99', x.steady), roles))
   }
   return { schema: RESULTS_SCHEMA, ...info, tables, ...(r.scaling === undefined ? {} : { scaling: r.scaling }) }
 }

@@ -26,6 +26,8 @@ const SUITES = [
   ['breaker', '## 7. Breaker'],
   ['threads', '## Threads:'],
   ['browser', '## 8. Browser'],
+  ['resource', '## Resource pools'],
+  ['bullmq', '## BullMQ:'],
 ] as const
 
 /** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */

@@ -1,0 +1,83 @@
+import type { Clock } from '@poolkit/core'
+import type { ConnectionOptions } from 'bullmq'
+import { BullmqConnectionError } from '../errors.js'
+
+/** Something BullMQ made (worker, queue, queue events): it reports readiness and connection errors. */
+interface Connecting {
+  waitUntilReady(): Promise<unknown>
+  on(event: 'error', listener: (error: Error) => void): unknown
+  off(event: 'error', listener: (error: Error) => void): unknown
+}
+
+/** Where a connection points, for error messages: never a password. */
+export function describeTarget(connection: ConnectionOptions): string {
+  const c = connection as Record<string, unknown>
+  const isClient = typeof c.duplicate === 'function' && typeof c.connect === 'function'
+  const options = (isClient ? c.options : c) as Record<string, unknown> | undefined
+  if (typeof options?.url === 'string') {
+    try {
+      const url = new URL(options.url)
+      url.password = ''
+      url.username = ''
+      return url.toString()
+    } catch {
+      return 'the given URL'
+    }
+  }
+  if (typeof options?.path === 'string') return options.path
+  if (options !== undefined && (options.host !== undefined || options.port !== undefined || !isClient)) {
+    return `${String(options.host ?? '127.0.0.1')}:${String(options.port ?? 6379)}`
+  }
+  return 'the given client'
+}
+
+/**
+ * Waits until `target` is connected, or `timeoutMs` passed; then rejects with
+ * `BullmqConnectionError` carrying the last error the client reported. The
+ * caller closes `target` when this rejects.
+ */
+export function waitReady(target: Connecting, info: { queueName: string; connection: ConnectionOptions; timeoutMs: number; clock: Clock }): Promise<void> {
+  let lastError: unknown
+  const onError = (error: Error): void => {
+    lastError = error
+  }
+  target.on('error', onError)
+  return new Promise<void>((resolve, reject) => {
+    const fail = (cause: unknown): void => {
+      reject(new BullmqConnectionError({ queueName: info.queueName, target: describeTarget(info.connection), timeoutMs: info.timeoutMs, cause }))
+    }
+    const timer = info.clock.setTimeout(() => fail(lastError), info.timeoutMs)
+    target.waitUntilReady().then(
+      () => {
+        info.clock.clearTimeout(timer)
+        resolve()
+      },
+      (error: unknown) => {
+        info.clock.clearTimeout(timer)
+        fail(error)
+      },
+    )
+  }).finally(() => target.off('error', onError))
+}
+
+/** A BullMQ object with connections to close. */
+interface Closable {
+  close(): Promise<unknown>
+  on(event: 'error', listener: (error: Error) => void): unknown
+  getBackend(): { close(force?: boolean): Promise<unknown> }
+}
+
+/**
+ * Closes BullMQ objects that never connected. Their backends are closed with
+ * `force`, which ends each client's reconnect loop. Their own `close()` is
+ * called so their loops stop, but not awaited: `QueueEvents.close()` first
+ * waits for the connection, which will never come (it holds no socket or
+ * timer meanwhile). The connection error was reported already, so later ones
+ * are not logged.
+ */
+export async function closeUnconnected(...targets: readonly Closable[]): Promise<void> {
+  const ignore = (): void => {}
+  for (const target of targets) target.on('error', ignore)
+  await Promise.allSettled(targets.map((target) => target.getBackend().close(true)))
+  for (const target of targets) target.close().catch(ignore)
+}
