@@ -103,24 +103,6 @@ function optionsArbitrary(base: () => Record<string, unknown>, specs: readonly O
   })
 }
 
-/**
- * One test per option: `build(options)` throws synchronously for each invalid
- * value of it, whatever valid values the other options have.
- */
-function fuzzEachOption(label: string, base: () => Record<string, unknown>, specs: readonly OptionSpec[], build: (options: Record<string, unknown>) => unknown, numRuns = 80): void {
-  describe(label, () => {
-    it.each(specs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value for each invalid value', (_path, s) => {
-      fc.assert(
-        fc.property(s.invalid, optionsArbitrary(base, specs, s), (bad, options) => {
-          setAt(options, s.at, bad)
-          expectOptionError(thrownBy(() => build(options)), s.path, bad)
-        }),
-        { numRuns },
-      )
-    })
-  })
-}
-
 const durationOrInfinity = fc.oneof(fc.integer({ min: 0, max: 1e7 }), fc.constant(Infinity))
 const invalidDuration = fc.oneof(notNumber, negative, nan, fc.constant(-Infinity))
 const invalidPositiveInteger = fc.oneof(notNumber, negative, fc.constant(0), fractional, nan, infinities)
