@@ -83,6 +83,7 @@ async function phase(pool: ReturnType<typeof createPool<number, number>>, name: 
   let lastAt = began
   let lastSettled = 0
   let sampling = false
+  let nextAt = every
 
   const sample = (): void => {
     // A full collection first, so the heap figure is what is kept, not garbage not yet collected.
@@ -113,18 +114,15 @@ async function phase(pool: ReturnType<typeof createPool<number, number>>, name: 
           histogram.record(performance.now() - submittedAt)
           if (!result.ok || result.value !== input) failed++
           settled++
-          if (settled % every === 0 && !sampling) {
+          // A sample per `every` tasks; one due while the previous is being taken waits for it, not skipped.
+          if (!sampling && (settled >= nextAt || settled === tasks)) {
             sampling = true
+            nextAt += every
             // Sample outside the callback: the collection should not sit inside the pool's settle path.
             setImmediate(() => {
               sample()
               sampling = false
               if (settled === tasks) resolve()
-            })
-          } else if (settled === tasks && !sampling) {
-            setImmediate(() => {
-              sample()
-              resolve()
             })
           }
           if (submitted < tasks) next()
