@@ -71,7 +71,8 @@ export class ConsumerImpl<I, O> implements Consumer {
     check.pool('options.pool', o.pool)
     this.connection = o.connection
     this.pool = o.pool
-    const input = o.input ?? 'data'
+    // null is not "left out": only undefined takes the default.
+    const input = o.input === undefined ? 'data' : o.input
     if (typeof input !== 'function') check.oneOf('options.input', input, ['data', 'envelope'])
     this.input = jobInput(input)
     check.optionalFunction('options.taskName', o.taskName)
@@ -84,6 +85,7 @@ export class ConsumerImpl<I, O> implements Consumer {
     this.capacityIntervalMs = o.capacityIntervalMs === undefined ? 250 : check.positiveDuration('options.capacityIntervalMs', o.capacityIntervalMs)
     this.connectTimeout = o.connectTimeout === undefined ? 10_000 : check.positiveDuration('options.connectTimeout', o.connectTimeout)
     this.closeTimeout = o.closeTimeout === undefined ? Infinity : check.duration('options.closeTimeout', o.closeTimeout)
+    check.optionalClock('options.clock', o.clock)
     this.clock = o.clock ?? systemClock
 
     const workerOptions: Record<string, unknown> = { ...o }

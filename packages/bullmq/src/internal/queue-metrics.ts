@@ -29,6 +29,7 @@ export class QueueMetricsImpl implements QueueMetrics {
     check.optionalString('options.prefix', o.prefix)
     this.intervalMs = o.intervalMs === undefined ? 5_000 : check.positiveDuration('options.intervalMs', o.intervalMs)
     const connectTimeout = o.connectTimeout === undefined ? 10_000 : check.positiveDuration('options.connectTimeout', o.connectTimeout)
+    check.optionalClock('options.clock', o.clock)
     this.clock = o.clock ?? systemClock
     this.labels = { queue: this.queueName }
     const prefix = o.prefix === undefined ? {} : { prefix: o.prefix }

@@ -66,6 +66,7 @@ export class RemotePoolImpl<I, O> implements RemotePool<I, O> {
     if (o.jobOptions !== undefined) check.optionsObject('options.jobOptions', o.jobOptions)
     this.connection = o.connection
     this.connectTimeout = o.connectTimeout === undefined ? 10_000 : check.positiveDuration('options.connectTimeout', o.connectTimeout)
+    check.optionalClock('options.clock', o.clock)
     this.clock = o.clock ?? systemClock
     const prefix = o.prefix === undefined ? {} : { prefix: o.prefix }
     this.queue = new Queue(this.name, { connection: this.connection, ...prefix, ...(o.jobOptions === undefined ? {} : { defaultJobOptions: o.jobOptions }) })

@@ -99,10 +99,20 @@ export function abortSignal(path: string, value: unknown): void {
 
 /** A core pool, duck-typed: what the consumer calls on it. */
 export function pool(path: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`${path} must be a poolkit Pool, got ${describe(value)}`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${path} must be a poolkit Pool, got ${describe(value)}`)
   for (const method of ['submit', 'stats', 'ready']) {
     if (typeof (value as Record<string, unknown>)[method] !== 'function') {
       throw new TypeError(`${path} must be a poolkit Pool (createPool from @poolkit/core), got an object without ${method}()`)
+    }
+  }
+}
+
+/** A core `Clock` (now, setTimeout, clearTimeout), or undefined for the system clock. */
+export function optionalClock(path: string, value: unknown): void {
+  if (value === undefined) return
+  for (const method of ['now', 'setTimeout', 'clearTimeout']) {
+    if (typeof (value as Record<string, unknown> | null)?.[method] !== 'function') {
+      throw new TypeError(`${path} must be a Clock (with now(), setTimeout() and clearTimeout()), got ${describe(value)}`)
     }
   }
 }
