@@ -3,28 +3,13 @@
 // names the option and the value, at once; valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
+import { aFunction, anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notBoolean, notFunction, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf, setAt, settlesSoon, spec, thrownBy } from '@poolkit/test-utils'
+import type { OptionSpec } from '@poolkit/test-utils'
 import { concurrencyFromEnv, createDefaultQueue, createPool, createVirtualClock, inProcess } from '../src/index.js'
 import type { Executor, Pool } from '../src/index.js'
 import { resolveRemoteWorkerOptions } from '../src/remote.js'
 
 // ---------------------------------------------------------------- arbitraries
-
-const symbol = fc.string({ maxLength: 5 }).map((s) => Symbol(s))
-const plainObject = fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.integer(), fc.string({ maxLength: 5 })), { maxKeys: 3 })
-const anArray = fc.array(fc.oneof(fc.integer(), fc.string({ maxLength: 5 })), { maxLength: 3 })
-const aFunction = fc.constant(() => 1)
-/** Anything but a number. */
-const notNumber = fc.oneof(fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol, plainObject, anArray, aFunction)
-/** Anything but a string (and not undefined, which means "not given"). */
-const notString = fc.oneof(fc.double(), fc.boolean(), fc.constant(null), fc.bigInt(), symbol, plainObject, anArray, aFunction)
-const notFunction = fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol, plainObject, anArray)
-const notBoolean = fc.oneof(fc.double(), fc.constantFrom('true', 'false', ''), fc.constant(null), fc.bigInt(), symbol, plainObject, anArray, aFunction)
-/** Not an object at all (arrays and functions are objects to `typeof` checks, so left out). */
-const notObject = fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol)
-const negative = fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.double({ max: -Number.MIN_VALUE, noNaN: true }))
-const fractional = fc.double({ min: Number.MIN_VALUE, max: 1e9, noInteger: true, noNaN: true, noDefaultInfinity: true })
-const nan = fc.constant(Number.NaN)
-const infinities = fc.constantFrom(Infinity, -Infinity)
 
 const invalid = {
   positiveInteger: fc.oneof(notNumber, negative, fc.constant(0), fractional, nan, infinities),
@@ -47,121 +32,6 @@ const valid = {
   positiveInteger: fc.integer({ min: 1, max: 1_000_000 }),
   nonNegativeInteger: fc.integer({ min: 0, max: 1_000_000 }),
   duration: fc.oneof(fc.constantFrom(0, Infinity), fc.double({ min: 0, max: 1e9, noNaN: true })),
-}
-
-// ---------------------------------------------------------------- checks
-
-/** How the packages' messages write a value (`describe()`): strings quoted, objects by kind. */
-function describeLike(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
-}
-
-/**
- * What a message about `value` may show: the value, or for an object whose
- * fault is one of its members (`options.clock.now must be a function, got
- * undefined`), that member.
- */
-function descriptionsOf(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [describeLike(value)]
-  const members = value instanceof Map ? [...value.values()] : Object.values(value)
-  return [describeLike(value), 'an empty object', 'undefined', ...members.map(describeLike)]
-}
-
-/** Asserts `error` is a TypeError or RangeError whose message names `path` and describes `value`. */
-function expectOptionError(error: unknown, path: string, value: unknown): void {
-  expect(error instanceof TypeError || error instanceof RangeError, `expected a TypeError or RangeError, got ${String(error)}`).toBe(true)
-  const message = (error as Error).message
-  expect(message).toContain(path)
-  expect(descriptionsOf(value).some((d) => message.includes(d)), `${message} should describe the value`).toBe(true)
-}
-
-/** The error `build()` throws, failing if it returns. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw, it returned')
-}
-
-/** Hang guard for async calls: a real timeout that only fails the test, never something waited on to see a behaviour. */
-const HANG_GUARD_MS = 2000
-function settlesSoon<T>(promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${HANG_GUARD_MS} ms`)), HANG_GUARD_MS)
-  })
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer))
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await settlesSoon(promise)
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, it resolved')
-}
-
-interface OptionSpec {
-  /** The option as messages name it. */
-  readonly path: string
-  /** Where it sits in the options object. */
-  readonly at: readonly string[]
-  readonly invalid: fc.Arbitrary<unknown>
-  readonly valid: fc.Arbitrary<unknown>
-}
-
-const spec = (path: string, invalidValues: fc.Arbitrary<unknown>, validValues: fc.Arbitrary<unknown>): OptionSpec => ({
-  path,
-  at: path.replace(/^options\./, '').split('.'),
-  invalid: invalidValues,
-  valid: validValues,
-})
-
-function setAt(target: Record<string, unknown>, at: readonly string[], value: unknown): void {
-  let node = target
-  for (const key of at.slice(0, -1)) {
-    const next = node[key]
-    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>
-  }
-  node[at.at(-1)!] = value
-}
-
-const overlaps = (a: readonly string[], b: readonly string[]): boolean => a.every((k, i) => b[i] === undefined || b[i] === k) || b.every((k, i) => a[i] === undefined || a[i] === k)
-
-/** Options made of `base`, a random set of valid values for the specs that do not overlap `skip`, and `value` at `skip`. */
-function optionsArbitrary(base: () => Record<string, unknown>, specs: readonly OptionSpec[], skip: OptionSpec | undefined): fc.Arbitrary<Record<string, unknown>> {
-  const others = specs.filter((s) => skip === undefined || !overlaps(s.at, skip.at))
-  return fc.tuple(...others.map((s) => fc.option(s.valid, { nil: undefined }))).map((values) => {
-    const options = base()
-    values.forEach((value, i) => {
-      if (value !== undefined) setAt(options, others[i]!.at, value)
-    })
-    return options
-  })
-}
-
-/**
- * One test per option: `build(options)` throws synchronously for each invalid
- * value of it, whatever valid values the other options have.
- */
-function fuzzEachOption(label: string, base: () => Record<string, unknown>, specs: readonly OptionSpec[], build: (options: Record<string, unknown>) => unknown, numRuns = 80): void {
-  describe(label, () => {
-    it.each(specs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value for each invalid value', (_path, s) => {
-      fc.assert(
-        fc.property(s.invalid, optionsArbitrary(base, specs, s), (bad, options) => {
-          setAt(options, s.at, bad)
-          expectOptionError(thrownBy(() => build(options)), s.path, bad)
-        }),
-        { numRuns },
-      )
-    })
-  })
 }
 
 // ---------------------------------------------------------------- createPool
