@@ -54,6 +54,12 @@ export interface RunReport {
   readonly workersAtEnd: { readonly total: number; readonly starting: number; readonly configured: number }
   readonly workerStarts: number
   readonly workerCrashes: number
+  /**
+   * Retries of tasks whose fault is not retryable (`ok`, `hang`, `abort`,
+   * `throw`): a task that finished in a worker that then died, whose result was
+   * lost with it, is failed (and retried) as if it had been running.
+   */
+  readonly unexpectedRetries: readonly { readonly i: number; readonly injected: FaultKind; readonly error: string }[]
   /** close() or destroy() in the middle of the load (close and destroy scenarios). */
   readonly close?: {
     /** Tasks the pool had settled when close() or destroy() was called. */
@@ -140,6 +146,7 @@ export async function run(args: Args): Promise<RunReport> {
   const controllers: (AbortController | undefined)[] = plan.map((k) => (k === 'abort' ? new AbortController() : undefined))
   const idToIndex = new Map<number, number>()
   const settleCount = new Map<number, number>()
+  const unexpectedRetries: { i: number; injected: FaultKind; error: string }[] = []
   let submitting = -1
   const counted = (id: number): void => void settleCount.set(id, (settleCount.get(id) ?? 0) + 1)
   const watcher: PoolObserver = {
@@ -147,6 +154,14 @@ export async function run(args: Args): Promise<RunReport> {
     onStarted: (_pool, task) => {
       const i = idToIndex.get(task.id)
       if (i !== undefined && abortOnStart[i] && task.attempt === 1) queueMicrotask(() => controllers[i]!.abort(new InjectedAbort(i)))
+    },
+    onRetried: (_pool, task, error) => {
+      const i = idToIndex.get(task.id)
+      const kind = i === undefined ? undefined : plan[i]
+      // Retries the plan does not call for: a task retried although its fault is not retryable.
+      if (i !== undefined && kind !== 'kill' && kind !== 'kill-always' && kind !== 'transient') {
+        unexpectedRetries.push({ i, injected: kind!, error: `${(error as Error)?.name}: ${(error as Error)?.message}` })
+      }
     },
     onSettled: (_pool, task) => counted(task.id),
     onRejected: (_pool, task) => counted(task.id),
@@ -299,6 +314,7 @@ export async function run(args: Args): Promise<RunReport> {
     workersAtEnd: { total: w.total, starting: w.starting, configured: workers },
     workerStarts,
     workerCrashes,
+    unexpectedRetries,
     ...(close ? { close } : {}),
     handlesBefore,
     handlesAfter: handlesAfter.length > 0 ? handlesAfter : activeHandles(),
