@@ -78,7 +78,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const executor = o.executor ?? inProcess(o.handler!)
   const name = check.optionalString('options.name', o.name) ?? 'pool'
   const clock = o.clock ?? systemClock
-  if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
+  if (o.clock !== undefined) check.clock('options.clock', o.clock)
   if (o.queue !== undefined) check.objectWith('options.queue', o.queue, ['push', 'shift', 'remove', 'clear'])
   const queue = (o.queue as TaskQueue<TaskRecord<I, O>> | undefined) ?? createDefaultQueue<TaskRecord<I, O>>()
   const maxQueue = o.maxQueue === undefined ? Infinity : check.nonNegativeIntegerOrInfinity('options.maxQueue', o.maxQueue)
@@ -91,11 +91,9 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   // 0 means no timeout, as Infinity does.
   const taskTimeout = o.taskTimeout === undefined || o.taskTimeout === 0 ? Infinity : check.duration('options.taskTimeout', o.taskTimeout)
   // `undefined` means "not given"; anything else, null included, must be the right shape.
-  const retry = o.retry === undefined ? {} : o.retry
-  if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) throw new TypeError(`options.retry must be an object, got ${check.describe(retry)}`)
+  const retry = check.optionsObject('options.retry', o.retry)
   const attempts = retry.attempts === undefined ? 1 : check.positiveInteger('options.retry.attempts', retry.attempts)
-  const b = retry.backoff === undefined ? {} : retry.backoff
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new TypeError(`options.retry.backoff must be an object, got ${check.describe(b)}`)
+  const b = check.optionsObject('options.retry.backoff', retry.backoff)
   const backoff = {
     initialMs: b.initialMs === undefined ? 100 : check.duration('options.retry.backoff.initialMs', b.initialMs),
     maxMs: b.maxMs === undefined ? 30_000 : check.duration('options.retry.backoff.maxMs', b.maxMs),

@@ -19,20 +19,11 @@ export interface RemoteWorkerSettings {
 }
 
 function positiveIntegerOrInfinity(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer or Infinity, got ${check.describe(value)}`)
-  }
-  return value
+  return value === undefined ? fallback : check.positiveIntegerOrInfinity(path, value)
 }
 
 function positiveDuration(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new TypeError(`${path} must be a positive number of milliseconds or Infinity, got ${check.describe(value)}`)
-  }
-  return value
+  return value === undefined ? fallback : check.positiveDurationOrInfinity(path, value)
 }
 
 /**

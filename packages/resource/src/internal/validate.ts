@@ -1,24 +1,28 @@
 // Option checks: each message names the option path and the value it got.
+// The generic checks are core's (`@poolkit/core/options`), under the names the
+// code here uses; what is the resource pool's own stays in this file.
+import { describeValue } from '@poolkit/core/options'
 
-/** A short description of a value for an error message. */
+export {
+  checkDurationOrInfinity as durationOrInfinity,
+  checkFiniteDuration as finiteDuration,
+  checkFunction as func,
+  checkNonEmptyString as nonEmptyString,
+  checkNonNegativeInteger as nonNegativeInteger,
+  checkNonNegativeIntegerOrInfinity as nonNegativeIntegerOrInfinity,
+  checkObjectWith as objectWith,
+  checkOptionalAbortSignal as abortSignal,
+  checkOptionalBoolean as optionalBoolean,
+  checkOptionalFunction as optionalFunction,
+  checkOptionsObject as optionsObject,
+  checkPositiveDurationOrInfinity as positiveDurationOrInfinity,
+  checkPositiveInteger as positiveInteger,
+  checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
+} from '@poolkit/core/options'
+
+/** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'symbol') return value.toString()
-  if (value === null || typeof value !== 'object') return String(value)
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Date) return 'a Date'
-  return 'an object'
-}
-
-/** The options object itself: `undefined` for none, otherwise a plain object. */
-export function optionsObject<T extends object>(path: string, value: T | undefined): Partial<T> {
-  if (value === undefined) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${path} must be an object, got ${describe(value)}`)
-  }
-  return value
+  return value instanceof Date ? 'a Date' : describeValue(value)
 }
 
 /**
@@ -33,111 +37,10 @@ export function foreignKeys(path: string, value: object, hints: Readonly<Record<
   }
 }
 
-export function positiveInteger(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function nonNegativeInteger(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative integer, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function positiveIntegerOrInfinity(path: string, value: unknown): number {
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function nonNegativeIntegerOrInfinity(path: string, value: unknown): number {
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative integer or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A duration in ms: a non-negative number or Infinity. */
-export function durationOrInfinity(path: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A duration in ms that must be more than 0 (Infinity allowed). */
-export function positiveDurationOrInfinity(path: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new TypeError(`${path} must be a positive number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A finite duration in ms: a non-negative number. */
-export function finiteDuration(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative finite number of milliseconds, got ${describe(value)}`)
-  }
-  return value
-}
-
+/** A finite number of at least `min` (core's check says "a number of at least"). */
 export function numberAtLeast(path: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw new TypeError(`${path} must be a finite number of at least ${min}, got ${describe(value)}`)
   }
   return value
-}
-
-export function func(path: string, value: unknown): void {
-  if (typeof value !== 'function') throw new TypeError(`${path} must be a function, got ${describe(value)}`)
-}
-
-export function optionalFunction(path: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${path} must be a function, got ${describe(value)}`)
-  }
-}
-
-export function optionalBoolean(path: string, value: unknown): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new TypeError(`${path} must be a boolean, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function nonEmptyString(path: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`${path} must be a non-empty string, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** An object with the named methods (a clock). */
-export function objectWith(path: string, value: unknown, methods: readonly string[]): void {
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`${path} must be an object, got ${describe(value)}`)
-  }
-  for (const m of methods) {
-    if (typeof (value as Record<string, unknown>)[m] !== 'function') {
-      throw new TypeError(`${path}.${m} must be a function, got ${describe((value as Record<string, unknown>)[m])}`)
-    }
-  }
-}
-
-export function abortSignal(path: string, value: unknown): void {
-  if (
-    value !== undefined &&
-    (typeof value !== 'object' ||
-      value === null ||
-      typeof (value as { addEventListener?: unknown }).addEventListener !== 'function' ||
-      !('aborted' in value))
-  ) {
-    throw new TypeError(`${path} must be an AbortSignal, got ${describe(value)}`)
-  }
 }

@@ -1,62 +1,17 @@
 // Option checks shared by the policies: each message names the option path and the value it got.
+// The generic checks are core's (`@poolkit/core/options`), under the names the
+// code here uses; what is the scalers' own stays in this file.
+import { checkNonNegativeInteger, checkPositiveInteger, describeValue as describe } from '@poolkit/core/options'
 
-/** A short description of a value for an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'symbol') return value.toString()
-  if (value === null || typeof value !== 'object') return String(value)
-  if (Array.isArray(value)) return 'an array'
-  return 'an object'
-}
-
-/** The options object itself: `undefined` for none, otherwise a plain object. */
-export function optionsObject<T extends object>(path: string, value: T | undefined): Partial<T> {
-  if (value === undefined) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${path} must be an object, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function nonNegativeInteger(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative integer, got ${describe(value)}`)
-  }
-  return value
-}
-
-export function positiveInteger(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${path} must be a positive integer, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A duration in ms: a finite non-negative number. */
-export function duration(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative finite number of milliseconds, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A duration in ms above 0 (a sampling period). */
-export function positiveDuration(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${path} must be a positive finite number of milliseconds, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** A duration in ms: a non-negative number, or Infinity for "never". */
-export function durationOrInfinity(path: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(`${path} must be a non-negative number of milliseconds or Infinity, got ${describe(value)}`)
-  }
-  return value
-}
+export {
+  checkDurationOrInfinity as durationOrInfinity,
+  checkFiniteDuration as duration,
+  checkNonNegativeInteger as nonNegativeInteger,
+  checkOneOf as oneOf,
+  checkOptionsObject as optionsObject,
+  checkPositiveDuration as positiveDuration,
+  checkPositiveInteger as positiveInteger,
+} from '@poolkit/core/options'
 
 /** A share in `(0, 1]`: above 0, at most 1. */
 export function shareAbove0(path: string, value: unknown): number {
@@ -90,13 +45,6 @@ export function numberAtLeast(path: string, value: unknown, min: number, exclusi
   return value
 }
 
-export function oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    throw new TypeError(`${path} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`)
-  }
-  return value as T
-}
-
 /**
  * The `min` and `max` every policy takes: `min` a non-negative integer
  * (`minFloor` raises the floor), `max` a positive integer or `undefined` (the
@@ -112,9 +60,9 @@ export function bounds(
     min === undefined
       ? defaults.min
       : defaults.minFloor === 1
-        ? positiveInteger(`${path}.min`, min)
-        : nonNegativeInteger(`${path}.min`, min)
-  const hi = max === undefined ? defaults.max : positiveInteger(`${path}.max`, max)
+        ? checkPositiveInteger(`${path}.min`, min)
+        : checkNonNegativeInteger(`${path}.min`, min)
+  const hi = max === undefined ? defaults.max : checkPositiveInteger(`${path}.max`, max)
   if (hi !== undefined && lo > hi) {
     throw new RangeError(`${path}.min (${lo}) must not exceed ${path}.max (${hi})`)
   }
