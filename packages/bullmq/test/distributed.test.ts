@@ -100,7 +100,7 @@ describe('two consumer processes on one queue', () => {
     const logs = [join(scratch, 'two-a.log'), join(scratch, 'two-b.log')]
     const consumers = await Promise.all(logs.map((log) => startConsumer(queue.name, log)))
     const ids = await fill(queue)
-    await until(async () => (await queue.getJobCounts('completed')).completed === JOBS, `all ${JOBS} jobs completed`, 45_000)
+    await until(async () => (await queue.getJobCounts('completed')).completed === JOBS, `all ${JOBS} jobs completed`, 120_000)
     // Graceful shutdown; once they exited, their logs are complete (BullMQ records a job before its 'completed' event).
     for (const child of consumers) child.kill('SIGTERM')
     expect(await Promise.all(consumers.map(exited))).toEqual([0, 0])
@@ -113,7 +113,7 @@ describe('two consumer processes on one queue', () => {
     expect(a!.done.size).toBeGreaterThan(0)
     expect(b!.done.size).toBeGreaterThan(0)
     expect(await queue.getJobCounts('failed', 'active', 'waiting')).toEqual({ failed: 0, active: 0, waiting: 0 })
-  }, 60_000)
+  }, 180_000)
 
   it(`complete every job when one is killed with SIGKILL mid-run; the only jobs run twice are the killed one's in-flight jobs`, async () => {
     const queue = openQueue('kill')
@@ -123,11 +123,11 @@ describe('two consumer processes on one queue', () => {
     const [victimLog, survivorLog] = [join(scratch, 'kill-victim.log'), join(scratch, 'kill-survivor.log')]
     const [victim, survivor] = await Promise.all([startConsumer(queue.name, victimLog), startConsumer(queue.name, survivorLog)])
     const ids = await fill(queue)
-    await until(() => readLog(victimLog).done.size >= 1_000, 'the victim completed 1,000 jobs', 30_000)
+    await until(() => readLog(victimLog).done.size >= 1_000, 'the victim completed 1,000 jobs', 60_000)
     victim!.kill('SIGKILL')
     await exited(victim!)
     const killed = readLog(victimLog)
-    await until(async () => (await queue.getJobCounts('completed')).completed === JOBS, `all ${JOBS} jobs completed`, 45_000)
+    await until(async () => (await queue.getJobCounts('completed')).completed === JOBS, `all ${JOBS} jobs completed`, 120_000)
     survivor!.kill('SIGTERM')
     expect(await exited(survivor!)).toBe(0)
 
@@ -159,5 +159,5 @@ describe('two consumer processes on one queue', () => {
         `(${inFlight.size} in flight in the killed consumer); the survivor ran ${survived.runs.length}`,
     )
 
-  }, 60_000)
+  }, 240_000)
 })
