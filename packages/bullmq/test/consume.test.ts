@@ -3,31 +3,15 @@ import type { Pool, TaskContext } from '@poolkit/core'
 import { threads } from '@poolkit/node-adapter'
 import { Queue } from 'bullmq'
 import type { Job } from 'bullmq'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BullmqConnectionError, BullmqErrorCode, consume, toJobOptions } from '../src/index.js'
 import type { Consumer, JobEnvelope } from '../src/index.js'
-import { freePort, startRedisServer } from './helpers/redis-server.js'
-import type { RedisServer } from './helpers/redis-server.js'
+import { freePort, useRedisServer } from './helpers/redis-server.js'
 import { deferred, queueName, until } from './helpers/wait.js'
 import type { Deferred } from './helpers/wait.js'
 import { execArgv, fixture } from './helpers/worker-options.js'
 
-let redis: RedisServer
-/** Everything a test opened, closed after it in reverse order. */
-let cleanup: (() => Promise<unknown>)[] = []
-
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-
-afterEach(async () => {
-  for (const close of cleanup.reverse()) await close().catch(() => {})
-  cleanup = []
-})
-
-afterAll(async () => {
-  await redis?.stop()
-})
+const { redis, cleanup } = useRedisServer()
 
 function openQueue(label: string): Queue {
   const queue = new Queue(queueName(label), { connection: redis.connection })

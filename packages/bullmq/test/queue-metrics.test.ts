@@ -1,28 +1,13 @@
 import { createPool } from '@poolkit/core'
 import { createMetrics } from '@poolkit/metrics'
 import { Queue, Worker } from 'bullmq'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BullmqConnectionError, createQueueMetrics } from '../src/index.js'
 import type { QueueMetrics } from '../src/index.js'
-import { freePort, startRedisServer } from './helpers/redis-server.js'
-import type { RedisServer } from './helpers/redis-server.js'
+import { freePort, useRedisServer } from './helpers/redis-server.js'
 import { queueName, until } from './helpers/wait.js'
 
-let redis: RedisServer
-let cleanup: (() => Promise<unknown>)[] = []
-
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-
-afterEach(async () => {
-  for (const close of cleanup.reverse()) await close().catch(() => {})
-  cleanup = []
-})
-
-afterAll(async () => {
-  await redis?.stop()
-})
+const { redis, cleanup } = useRedisServer()
 
 function open(label: string): { queue: Queue; metrics: QueueMetrics } {
   const queue = new Queue(queueName(label), { connection: redis.connection })

@@ -1,28 +1,13 @@
 import { createPool, PoolClosedError, Priority, TaskTimeoutError } from '@poolkit/core'
 import type { Pool } from '@poolkit/core'
 import { Queue } from 'bullmq'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BullmqConnectionError, consume, createRemotePool, RemoteJobError } from '../src/index.js'
 import type { ConsumeOptions, JobEnvelope, RemotePool } from '../src/index.js'
-import { freePort, startRedisServer } from './helpers/redis-server.js'
-import type { RedisServer } from './helpers/redis-server.js'
+import { freePort, useRedisServer } from './helpers/redis-server.js'
 import { deferred, queueName, until } from './helpers/wait.js'
 
-let redis: RedisServer
-let cleanup: (() => Promise<unknown>)[] = []
-
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-
-afterEach(async () => {
-  for (const close of cleanup.reverse()) await close().catch(() => {})
-  cleanup = []
-})
-
-afterAll(async () => {
-  await redis?.stop()
-})
+const { redis, cleanup } = useRedisServer()
 
 function remote<I, O>(label: string, options: { jobOptions?: object } = {}): RemotePool<I, O> {
   const pool = createRemotePool<I, O>({ queueName: queueName(label), connection: redis.connection, ...options })

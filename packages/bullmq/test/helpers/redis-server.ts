@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 export interface RedisServer {
   readonly port: number
@@ -81,5 +82,45 @@ export async function startRedisServer(): Promise<RedisServer> {
         server.kill('SIGTERM')
       })
     },
+  }
+}
+
+/** What {@link useRedisServer} gives a test file. */
+export interface RedisForTests {
+  /** The file's server, started before its first test (read it inside tests and hooks only). */
+  readonly redis: RedisServer
+  /** Things a test opened; each is closed after that test, in reverse order, errors ignored. */
+  readonly cleanup: { push(...closes: (() => Promise<unknown>)[]): void }
+}
+
+/**
+ * Starts one redis-server for the calling test file (in `beforeAll`), stops it
+ * after the file (`afterAll`), and closes what each test registered in
+ * `cleanup` after that test.
+ */
+export function useRedisServer(): RedisForTests {
+  let server: RedisServer | undefined
+  let opened: (() => Promise<unknown>)[] = []
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+  afterEach(async () => {
+    for (const close of opened.reverse()) await close().catch(() => {})
+    opened = []
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  return {
+    redis: {
+      get port() {
+        return server!.port
+      },
+      get connection() {
+        return server!.connection
+      },
+      stop: () => server!.stop(),
+    },
+    cleanup: { push: (...closes) => void opened.push(...closes) },
   }
 }
