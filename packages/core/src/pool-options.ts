@@ -66,7 +66,9 @@ export interface PoolOptions<I = unknown, O = unknown> {
   name?: string
   /**
    * Workers to run (for in-process handlers, tasks at once). Tasks at once are
-   * this times the executor's tasks per worker.
+   * this times the executor's tasks per worker. At most 1,048,576: each worker
+   * (or slot) is made up front, so a larger value is refused with a RangeError
+   * rather than left to hang the process.
    * @defaultValue the executor's default, 1 for in-process handlers
    */
   concurrency?: number

@@ -13,7 +13,7 @@ import type { WorkerStartError } from './errors.js'
 import { backoffDelay } from './internal/backoff.js'
 import { Emitter } from './internal/emitter.js'
 import { LoadMeter } from './internal/load-meter.js'
-import { resolveOptions } from './internal/resolve-options.js'
+import { atMostMaxWorkers, resolveOptions } from './internal/resolve-options.js'
 import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
@@ -99,8 +99,8 @@ export interface Pool<I, O> extends AsyncDisposable {
   /** Starts tasks again after `pause()`. */
   resume(): void
   /**
-   * Sets the worker count. Growing starts workers; shrinking retires idle
-   * workers at once and busy ones as they finish their task.
+   * Sets the worker count (at most 1,048,576). Growing starts workers;
+   * shrinking retires idle workers at once and busy ones as they finish their task.
    */
   resize(workers: number): void
   /** Resolves when nothing is queued, running or waiting to retry. */
@@ -369,7 +369,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   resize(workers: number): void {
-    check.positiveInteger('resize(workers)', workers)
+    atMostMaxWorkers('resize(workers)', check.positiveInteger('resize(workers)', workers))
     if (this.lifecycle !== 'open') return
     this.workers.target = this.scaler === undefined ? workers : Math.max(this.minWorkers, Math.min(this.maxWorkers, workers))
     this.startFailure = undefined

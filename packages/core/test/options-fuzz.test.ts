@@ -308,3 +308,18 @@ describe('resolveRemoteWorkerOptions(settings): valid settings', () => {
     )
   })
 })
+
+describe('sizes past what a pool can make', () => {
+  it('refuses concurrency, scaler.min, scaler.max and resize() above 1,048,576 with a RangeError naming them, instead of making that many slots', async () => {
+    const handler = async (n: number): Promise<number> => n
+    expect(() => createPool({ handler, concurrency: 1e9 })).toThrow(new RangeError('options.concurrency must be at most 1048576 (each worker or slot is made up front), got 1000000000'))
+    expect(() => createPool({ handler, scaler: { max: 2 ** 21, desired: () => 1 } })).toThrow(/^options\.scaler\.max must be at most 1048576/)
+    expect(() => createPool({ handler, scaler: { min: 2 ** 21, max: 2 ** 22, desired: () => 1 } })).toThrow(RangeError)
+    const pool = createPool({ handler, concurrency: 2 })
+    expect(() => pool.resize(2 ** 20 + 1)).toThrow(new RangeError('resize(workers) must be at most 1048576 (each worker or slot is made up front), got 1048577'))
+    expect(pool.stats().targetWorkers).toBe(2)
+    // The bound itself is accepted.
+    expect(() => createPool({ handler, scaler: { max: 2 ** 20, desired: () => 1 } }).close()).not.toThrow()
+    await pool.close()
+  })
+})

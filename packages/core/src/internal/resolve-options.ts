@@ -134,8 +134,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', executor.tasksPerWorker)
   const concurrency =
     o.concurrency === undefined
-      ? check.positiveInteger('options.executor.defaultConcurrency', executor.defaultConcurrency ?? 1)
-      : check.positiveInteger('options.concurrency', o.concurrency)
+      ? atMostMaxWorkers('options.executor.defaultConcurrency', check.positiveInteger('options.executor.defaultConcurrency', executor.defaultConcurrency ?? 1))
+      : atMostMaxWorkers('options.concurrency', check.positiveInteger('options.concurrency', o.concurrency))
 
   // Without a scaler the size is fixed at `concurrency` (resize() still moves it).
   let scaler: Scaler | undefined
@@ -147,7 +147,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     check.objectWith(o.scaler !== undefined ? 'options.scaler' : 'options.executor.scaler', chosenScaler, ['desired'])
     scaler = chosenScaler
     minWorkers = scaler.min === undefined ? 1 : check.nonNegativeInteger('options.scaler.min', scaler.min)
-    maxWorkers = scaler.max === undefined ? Math.max(concurrency, minWorkers) : check.positiveInteger('options.scaler.max', scaler.max)
+    minWorkers = atMostMaxWorkers('options.scaler.min', minWorkers)
+    maxWorkers = scaler.max === undefined ? Math.max(concurrency, minWorkers) : atMostMaxWorkers('options.scaler.max', check.positiveInteger('options.scaler.max', scaler.max))
     if (minWorkers > maxWorkers) {
       throw new RangeError(`options.scaler.min (${minWorkers}) must not exceed options.scaler.max (${maxWorkers})`)
     }
@@ -184,4 +185,16 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     maxWorkers,
     initialWorkers,
   }
+}
+
+/**
+ * The most workers (slots, for in-process handlers) a pool may have. Each one is
+ * made up front, so a mistaken 1e9 would hang the process instead of failing.
+ */
+export const MAX_WORKERS = 2 ** 20
+
+/** `value` if it is at most {@link MAX_WORKERS}; a RangeError naming `path` otherwise. */
+export function atMostMaxWorkers(path: string, value: number): number {
+  if (value > MAX_WORKERS) throw new RangeError(`${path} must be at most ${MAX_WORKERS} (each worker or slot is made up front), got ${value}`)
+  return value
 }
