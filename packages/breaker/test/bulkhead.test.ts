@@ -3,21 +3,8 @@ import type { TaskInfo, VirtualClock } from '@poolkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createBulkhead } from '../src/index.js'
+import { task } from './task.js'
 
-let nextId = 1
-/** A hand-made TaskInfo for calling the policy directly. */
-const task = (key?: string): TaskInfo => ({
-  id: nextId++,
-  priority: 1,
-  key,
-  name: undefined,
-  attempt: 1,
-  submittedAt: 0,
-  enqueuedAt: 0,
-  startedAt: -1,
-  waitMs: 0,
-  runMs: 0,
-})
 
 /** A handler that takes `ms` of virtual time. */
 const timed =

@@ -3,14 +3,8 @@ import type { TaskInfo, VirtualClock } from '@poolkit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createCircuitBreaker } from '../src/index.js'
 import type { CircuitBreakerOptions, CircuitEvent } from '../src/index.js'
+import { task } from './task.js'
 
-let nextId = 1
-
-/** A task as the pool would hand it to the breaker. */
-function task(key?: string): TaskInfo {
-  const id = nextId++
-  return { id, priority: 1, key, name: undefined, attempt: 1, submittedAt: 0, enqueuedAt: 0, startedAt: -1, waitMs: 0, runMs: 0 }
-}
 
 class HttpError extends Error {
   constructor(readonly status: number) {

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createCircuitBreaker } from '../src/index.js'
 import type { CircuitBreakerOptions, CircuitCounts, CircuitEvent, CircuitState } from '../src/index.js'
+import { task } from './task.js'
 
 // The circuit breaker against a small reference model of its state machine:
 // random sequences of starts, successes, failures, errors that do not count,
@@ -219,19 +220,7 @@ function toOptions(c: Config): CircuitBreakerOptions {
   }
 }
 
-let nextId = 1
-const taskFor = (key: string, now: number): TaskInfo => ({
-  id: nextId++,
-  priority: 1,
-  key,
-  name: undefined,
-  attempt: 1,
-  submittedAt: now,
-  enqueuedAt: now,
-  startedAt: now,
-  waitMs: 0,
-  runMs: 0,
-})
+const taskFor = (key: string, now: number): TaskInfo => task(key, now, now)
 
 describe('circuit breaker against its model', () => {
   it('agrees with the reference state machine on state, counts, denials and events at every step', async () => {

@@ -1,21 +1,9 @@
 import { createPool, createVirtualClock, QueueFullError } from '@poolkit/core'
-import type { Breaker, BreakerDenial, BreakerRetry, TaskInfo } from '@poolkit/core'
+import type { Breaker, BreakerDenial, BreakerRetry } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
 import { combine, createBulkhead, createRateLimiter } from '../src/index.js'
+import { task } from './task.js'
 
-let nextId = 1
-const task = (key?: string): TaskInfo => ({
-  id: nextId++,
-  priority: 1,
-  key,
-  name: undefined,
-  attempt: 1,
-  submittedAt: 0,
-  enqueuedAt: 0,
-  startedAt: -1,
-  waitMs: 0,
-  runMs: 0,
-})
 
 /** A policy that logs every call as `name.method` and answers as told. */
 function spy(

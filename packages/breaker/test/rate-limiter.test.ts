@@ -3,21 +3,8 @@ import type { Clock, TaskInfo, VirtualClock } from '@poolkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createRateLimiter } from '../src/index.js'
+import { task } from './task.js'
 
-let nextId = 1
-/** A hand-made TaskInfo for calling the policy directly. */
-const task = (key?: string, startedAt = -1): TaskInfo => ({
-  id: nextId++,
-  priority: 1,
-  key,
-  name: undefined,
-  attempt: 1,
-  submittedAt: 0,
-  enqueuedAt: 0,
-  startedAt,
-  waitMs: 0,
-  runMs: 0,
-})
 
 /** A clock the test moves by hand, synchronously (the limiter only reads `now`). */
 const stepped = (now: () => number): Clock => ({ now, setTimeout: () => 0, clearTimeout: () => {} })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkerExitError, WorkerStartError } from '@poolkit/core'
+import { createVirtualClock, ErrorCode, WorkerExitError, WorkerStartError } from '@poolkit/core'
 import { countSpawns, kinds, openPool, recordErrors, recordWorkers, rejectionOf } from './support.js'
 
 describe.each(kinds)('crash injection on $name', (kind) => {
@@ -89,14 +89,29 @@ describe.each(kinds)('crash injection on $name', (kind) => {
   })
 
   it('backs off between failed starts and stops after giving up: no spawn after the third within the next backoff', async () => {
+    const clock = createVirtualClock()
     const counted = countSpawns(kind.executor('does-not-exist.worker.mjs'))
-    const pool = openPool({ executor: counted.executor, concurrency: 1, maxStartFailures: 3 })
-    const startedAt = performance.now()
+    const pool = openPool({ executor: counted.executor, concurrency: 1, maxStartFailures: 3, clock })
+    // Each failed start is reported on 'error', then its retry scheduled: from there, move
+    // the pool's clock 1 ms at a time until the next spawn, and note how long that took.
+    const gaps: number[] = []
+    pool.on('error', () => {
+      setImmediate(async () => {
+        const before = counted.spawns
+        let waited = 0
+        while (counted.spawns === before && clock.pending > 0) {
+          await clock.advance(1)
+          waited++
+        }
+        if (counted.spawns > before) gaps.push(waited)
+      })
+    })
     await rejectionOf(pool.ready())
     // 100 ms, then 200 ms between the three attempts.
-    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(280)
-    // The next backoff would be 400 ms: wait past it to see that nothing respawns.
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(gaps).toEqual([100, 200])
+    // The next backoff would be 400 ms: nothing is scheduled, and moving past it respawns nothing.
+    expect(clock.pending).toBe(0)
+    await clock.advance(1_000)
     expect(counted.spawns).toBe(3)
     expect(pool.stats().workers.total).toBe(0)
   })
