@@ -93,8 +93,12 @@ export class TaskTimeoutError extends PoolError {
   /** The timeout that passed, in milliseconds. */
   readonly timeoutMs: number
 
-  constructor(timeoutMs: number, options?: { cause?: unknown }) {
-    super(ErrorCode.TaskTimeout, `The task timed out after ${timeoutMs} ms`, options)
+  /**
+   * @param timeoutMs - the timeout that passed
+   * @param options - `cause`, and `message` to replace the default one
+   */
+  constructor(timeoutMs: number, options?: { cause?: unknown; message?: string }) {
+    super(ErrorCode.TaskTimeout, options?.message ?? `The task timed out after ${timeoutMs} ms`, options)
     this.timeoutMs = timeoutMs
   }
 }

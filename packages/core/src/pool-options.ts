@@ -51,6 +51,17 @@ export interface RetryOptions {
    * @defaultValue every error is retried
    */
   retryIf?: (error: unknown, task: TaskInfo) => boolean
+  /**
+   * How many times a breaker may run a task again without spending one of its
+   * `attempts`: a rate limiter's re-run after a 429 with a retry hint (see
+   * `Breaker.onFailure`). Past it, the failure goes to the retry policy like
+   * any other, so a provider that answers 429 for ever cannot keep a task
+   * alive for ever. The pauses between re-runs count toward the task's
+   * `timeout`, as its run time does. 0 turns free re-runs off; `Infinity`
+   * leaves only the task's `timeout` to end them.
+   * @defaultValue 10
+   */
+  maxBreakerRetries?: number
 }
 
 /**

@@ -153,6 +153,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private readonly attempts: number
   private readonly backoff: Required<BackoffOptions>
   private readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
+  private readonly maxBreakerRetries: number
   private readonly deadLetter: DeadLetterSink<I> | undefined
   private readonly scaler: Scaler | undefined
   private readonly breaker: Breaker | undefined
@@ -212,6 +213,11 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private closeResolve: ((report: CloseReport) => void) | undefined
   private closeTimer: TimerHandle | undefined
   private closeStartedAt = 0
+  /** When a close timeout passes, on the clock; Infinity without one. Held tasks that cannot run before it are settled. */
+  private closeDeadline = Infinity
+  /** Tasks settled as unstarted while the pool closed (held past the deadline): they go in the report. */
+  private readonly unstartedAtClose: TaskRecord<I, O>[] = []
+  private settlingHolds = false
   private settledAtClose = 0
   /** Callers refused since the close began: never accepted, so not in the report. */
   private refusedAtClose = 0
@@ -231,6 +237,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.attempts = o.attempts
     this.backoff = o.backoff
     this.retryIf = o.retryIf
+    this.maxBreakerRetries = o.maxBreakerRetries
     this.deadLetter = o.deadLetter
     this.breaker = o.breaker
     if (this.breaker?.attach !== undefined) {
@@ -396,12 +403,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (first) this.beginClose()
     // A later close({ timeout }) can still set a deadline on a close that had none.
     if (timeout !== Infinity && this.closeTimer === undefined && this.report === undefined) {
+      this.closeDeadline = this.clock.now() + timeout
       this.closeTimer = this.clock.setTimeout(() => {
         this.closeTimer = undefined
         this.forceClose()
       }, timeout)
+      if (!first) this.settleHoldsAtClose()
     }
-    if (first) this.maybeFinishClose()
+    if (first) {
+      this.settleHoldsAtClose()
+      this.maybeFinishClose()
+    }
     return this.closePromise!
   }
 
@@ -552,7 +564,21 @@ class PoolImpl<I, O> implements Pool<I, O> {
       return
     }
     if (this.queue.size >= this.drainThreshold) this.drainArmed = true
-    if (this.workers.free === 0 && this.scaler?.onPressure === true) this.evaluateScaler()
+    if (this.workers.free === 0) {
+      if (this.workers.target === 0) this.growFromZero()
+      else if (this.scaler?.onPressure === true) this.evaluateScaler()
+    }
+  }
+
+  /**
+   * A task waits and the pool has no worker (a scaler at min 0): start one now.
+   * The scaler's tick does not keep the process alive, and the task cannot wait for it.
+   */
+  private growFromZero(): void {
+    if (this.scaler !== undefined) this.evaluateScaler()
+    if (this.workers.target > 0 || this.lifecycle === 'closed') return
+    this.workers.target = Math.min(this.maxWorkers, Math.max(1, this.minWorkers))
+    this.workers.apply()
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -635,8 +661,19 @@ class PoolImpl<I, O> implements Pool<I, O> {
    * dispatch) or until the breaker wakes the key; other keys go on running.
    */
   private hold(task: TaskRecord<I, O>, retryAt: number): void {
+    if (this.lifecycle === 'closing' && !this.mayRunBeforeClose(retryAt)) {
+      this.settleUnstarted([task])
+      return
+    }
     task.state = DELAYED
     this.delayedTasks.add(task)
+    // A held task waits at most what is left of its timeout (a timer of its own, kept alive).
+    if (task.timeoutMs !== Infinity) {
+      const now = this.clock.now()
+      task.heldAt = now
+      const left = task.timeoutMs - task.spentMs
+      task.timer = this.clock.setTimeout(() => this.onHoldTimeout(task), left > 0 ? left : 0)
+    }
     let h = this.held.get(task.key)
     if (h === undefined) {
       h = { tasks: new Set(), timer: undefined, at: Infinity }
@@ -666,14 +703,76 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.held.delete(key)
     if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
     const tasks = [...h.tasks]
+    const now = this.clock.now()
     for (let i = tasks.length - 1; i >= 0; i--) {
       const task = tasks[i]!
       if (task.state !== DELAYED) continue
       this.delayedTasks.delete(task)
+      if (task.timer !== undefined) {
+        this.clearTimer(task)
+        task.spentMs += now - task.heldAt
+      }
       // Its old enqueue time: the time held counts as waiting.
       this.enqueue(task, task.enqueuedAt, true)
     }
     this.dispatch()
+  }
+
+  /** Takes one task out of its key's hold (cancelled, or out of time). */
+  private unhold(task: TaskRecord<I, O>): void {
+    this.delayedTasks.delete(task)
+    const h = this.held.get(task.key)
+    if (h === undefined || !h.tasks.delete(task) || h.tasks.size > 0) return
+    if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
+    this.held.delete(task.key)
+  }
+
+  /** A held task used up its timeout without being let through: the attempt timed out. */
+  private onHoldTimeout(task: TaskRecord<I, O>): void {
+    task.timer = undefined
+    if (task.state !== DELAYED) return
+    this.unhold(task)
+    task.spentMs = task.timeoutMs
+    const error = new TaskTimeoutError(task.timeoutMs, {
+      message: `The task timed out after ${task.timeoutMs} ms, held by the pool's breaker (an open circuit, a full bulkhead, a rate limit or a retry hint's pause)`,
+    })
+    this.afterFailure(task, 'timed-out', error)
+    this.checkIdle()
+  }
+
+  /** Whether a task held until `retryAt` may still run before the close deadline (`Infinity`: until a wake, which only running tasks bring). */
+  private mayRunBeforeClose(retryAt: number): boolean {
+    return retryAt === Infinity ? this.running > 0 : retryAt <= this.closeDeadline
+  }
+
+  /** While closing: settles as unstarted the held tasks that cannot run before the close deadline. */
+  private settleHoldsAtClose(): void {
+    if (this.lifecycle !== 'closing' || this.held.size === 0) return
+    const late: TaskRecord<I, O>[] = []
+    for (const [key, h] of this.held) {
+      if (this.mayRunBeforeClose(h.at)) continue
+      this.held.delete(key)
+      if (h.timer !== undefined) this.clock.clearTimeout(h.timer)
+      for (const task of h.tasks) {
+        if (task.state !== DELAYED) continue
+        this.delayedTasks.delete(task)
+        late.push(task)
+      }
+    }
+    if (late.length > 0) this.settleUnstarted(late)
+  }
+
+  /** Rejects tasks the closing pool will not start with `PoolClosedError`, listing them in the close report. */
+  private settleUnstarted(tasks: readonly TaskRecord<I, O>[]): void {
+    // Listed before any is settled: a settle may finish the close, and the report must hold them all.
+    this.unstartedAtClose.push(...tasks)
+    this.settlingHolds = true
+    try {
+      for (const task of tasks) this.rejectTask(task, 'closed', new PoolClosedError('The pool closed before the task started'))
+    } finally {
+      this.settlingHolds = false
+    }
+    this.maybeFinishClose()
   }
 
   /** Drops every hold and its timer (the tasks themselves are settled by the caller). */
@@ -699,7 +798,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.runningTasks.add(task)
     const attempt = task.attempt
     if (task.timeoutMs !== Infinity) {
-      task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs)
+      task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs - task.spentMs)
     }
     // The context exists before observers run, so an abort from inside one reaches it.
     const context = task.beginAttempt(worker)
@@ -766,7 +865,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         this.settleSuccess(task, value as O)
       } else {
         const verdict = this.breaker === undefined ? undefined : this.guard(() => this.breaker!.onFailure(task, value, ran))
-        if (isRetry(verdict)) this.holdForRetry(task, value, verdict)
+        if (isRetry(verdict)) this.holdForRetry(task, 'failed', value, verdict)
         else this.afterFailure(task, 'failed', value)
       }
     }
@@ -783,6 +882,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.runningTasks.delete(task)
     this.running--
     this.clearTimer(task)
+    task.spentMs += ran
     this.finishedCount++
     this.totalRunMs += ran
     this.meter?.onFinished(ran)
@@ -797,7 +897,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     const error = new TaskTimeoutError(task.timeoutMs)
     task.abort(error)
     const verdict = this.breaker === undefined ? undefined : this.guard(() => this.breaker!.onFailure(task, error, ran))
-    if (isRetry(verdict)) this.holdForRetry(task, error, verdict)
+    if (isRetry(verdict)) this.holdForRetry(task, 'timed-out', error, verdict)
     else this.afterFailure(task, 'timed-out', error)
     this.checkIdle()
   }
@@ -849,8 +949,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
         this.checkDrain()
         break
       case DELAYED:
-        this.delayedTasks.delete(task)
-        this.held.get(task.key)?.tasks.delete(task)
+        this.unhold(task)
         break
       case RUNNING: {
         const ran = this.clock.now() - task.startedAt
@@ -869,14 +968,24 @@ class PoolImpl<I, O> implements Pool<I, O> {
 
   // ---------------------------------------------------------------- retry
 
-  /** The breaker asked for this failure to be run again as the same attempt, after `retryAt` (a 429's retry-after). */
-  private holdForRetry(task: TaskRecord<I, O>, error: unknown, verdict: BreakerRetry): void {
-    if (this.lifecycle === 'closed') {
-      this.afterFailure(task, 'failed', error)
+  /**
+   * The breaker asked for this failure to be run again as the same attempt,
+   * after `retryAt` (a 429's retry-after): no retry is counted and no attempt
+   * spent. At most `retry.maxBreakerRetries` times per task, and not past the
+   * close deadline; then the failure goes to the retry policy like any other.
+   */
+  private holdForRetry(task: TaskRecord<I, O>, outcome: 'failed' | 'timed-out', error: unknown, verdict: BreakerRetry): void {
+    if (
+      this.lifecycle === 'closed' ||
+      task.breakerRetries >= this.maxBreakerRetries ||
+      (this.lifecycle === 'closing' && verdict.retryAt > this.closeDeadline)
+    ) {
+      this.afterFailure(task, outcome, error)
       return
     }
-    this.retried++
-    if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, Math.max(0, verdict.retryAt - this.clock.now()))
+    task.breakerRetries++
+    // The re-run starts the same attempt again: it is not another try.
+    task.tries--
     this.hold(task, verdict.retryAt)
   }
 
@@ -887,6 +996,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.retried++
       if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, delayMs)
       task.attempt++
+      task.spentMs = 0
       this.delay(task, delayMs)
       return
     }
@@ -1064,7 +1174,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
       if (wanted !== undefined) this.emitError(new TypeError(`options.scaler.desired() must return a number, got ${check.describe(wanted)}`))
       return
     }
-    const next = Math.max(this.minWorkers, Math.min(this.maxWorkers, Math.round(wanted)))
+    let next = Math.max(this.minWorkers, Math.min(this.maxWorkers, Math.round(wanted)))
+    // Never none while tasks wait: nothing would bring a worker back but the next tick.
+    if (next === 0 && this.queue.size > 0) next = 1
     if (next !== this.workers.target) {
       this.workers.target = next
       this.workers.apply()
@@ -1105,8 +1217,11 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private maybeFinishClose(): void {
-    if (this.lifecycle !== 'closing' || this.report !== undefined) return
-    if (this.running === 0 && this.queue.size === 0 && this.delayedTasks.size === 0) this.finishClose([], [], false)
+    if (this.lifecycle !== 'closing' || this.report !== undefined || this.settlingHolds) return
+    if (this.running !== 0 || this.queue.size !== 0) return
+    // Nothing runs: holds that only a running task could end are settled now.
+    if (this.delayedTasks.size > 0) this.settleHoldsAtClose()
+    if (this.report === undefined && this.delayedTasks.size === 0) this.finishClose(this.unstartedAtClose, [], false)
   }
 
   private forceClose(): void {
@@ -1119,6 +1234,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     // Mark closed first so that settling these does not finish the close twice.
     this.lifecycle = 'closed'
     for (const task of unstarted) this.rejectTask(task, 'closed', new PoolClosedError('The pool closed before the task started'))
+    unstarted.unshift(...this.unstartedAtClose)
     for (const task of aborted) {
       const ran = this.clock.now() - task.startedAt
       task.runMs += ran

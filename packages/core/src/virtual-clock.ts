@@ -12,6 +12,12 @@ export interface VirtualClock extends Clock {
   /** Timers set and not yet fired or cleared. */
   readonly pending: number
   /**
+   * Pending timers that would keep a Node process alive: those not passed to
+   * `unref()`. Liveness tests read it: while a promise waits on a timer, that
+   * timer must count here; when nothing waits, it should be 0.
+   */
+  readonly keepingAlive: number
+  /**
    * Moves time forward by `ms`, firing every timer that falls due on the way and
    * letting promise callbacks settle after each one.
    */
@@ -32,6 +38,7 @@ interface VirtualTimer {
   readonly id: number
   readonly at: number
   readonly callback: () => void
+  unrefd: boolean
 }
 
 type Schedule = (callback: () => void) => void
@@ -82,7 +89,7 @@ export function createVirtualClock(options?: { now?: number }): VirtualClock {
     now: () => now,
     setTimeout(callback, ms) {
       const delay = Number.isFinite(ms) && ms > 0 ? ms : 0
-      const timer: VirtualTimer = { id: nextId++, at: now + delay, callback }
+      const timer: VirtualTimer = { id: nextId++, at: now + delay, callback, unrefd: false }
       insert(timer)
       return timer.id
     },
@@ -90,9 +97,17 @@ export function createVirtualClock(options?: { now?: number }): VirtualClock {
       const i = timers.findIndex((t) => t.id === handle)
       if (i !== -1) timers.splice(i, 1)
     },
-    unref() {},
+    unref(handle: TimerHandle) {
+      const timer = timers.find((t) => t.id === handle)
+      if (timer !== undefined) timer.unrefd = true
+    },
     get pending() {
       return timers.length
+    },
+    get keepingAlive() {
+      let count = 0
+      for (const t of timers) if (!t.unrefd) count++
+      return count
     },
     async advance(ms) {
       if (!(ms >= 0)) throw new RangeError(`advance(ms) needs a non-negative number, got ${ms}`)

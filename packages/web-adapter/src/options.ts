@@ -52,6 +52,16 @@ export interface WebWorkersOptions {
   /** How long a closing worker gets to finish its `teardown` before it is terminated (ms). @defaultValue 5000 */
   closeTimeout?: number
   /**
+   * How long a new worker may take to report ready (ms): its file loaded,
+   * `expose()` called and `setup` settled. Past it the worker is stopped and
+   * counts as a failed start, like one that crashed while starting: the pool
+   * backs off and tries again, and after `maxStartFailures` in a row `ready()`
+   * and the waiting tasks reject with `WorkerStartError`. Set it above your
+   * slowest `setup`; `Infinity` waits for ever.
+   * @defaultValue 30000
+   */
+  startTimeout?: number
+  /**
    * Error classes (an array, or a Map by name) to rebuild errors thrown in the worker as, by name, so
    * `instanceof` works on the main side. The pool's own errors and the
    * built-in ones need no registering.

@@ -43,6 +43,7 @@ export interface ResolvedOptions<I, O> {
   readonly attempts: number
   readonly backoff: Required<BackoffOptions>
   readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
+  readonly maxBreakerRetries: number
   readonly deadLetter: DeadLetterSink<I> | undefined
   readonly breaker: Breaker | undefined
   readonly selector: WorkerSelector | undefined
@@ -106,6 +107,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   }
   if (retry.retryIf !== undefined) check.func('options.retry.retryIf', retry.retryIf)
   const retryIf = retry.retryIf
+  const maxBreakerRetries =
+    retry.maxBreakerRetries === undefined ? 10 : check.nonNegativeIntegerOrInfinity('options.retry.maxBreakerRetries', retry.maxBreakerRetries)
   if (o.deadLetter !== undefined) check.objectWith('options.deadLetter', o.deadLetter, ['put'])
   const deadLetter = o.deadLetter
   if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
@@ -170,6 +173,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     attempts,
     backoff,
     retryIf,
+    maxBreakerRetries,
     deadLetter,
     breaker,
     selector,

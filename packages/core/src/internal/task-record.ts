@@ -41,6 +41,16 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   endedAt = -1
   waitMs = 0
   runMs = 0
+  /**
+   * Of the current attempt's `timeoutMs`, the part already used: its run time
+   * and the time a breaker held it (an open circuit, a rate limit, a 429's
+   * pause). Time in the queue does not count.
+   */
+  spentMs = 0
+  /** When its current hold by a breaker began, on the pool's clock (ms). */
+  heldAt = -1
+  /** Times a breaker ran it again as the same attempt (a 429): bounded by `retry.maxBreakerRetries`. */
+  breakerRetries = 0
   state = NEW
   resolve: ((value: O) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
@@ -154,7 +164,7 @@ export class AttemptContext implements WorkerTask {
 // non-number once, when the module loads, makes them plain tagged fields from the
 // start: no migration, and no boxed number while they still hold 0 or -1.
 const warm = new TaskRecord(0, undefined, 0, 1, undefined, undefined, undefined, Infinity, undefined) as unknown as Record<string, unknown>
-warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = null
+warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = warm.spentMs = warm.heldAt = null
 
 /** An intrusive doubly linked list of running tasks: O(1) add and remove, no allocation. */
 export class TaskList<I, O> {

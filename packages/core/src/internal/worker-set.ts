@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../clock.js'
 import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.js'
 import type { WorkerExitReason } from '../contracts/observer.js'
 import type { WorkerCounts, WorkerStatus } from '../contracts/snapshot.js'
-import { WorkerExitError, WorkerStartError } from '../errors.js'
+import { PoolClosedError, WorkerExitError, WorkerStartError } from '../errors.js'
 import { EXITED, READY, room, STARTING, WorkerSlot } from './worker-slot.js'
 
 const RESPAWN_INITIAL_MS = 100
@@ -48,6 +48,8 @@ export class WorkerSet {
   private constructing = false
   /** Failed starts since the last worker became ready. */
   private failures = 0
+  /** The worker's own error of the last failed start. */
+  private lastStartError: unknown = undefined
   private gaveUp = false
 
   constructor(
@@ -198,11 +200,18 @@ export class WorkerSet {
 
   /** Stops every worker (the pool closed); resolves when all are gone. */
   closeAll(): Promise<void> {
+    if (!this.settled() && this.readyError === undefined) {
+      // The workers will never be ready now: say why to whoever waits in ready().
+      this.readyError =
+        this.failures > 0
+          ? new WorkerStartError(this.failures, { cause: this.lastStartError })
+          : new PoolClosedError('The pool closed before its workers were ready')
+      this.settleReady(this.readyError)
+    }
     if (this.respawnTimer !== undefined) {
       this.clock.clearTimeout(this.respawnTimer)
       this.respawnTimer = undefined
     }
-    this.settleReady(undefined)
     const terminations = this.all.slice().map((w) => this.retire(w, 'closed'))
     this.free = 0
     this.idle.length = 0
@@ -309,6 +318,7 @@ export class WorkerSet {
       return
     }
     this.failures++
+    this.lastStartError = error
     if (this.failures < this.maxStartFailures) {
       this.scheduleRespawn()
       return
@@ -356,11 +366,13 @@ export class WorkerSet {
     if (this.host.isClosed() || this.respawnTimer !== undefined || this.all.length >= this.target) return
     const delay = this.respawnDelay
     this.respawnDelay = Math.min(RESPAWN_MAX_MS, this.respawnDelay * 2)
+    // Not unref'd: with no worker alive, this timer is all that moves ready(),
+    // the tasks waiting for a worker and close() toward an outcome (a start, or
+    // WorkerStartError after maxStartFailures). closeAll() clears it.
     this.respawnTimer = this.clock.setTimeout(() => {
       this.respawnTimer = undefined
       if (!this.host.isClosed()) this.grow()
     }, delay)
-    this.clock.unref?.(this.respawnTimer)
   }
 
   /** No worker is starting and no failed start waits to be retried. */

@@ -55,6 +55,13 @@ export interface RemoteWorkerOptions {
   readonly abortTimeout: number
   /** How long a worker told to close may take to run its teardown before it is stopped (ms). */
   readonly closeTimeout: number
+  /**
+   * How long a new worker may take to report ready (its file loaded, `expose()`
+   * called and `setup` settled) before it is stopped and counted as a failed
+   * start (ms; `Infinity`: no limit).
+   * @defaultValue 30000
+   */
+  readonly startTimeout?: number | undefined
   /** Error classes to rebuild from workers' errors. */
   readonly errorClasses: ErrorClasses | undefined
 }

@@ -5,6 +5,7 @@ import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/message
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
+import { DEFAULT_START_TIMEOUT } from './resolve-options.js'
 
 /** Node's timers keep the process alive unless unref'd; browsers' have no unref. */
 const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.()
@@ -50,6 +51,8 @@ export class RemoteWorker implements WorkerHandle {
   private heapUsed: number | undefined
   private elu: number | undefined
   private heartbeat: ReturnType<typeof setInterval> | undefined
+  /** Fails the start of a worker that does not report ready within `startTimeout`. */
+  private startTimer: ReturnType<typeof setTimeout> | undefined
   private lastPong = 0
   private pingSeq = 0
   private exited: Promise<void>
@@ -95,6 +98,12 @@ export class RemoteWorker implements WorkerHandle {
       this.lastError = error
     })
     channel.onExit((exit) => this.onChannelExit(exit))
+    const startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT
+    if (startTimeout !== Infinity) {
+      // Kept alive (not unref'd): ready(), and every task waiting for a worker,
+      // may depend on it (a setup that never settles, a file that never calls expose()).
+      this.startTimer = setTimeout(() => this.onStartTimeout(startTimeout), startTimeout)
+    }
   }
 
   run(input: unknown, task: WorkerTask): Promise<unknown> {
@@ -314,8 +323,24 @@ export class RemoteWorker implements WorkerHandle {
     }
   }
 
+  private onStartTimeout(ms: number): void {
+    this.startTimer = undefined
+    if (this.state !== 'starting' || this.going) return
+    this.lastError = new Error(`Worker ${this.id} did not report ready within ${ms} ms (startTimeout): does its file call expose(), and does its setup settle?`)
+    this.readyReject(this.lastError)
+    void this.kill()
+  }
+
+  private clearStartTimer(): void {
+    if (this.startTimer !== undefined) {
+      clearTimeout(this.startTimer)
+      this.startTimer = undefined
+    }
+  }
+
   private onReady(protocol: number, cooperative: readonly string[]): void {
     if (this.state !== 'starting') return
+    this.clearStartTimer()
     if (protocol !== PROTOCOL_VERSION) {
       this.readyReject(new Error(`The worker speaks protocol ${protocol}, this side ${PROTOCOL_VERSION}: are two versions of @poolkit/core installed?`))
       void this.kill()
@@ -473,6 +498,7 @@ export class RemoteWorker implements WorkerHandle {
   private kill(): Promise<void> {
     this.going = true
     this.stopHeartbeat()
+    this.clearStartTimer()
     return this.channel.kill().then(() => this.exited)
   }
 
@@ -480,6 +506,7 @@ export class RemoteWorker implements WorkerHandle {
     const wasState = this.state
     this.state = 'exited'
     this.stopHeartbeat()
+    this.clearStartTimer()
     this.frame = [RUN_FRAME]
     this.controls = []
     if (wasState === 'starting') {

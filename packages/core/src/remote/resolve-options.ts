@@ -15,8 +15,12 @@ export interface RemoteWorkerSettings {
   readonly unresponsiveTimeout?: number | undefined
   readonly abortTimeout?: number | undefined
   readonly closeTimeout?: number | undefined
+  readonly startTimeout?: number | undefined
   readonly errorClasses?: ErrorClasses | undefined
 }
+
+/** How long a worker may take to report ready, unless told otherwise (ms). */
+export const DEFAULT_START_TIMEOUT = 30_000
 
 function positiveIntegerOrInfinity(path: string, value: unknown, fallback: number): number {
   return value === undefined ? fallback : check.positiveIntegerOrInfinity(path, value)
@@ -30,7 +34,8 @@ function positiveDuration(path: string, value: unknown, fallback: number): numbe
  * Checks the settings every adapter shares and fills in their defaults, so
  * the node and web adapters give the same defaults and the same messages:
  * 1 task at a time per worker, `prefetch` 256, `prefetchMs` 3, no recycling by
- * task count, no heartbeat, `abortTimeout` 100 ms, `closeTimeout` 5 s.
+ * task count, no heartbeat, `abortTimeout` 100 ms, `closeTimeout` 5 s,
+ * `startTimeout` 30 s.
  * `maxHeapBytes` is the adapter's (a browser cannot read a worker's heap).
  * @public
  */
@@ -59,6 +64,7 @@ export function resolveRemoteWorkerOptions(settings: RemoteWorkerSettings, maxHe
     unresponsiveTimeout: o.unresponsiveTimeout === undefined ? Infinity : check.duration('options.unresponsiveTimeout', o.unresponsiveTimeout),
     abortTimeout: o.abortTimeout === undefined ? 100 : check.duration('options.abortTimeout', o.abortTimeout),
     closeTimeout: o.closeTimeout === undefined ? 5000 : check.duration('options.closeTimeout', o.closeTimeout),
+    startTimeout: positiveDuration('options.startTimeout', o.startTimeout, DEFAULT_START_TIMEOUT),
     errorClasses: o.errorClasses,
   }
 }
