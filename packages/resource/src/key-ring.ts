@@ -62,7 +62,9 @@ export interface KeyRingOptions<K> {
   name?: string | undefined
   /**
    * Where time comes from (cooldowns, timeouts, wait times); core's
-   * `createVirtualClock()` in tests. Timers are unref'd where the clock can.
+   * `createVirtualClock()` in tests. While an acquire waits, its timeout and
+   * the cooldown timer keep the process alive; a cooldown with nobody waiting
+   * is unref'd where the clock can, so it never holds the process open.
    * @defaultValue core's `systemClock`
    */
   clock?: Clock | undefined

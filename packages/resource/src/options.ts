@@ -113,8 +113,11 @@ export interface ResourcePoolOptions<T> {
   name?: string | undefined
   /**
    * Where time comes from (timeouts, idle eviction, lifetimes, backoff, wait
-   * times). Use core's `createVirtualClock()` in tests. Timers are unref'd
-   * where the clock supports it, so an idle pool never keeps the process alive.
+   * times). Use core's `createVirtualClock()` in tests. While an acquire
+   * waits, the timers it depends on keep the process alive: its timeout and
+   * the create backoff. The others (idle eviction, lifetimes, a backoff that
+   * only restores `min`) are unref'd where the clock supports it, so a pool
+   * nobody waits on never keeps the process alive.
    * @defaultValue core's `systemClock`
    */
   clock?: Clock | undefined

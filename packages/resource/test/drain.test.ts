@@ -1,5 +1,4 @@
 import { createVirtualClock } from '@poolkit/core'
-import type { Clock, TimerHandle } from '@poolkit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createResourcePool, ResourcePoolDrainedError } from '../src/index.js'
 import type { DestroyReason } from '../src/index.js'
@@ -126,42 +125,6 @@ describe('drain()', () => {
     await clock.flush()
     expect(drained.settled).toBe(true)
     expect(f.live.size).toBe(0)
-  })
-})
-
-describe('timers', () => {
-  it('unrefs every timer it sets, so an idle pool never keeps the process alive', async () => {
-    const virtual = createVirtualClock()
-    const set = new Set<TimerHandle>()
-    const unrefd = new Set<TimerHandle>()
-    const clock: Clock = {
-      now: () => virtual.now(),
-      setTimeout: (cb, ms) => {
-        const handle = virtual.setTimeout(cb, ms)
-        set.add(handle)
-        return handle
-      },
-      clearTimeout: (h) => virtual.clearTimeout(h),
-      unref: (h) => unrefd.add(h),
-    }
-    const f = factory()
-    f.fail(new Error('down'))
-    const pool = createResourcePool({ ...f, clock, min: 1, max: 2, idleTimeoutMs: 100, maxLifetimeMs: 1000, acquireTimeoutMs: 50 })
-    await virtual.flush()
-    f.heal()
-    await virtual.advance(100)
-    const a = await pool.acquire()
-    const b = await pool.acquire()
-    const timedOut = watch(pool.acquire())
-    const own = watch(pool.acquire({ timeoutMs: 10 }))
-    await virtual.advance(50)
-    a.release()
-    b.release()
-    await virtual.advance(2000)
-    expect(timedOut.error).toBeDefined()
-    expect(own.error).toBeDefined()
-    expect(set.size).toBeGreaterThanOrEqual(4)
-    expect([...set].every((h) => unrefd.has(h))).toBe(true)
   })
 })
 

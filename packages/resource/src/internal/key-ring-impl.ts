@@ -7,7 +7,7 @@ import { Line, type LineNode } from './line.js'
 import { family, single, waitSeconds } from './metrics.js'
 import { checkAcquireOptions } from './pool-options.js'
 import { cooldownFrom } from './retry-after.js'
-import { setUnrefTimeout } from './timers.js'
+import { setTimer, Timer } from './timers.js'
 import * as check from './validate.js'
 
 /** One key's state. */
@@ -83,8 +83,12 @@ export class KeyRingImpl<K> implements KeyRing<K> {
   /** Where the next round-robin search starts. */
   private cursor = 0
   private cooling = 0
-  private timer: TimerHandle | undefined = undefined
-  private timerAt = Infinity
+  /**
+   * One timer, at the earliest cooldown end. It keeps the process alive only
+   * while an acquire waits (it may be what that acquire waits for); a cooldown
+   * with nobody waiting is housekeeping and never holds the process open.
+   */
+  private readonly cooldownTimer: Timer
 
   private acquires = 0
   private rejected = 0
@@ -104,6 +108,7 @@ export class KeyRingImpl<K> implements KeyRing<K> {
     this.name = o.name === undefined ? 'default' : check.nonEmptyString('options.name', o.name)
     if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
     this.clock = o.clock ?? systemClock
+    this.cooldownTimer = new Timer(this.clock, () => this.onTimer())
     this.entries = keys.map((key, index) => {
       const first = this.indexOf.get(key)
       if (first !== undefined) throw new RangeError(`keys[${index}] is the same key as keys[${first}]: each key may be in the ring once`)
@@ -143,8 +148,10 @@ export class KeyRingImpl<K> implements KeyRing<K> {
     return new Promise<KeyLease<K>>((resolve, reject) => {
       const waiter = new KeyWaiter<K>(resolve, reject, this.clock.now(), signal)
       this.line.push(waiter)
+      this.cooldownTimer.hold(true)
+      // Exists only while this acquire waits, and is its only bound: kept alive.
       if (timeoutMs !== Infinity) {
-        waiter.timer = setUnrefTimeout(this.clock, () => this.leave(waiter, new ResourceAcquireTimeoutError(timeoutMs)), timeoutMs)
+        waiter.timer = setTimer(this.clock, () => this.leave(waiter, new ResourceAcquireTimeoutError(timeoutMs)), timeoutMs, true)
       }
       if (signal !== undefined) {
         const onAbort = (): void => this.leave(waiter, signal.reason)
@@ -227,6 +234,7 @@ export class KeyRingImpl<K> implements KeyRing<K> {
     waiter.done = true
     if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer)
     if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort)
+    if (this.line.length === 0) this.cooldownTimer.hold(false)
   }
 
   private leave(waiter: KeyWaiter<K>, reason: unknown): void {
@@ -263,18 +271,12 @@ export class KeyRingImpl<K> implements KeyRing<K> {
   }
 
   private armTimer(at: number): void {
-    if (this.timer !== undefined) {
-      if (this.timerAt <= at) return
-      this.clock.clearTimeout(this.timer)
-    }
-    this.timerAt = at
-    this.timer = setUnrefTimeout(this.clock, () => this.onTimer(), Math.max(0, at - this.clock.now()))
+    if (this.cooldownTimer.armed && this.cooldownTimer.at <= at) return
+    this.cooldownTimer.arm(at, this.line.length > 0)
   }
 
   /** Brings back the keys whose cooldown has ended, serves waiters, and re-arms for the next. */
   private onTimer(): void {
-    this.timer = undefined
-    this.timerAt = Infinity
     const now = this.clock.now()
     let next = Infinity
     for (const entry of this.entries) {
@@ -295,9 +297,7 @@ export class KeyRingImpl<K> implements KeyRing<K> {
   close(): void {
     if (this.closed) return
     this.closed = true
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
-    this.timer = undefined
-    this.timerAt = Infinity
+    this.cooldownTimer.clear()
     for (const waiter of this.line.drain()) {
       this.finish(waiter)
       this.rejected++

@@ -14,6 +14,8 @@ export class Waiter<T> implements LineNode<Waiter<T>> {
   checking: Slot<T> | undefined = undefined
   /** Its own timer, when its timeout differs from the pool's (the pool's waiters share one timer). */
   timer: TimerHandle | undefined = undefined
+  /** Counted among the waiters that the pool's shared line timer times out. */
+  lineTimed = false
   onAbort: (() => void) | undefined = undefined
 
   constructor(

@@ -1,4 +1,4 @@
-import type { Clock, CollectedMetric, TimerHandle } from '@poolkit/core'
+import type { Clock, CollectedMetric } from '@poolkit/core'
 import { ResourceAcquireTimeoutError, ResourcePoolDrainedError, TooManyWaitersError } from '../errors.js'
 import type { ResourceLease } from '../lease.js'
 import type { AcquireOptions, ResourcePoolOptions } from '../options.js'
@@ -12,7 +12,7 @@ import { checkAcquireOptions, resolvePoolOptions, type ResolvedPoolOptions } fro
 import { Waiter } from './pool-waiter.js'
 import { Slot } from './slot.js'
 import { isThenable } from './thenable.js'
-import { setUnrefTimeout } from './timers.js'
+import { setTimer, Timer } from './timers.js'
 
 export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   readonly name: string
@@ -48,11 +48,16 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   /** While creates fail: one at a time, not before `failures.retryAt`. */
   private readonly failures: CreateFailures
 
-  private lineTimer: TimerHandle | undefined = undefined
-  private lineTimerAt = Infinity
-  private sweepTimer: TimerHandle | undefined = undefined
-  private sweepAt = Infinity
-  private backoffTimer: TimerHandle | undefined = undefined
+  // Liveness (DESIGN.md): a timer that a waiting acquire depends on keeps the
+  // process alive while it waits; the others are housekeeping and unref'd.
+  /** The shared timeout of the waiters with the pool's `acquireTimeoutMs`: exists only while one waits, so always kept alive. */
+  private readonly lineTimer: Timer
+  /** Waiters in line that {@link ResourcePoolImpl.lineTimer} times out. */
+  private lineTimed = 0
+  /** Idle eviction and lifetime ends of idle resources: housekeeping that no acquire waits on, never kept alive. */
+  private readonly sweepTimer: Timer
+  /** The next create attempt after failures: kept alive while acquires wait (it may be what they wait for), not when it only restores `min`. */
+  private readonly backoffTimer: Timer
 
   private dispatching = false
   private dispatchAgain = false
@@ -64,6 +69,9 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     this.name = this.o.name
     this.clock = this.o.clock
     this.failures = new CreateFailures(this.o.backoff)
+    this.lineTimer = new Timer(this.clock, () => this.onLineTimer())
+    this.sweepTimer = new Timer(this.clock, () => this.sweep())
+    this.backoffTimer = new Timer(this.clock, () => this.dispatch())
     // Warm up to `min`.
     this.dispatch()
   }
@@ -142,9 +150,16 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
       this.dispatch()
       if (waiter.done) return
     }
+    // A create attempt after a backoff may be what this waiter waits for.
+    this.backoffTimer.hold(true)
     if (timeoutMs !== Infinity) {
-      if (ownTimeout) waiter.timer = setUnrefTimeout(this.clock, () => this.expire(waiter), timeoutMs)
-      else this.armLineTimer(waiter.deadline, now)
+      // Its only bound, and it exists only while the waiter waits: kept alive.
+      if (ownTimeout) waiter.timer = setTimer(this.clock, () => this.expire(waiter), timeoutMs, true)
+      else {
+        waiter.lineTimed = true
+        this.lineTimed++
+        this.armLineTimer(waiter.deadline)
+      }
     }
     if (signal !== undefined) {
       const onAbort = (): void => this.abandon(waiter, signal.reason)
@@ -181,12 +196,14 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     }
     if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer)
     if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort)
-    // Nobody left to time out: an idle pool keeps no timer for its line.
-    if (this.line.length === 0 && this.lineTimer !== undefined) {
-      this.clock.clearTimeout(this.lineTimer)
-      this.lineTimer = undefined
-      this.lineTimerAt = Infinity
+    // Nobody left for the line timer to time out: it goes, rather than hold the
+    // process open for waiters that no longer wait.
+    if (waiter.lineTimed) {
+      waiter.lineTimed = false
+      if (--this.lineTimed === 0) this.lineTimer.clear()
     }
+    // Nobody waits for the next create: a backoff that only restores `min` lets the process exit.
+    if (this.line.length === 0) this.backoffTimer.hold(false)
   }
 
   private expire(waiter: Waiter<T>): void {
@@ -277,8 +294,8 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     if (this.o.idleTimeoutMs !== Infinity) slot.idleSince = this.clock.now()
     this.idle.push(slot)
     if (this.state !== 'open') return
-    if (this.sweepTimer === undefined) this.armSweep()
-    else if (this.o.maxLifetimeMs !== Infinity && slot.createdAt + this.o.maxLifetimeMs < this.sweepAt) this.armSweep()
+    if (!this.sweepTimer.armed) this.armSweep()
+    else if (this.o.maxLifetimeMs !== Infinity && slot.createdAt + this.o.maxLifetimeMs < this.sweepTimer.at) this.armSweep()
   }
 
   private checkOnReturn(slot: Slot<T>): void {
@@ -414,10 +431,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     this.created++
     if (this.failures.count > 0) {
       this.failures.reset()
-      if (this.backoffTimer !== undefined) {
-        this.clock.clearTimeout(this.backoffTimer)
-        this.backoffTimer = undefined
-      }
+      this.backoffTimer.clear()
     }
     if (this.events.has('create')) this.events.emit('create', resource)
     const slot = new Slot(resource, this.o.maxLifetimeMs === Infinity ? 0 : this.clock.now())
@@ -447,15 +461,8 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   }
 
   private armBackoff(): void {
-    if (this.backoffTimer !== undefined) return
-    this.backoffTimer = setUnrefTimeout(
-      this.clock,
-      () => {
-        this.backoffTimer = undefined
-        this.dispatch()
-      },
-      Math.max(0, this.failures.retryAt - this.clock.now()),
-    )
+    if (this.backoffTimer.armed) return
+    this.backoffTimer.arm(this.failures.retryAt, this.line.length > 0)
   }
 
   // ---------------------------------------------------------------- timers
@@ -464,27 +471,22 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
    * The waiters with the pool's own timeout share one timer: their deadlines
    * are in line order, so it is armed for the first one and, when it fires,
    * expires those due and re-arms for the next. It is not moved when a waiter
-   * is served (it may fire early and find nothing due), only cleared when the
-   * line empties.
+   * is served (it may fire early and find nothing due), only cleared when no
+   * waiter with the pool's timeout is left. It is kept alive: it exists only
+   * while such a waiter waits, and is what bounds the wait.
    */
-  private armLineTimer(deadline: number, now: number): void {
-    if (this.lineTimer !== undefined) {
-      if (this.lineTimerAt <= deadline) return
-      this.clock.clearTimeout(this.lineTimer)
-    }
-    this.lineTimerAt = deadline
-    this.lineTimer = setUnrefTimeout(this.clock, () => this.onLineTimer(), Math.max(0, deadline - now))
+  private armLineTimer(deadline: number): void {
+    if (this.lineTimer.armed && this.lineTimer.at <= deadline) return
+    this.lineTimer.arm(deadline, true)
   }
 
   private onLineTimer(): void {
-    this.lineTimer = undefined
-    this.lineTimerAt = Infinity
     const now = this.clock.now()
     for (let w = this.line.head; w !== undefined; ) {
       const next = w.next
       if (!w.ownTimeout) {
         if (w.deadline > now) {
-          this.armLineTimer(w.deadline, now)
+          this.armLineTimer(w.deadline)
           return
         }
         this.expire(w)
@@ -500,21 +502,16 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     if (this.o.idleTimeoutMs !== Infinity && idle.length > 0 && this.size() > this.o.min) at = idle[0]!.idleSince + this.o.idleTimeoutMs
     const lifetime = this.o.maxLifetimeMs
     if (lifetime !== Infinity) for (const slot of idle) if (slot.createdAt + lifetime < at) at = slot.createdAt + lifetime
-    if (this.sweepTimer !== undefined) {
-      if (this.sweepAt <= at) return
-      this.clock.clearTimeout(this.sweepTimer)
-      this.sweepTimer = undefined
-      this.sweepAt = Infinity
+    if (this.sweepTimer.armed) {
+      if (this.sweepTimer.at <= at) return
+      this.sweepTimer.clear()
     }
     if (at === Infinity) return
-    this.sweepAt = at
-    this.sweepTimer = setUnrefTimeout(this.clock, () => this.sweep(), Math.max(0, at - this.clock.now()))
+    this.sweepTimer.arm(at, false)
   }
 
   /** Retires idle resources past their lifetime, then evicts the longest idle down to `min`. */
   private sweep(): void {
-    this.sweepTimer = undefined
-    this.sweepAt = Infinity
     if (this.state !== 'open') return
     const now = this.clock.now()
     const before = this.destroyed
@@ -579,11 +576,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     this.drainPromise = new Promise<void>((resolve) => {
       this.drainResolve = resolve
     })
-    if (this.sweepTimer !== undefined) {
-      this.clock.clearTimeout(this.sweepTimer)
-      this.sweepTimer = undefined
-      this.sweepAt = Infinity
-    }
+    this.sweepTimer.clear()
     // Destroys the idle resources and settles the drain when nothing is out.
     this.dispatch()
     return this.drainPromise
@@ -593,9 +586,9 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     if (this.state !== 'draining') return
     if (this.line.length > 0 || this.borrowed > 0 || this.creating > 0 || this.checkingSlots > 0 || this.destroying > 0 || this.idle.length > 0) return
     this.state = 'drained'
-    for (const timer of [this.lineTimer, this.sweepTimer, this.backoffTimer]) if (timer !== undefined) this.clock.clearTimeout(timer)
-    this.lineTimer = this.sweepTimer = this.backoffTimer = undefined
-    this.lineTimerAt = this.sweepAt = Infinity
+    this.lineTimer.clear()
+    this.sweepTimer.clear()
+    this.backoffTimer.clear()
     this.drainResolve!()
   }
 
@@ -605,6 +598,8 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
       const p = this.retire(slot, 'cleared')
       if (p !== undefined) pending.push(p)
     }
+    // Nothing idle is left to sweep; resources made to refill `min` arm it again.
+    this.sweepTimer.clear()
     this.dispatch()
     return Promise.all(pending).then(() => undefined)
   }
