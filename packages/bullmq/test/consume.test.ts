@@ -1,5 +1,5 @@
 import { createPool, Priority } from '@poolkit/core'
-import type { Pool, TaskContext } from '@poolkit/core'
+import type { Breaker, Pool, TaskContext } from '@poolkit/core'
 import { threads } from '@poolkit/node-adapter'
 import { Queue } from 'bullmq'
 import type { Job } from 'bullmq'
@@ -260,6 +260,43 @@ describe('consume(): who retries', () => {
     expect(calls).toBe(4) // two pool attempts per job, no BullMQ retry on top
     await until(() => warnings.some((w) => (w as { code?: string }).code === 'POOLKIT_BULLMQ_DOUBLE_RETRY'), 'the warning is emitted')
     expect(warnings.filter((w) => (w as { code?: string }).code === 'POOLKIT_BULLMQ_DOUBLE_RETRY')).toHaveLength(1)
+  })
+  it("a breaker's 429 re-run is not a pool retry: after one 429 and one transient failure, BullMQ still retries the job, with no warning", async () => {
+    const queue = openQueue('retry-429')
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    cleanup.push(async () => process.off('warning', onWarning))
+    let calls = 0
+    // A rate limiter's answer to a 429 in a few lines: run the task again 20 ms later, as the same attempt.
+    const breaker: Breaker = {
+      admit: () => undefined,
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: (_task, error) => ((error as { status?: number }).status === 429 ? { retryAt: performance.now() + 20 } : undefined),
+      onCancel: () => {},
+    }
+    const pool = track(
+      createPool<string, string>({
+        handler: (input) => {
+          calls++
+          if (calls === 1) throw Object.assign(new Error('429 Too Many Requests'), { status: 429 })
+          if (calls === 2) throw new Error('transient')
+          return `done ${input}`
+        },
+        breaker,
+      }),
+    )
+    await start(queue, pool)
+    const job = await queue.add('paced', 'x', { attempts: 3, backoff: { type: 'fixed', delay: 10 } })
+    const done = await finished(queue, job.id!)
+    expect(await done.getState()).toBe('completed')
+    expect(done.returnvalue).toBe('done x')
+    expect(done.attemptsMade).toBe(2)
+    expect(calls).toBe(3)
+    expect(warnings.filter((w) => (w as { code?: string }).code === 'POOLKIT_BULLMQ_DOUBLE_RETRY')).toEqual([])
   })
 })
 

@@ -156,9 +156,9 @@ describe('a 256 MiB input on processes', () => {
  * each backoff as soon as a failed start is reported: it gives up after
  * `maxStartFailures` (default 5) starts, with no retry left pending.
  */
-async function failingPool(kind: Kind, file: string) {
+async function failingPool(kind: Kind, file: string, startTimeout?: number) {
   const clock = createVirtualClock()
-  const counted = countSpawns(kind.executor(file))
+  const counted = countSpawns(kind.executor(file, startTimeout === undefined ? {} : { startTimeout }))
   const pool = openPool({ executor: counted.executor, concurrency: 1, clock })
   // Each failed start is reported on 'error' before its retry is scheduled: move past the retry's backoff.
   pool.on('error', () => void clock.advance(5000))
@@ -172,8 +172,12 @@ describe.each(kinds)('worker files that cannot start, on $name', (kind) => {
   it.each([
     ['does not exist', 'no-such-file.worker.mjs', Error, /Cannot find module .*no-such-file\.worker\.mjs/],
     ['has a syntax error', 'syntax-error.worker.mjs', SyntaxError, /missing \) after argument list/],
+    ['calls process.exit(0) in its setup', 'exit-in-setup.worker.mjs', Error, /^Worker \d+ exited with code 0 before it reported ready/],
+    ['calls process.exit(0) at top level', 'exit-at-top.worker.mjs', Error, /^Worker \d+ exited with code 0 before it reported ready/],
+    ['never calls expose()', 'no-expose.worker.mjs', Error, /^Worker \d+ exited with code 0 before it reported ready/],
+    ['has a setup that never settles (startTimeout 200 ms)', 'setup-hangs.worker.mjs', Error, /^Worker \d+ did not report ready within 200 ms \(startTimeout\)/],
   ])('a worker file that %s: ready() and the first run() reject with one WorkerStartError carrying its own error, after 5 spawns and no more', async (_label, file, causeClass, reason) => {
-    const { pool, clock, counted, readyError, firstRunError } = await failingPool(kind, file)
+    const { pool, clock, counted, readyError, firstRunError } = await failingPool(kind, file, file === 'setup-hangs.worker.mjs' ? 200 : undefined)
     expect(readyError).toBeInstanceOf(WorkerStartError)
     expect(readyError.code).toBe(ErrorCode.WorkerStart)
     expect(readyError.code).toBe('ERR_POOL_WORKER_START')
