@@ -93,7 +93,7 @@ export interface PoolOptions<I = unknown, O = unknown> {
   queueWaitTimeout?: number
   /** `'drain'` fires when the queue falls below this after reaching it. @defaultValue 1 */
   drainThreshold?: number
-  /** Milliseconds a task may run; 0 or Infinity for none. @defaultValue Infinity */
+  /** Milliseconds each attempt of a task may take, running or held by the breaker (see `RunOptions.timeout`); 0 or Infinity for none. @defaultValue Infinity */
   taskTimeout?: number
   retry?: RetryOptions
   /** Receives tasks that failed every attempt. */
@@ -131,6 +131,8 @@ export interface CloseOptions {
   /**
    * How long to let running and queued tasks finish (ms). Past it, tasks not yet
    * started are rejected with `PoolClosedError` and running ones are aborted.
+   * Tasks the breaker holds past it (or until a wake while nothing runs) are
+   * rejected as unstarted as soon as that is known.
    * @defaultValue Infinity
    */
   timeout?: number

@@ -92,7 +92,12 @@ export interface Pool<I, O> extends AsyncDisposable {
   runAll(inputs: Iterable<I> | AsyncIterable<I>, options?: RunAllOptions): Promise<O[]>
   /** Counts and means at this moment. */
   stats(): PoolStats
-  /** Resolves when the initial workers are ready; rejects if one failed to start. */
+  /**
+   * Resolves when the initial workers are ready. Rejects with
+   * `WorkerStartError` when they kept failing to start, or when the pool closed
+   * before they were ready after a failed start; with `PoolClosedError` when it
+   * closed before they were ready otherwise.
+   */
   ready(): Promise<void>
   /** Stops starting tasks; submitted tasks queue until `resume()`. */
   pause(): void

@@ -47,7 +47,10 @@ export interface Breaker {
    * {@link BreakerRetry} puts the task back, as the same attempt, held until
    * `retryAt` (a provider's 429 with a retry-after: the failure was the
    * provider's pacing, not the task's, so it spends none of the task's
-   * attempts). Returning nothing lets the pool's retry policy decide.
+   * attempts, counts as no retry and no extra try in `TaskResult.attempts`).
+   * The pool does this at most `retry.maxBreakerRetries` times per task, and
+   * the pause counts toward the task's `timeout`; past either, the failure
+   * goes to the retry policy. Returning nothing lets the pool's retry policy decide.
    */
   onFailure(task: TaskInfo, error: unknown, runMs: number): BreakerRetry | undefined | void
   /** The task that acquired was cancelled: it counts neither way, but returns its permit. */

@@ -26,7 +26,7 @@ export interface PoolCounters {
   readonly cancelled: number
   /** Tasks that timed out on their last attempt. */
   readonly timedOut: number
-  /** Retries scheduled (one per extra attempt). */
+  /** Retries scheduled (one per extra attempt); a breaker's re-run of the same attempt (a 429) is not one. */
   readonly retried: number
   /** Tasks handed to the dead-letter sink. */
   readonly deadLettered: number

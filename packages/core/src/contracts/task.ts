@@ -77,8 +77,10 @@ export interface RunOptions {
    */
   priority?: number | undefined
   /**
-   * Milliseconds the task may run before it fails with `TaskTimeoutError`.
-   * `0` or `Infinity` for none.
+   * Milliseconds each attempt may take before it fails with `TaskTimeoutError`:
+   * its run time and the time the pool's breaker holds it (an open circuit, a
+   * full bulkhead, a rate limit, a 429's pause) count; time in the queue does
+   * not. `0` or `Infinity` for none.
    * @defaultValue the pool's `taskTimeout`
    */
   timeout?: number | undefined
