@@ -16,6 +16,7 @@ const pool = createPool({
     createBulkhead({ defaultLimit: 8 }), // at most 8 calls per host at once
   ),
   scaler: adaptiveLimit({ min: 4, max: 64 }), // finds the concurrency from latency
+  taskTimeout: 10_000, // per attempt, time held by the breaker included: a host that stays down fails fast
   retry: { attempts: 3 },
   observers: [metrics],
 })
