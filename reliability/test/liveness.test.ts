@@ -24,12 +24,13 @@ const acquireTimeout = (ms: number): Expectation => rejected({ name: 'ResourceAc
 
 /** The cause each broken worker file must surface through WorkerStartError. */
 const startCauses: Record<string, ErrorExpectation> = {
-  missing: { code: 'ERR_MODULE_NOT_FOUND', message: /does-not-exist\.worker\.mjs/ },
+  // ESM's code on processes, the CommonJS loader's on threads: the worker's own error either way.
+  missing: { code: /^(ERR_)?MODULE_NOT_FOUND$/, message: /does-not-exist\.worker\.mjs/ },
   'syntax-error': { name: 'SyntaxError' },
   'exit-in-setup': { message: /code 0/ },
   'exit-at-top': { message: /code 0/ },
   // Nothing keeps it alive: the worker ends before it reports ready.
-  'no-expose': { message: /code 0|expose/ },
+  'no-expose': { message: /code 0 before it reported ready: does its file call expose\(\)/ },
   // Alive and never ready: only `startTimeout: 300` ends the wait.
   'setup-hangs': { message: /300 ?ms|startTimeout|timed? ?out/i },
 }

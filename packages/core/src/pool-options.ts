@@ -140,7 +140,9 @@ export interface CloseOptions {
 
 /**
  * What `close()` and `destroy()` resolve to: every task accepted before the
- * close is either counted in `settled` or listed here.
+ * close is either counted in `settled` or listed here. Tasks are listed as
+ * plain copies of their {@link TaskInfo} fields (JSON-serialisable data, not
+ * the pool's records), as they were when the close ended.
  * @public
  */
 export interface CloseReport {

@@ -17,7 +17,7 @@ import { atMostMaxWorkers, resolveOptions } from './internal/resolve-options.js'
 import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
-import { DELAYED, DONE, ENDED, QUEUED, RUNNING, TaskList, TaskRecord, WAITING_ROOM } from './internal/task-record.js'
+import { DELAYED, DONE, ENDED, QUEUED, RUNNING, TaskList, TaskRecord, taskInfoOf, WAITING_ROOM } from './internal/task-record.js'
 import type { AttemptContext } from './internal/task-record.js'
 import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
@@ -1251,16 +1251,19 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.finishClose(unstarted, aborted, true)
   }
 
-  private finishClose(unstarted: TaskInfo[], aborted: TaskInfo[], timedOut: boolean): void {
+  private finishClose(unstarted: readonly TaskInfo[], aborted: readonly TaskInfo[], timedOut: boolean): void {
     this.lifecycle = 'closed'
     if (this.closeTimer !== undefined) {
       this.clock.clearTimeout(this.closeTimer)
       this.closeTimer = undefined
     }
+    // Every held task has settled by now; a key's timer must not outlive the pool.
+    this.clearHolds()
     const report: CloseReport = {
       settled: this.settledTotal - this.settledAtClose - this.refusedAtClose - unstarted.length - aborted.length,
-      unstarted,
-      aborted,
+      // Data, not the pool's records (which hold inputs, callbacks and links, and do not serialise).
+      unstarted: unstarted.map(taskInfoOf),
+      aborted: aborted.map(taskInfoOf),
       timedOut,
       durationMs: this.clock.now() - this.closeStartedAt,
     }

@@ -274,6 +274,25 @@ describe('close() and held tasks', () => {
   })
 })
 
+describe('close reports', () => {
+  it('list unstarted and aborted tasks as plain, JSON-serialisable TaskInfo copies, not the pool’s records', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: (_x: { secret: string }) => new Promise<number>(() => {}), clock, concurrency: 1 })
+    const running = track(pool.run({ secret: 'a' }, { key: 'k', name: 'job' }))
+    const queued = track(pool.run({ secret: 'b' }))
+    await clock.flush()
+    const report = await pool.destroy()
+    expect(running.status).toBe('rejected')
+    expect(queued.status).toBe('rejected')
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+    const fields = ['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'name', 'priority', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
+    expect(Object.keys(report.aborted[0]!).sort()).toEqual(fields)
+    expect(Object.keys(report.unstarted[0]!).sort()).toEqual(fields)
+    expect(report.aborted[0]).toMatchObject({ id: 1, key: 'k', name: 'job', attempt: 1 })
+    expect(JSON.stringify(report)).not.toContain('secret')
+  })
+})
+
 describe('a scaler at min 0', () => {
   it('starts a worker at once for a task submitted while the pool has none, without waiting for the unref\u2019d tick', async () => {
     const clock = createVirtualClock()

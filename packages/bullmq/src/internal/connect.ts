@@ -67,6 +67,37 @@ interface Closable {
   getBackend(): { close(force?: boolean): Promise<unknown> }
 }
 
+/** The parts of BullMQ's backend and ioredis's client that `forgetClosedSockets` reaches. */
+interface BackendInternals {
+  connection?: { _client?: ClientInternals }
+  blockingConnection?: { _client?: ClientInternals }
+}
+interface ClientInternals {
+  connector?: { stream?: { destroyed?: boolean } }
+}
+
+/**
+ * Before a forced close of a client that never connected: ioredis's
+ * `disconnect()` ends the connector's last socket and sets a 2 s timer to
+ * destroy it, cleared when the socket closes. A refused socket closed long
+ * ago, so that timer kept the process alive 2 s after everything had closed.
+ * A socket that is already destroyed has nothing to end: forget it. (ioredis
+ * 5 and BullMQ 5-6 internals, reached defensively: where they differ, nothing
+ * is done and the close costs those 2 s again.)
+ */
+export function forgetClosedSockets(target: { getBackend(): unknown }): void {
+  let backend: BackendInternals | undefined
+  try {
+    backend = target.getBackend() as BackendInternals | undefined
+  } catch {
+    return
+  }
+  for (const connection of [backend?.connection, backend?.blockingConnection]) {
+    const connector = connection?._client?.connector
+    if (connector?.stream?.destroyed === true) connector.stream = undefined
+  }
+}
+
 /**
  * Closes BullMQ objects that never connected. Their backends are closed with
  * `force`, which ends each client's reconnect loop. Their own `close()` is
@@ -77,7 +108,10 @@ interface Closable {
  */
 export async function closeUnconnected(...targets: readonly Closable[]): Promise<void> {
   const ignore = (): void => {}
-  for (const target of targets) target.on('error', ignore)
+  for (const target of targets) {
+    target.on('error', ignore)
+    forgetClosedSockets(target)
+  }
   await Promise.allSettled(targets.map((target) => target.getBackend().close(true)))
   for (const target of targets) target.close().catch(ignore)
 }

@@ -5,7 +5,7 @@ import type { ConnectionOptions, Job, WorkerOptions } from 'bullmq'
 import type { Consumer, ConsumeOptions, ConsumerCloseOptions, ConsumerCloseReport, ConsumerState, RetryOwner } from '../consume.js'
 import { fromJobPriority } from '../job-options.js'
 import { poolCapacity } from './capacity.js'
-import { waitReady } from './connect.js'
+import { forgetClosedSockets, waitReady } from './connect.js'
 import { jobInput, readJobPoolOptions } from './job-input.js'
 import * as check from './validate.js'
 
@@ -121,6 +121,7 @@ export class ConsumerImpl<I, O> implements Consumer {
       this.lifecycle = 'closed'
       // The error is reported by the rejection; the client's retries until the close need not be logged.
       this.worker.on('error', () => {})
+      forgetClosedSockets(this.worker)
       await this.worker.close(true).catch(() => {})
       throw error
     }

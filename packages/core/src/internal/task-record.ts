@@ -166,6 +166,23 @@ export class AttemptContext implements WorkerTask {
 const warm = new TaskRecord(0, undefined, 0, 1, undefined, undefined, undefined, Infinity, undefined) as unknown as Record<string, unknown>
 warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = warm.spentMs = warm.heldAt = null
 
+/** What a task is, as plain data for a report (never the pool's own record, which holds its input, callbacks and links). */
+export function taskInfoOf(task: TaskInfo): TaskInfo {
+  return {
+    id: task.id,
+    priority: task.priority,
+    key: task.key,
+    name: task.name,
+    attempt: task.attempt,
+    submittedAt: task.submittedAt,
+    enqueuedAt: task.enqueuedAt,
+    startedAt: task.startedAt,
+    endedAt: task.endedAt,
+    waitMs: task.waitMs,
+    runMs: task.runMs,
+  }
+}
+
 /** An intrusive doubly linked list of running tasks: O(1) add and remove, no allocation. */
 export class TaskList<I, O> {
   head: TaskRecord<I, O> | undefined = undefined

@@ -15,7 +15,6 @@ function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown)
   return (_task, ok, value) => (ok ? resolve(value) : reject(value))
 }
 
-const READY_TIMEOUT_HINT = 'before it reported ready'
 
 /**
  * The main side of one worker: posts tasks in batches, matches results,
@@ -511,7 +510,7 @@ export class RemoteWorker implements WorkerHandle {
     this.controls = []
     if (wasState === 'starting') {
       const why = exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`
-      this.readyReject(this.lastError ?? new Error(`Worker ${this.id} ${why} ${READY_TIMEOUT_HINT}`))
+      this.readyReject(this.lastError ?? new Error(`Worker ${this.id} ${why} before it reported ready: does its file call expose(), and does its setup settle?`))
     }
     // Tasks still held: the first few may have started, the rest were waiting behind them.
     let position = 0
