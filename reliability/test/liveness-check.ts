@@ -40,6 +40,8 @@ export interface Scenario {
   readonly notes?: Readonly<Record<string, unknown>>
   /** Skips it, saying why (the bullmq scenarios without redis-server). */
   readonly skip?: string
+  /** Whether it ends by closing what it made (mark('closed')); false for one that exits abruptly on purpose. @defaultValue true */
+  readonly closes?: boolean
 }
 
 /** Most a process may take to exit by itself after its last close() resolved (ms; slack for a loaded machine). */
@@ -93,7 +95,9 @@ export function problems(s: Scenario, run: ScenarioRun): string[] {
   if (r === undefined) return [...out, 'printed no report']
   if (r.pending.length > 0) out.push(`never settled: ${r.pending.length > 8 ? `${r.pending.slice(0, 6).join(', ')}, ... (${r.pending.length} in all)` : r.pending.join(', ')}`)
   const closed = r.marks.closed
-  if (closed === undefined) out.push("never reached mark('closed') (the last close() did not resolve, or was never reached)")
+  if (s.closes === false) {
+    if (closed !== undefined) out.push("reached mark('closed'), though it should exit before any close")
+  } else if (closed === undefined) out.push("never reached mark('closed') (the last close() did not resolve, or was never reached)")
   else if (!run.hung && r.exitAt - closed > EXIT_AFTER_CLOSE_MS) out.push(`exited ${Math.round(r.exitAt - closed)} ms after the last close() resolved (at most ${EXIT_AFTER_CLOSE_MS})`)
   const unreached: string[] = []
   for (const [label, e] of Object.entries(s.expect)) {

@@ -275,6 +275,16 @@ const bullmq: Scenario[] = [
   },
 ]
 
+const parentExit: Scenario[] = [
+  {
+    name: 'processes(): workers still in setup end with a main program that exits abruptly, leaving no orphan',
+    file: 'parent-exit.mjs',
+    closes: false,
+    expect: {},
+    notes: { starting: 2 },
+  },
+]
+
 // Scenarios run a few at a time (each may start workers, child processes or redis-server).
 const concurrency = Number(process.env.LIVENESS_CONCURRENCY ?? 4)
 let running = 0
@@ -297,7 +307,7 @@ const built = fileURLToPath(new URL('../../packages/core/dist/index.js', import.
 describe.concurrent('liveness: each scenario exits by itself, every awaited promise settled as expected', () => {
   if (noRedis !== undefined) console.warn(`liveness: the bullmq scenarios that need Redis are ${noRedis}`)
 
-  const groups = { 'node-adapter starts': [...workerStart, ...startBackoff], resource, scaler, 'breaker holds': [...held, ...heldClose], '429s and the README pool': tooMany, 'timer waits': timers, bullmq }
+  const groups = { 'node-adapter starts': [...workerStart, ...startBackoff, ...parentExit], resource, scaler, 'breaker holds': [...held, ...heldClose], '429s and the README pool': tooMany, 'timer waits': timers, bullmq }
   for (const [group, scenarios] of Object.entries(groups)) {
     describe(group, () => {
       for (const s of scenarios) {

@@ -51,10 +51,13 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
 // Loaded before the child's own file (`--import`): a file that fails to load (missing,
 // a syntax error, a throw at top level) or a fatal error later is sent to the main
 // side as an init-error, so the pool can say why the worker died; then it exits as
-// Node would have. Inline, so no file of ours has to be found at run time.
+// Node would have. A child whose channel closes (its parent exited or crashed, even
+// while the child was still in setup) exits too, rather than live on as an orphan.
+// Inline, so no file of ours has to be found at run time.
 const CHILD_PRELOAD =
   'data:text/javascript,' +
-  encodeURIComponent(`process.on('uncaughtException', (e) => {
+  encodeURIComponent(`process.once('disconnect', () => process.exit(0))
+process.on('uncaughtException', (e) => {
   console.error(e)
   const error = e instanceof Error
     ? { __poolkitError: 1, name: e.name, message: e.message, stack: e.stack, code: typeof e.code === 'string' ? e.code : undefined }
