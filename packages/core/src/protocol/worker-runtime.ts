@@ -1,8 +1,15 @@
 import type { TransferList } from '../contracts/task.js'
+import { describeThrown } from '../internal/describe.js'
 import { RingBuffer } from '../internal/ring-buffer.js'
 import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
 import { PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from './messages.js'
 import { deserializeError, serializeError } from './serialize-error.js'
+import type { SerializedError, SerializedValue } from './serialize-error.js'
+
+/** `Name: message` of a serialised error, or the text of a serialised value, for a message. */
+function describeSerialized(data: SerializedError | SerializedValue): string {
+  return (data as SerializedValue).__poolkitValue === 1 ? describeThrown((data as SerializedValue).value) : `${(data as SerializedError).name}: ${(data as SerializedError).message}`
+}
 
 /**
  * What a task function receives in a worker next to its input.
@@ -110,8 +117,14 @@ export interface WorkerRuntimeOptions {
   teardown?: () => void | Promise<void>
 }
 
+/** Whether a result came from {@link transfer}; false for a proxy whose get trap throws. */
 function isTransferResult(value: unknown): value is TransferResult<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TRANSFER] === true
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return (value as Record<symbol, unknown>)[TRANSFER] === true
+  } catch {
+    return false
+  }
 }
 
 /** The context of one task; the AbortController is made only if the function reads the signal. */
@@ -222,8 +235,14 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     try {
       endpoint.post([RESULT_FRAME, heapUsed, took, ...result], list)
     } catch (error) {
+      // What the clone threw may be the user's own value (a getter that throws): described, never read as is.
       const task = ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
-      const why = new TypeError(`The result of task${task} could not be sent back from the worker: ${(error as Error | undefined)?.message ?? String(error)}`)
+      const failed = result[1] === false ? (result[2] as SerializedError | SerializedValue) : undefined
+      const why = new TypeError(
+        failed === undefined
+          ? `The result of task${task} could not be sent back from the worker: ${describeThrown(error)}`
+          : `The error thrown by task${task} could not be sent back from the worker: ${describeThrown(error)}; it was ${describeSerialized(failed)}`,
+      )
       endpoint.post([RESULT_FRAME, heapUsed, took, run.id, false, serializeError(why)])
     }
   }
@@ -281,31 +300,43 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     const context = new Context(message.task ?? id, message.attempt, message.key, isCooperative(fn))
     const startedAt = performance.now()
     let result: unknown
+    let then: unknown
     try {
       result = fn(message.input, context)
+      // Read once and guarded, as `await` does: a proxy's get trap may throw, which fails the task.
+      then = typeof result === 'object' || typeof result === 'function' ? (result as { then?: unknown } | null)?.then : undefined
     } catch (error) {
       elapsed += performance.now() - startedAt
       settle(message, false, error)
       return
     }
-    if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
+    if (typeof then !== 'function') {
       elapsed += performance.now() - startedAt
       settle(message, true, result)
       return
     }
     running++
     pending.set(id, context)
+    let finished = false
+    // Once, whatever a thenable does: calls both callbacks, or one and then throws.
     const done = (ok: boolean, value: unknown): void => {
+      if (finished) return
+      finished = true
       elapsed += performance.now() - startedAt
       pending.delete(id)
       running--
       settle(message, ok, value)
       pump()
     }
-    ;(result as PromiseLike<unknown>).then(
-      (value) => done(true, value),
-      (error: unknown) => done(false, error),
-    )
+    try {
+      ;(then as PromiseLike<unknown>['then']).call(
+        result,
+        (value) => done(true, value),
+        (error: unknown) => done(false, error),
+      )
+    } catch (error) {
+      done(false, error)
+    }
   }
 
   const abort = (id: number, reason: unknown): void => {
@@ -412,7 +443,16 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   Promise.resolve()
     .then(options.setup)
     .then(ready, (error: unknown) => {
-      endpoint.post({ type: 'init-error', error: serializeError(error) })
-      endpoint.close()
+      try {
+        endpoint.post({ type: 'init-error', error: serializeError(error) })
+      } catch (why) {
+        // The serialised error could not be posted (a channel that cannot carry one of its fields): say so in plain strings.
+        endpoint.post({
+          type: 'init-error',
+          error: serializeError(new Error(`setup() failed, and its error could not be sent from the worker: ${describeThrown(why)}; it was ${describeThrown(error)}`)),
+        })
+      } finally {
+        endpoint.close()
+      }
     })
 }

@@ -1,5 +1,6 @@
 import type { SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from '../contracts/executor.js'
 import { WorkerExitError } from '../errors.js'
+import { describeThrown } from '../internal/describe.js'
 import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from '../protocol/messages.js'
 import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/messages.js'
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
@@ -217,7 +218,7 @@ export class RemoteWorker implements WorkerHandle {
         if (task === undefined) continue
         this.pending.delete(id)
         const name = frame[i + 2] as string | undefined
-        this.settle(id, task, false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${(error as Error).message}`, { cause: error }))
+        this.settle(id, task, false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${describeThrown(error)}`, { cause: error }))
       }
     }
   }
@@ -245,7 +246,7 @@ export class RemoteWorker implements WorkerHandle {
     } catch (error) {
       // Whatever a worker sends must not throw in this listener: on Node that
       // would be an uncaught exception on the main thread.
-      this.malformed(`it could not be read: ${(error as Error | undefined)?.message ?? String(error)}`)
+      this.malformed(`it could not be read: ${describeThrown(error)}`)
     }
   }
 

@@ -54,16 +54,31 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
 // Node would have. A child whose channel closes (its parent exited or crashed, even
 // while the child was still in setup) exits too, rather than live on as an orphan.
 // Inline, so no file of ours has to be found at run time.
+// What was thrown may be hostile (getters or proxy traps that throw, a toString
+// that throws): every read is guarded and the message holds only strings, so the
+// handler itself never throws (a throw here would end the child with no word why).
 const CHILD_PRELOAD =
   'data:text/javascript,' +
   encodeURIComponent(`process.once('disconnect', () => process.exit(0))
 process.on('uncaughtException', (e) => {
-  console.error(e)
-  const error = e instanceof Error
-    ? { __poolkitError: 1, name: e.name, message: e.message, stack: e.stack, code: typeof e.code === 'string' ? e.code : undefined }
-    : { __poolkitValue: 1, value: String(e) }
-  if (process.connected) process.send({ type: 'init-error', error }, () => process.exit(1))
-  else process.exit(1)
+  const attempt = (f, fallback) => { try { return f() } catch { return fallback } }
+  const text = (v) => attempt(() => String(v), undefined) ?? attempt(() => Object.prototype.toString.call(v), '<a thrown value that cannot be described>')
+  if (!attempt(() => (console.error(e), true), false)) attempt(() => console.error('Uncaught ' + text(e)))
+  const unreadable = {}
+  const read = (key) => attempt(() => e[key], unreadable)
+  let error
+  if (attempt(() => e instanceof Error, false) || (typeof read('message') === 'string' && typeof read('stack') === 'string')) {
+    const name = read('name'), message = read('message'), stack = read('stack'), code = read('code')
+    error = {
+      __poolkitError: 1,
+      name: typeof name === 'string' ? name : 'Error',
+      message: typeof message === 'string' ? message : message === unreadable ? '<the error message could not be read>' : text(message),
+      stack: typeof stack === 'string' ? stack : undefined,
+      code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+    }
+  } else error = { __poolkitValue: 1, value: text(e) }
+  if (attempt(() => process.connected, false) && attempt(() => (process.send({ type: 'init-error', error }, () => process.exit(1)), true), false)) return
+  process.exit(1)
 })`)
 
 export function processChannel(options: ResolvedNodeOptions, processOptions: ProcessesOptions): Channel {
