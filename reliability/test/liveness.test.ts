@@ -275,6 +275,16 @@ const bullmq: Scenario[] = [
   },
 ]
 
+const hostile: Scenario[] = kinds.flatMap((kind) =>
+  (['getter', 'proxy'] as const).map((value) => ({
+    name: `${kind}: a task that throws ${value === 'getter' ? 'an Error with a throwing getter' : 'a Proxy whose traps throw'} fails alone; the 3 tasks beside it on the worker complete, and the worker lives on`,
+    file: 'hostile-error.mjs',
+    args: [kind, value],
+    expect: { 'hold#*': fulfilled(), hostile: rejected({ message: value === 'getter' ? /boom: a getter throws/ : /could not be serialised/ }), close: fulfilled() },
+    notes: { sameWorker: true, workerExits: 0 },
+  })),
+)
+
 const parentExit: Scenario[] = [
   {
     name: 'processes(): workers still in setup end with a main program that exits abruptly, leaving no orphan',
@@ -307,7 +317,7 @@ const built = fileURLToPath(new URL('../../packages/core/dist/index.js', import.
 describe.concurrent('liveness: each scenario exits by itself, every awaited promise settled as expected', () => {
   if (noRedis !== undefined) console.warn(`liveness: the bullmq scenarios that need Redis are ${noRedis}`)
 
-  const groups = { 'node-adapter starts': [...workerStart, ...startBackoff, ...parentExit], resource, scaler, 'breaker holds': [...held, ...heldClose], '429s and the README pool': tooMany, 'timer waits': timers, bullmq }
+  const groups = { 'node-adapter starts': [...workerStart, ...startBackoff, ...parentExit], 'hostile errors': hostile, resource, scaler, 'breaker holds': [...held, ...heldClose], '429s and the README pool': tooMany, 'timer waits': timers, bullmq }
   for (const [group, scenarios] of Object.entries(groups)) {
     describe(group, () => {
       for (const s of scenarios) {
