@@ -153,9 +153,13 @@ export function runScenario(file: string, args: readonly string[], deadlineMs: n
           finish()
         }, 500)
       }
-      // Workers still on their way out get a moment before they count as left behind.
-      if (groupMembers(group).length === 0) check()
-      else setTimeout(check, 300)
+      // Workers still on their way out get up to a second before they count as left behind.
+      const deadline = performance.now() + 1_000
+      const wait = (): void => {
+        if (groupMembers(group).length === 0 || performance.now() >= deadline) check()
+        else setTimeout(wait, 50)
+      }
+      wait()
     })
   })
 }

@@ -887,7 +887,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.runningTasks.delete(task)
     this.running--
     this.clearTimer(task)
-    task.spentMs += ran
     this.finishedCount++
     this.totalRunMs += ran
     this.meter?.onFinished(ran)
@@ -989,8 +988,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
       return
     }
     task.breakerRetries++
-    // The re-run starts the same attempt again: it is not another try.
+    // The re-run starts the same attempt again: it is not another try, and what it ran counts toward the attempt's timeout.
     task.tries--
+    task.spentMs += task.endedAt - task.startedAt
     this.hold(task, verdict.retryAt)
   }
 

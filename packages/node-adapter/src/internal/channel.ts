@@ -52,14 +52,16 @@ export function threadChannel(options: ResolvedNodeOptions, threadOptions: Threa
 // a syntax error, a throw at top level) or a fatal error later is sent to the main
 // side as an init-error, so the pool can say why the worker died; then it exits as
 // Node would have. A child whose channel closes (its parent exited or crashed, even
-// while the child was still in setup) exits too, rather than live on as an orphan.
+// while the child was still in setup) exits too, rather than live on as an orphan:
+// an unref'd check every 250 ms, since a 'disconnect' listener would hold the channel
+// open and keep alive a child that should end (one that never calls expose()).
 // Inline, so no file of ours has to be found at run time.
 // What was thrown may be hostile (getters or proxy traps that throw, a toString
 // that throws): every read is guarded and the message holds only strings, so the
 // handler itself never throws (a throw here would end the child with no word why).
 const CHILD_PRELOAD =
   'data:text/javascript,' +
-  encodeURIComponent(`process.once('disconnect', () => process.exit(0))
+  encodeURIComponent(`setInterval(() => process.connected || process.exit(0), 250).unref()
 process.on('uncaughtException', (e) => {
   const attempt = (f, fallback) => { try { return f() } catch { return fallback } }
   const text = (v) => attempt(() => String(v), undefined) ?? attempt(() => Object.prototype.toString.call(v), '<a thrown value that cannot be described>')
