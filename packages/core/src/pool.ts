@@ -17,7 +17,7 @@ import { atMostMaxWorkers, resolveOptions } from './internal/resolve-options.js'
 import type { Observers } from './internal/resolve-options.js'
 import { mapResults, runAllInputs } from './internal/map.js'
 import { RingBuffer } from './internal/ring-buffer.js'
-import { DELAYED, DONE, ENDED, QUEUED, RUNNING, TaskList, TaskRecord, taskInfoOf, WAITING_ROOM } from './internal/task-record.js'
+import { DELAYED, DONE, ENDED, HoldRecord, QUEUED, RUNNING, TaskList, TaskRecord, taskInfoOf, WAITING_ROOM } from './internal/task-record.js'
 import type { AttemptContext } from './internal/task-record.js'
 import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
@@ -675,8 +675,9 @@ class PoolImpl<I, O> implements Pool<I, O> {
     // A held task waits at most what is left of its timeout (a timer of its own, kept alive).
     if (task.timeoutMs !== Infinity) {
       const now = this.clock.now()
-      task.heldAt = now
-      const left = task.timeoutMs - task.spentMs
+      const held = (task.held ??= new HoldRecord())
+      held.heldAt = now
+      const left = task.timeoutMs - held.spentMs
       task.timer = this.clock.setTimeout(() => this.onHoldTimeout(task), left > 0 ? left : 0)
     }
     let h = this.held.get(task.key)
@@ -715,7 +716,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.delayedTasks.delete(task)
       if (task.timer !== undefined) {
         this.clearTimer(task)
-        task.spentMs += now - task.heldAt
+        task.held!.spentMs += now - task.held!.heldAt
       }
       // Its old enqueue time: the time held counts as waiting.
       this.enqueue(task, task.enqueuedAt, true)
@@ -737,7 +738,6 @@ class PoolImpl<I, O> implements Pool<I, O> {
     task.timer = undefined
     if (task.state !== DELAYED) return
     this.unhold(task)
-    task.spentMs = task.timeoutMs
     const error = new TaskTimeoutError(task.timeoutMs, {
       message: `The task timed out after ${task.timeoutMs} ms, held by the pool's breaker (an open circuit, a full bulkhead, a rate limit or a retry hint's pause)`,
     })
@@ -803,7 +803,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.runningTasks.add(task)
     const attempt = task.attempt
     if (task.timeoutMs !== Infinity) {
-      task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.timeoutMs - task.spentMs)
+      task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.held === undefined ? task.timeoutMs : task.timeoutMs - task.held.spentMs)
     }
     // The context exists before observers run, so an abort from inside one reaches it.
     const context = task.beginAttempt(worker)
@@ -981,16 +981,17 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private holdForRetry(task: TaskRecord<I, O>, outcome: 'failed' | 'timed-out', error: unknown, verdict: BreakerRetry): void {
     if (
       this.lifecycle === 'closed' ||
-      task.breakerRetries >= this.maxBreakerRetries ||
+      (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
       (this.lifecycle === 'closing' && verdict.retryAt > this.closeDeadline)
     ) {
       this.afterFailure(task, outcome, error)
       return
     }
-    task.breakerRetries++
+    const held = (task.held ??= new HoldRecord())
+    held.reruns++
     // The re-run starts the same attempt again: it is not another try, and what it ran counts toward the attempt's timeout.
     task.tries--
-    task.spentMs += task.endedAt - task.startedAt
+    held.spentMs += task.endedAt - task.startedAt
     this.hold(task, verdict.retryAt)
   }
 
@@ -1001,7 +1002,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       this.retried++
       if (this.obs.onRetried !== undefined) this.notify('onRetried', task, error, delayMs)
       task.attempt++
-      task.spentMs = 0
+      if (task.held !== undefined) task.held.spentMs = 0
       this.delay(task, delayMs)
       return
     }

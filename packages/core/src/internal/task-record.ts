@@ -18,6 +18,21 @@ export const NEW = 5
  */
 export const ENDED = 6
 
+/** A held task's account: what its holds took of its timeout, and its free re-runs. */
+export class HoldRecord {
+  /**
+   * Of the current attempt's `timeoutMs`, the part used before the attempt's
+   * current start or hold: time held by the breaker (an open circuit, a rate
+   * limit, a 429's pause) and the runs a breaker asked to repeat. Time in the
+   * queue does not count.
+   */
+  spentMs = 0
+  /** When its current hold began, on the pool's clock (ms). */
+  heldAt = 0
+  /** Times a breaker ran it again as the same attempt (a 429): bounded by `retry.maxBreakerRetries`. */
+  reruns = 0
+}
+
 /**
  * One task for its whole life, retries included: what observers, queues and
  * breakers see (TaskInfo). Each attempt's handler gets its own AttemptContext. Fields are set in the constructor in a fixed order to
@@ -41,16 +56,8 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   endedAt = -1
   waitMs = 0
   runMs = 0
-  /**
-   * Of the current attempt's `timeoutMs`, the part already used: its run time
-   * and the time a breaker held it (an open circuit, a rate limit, a 429's
-   * pause). Time in the queue does not count.
-   */
-  spentMs = 0
-  /** When its current hold by a breaker began, on the pool's clock (ms). */
-  heldAt = -1
-  /** Times a breaker ran it again as the same attempt (a 429): bounded by `retry.maxBreakerRetries`. */
-  breakerRetries = 0
+  /** What a breaker's holds cost the task; made the first time one holds it (most tasks never are). */
+  held: HoldRecord | undefined = undefined
   state = NEW
   resolve: ((value: O) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
@@ -164,7 +171,7 @@ export class AttemptContext implements WorkerTask {
 // non-number once, when the module loads, makes them plain tagged fields from the
 // start: no migration, and no boxed number while they still hold 0 or -1.
 const warm = new TaskRecord(0, undefined, 0, 1, undefined, undefined, undefined, Infinity, undefined) as unknown as Record<string, unknown>
-warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = warm.spentMs = warm.heldAt = null
+warm.enqueuedAt = warm.startedAt = warm.endedAt = warm.waitMs = warm.runMs = null
 
 /** What a task is, as plain data for a report (never the pool's own record, which holds its input, callbacks and links). */
 export function taskInfoOf(task: TaskInfo): TaskInfo {
