@@ -8,6 +8,7 @@
 // close(). See docs/reliability.md, "Liveness".
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'vitest'
 import { anyOf, explain, fulfilled, problems, rejected } from './liveness-check.js'
@@ -296,7 +297,8 @@ const parentExit: Scenario[] = [
 ]
 
 // Scenarios run a few at a time (each may start workers, child processes or redis-server).
-const concurrency = Number(process.env.LIVENESS_CONCURRENCY ?? 4)
+// As many as the machine has cores (2 to 4): other suites run beside this one.
+const concurrency = Number(process.env.LIVENESS_CONCURRENCY ?? Math.max(2, Math.min(4, availableParallelism())))
 let running = 0
 const waiting: (() => void)[] = []
 async function limited<T>(fn: () => Promise<T>): Promise<T> {
