@@ -245,9 +245,17 @@ const connectionError: Expectation = rejected({ name: 'BullmqConnectionError', c
 
 const bullmq: Scenario[] = [
   {
-    name: 'bullmq: consume() and a remote run() with no Redis reject with BullmqConnectionError at connectTimeout, and nothing is left behind',
+    name: 'bullmq: consume(), a remote run() and queue metrics with no Redis reject with BullmqConnectionError at connectTimeout, leaving no timer, and nothing is left behind',
     file: 'bullmq-connect-timeout.mjs',
-    expect: { consume: connectionError, 'remote run': connectionError, 'remote.close': fulfilled(), 'pool.close': fulfilled() },
+    expect: {
+      consume: connectionError,
+      'remote run': connectionError,
+      'metrics.ready': connectionError,
+      'metrics.close': fulfilled(),
+      'remote.close': fulfilled(),
+      'pool.close': fulfilled(),
+    },
+    notes: { timersAfterConsume: 0, timersAfterRemoteRun: 0, timersAfterMetrics: 0 },
   },
   {
     name: 'bullmq: remote run()s through consume() complete or time out, and everything closes',

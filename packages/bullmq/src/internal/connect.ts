@@ -32,32 +32,28 @@ export function describeTarget(connection: ConnectionOptions): string {
 }
 
 /**
- * Waits until `target` is connected, or `timeoutMs` passed; then rejects with
- * `BullmqConnectionError` carrying the last error the client reported. The
- * caller closes `target` when this rejects.
+ * Waits until every target is connected, or `timeoutMs` passed; then rejects
+ * with `BullmqConnectionError` carrying the last error a client reported. One
+ * timer for all of them, cleared however the wait ends, so a failed connect
+ * leaves no timer behind. The caller closes the targets when this rejects.
  */
-export function waitReady(target: Connecting, info: { queueName: string; connection: ConnectionOptions; timeoutMs: number; clock: Clock }): Promise<void> {
+export function waitReady(targets: readonly Connecting[], info: { queueName: string; connection: ConnectionOptions; timeoutMs: number; clock: Clock }): Promise<void> {
   let lastError: unknown
   const onError = (error: Error): void => {
     lastError = error
   }
-  target.on('error', onError)
+  for (const target of targets) target.on('error', onError)
+  let timer: unknown
   return new Promise<void>((resolve, reject) => {
     const fail = (cause: unknown): void => {
       reject(new BullmqConnectionError({ queueName: info.queueName, target: describeTarget(info.connection), timeoutMs: info.timeoutMs, cause }))
     }
-    const timer = info.clock.setTimeout(() => fail(lastError), info.timeoutMs)
-    target.waitUntilReady().then(
-      () => {
-        info.clock.clearTimeout(timer)
-        resolve()
-      },
-      (error: unknown) => {
-        info.clock.clearTimeout(timer)
-        fail(error)
-      },
-    )
-  }).finally(() => target.off('error', onError))
+    timer = info.clock.setTimeout(() => fail(lastError), info.timeoutMs)
+    Promise.all(targets.map((target) => target.waitUntilReady())).then(() => resolve(), fail)
+  }).finally(() => {
+    info.clock.clearTimeout(timer)
+    for (const target of targets) target.off('error', onError)
+  })
 }
 
 /** A BullMQ object with connections to close. */

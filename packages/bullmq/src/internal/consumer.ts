@@ -110,7 +110,7 @@ export class ConsumerImpl<I, O> implements Consumer {
 
   /** Connects to Redis and waits for the pool's workers, then starts fetching. */
   async start(): Promise<void> {
-    const connected = waitReady(this.worker, { queueName: this.queueName, connection: this.connection, timeoutMs: this.connectTimeout, clock: this.clock })
+    const connected = waitReady([this.worker], { queueName: this.queueName, connection: this.connection, timeoutMs: this.connectTimeout, clock: this.clock })
     const poolReady = this.pool.ready()
     // Both are awaited together; whichever fails first decides, and the other's rejection must not go unhandled.
     connected.catch(() => {})

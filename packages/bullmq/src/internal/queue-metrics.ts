@@ -39,7 +39,7 @@ export class QueueMetricsImpl implements QueueMetrics {
       this.stalled++
     })
     const info = { queueName: this.queueName, connection: o.connection, timeoutMs: connectTimeout, clock: this.clock }
-    this.first = Promise.all([waitReady(this.queue, info), waitReady(this.events, info)]).then(
+    this.first = waitReady([this.queue, this.events], info).then(
       () => this.refresh().then(() => this.schedule()),
       async (error: unknown) => {
         this.closed = true

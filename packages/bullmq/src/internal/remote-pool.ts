@@ -185,12 +185,8 @@ export class RemotePoolImpl<I, O> implements RemotePool<I, O> {
 
   private async connect(): Promise<void> {
     const info = { queueName: this.name, connection: this.connection, timeoutMs: this.connectTimeout, clock: this.clock }
-    const queueReady = waitReady(this.queue, info)
-    const eventsReady = waitReady(this.queueEvents, info)
-    queueReady.catch(() => {})
-    eventsReady.catch(() => {})
     try {
-      await Promise.all([queueReady, eventsReady])
+      await waitReady([this.queue, this.queueEvents], info)
     } catch (error) {
       // Stop the clients' reconnect loops: a pool that cannot connect holds no sockets or timers.
       this.connectFailed = true
