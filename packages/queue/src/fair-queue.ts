@@ -12,7 +12,10 @@ export interface FairQueueOptions {
   /**
    * Shares by key: a key of weight 3 gets three tasks started for each one of a
    * key of weight 1 while both have tasks queued. Keys not listed get
-   * `defaultWeight`. Each weight is a finite number above 0.
+   * `defaultWeight`. Each weight is a finite number above 0. Read once, into a
+   * `Map`: a plain object's own keys are its keys, whatever their names
+   * (`__proto__`, `constructor`...), and nothing is looked up on its prototype.
+   * The only per-key state the queue keeps for a key with nothing queued.
    * @defaultValue every key gets `defaultWeight`
    */
   weights?: Readonly<Record<string, number>> | ReadonlyMap<string, number> | undefined
@@ -57,8 +60,12 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * `shift` are O(1) plus one `Map` lookup, and a stable heap, O(log m) for a key
  * with m queued tasks, when nearly every task of the key has a priority of its
  * own. `remove` is O(log m) amortized; `peek` and `activeKeys` are O(1); `evict`
- * (for `onQueueFull: 'drop-oldest'`) is O(keys × priorities), O(n) where keys
- * hold heaps. A key's turn serves
+ * (for `onQueueFull: 'drop-oldest'`) is O(log k) amortized for k active keys,
+ * plus the evicted key's own search for its oldest task (O(priorities), O(m)
+ * where the key holds a heap); the first `evict` indexes the active keys once,
+ * and from then on a key joining or leaving costs O(log k). No operation looks
+ * at every key, so a flood of distinct keys costs per task what a few keys do.
+ * A key's turn serves
  * `weight / smallest weight` tasks, so a key of weight 10 next to keys of weight
  * 1 runs ten tasks in a row before the others get one each.
  * @param options - `weights`, `defaultWeight` and `maxPerKey`.
@@ -118,6 +125,10 @@ class KeyNode<T extends TaskInfo> {
   quantum = 1
   prev: KeyNode<T> = this
   next: KeyNode<T> = this
+  /** Where the key sits in the queue's heap of keys by oldest task, -1 when not in it (see `FairQueueImpl.byAge`). */
+  agePos = -1
+  /** At most the sequence number of the key's oldest task: exact when set, and only raised lazily as its tasks leave. */
+  oldest = Infinity
   /** Its tasks: a FIFO ring per priority (most keys use one), or a stable heap when priorities are many (see `LevelQueue`). */
   readonly queue: LevelQueue<T>
 
@@ -140,6 +151,16 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   private seq = 0
   private frontSeq = -1
   private readonly spare: KeyNode<T>[] = []
+  /**
+   * The active keys as a binary min-heap by `oldest`, for `evict`; built by the
+   * first `evict` (a queue that never evicts pays nothing for it) and kept from
+   * then on. A key's `oldest` may be stale low (its oldest task left by `shift`
+   * or `remove`, which do not touch the heap), never high: a push's sequence
+   * number is above every one held, and an unshift lowers `oldest` at once. So
+   * `evict` refreshes the top until the top is exact, and that top is the oldest
+   * task of the queue: O(log k) per refresh, each paid for by a task that left.
+   */
+  private byAge: KeyNode<T>[] | undefined = undefined
 
   constructor(
     private readonly quantumOf: (key: string | undefined) => number,
@@ -151,6 +172,11 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     return this.nodes.size
   }
 
+  /** Keys in the heap that `evict` uses (for tests: it must follow `activeKeys` once built, and be 0 before). */
+  get keysByAge(): number {
+    return this.byAge?.length ?? 0
+  }
+
   sizeOf(key: string | undefined): number {
     return this.nodes.get(key)?.queue.size ?? 0
   }
@@ -159,8 +185,11 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     let node = this.nodes.get(task.key)
     if (node === undefined) node = this.open(task.key)
     else if (node.queue.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
-    node.queue.append(task, this.seq++)
+    const seq = this.seq++
+    node.queue.append(task, seq)
     this.size++
+    // A new key's first task is its oldest; a key already in the heap keeps its (lower) mark.
+    if (this.byAge !== undefined && node.agePos === -1) this.ageInsert(node, seq)
   }
 
   /**
@@ -180,8 +209,17 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
         node.deficit = node.quantum
       }
     }
-    node.queue.prepend(task, this.frontSeq--)
+    const seq = this.frontSeq--
+    node.queue.prepend(task, seq)
     this.size++
+    // Below every sequence number held: this key's oldest task now.
+    if (this.byAge !== undefined) {
+      if (node.agePos === -1) this.ageInsert(node, seq)
+      else {
+        node.oldest = seq
+        this.ageUp(node.agePos)
+      }
+    }
   }
 
   shift(): T | undefined {
@@ -207,20 +245,20 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     return true
   }
 
+  /** O(log k) amortized (k: active keys), plus the key's own cost to find its oldest task (see `LevelQueue.oldestSeq`). */
   evict(): T | undefined {
-    let oldest: KeyNode<T> | undefined
-    let min = Infinity
-    for (const node of this.nodes.values()) {
-      const seq = node.queue.oldestSeq()
-      if (seq < min) {
-        min = seq
-        oldest = node
-      }
+    if (this.size === 0) return undefined
+    const heap = this.byAge ?? this.buildByAge()
+    let top = heap[0]!
+    // Refresh stale marks until the top's is exact (marks are never above the truth).
+    for (let actual = top.queue.oldestSeq(); actual !== top.oldest; actual = top.queue.oldestSeq()) {
+      top.oldest = actual
+      this.ageDown(0)
+      top = heap[0]!
     }
-    if (oldest === undefined) return undefined
-    const task = oldest.queue.evict()
+    const task = top.queue.evict()
     this.size--
-    if (oldest.queue.size === 0) this.close(oldest)
+    if (top.queue.size === 0) this.close(top)
     return task
   }
 
@@ -254,6 +292,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   /** A key's sub-queue emptied: it leaves the round and forgets its deficit (deficit round robin). */
   private close(node: KeyNode<T>): void {
     this.nodes.delete(node.key)
+    if (node.agePos !== -1) this.ageRemove(node)
     const next = node.next
     if (next === node) {
       this.current = undefined
@@ -272,6 +311,68 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   private turnTo(node: KeyNode<T>): void {
     this.current = node
     node.deficit += node.quantum
+  }
+
+  /** The heap of keys by oldest task, built from every active key (once: O(k) over the k pushes that opened them). */
+  private buildByAge(): KeyNode<T>[] {
+    const heap: KeyNode<T>[] = []
+    this.byAge = heap
+    for (const node of this.nodes.values()) this.ageInsert(node, node.queue.oldestSeq())
+    return heap
+  }
+
+  private ageInsert(node: KeyNode<T>, oldest: number): void {
+    const heap = this.byAge!
+    node.oldest = oldest
+    node.agePos = heap.length
+    heap.push(node)
+    this.ageUp(node.agePos)
+  }
+
+  private ageRemove(node: KeyNode<T>): void {
+    const heap = this.byAge!
+    const at = node.agePos
+    node.agePos = -1
+    node.oldest = Infinity
+    const last = heap.pop()!
+    if (last === node) return
+    heap[at] = last
+    last.agePos = at
+    this.ageUp(at)
+    this.ageDown(last.agePos)
+  }
+
+  private ageUp(at: number): void {
+    const heap = this.byAge!
+    const node = heap[at]!
+    while (at > 0) {
+      const parent = (at - 1) >> 1
+      const above = heap[parent]!
+      if (above.oldest <= node.oldest) break
+      heap[at] = above
+      above.agePos = at
+      at = parent
+    }
+    heap[at] = node
+    node.agePos = at
+  }
+
+  private ageDown(at: number): void {
+    const heap = this.byAge!
+    const n = heap.length
+    const node = heap[at]!
+    for (;;) {
+      let c = 2 * at + 1
+      if (c >= n) break
+      if (c + 1 < n && heap[c + 1]!.oldest < heap[c]!.oldest) c++
+      const below = heap[c]!
+      if (node.oldest <= below.oldest) break
+      heap[at] = below
+      below.agePos = at
+      at = c
+    }
+    heap[at] = node
+    node.agePos = at
   }
 }
 

@@ -2,6 +2,8 @@ import { createPool, Priority, QueueFullError } from '@poolkit/core'
 import type { TaskInfo } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
 import { createFairQueue } from '../src/index.js'
+import { FairQueueImpl } from '../src/fair-queue.js'
+import { LevelQueue } from '../src/internal/level-queue.js'
 import { drain, ids, task } from './helpers.js'
 
 /** Shifts `window` tasks and counts them by key. */
@@ -208,6 +210,109 @@ describe('createFairQueue', () => {
     expect(q.evict!()).toBe(heapKey[1_099])
     expect(q.size).toBe(1_098)
     expect(q.sizeOf('b')).toBe(1)
+  })
+
+  describe('many keys (hostile or not)', () => {
+    it('keeps no state for drained keys: 100,000 tasks over 100,000 distinct keys, pushed and shifted, leave no key behind', () => {
+      const q = new FairQueueImpl<TaskInfo>(() => 1, Infinity)
+      // One at a time: each key comes and goes.
+      let served = 0
+      for (let i = 0; i < 100_000; i++) {
+        q.push(task(1, `one-${i}`))
+        if (q.shift()!.key === `one-${i}`) served++
+      }
+      expect(served).toBe(100_000)
+      expect(q.activeKeys).toBe(0)
+      expect(q.size).toBe(0)
+      // All at once, then drained; with evict() in use, its heap of keys empties too.
+      for (let i = 0; i < 100_000; i++) q.push(task(1, `all-${i}`))
+      expect(q.activeKeys).toBe(100_000)
+      expect(q.evict()!.key).toBe('all-0')
+      expect(q.keysByAge).toBe(99_999)
+      for (let i = 0; i < 50_000; i++) q.shift()
+      expect(q.activeKeys).toBe(49_999)
+      expect(q.keysByAge).toBe(49_999)
+      expect(drain(q)).toHaveLength(49_999)
+      expect(q.activeKeys).toBe(0)
+      expect(q.keysByAge).toBe(0)
+      expect(q.sizeOf('all-7')).toBe(0)
+    })
+
+    it('evict() looks at a few keys per call, not at every active key (5,000 keys, 2,000 evictions as a drop-oldest pool makes them)', () => {
+      const q = createFairQueue()
+      const keys = 5_000
+      const model: TaskInfo[] = []
+      const push = (t: TaskInfo): void => {
+        q.push(t)
+        model.push(t)
+      }
+      for (let i = 0; i < keys; i++) push(task(1 + (i % 3), `tenant-${i}`))
+      expect(q.evict!()).toBe(model.shift()) // the first evict() indexes the keys: once, O(keys)
+      const proto = LevelQueue.prototype as { oldestSeq(): number }
+      const original = proto.oldestSeq
+      let looks = 0
+      proto.oldestSeq = function (this: LevelQueue<TaskInfo>) {
+        looks++
+        return original.call(this)
+      }
+      try {
+        for (let i = 0; i < 2_000; i++) {
+          // A full queue: each new task pushes out the oldest; shifts and removals go on beside it.
+          push(task(1 + (i % 3), `tenant-${(i * 7) % keys}`))
+          expect(q.evict!()).toBe(model.shift())
+          if (i % 4 === 0) {
+            const t = q.shift()!
+            model.splice(model.indexOf(t), 1)
+          }
+          if (i % 5 === 0) {
+            const t = model.splice(model.length >> 1, 1)[0]!
+            expect(q.remove(t)).toBe(true)
+          }
+        }
+      } finally {
+        proto.oldestSeq = original
+      }
+      // Before: every evict() looked at every key (about 10,000,000 looks here).
+      expect(looks).toBeLessThan(2_000 * 4)
+      expect(q.size).toBe(model.length)
+    })
+
+    it('weights given as a plain object accept keys named __proto__, constructor and toString, and errors name them', () => {
+      const weights = JSON.parse('{"__proto__": 3, "constructor": 2, "toString": 1}') as Record<string, number>
+      expect(Object.keys(weights)).toEqual(['__proto__', 'constructor', 'toString'])
+      const q = createFairQueue({ weights })
+      for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) for (let i = 0; i < 600; i++) q.push(task(1, key))
+      expect(q.activeKeys).toBe(4)
+      expect(q.sizeOf('__proto__')).toBe(600)
+      expect(q.sizeOf('valueOf')).toBe(0)
+      const counts = shares(q, 700)
+      // Weights 3, 2, 1 and the default 1: turns of 3, 2, 1 and 1 tasks.
+      expect([...counts.entries()]).toEqual([
+        ['__proto__', 300],
+        ['constructor', 200],
+        ['toString', 100],
+        ['hasOwnProperty', 100],
+      ])
+      const own = (key: string, value: unknown): Record<string, number> => {
+        const o: Record<string, number> = {}
+        Object.defineProperty(o, key, { value, enumerable: true })
+        return o
+      }
+      expect(() => createFairQueue({ weights: own('__proto__', 0) })).toThrow(new TypeError('options.weights["__proto__"] must be a finite number above 0, got 0'))
+      expect(() => createFairQueue({ weights: own('constructor', -1) })).toThrow(new TypeError('options.weights["constructor"] must be a finite number above 0, got -1'))
+      expect(() => createFairQueue({ weights: own('toString', 'x') })).toThrow(new TypeError('options.weights["toString"] must be a finite number above 0, got "x"'))
+      // Keys inherited from Object.prototype are not weights.
+      expect(() => createFairQueue({ weights: {} })).not.toThrow()
+    })
+
+    it('a key named __proto__ or constructor is a key like any other, through maxPerKey too', () => {
+      const q = createFairQueue({ maxPerKey: 1 })
+      q.push(task(1, '__proto__'))
+      q.push(task(1, 'constructor'))
+      expect(() => q.push(task(1, '__proto__'))).toThrow(expect.objectContaining({ key: '__proto__', message: 'The queue for key "__proto__" is full (1 tasks waiting)' }))
+      expect(drain(q).map((t) => t.key)).toEqual(['__proto__', 'constructor'])
+      expect(q.activeKeys).toBe(0)
+    })
   })
 
   it('validates its options, naming the option path and the value', () => {

@@ -54,7 +54,13 @@ export class ResourceAcquireTimeoutError extends PoolError {
 export class ResourceCreateError extends PoolError {
   /** Always `'ResourceCreateError'`. */
   override name = 'ResourceCreateError'
-  /** Failed creates in a row, this one included. */
+  /**
+   * Failed attempts in a row, this one included: the step of the backoff, so
+   * the wait before `retryAt` is `initialMs * factor^(attempts-1)` (at most
+   * `maxMs`). Creates that failed together (they overlapped in time, such as a
+   * burst of acquires on an empty pool) are one attempt; `stats().createErrors`
+   * counts each failed create.
+   */
   readonly attempts: number
   /** When the pool tries `create` again, on the pool's clock (ms). */
   readonly retryAt: number

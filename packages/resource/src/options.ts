@@ -3,16 +3,26 @@ import type { Clock } from '@poolkit/core'
 /**
  * How the pool spaces its attempts after `create` fails: the n-th failure in a
  * row waits `initialMs * factor^(n-1)`, at most `maxMs`, before the next try.
+ *
+ * Failures that overlap in time count as one: a create that started before
+ * the last counted failure happened takes no further step (its next try still
+ * waits the current step after it). So a burst of 10 acquires on an empty pool
+ * while the database is down is one failure, a 100 ms wait by default, not ten
+ * (100 ms × 2⁹, capped at 30 s); after that the pool tries one create at a
+ * time, so each later failure is a step of its own. `stats().createErrors`
+ * still counts every failed create.
  * @public
  */
 export interface CreateBackoffOptions {
   /**
-   * The wait after the first failure, in ms.
+   * The wait after the first failure (or the first burst of failures that
+   * overlap in time), in ms.
    * @defaultValue `100`
    */
   initialMs?: number | undefined
   /**
-   * What each further failure multiplies the wait by (1 for a constant wait).
+   * What each further failure in a row multiplies the wait by (1 for a
+   * constant wait); failures that overlap the last counted one do not.
    * @defaultValue `2`
    */
   factor?: number | undefined
@@ -101,7 +111,8 @@ export interface ResourcePoolOptions<T> {
    */
   maxWaiters?: number | undefined
   /**
-   * Spacing of create attempts after failures.
+   * Spacing of create attempts after failures; failures that overlap in time
+   * (a burst of concurrent creates) count as one step (see {@link CreateBackoffOptions}).
    * @defaultValue `{ initialMs: 100, factor: 2, maxMs: 30_000 }`
    */
   createBackoff?: CreateBackoffOptions | undefined

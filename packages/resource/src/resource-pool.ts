@@ -134,7 +134,11 @@ export interface ResourcePool<T> extends MetricsCollector, AsyncDisposable {
    * each sample labelled with the pool's `name`. For `@poolkit/metrics`.
    */
   collect(): readonly CollectedMetric[]
-  /** Listens to an event; returns a function that removes the listener. */
+  /**
+   * Listens to an event; returns a function that removes the listener. An
+   * event name other than `'create'`, `'destroy'` or `'error'`, or a listener
+   * that is not a function, throws a `TypeError`.
+   */
   on<K extends keyof ResourcePoolEvents<T>>(event: K, listener: ResourcePoolEvents<T>[K]): () => void
 }
 

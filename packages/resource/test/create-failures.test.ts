@@ -142,6 +142,77 @@ describe('create failures and backoff', () => {
     expect(clock.pending).toBe(0)
   })
 
+  describe('a burst of failures that overlap in time is one backoff step', () => {
+    it('10 concurrent failing creates give attempts 1 and a 100 ms backoff; once the database is back the next acquire after 100 ms succeeds', async () => {
+      const clock = createVirtualClock()
+      const f = factory({ clock, createMs: 10 })
+      f.fail(down)
+      const pool = createResourcePool({ ...f, clock, max: 10 })
+      const burst = Array.from({ length: 10 }, () => watch(pool.acquire()))
+      await clock.advance(10)
+      expect(f.calls).toBe(10)
+      const errors = burst.map((w) => w.error as ResourceCreateError)
+      for (const error of errors) expect(error).toBeInstanceOf(ResourceCreateError)
+      // Before: attempts 10 and retryAt 10 + 30,000 (100 ms × 2⁹, capped).
+      expect(errors.map((e) => e.attempts)).toEqual(Array.from({ length: 10 }, () => 1))
+      expect(errors.map((e) => e.retryAt)).toEqual(Array.from({ length: 10 }, () => 110))
+      expect(pool.stats()).toMatchObject({ createErrors: 10, rejected: 10, pending: 0, size: 0 })
+      // The blip is over.
+      f.heal()
+      expect(await rejection(pool.acquire())).toMatchObject({ attempts: 1, retryAt: 110 })
+      await clock.advance(100)
+      const lease = watch(pool.acquire())
+      await clock.advance(10)
+      expect(lease.value?.resource.id).toBe(1)
+      expect(f.calls).toBe(11)
+    })
+
+    it('creates that fail one after another while they overlap count once; the next try waits the step after the last of them', async () => {
+      const clock = createVirtualClock()
+      let calls = 0
+      const pool = createResourcePool({
+        // Each create takes longer than the one before, so the failures are spread over 40 ms.
+        create: (): Promise<{ id: number }> => {
+          const n = ++calls
+          return new Promise((_, reject) => clock.setTimeout(() => reject(down), 10 * n))
+        },
+        destroy: () => {},
+        clock,
+        max: 4,
+      })
+      const burst = Array.from({ length: 4 }, () => watch(pool.acquire()))
+      await clock.advance(40)
+      expect(calls).toBe(4)
+      expect(burst.every((w) => w.error instanceof ResourceCreateError)).toBe(true)
+      // All four waiters fail with the last failure's error: one step, 100 ms after the last failure (at 40 ms).
+      expect(burst.map((w) => (w.error as ResourceCreateError).attempts)).toEqual([1, 1, 1, 1])
+      expect((burst[0]!.error as ResourceCreateError).retryAt).toBe(140)
+      expect(pool.stats()).toMatchObject({ createErrors: 4 })
+    })
+
+    it('sequential failures still back off exponentially after a burst: 100, 200, 400 ms', async () => {
+      const clock = createVirtualClock()
+      const f = factory()
+      f.fail(down)
+      const pool = createResourcePool({ ...f, clock, max: 10, min: 5 })
+      // Warming up to min starts five creates at once: one step.
+      await clock.flush()
+      expect(f.calls).toBe(5)
+      const waits: number[] = []
+      const attempts: number[] = []
+      for (let i = 0; i < 3; i++) {
+        const error = (await rejection(pool.acquire())) as ResourceCreateError
+        attempts.push(error.attempts)
+        waits.push(error.retryAt - clock.now())
+        // The backoff timer restores min with one create at retryAt, which fails again: the next step.
+        await clock.advance(error.retryAt - clock.now())
+      }
+      expect(attempts).toEqual([1, 2, 3])
+      expect(waits).toEqual([100, 200, 400])
+      expect(f.calls).toBe(5 + 3)
+    })
+  })
+
   it('treats a create that throws synchronously like one that rejects', async () => {
     const clock = createVirtualClock()
     const pool = createResourcePool({

@@ -22,18 +22,20 @@ export interface ResolvedPoolOptions<T> {
 }
 
 // The names generic-pool and tarn use for the same settings: refused, with ours named.
-const FOREIGN: Readonly<Record<string, string>> = {
-  acquireTimeoutMillis: 'acquireTimeoutMs',
-  idleTimeoutMillis: 'idleTimeoutMs',
-  softIdleTimeoutMillis: 'idleTimeoutMs',
-  maxWaitingClients: 'maxWaiters',
-  testOnBorrow: 'validate',
-  testOnReturn: 'validateOnReturn',
-  createRetryIntervalMillis: 'createBackoff',
-  maxLifetime: 'maxLifetimeMs',
-  idleTimeout: 'idleTimeoutMs',
-  acquireTimeout: 'acquireTimeoutMs',
-}
+// A Map, not an object literal: the keys looked up in it are the caller's own
+// (`constructor` or `__proto__` must not find Object.prototype's members).
+const FOREIGN: ReadonlyMap<string, string> = new Map([
+  ['acquireTimeoutMillis', 'acquireTimeoutMs'],
+  ['idleTimeoutMillis', 'idleTimeoutMs'],
+  ['softIdleTimeoutMillis', 'idleTimeoutMs'],
+  ['maxWaitingClients', 'maxWaiters'],
+  ['testOnBorrow', 'validate'],
+  ['testOnReturn', 'validateOnReturn'],
+  ['createRetryIntervalMillis', 'createBackoff'],
+  ['maxLifetime', 'maxLifetimeMs'],
+  ['idleTimeout', 'idleTimeoutMs'],
+  ['acquireTimeout', 'acquireTimeoutMs'],
+])
 
 export const DEFAULTS = {
   min: 0,

@@ -13,6 +13,9 @@ import { Waiter } from './pool-waiter.js'
 import { Slot } from './slot.js'
 import { isThenable } from './thenable.js'
 import { setTimer, Timer } from './timers.js'
+import * as check from './validate.js'
+
+const EVENTS: readonly (keyof ResourcePoolEvents<unknown>)[] = ['create', 'destroy', 'error']
 
 export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   readonly name: string
@@ -413,6 +416,8 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
 
   private startCreate(): void {
     this.creating++
+    // Failures of creates started in one round count as one backoff step (see CreateFailures).
+    const round = this.failures.round
     let result: T | PromiseLike<T>
     try {
       result = this.o.create()
@@ -422,7 +427,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     // Always settled in a later microtask, so a create never re-enters dispatch.
     Promise.resolve(result).then(
       (resource) => this.onCreated(resource),
-      (error: unknown) => this.onCreateFailed(error),
+      (error: unknown) => this.onCreateFailed(error, round),
     )
   }
 
@@ -443,10 +448,10 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     this.dispatch()
   }
 
-  private onCreateFailed(error: unknown): void {
+  private onCreateFailed(error: unknown, round: number): void {
     this.creating--
     this.createErrors++
-    const failure = this.failures.fail(error, this.clock.now())
+    const failure = this.failures.fail(error, this.clock.now(), round)
     this.report(error, 'create')
     if (this.idle.length === 0 && this.borrowed === 0 && this.checkingSlots === 0 && this.creating === 0) {
       // Nothing could serve the waiters before the next try: every one of them
@@ -609,6 +614,8 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   }
 
   on<K extends keyof ResourcePoolEvents<T>>(event: K, listener: ResourcePoolEvents<T>[K]): () => void {
+    check.oneOf('on(event)', event, EVENTS)
+    check.func('on(listener)', listener)
     return this.events.on(event, listener)
   }
 

@@ -11,6 +11,7 @@ export {
   checkNonNegativeInteger as nonNegativeInteger,
   checkNonNegativeIntegerOrInfinity as nonNegativeIntegerOrInfinity,
   checkObjectWith as objectWith,
+  checkOneOf as oneOf,
   checkOptionalAbortSignal as abortSignal,
   checkOptionalBoolean as optionalBoolean,
   checkOptionalFunction as optionalFunction,
@@ -28,13 +29,26 @@ export function describe(value: unknown): string {
 /**
  * Refuses the option names other pool libraries use (`idleTimeoutMillis`,
  * `testOnBorrow`), which would otherwise be silently ignored, naming ours.
- * Other extra keys are left alone, so an object spread in (`{ ...factory, max }`) is fine.
+ * Other extra keys are left alone, so an object spread in (`{ ...factory, max }`)
+ * is fine, and so are own keys named `__proto__`, `constructor` or `toString`:
+ * `hints` is a `Map`, so a key only finds what was put in it.
  */
-export function foreignKeys(path: string, value: object, hints: Readonly<Record<string, string>>): void {
+export function foreignKeys(path: string, value: object, hints: ReadonlyMap<string, string>): void {
   for (const key of Object.keys(value)) {
-    const ours = hints[key]
-    if (ours !== undefined) throw new TypeError(`${path}.${key} is not an option here; use ${path}.${ours}`)
+    const ours = hints.get(key)
+    if (ours !== undefined) throw new TypeError(`${keyPath(path, key)} is not an option here; use ${keyPath(path, ours)}`)
   }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * The path of `key` under `path` as a message names it: `options.max`, or
+ * `options["my key"]` for a key that is not an identifier, and for
+ * `__proto__`, since `options.__proto__` reads as the prototype.
+ */
+export function keyPath(path: string, key: string): string {
+  return IDENTIFIER.test(key) && key !== '__proto__' ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 }
 
 /** A finite number of at least `min` (core's check says "a number of at least"). */
