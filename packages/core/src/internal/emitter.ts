@@ -1,6 +1,7 @@
 /** A small typed event emitter: listeners per event name, `on` returns an unsubscribe. */
 export class Emitter<Events extends { [K in keyof Events]: (...args: any[]) => void }> {
-  private readonly listeners: { [K in keyof Events]?: Events[K][] } = {}
+  // Null prototype: an event name is never looked up on Object.prototype ('constructor', '__proto__').
+  private readonly listeners: { [K in keyof Events]?: Events[K][] } = Object.create(null) as { [K in keyof Events]?: Events[K][] }
 
   on<K extends keyof Events>(name: K, listener: Events[K]): () => void {
     const list = (this.listeners[name] ??= [])
