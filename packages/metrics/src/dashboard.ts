@@ -67,9 +67,10 @@ export const DASHBOARD_SCRIPT = String.raw`
       { key: 'waitP95', label: 'wait p95', color: '#f59e0b', dash: DASHED },
       { key: 'waitP99', label: 'wait p99', color: '#ef4444', dash: DASHED }] }
   ];
-  var histories = {};
+  // Keyed by pool name, which the user chooses ('__proto__', 'constructor'...): a Map, never a plain object.
+  var histories = new Map();
   var latest = null;
-  var api = { samples: 0, connected: false, pools: [], selected: null, state: null, last: null, points: {} };
+  var api = { samples: 0, connected: false, pools: [], selected: null, state: null, last: null, points: {}, histories: 0 };
   window.__poolkitDashboard = api;
 
   function $(id) { return document.getElementById(id); }
@@ -191,7 +192,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('c-queue').textContent = fmt(pool.queueDepth);
     $('c-workers').textContent = pool.workers.busy + ' / ' + pool.workers.total;
     $('c-util').textContent = Math.round(pool.utilisation * 100) + '%';
-    var points = histories[pool.pool] || [];
+    var points = histories.get(pool.pool) || [];
     CHARTS.forEach(function (c) { draw(c, points, latest.time); });
     api.last = points[points.length - 1] || null;
   }
@@ -212,11 +213,17 @@ export const DASHBOARD_SCRIPT = String.raw`
     latest = snap;
     api.samples++;
     api.pools = snap.pools.map(function (p) { return p.pool; });
+    var seen = new Set();
     snap.pools.forEach(function (p) {
-      var h = histories[p.pool] || (histories[p.pool] = []);
+      seen.add(p.pool);
+      var h = histories.get(p.pool);
+      if (!h) histories.set(p.pool, (h = []));
       h.push(sampleOf(snap.time, p));
       while (h.length > MAX_SAMPLES || (h.length > 0 && h[0].t < snap.time - WINDOW_MS)) h.shift();
     });
+    // A pool the metrics dropped (closed, removed) takes its history with it.
+    histories.forEach(function (_, name) { if (!seen.has(name)) histories.delete(name); });
+    api.histories = histories.size;
     if (api.pools.indexOf(api.selected) < 0) api.selected = api.pools.length > 0 ? api.pools[0] : null;
     render();
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLE, renderDashboard } from './dashboard.js'
+import { allowedEntry, hostCheck } from './internal/host-check.js'
 import type { MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 // The snapshot types MetricsSource names, so this entry's API report is self-contained.
@@ -53,6 +54,24 @@ export interface ServeMetricsOptions {
    * @defaultValue 1000
    */
   intervalMs?: number
+  /**
+   * Host names the server answers besides the ones it always does, against DNS
+   * rebinding: a web page whose name was made to resolve to this machine could
+   * otherwise read the snapshot (task keys included). A request whose `Host`
+   * header names another host gets `403` on every route. Always answered: IP
+   * addresses (a page cannot make a browser send one that is not its own),
+   * `localhost` and `*.localhost`, and `host` when it is a name. An entry is
+   * a host name (any case; a port in it is ignored), or one starting with a dot
+   * (`'.example.com'`) for that name and every name under it. `true` or
+   * `'all'` answers any `Host`: only for a server behind a proxy that checks
+   * it.
+   * @defaultValue `[]` (only the names above)
+   * @example
+   * ```ts
+   * await serveMetrics({ metrics, host: '0.0.0.0', allowedHosts: ['metrics.internal', '.svc.cluster.local'] })
+   * ```
+   */
+  allowedHosts?: readonly string[] | true | 'all'
 }
 
 /**
@@ -103,6 +122,9 @@ const DASHBOARD_CSP = [
  * Serves a metrics source over HTTP (Node only): `/metrics` (Prometheus text),
  * `/metrics.json` (the snapshot), `/health` (200 or 503), `/events` (a
  * server-sent-events stream of snapshots) and a live dashboard at `/`.
+ * A request whose `Host` header names a host other than an IP address,
+ * `localhost`, the bound `host` or one of `allowedHosts` gets `403` on every
+ * route, against DNS rebinding (see {@link ServeMetricsOptions.allowedHosts}).
  *
  * @param options - what to serve and where; validated before anything listens.
  * @returns the running server, once it listens.
@@ -125,7 +147,8 @@ const DASHBOARD_CSP = [
  * @public
  */
 export async function serveMetrics(options: ServeMetricsOptions): Promise<MetricsServer> {
-  const { metrics, port, host, intervalMs } = validate(options)
+  const { metrics, port, host, intervalMs, allowedHosts } = validate(options)
+  const hostAllowed = hostCheck(host, allowedHosts)
   const streams = new Set<ServerResponse>()
   const blocked = new WeakSet<ServerResponse>()
   let timer: ReturnType<typeof setInterval> | undefined
@@ -184,6 +207,11 @@ export async function serveMetrics(options: ServeMetricsOptions): Promise<Metric
     }
   })
   const route = (req: IncomingMessage, res: ServerResponse): void => {
+    // Before anything else, on every path: a rebound name must learn nothing, not even which paths exist.
+    const hostHeader = req.headers.host
+    if (hostHeader !== undefined && !hostAllowed(hostHeader)) {
+      return reply(req, res, 403, 'text/plain; charset=utf-8', `forbidden: host ${JSON.stringify(hostHeader)} is not allowed; add it to serveMetrics' allowedHosts\n`)
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     const known = path === '/' || path === '/metrics' || path === '/metrics.json' || path === '/health' || path === '/events'
     if (!known) return reply(req, res, 404, 'text/plain; charset=utf-8', `not found: ${path}\n`)
@@ -273,7 +301,7 @@ function validate(options: ServeMetricsOptions): Required<ServeMetricsOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object, got ${describe(options)}`)
   }
-  const { metrics, port = DEFAULT_PORT, host = DEFAULT_HOST, intervalMs = DEFAULT_INTERVAL_MS } = options
+  const { metrics, port = DEFAULT_PORT, host = DEFAULT_HOST, intervalMs = DEFAULT_INTERVAL_MS, allowedHosts = [] } = options
   if (
     typeof metrics !== 'object' ||
     metrics === null ||
@@ -291,7 +319,13 @@ function validate(options: ServeMetricsOptions): Required<ServeMetricsOptions> {
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 10) {
     throw new TypeError(`options.intervalMs must be a finite number of at least 10 (ms), got ${describe(intervalMs)}`)
   }
-  return { metrics, port, host, intervalMs }
+  if (allowedHosts !== true && allowedHosts !== 'all') {
+    if (!Array.isArray(allowedHosts)) throw new TypeError(`options.allowedHosts must be an array of host names, true or 'all', got ${describe(allowedHosts)}`)
+    const isName = (h: unknown): boolean => typeof h === 'string' && allowedEntry(h) !== undefined
+    const bad: unknown[] = (allowedHosts as unknown[]).filter((h) => !isName(h))
+    if (bad.length > 0) throw new TypeError(`options.allowedHosts must hold host names (such as 'metrics.internal' or '.example.com'), got ${describe(bad[0])}`)
+  }
+  return { metrics, port, host, intervalMs, allowedHosts }
 }
 
 function describe(value: unknown): string {

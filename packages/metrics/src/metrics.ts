@@ -31,7 +31,8 @@ export interface MetricsOptions {
   /**
    * The most task keys tracked per pool. A task whose key is not tracked and
    * would exceed it counts in `untrackedKeyTasks`; a key idle for `keyIdleMs`
-   * makes room for a new one. `0` tracks no keys.
+   * makes room for a new one (the least recently active key goes first; finding
+   * it costs the same whatever the number of keys). `0` tracks no keys.
    * @defaultValue 100
    */
   maxKeys?: number
@@ -40,6 +41,28 @@ export interface MetricsOptions {
    * @defaultValue 600000 (10 minutes)
    */
   keyIdleMs?: number
+  /**
+   * How long (ms) the series of a closed pool stay after the metrics first see
+   * it closed, so that scrapes read its final counts; then they are dropped
+   * (from snapshots, Prometheus, the bridges and `histogram()`), and the pool
+   * with them. The metrics see a close when they are read (`snapshot()`,
+   * `toPrometheus()`, a scrape), when another pool is attached, and when the
+   * pool's workers exit at its close; no timer is involved. `0` drops a pool at
+   * the first of those after its close (it may then never be exported as
+   * closed); `Infinity` keeps closed pools until `maxClosedPools` or
+   * {@link Metrics.removePool} removes them.
+   * @defaultValue 60000 (a minute: one scrape at Prometheus' default interval)
+   */
+  closedPoolRetentionMs?: number
+  /**
+   * The most closed pools whose series are kept during their
+   * `closedPoolRetentionMs`: past it, the pool seen closed first is dropped at
+   * once. It bounds memory when pools are made and closed faster than the
+   * retention lets them go (about 200 KiB each with the default `histogram`).
+   * `Infinity` for no cap.
+   * @defaultValue 100
+   */
+  maxClosedPools?: number
   /** The layout of the wait and run histograms. @defaultValue 1% relative error, 1 µs to 1 hour */
   histogram?: HistogramOptions
   /**
@@ -81,8 +104,22 @@ export interface Metrics extends PoolObserver {
    * merge further.
    */
   histogram(kind: 'wait' | 'run', pool?: string): Histogram
-  /** Zeroes every counter, histogram, rate and key series (gauges are read live). */
+  /**
+   * Zeroes every counter, histogram, rate and key series of the pools still
+   * open (gauges are read live), and drops the series of closed pools at once,
+   * retention or not: zeroed, they would only ever read zero.
+   */
   reset(): void
+  /**
+   * Drops everything kept for the pool of this name now, without waiting for
+   * `closedPoolRetentionMs`: meant for a pool that is closed or no longer used.
+   * Should a pool of this name still send events, they start new series from
+   * zero, without the pool's gauges (queue depth, workers), which come from the
+   * view it gave when it was attached.
+   * @param name - the pool's name, as in `snapshot().pools[i].pool`.
+   * @returns whether there was a pool of that name.
+   */
+  removePool(name: string): boolean
   /**
    * Adds a collector whose families appear in `snapshot().collected` and in the
    * Prometheus output as `<prefix>_<name>`, next to the pools'. Families of the
@@ -112,6 +149,10 @@ class KeySeries {
   cancelled = 0
   timedOut = 0
   lastActive: number
+  /** The next less recently active key of the pool (see `Series.oldestKey`). */
+  older: KeySeries | undefined = undefined
+  /** The next more recently active key of the pool. */
+  newer: KeySeries | undefined = undefined
   readonly wait: Histogram
   readonly run: Histogram
 
@@ -194,6 +235,24 @@ class Latency {
 
 const ZERO_REJECTED: RejectedCounts = { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 }
 
+/** Takes `k` out of its pool's list of keys by activity. */
+function unlinkKey(s: Series, k: KeySeries): void {
+  if (k.older === undefined) s.oldestKey = k.newer
+  else k.older.newer = k.newer
+  if (k.newer === undefined) s.newestKey = k.older
+  else k.newer.older = k.older
+  k.older = k.newer = undefined
+}
+
+/** Puts `k` at the newest end of its pool's list of keys by activity. */
+function appendKey(s: Series, k: KeySeries): void {
+  k.older = s.newestKey
+  k.newer = undefined
+  if (s.newestKey === undefined) s.oldestKey = k
+  else s.newestKey.newer = k
+  s.newestKey = k
+}
+
 /** Everything kept for one pool. */
 class Series {
   view: PoolView | undefined = undefined
@@ -215,12 +274,21 @@ class Series {
   awaitingReplacement = 0
   untrackedKeyTasks = 0
   since: number
+  /** When the metrics first saw the pool closed (their clock), or undefined while it is not. */
+  closedAt: number | undefined = undefined
   readonly wait: Latency
   readonly run: Latency
   /** Tasks that ended (count) and the run time of attempts (amount, ms), by when they ended. */
   readonly done: EventWindow
   readonly errors: EventWindow
   readonly keys = new Map<string, KeySeries>()
+  /**
+   * The keys also form a list from the least to the most recently active: a
+   * key used moves to the newest end (a few pointer writes, no map write), so
+   * the oldest is the one to evict, found in O(1).
+   */
+  oldestKey: KeySeries | undefined = undefined
+  newestKey: KeySeries | undefined = undefined
 
   constructor(
     readonly name: string,
@@ -243,6 +311,7 @@ class Series {
     this.rejectedBy = { ...ZERO_REJECTED }
     this.workersStarted = this.crashed = this.restarts = this.awaitingReplacement = 0
     this.untrackedKeyTasks = 0
+    this.oldestKey = this.newestKey = undefined
     this.since = now
     this.wait.reset(now)
     this.run.reset(now)
@@ -257,6 +326,8 @@ interface ResolvedMetricsOptions {
   readonly windowMs: number
   readonly maxKeys: number
   readonly keyIdleMs: number
+  readonly closedPoolRetentionMs: number
+  readonly maxClosedPools: number
   readonly histogram: HistogramOptions
   readonly keyHistogram: HistogramOptions
   readonly buckets: readonly number[]
@@ -278,6 +349,14 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
   if (typeof maxKeys !== 'number' || !Number.isInteger(maxKeys) || maxKeys < 0) {
     throw new TypeError(`options.maxKeys must be a non-negative integer, got ${describe(maxKeys)}`)
   }
+  const retention = o.closedPoolRetentionMs === undefined ? 60_000 : o.closedPoolRetentionMs
+  if (typeof retention !== 'number' || !(retention >= 0)) {
+    throw new TypeError(`options.closedPoolRetentionMs must be a non-negative number of milliseconds or Infinity, got ${describe(retention)}`)
+  }
+  const maxClosedPools = o.maxClosedPools === undefined ? 100 : o.maxClosedPools
+  if (typeof maxClosedPools !== 'number' || !(maxClosedPools >= 0) || !(Number.isInteger(maxClosedPools) || maxClosedPools === Infinity)) {
+    throw new TypeError(`options.maxClosedPools must be a non-negative integer or Infinity, got ${describe(maxClosedPools)}`)
+  }
   const buckets = o.buckets === undefined ? DEFAULT_BUCKETS : o.buckets
   if (!Array.isArray(buckets) || buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || b <= 0 || (i > 0 && b <= buckets[i - 1]!))) {
     throw new TypeError(`options.buckets must be ascending positive finite numbers of milliseconds, got ${describe(buckets)}`)
@@ -298,6 +377,8 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
     windowMs: positive('windowMs', o.windowMs, 60_000),
     maxKeys,
     keyIdleMs: positive('keyIdleMs', o.keyIdleMs, 600_000),
+    closedPoolRetentionMs: retention,
+    maxClosedPools,
     histogram,
     keyHistogram,
     buckets,
@@ -331,6 +412,15 @@ const REJECT_FIELD: Record<RejectReason, keyof RejectedCounts> = {
 class MetricsImpl implements Metrics {
   private readonly o: ResolvedMetricsOptions
   private readonly series = new Map<string, Series>()
+  /**
+   * The series of attached pools not seen closed, in the order the sweep at
+   * each `onAttached` looks at them: it takes the first and puts it back last.
+   * (Not an iterator kept from one call to the next: a live Map iterator holds
+   * the entries of the table it started on.)
+   */
+  private readonly open = new Map<string, Series>()
+  /** The series of pools seen closed, in the order seen (so by `closedAt`): the first expires first. */
+  private readonly closed = new Map<string, Series>()
   /** The last series used: hooks of one pool come in runs, so this spares a map lookup. */
   private last: Series | undefined = undefined
   private readonly collectors: Set<MetricsCollector>
@@ -343,11 +433,22 @@ class MetricsImpl implements Metrics {
   // ---------------------------------------------------------------- hooks
 
   onAttached(pool: string, view: PoolView): void {
+    // New pools are what grows memory, so each one pays for a step of the sweep:
+    // a service that makes pools and is never scraped still lets closed ones go.
+    this.sweep(this.o.clock.now(), false)
     const s = this.of(pool)
-    s.view = view
     const counters = view.stats().counters
-    s.submittedBase = counters.submitted
-    s.startedBase = counters.started
+    // A pool that takes over a name (a pool made again) continues its series:
+    // its counters go on from the previous pool's, as Prometheus expects.
+    const previous = s.view?.stats().counters
+    s.submittedBase = counters.submitted - (previous === undefined ? 0 : previous.submitted - s.submittedBase)
+    s.startedBase = counters.started - (previous === undefined ? 0 : previous.started - s.startedBase)
+    s.view = view
+    if (s.closedAt !== undefined) {
+      s.closedAt = undefined
+      this.closed.delete(pool)
+    }
+    this.open.set(pool, s)
   }
 
   onSettled(pool: string, task: TaskInfo, outcome: Exclude<TaskOutcome, 'rejected'>): void {
@@ -400,6 +501,9 @@ class MetricsImpl implements Metrics {
   }
 
   onRejected(pool: string, task: TaskInfo, reason: RejectReason): void {
+    // A call to a pool whose series were dropped after its close must not bring
+    // them back: a closed pool goes on refusing for as long as it is called.
+    if (reason === 'closed' && !this.series.has(pool)) return
     const s = this.of(pool)
     s.rejected++
     s.rejectedBy[REJECT_FIELD[reason]]++
@@ -436,15 +540,22 @@ class MetricsImpl implements Metrics {
   }
 
   onWorkerExited(pool: string, _worker: unknown, reason: WorkerExitReason): void {
+    if (reason === 'closed') {
+      // Core's pool is 'closed' by the time its workers exit for it: the earliest sign of a close.
+      const s = this.series.get(pool)
+      if (s !== undefined) this.noteClosed(s, this.o.clock.now())
+      return
+    }
     const s = this.of(pool)
     if (reason === 'crashed' || reason === 'unresponsive') s.crashed++
-    if (reason !== 'retired' && reason !== 'closed') s.awaitingReplacement++
+    if (reason !== 'retired') s.awaitingReplacement++
   }
 
   // ---------------------------------------------------------------- reading
 
   snapshot(): MetricsSnapshot {
     const now = this.o.clock.now()
+    this.sweep(now, true)
     const pools: PoolMetrics[] = []
     for (const s of this.series.values()) pools.push(this.poolMetrics(s, now))
     if (this.collectors.size === 0) return { time: Date.now(), pools }
@@ -464,6 +575,7 @@ class MetricsImpl implements Metrics {
   }
 
   histogram(kind: 'wait' | 'run', pool?: string): Histogram {
+    this.sweep(this.o.clock.now(), true)
     if (pool !== undefined) {
       const s = this.series.get(pool)
       if (s === undefined) throw new RangeError(`metrics.histogram(): no pool named ${JSON.stringify(pool)} was observed`)
@@ -476,10 +588,64 @@ class MetricsImpl implements Metrics {
 
   reset(): void {
     const now = this.o.clock.now()
-    for (const s of this.series.values()) s.reset(now)
+    for (const s of this.series.values()) {
+      this.noteClosed(s, now)
+      if (s.closedAt === undefined) s.reset(now)
+      else this.drop(s)
+    }
+  }
+
+  removePool(name: string): boolean {
+    const s = this.series.get(name)
+    if (s === undefined) return false
+    this.drop(s)
+    return true
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * Looks for pools that closed since, at every open pool when `all`, else at
+   * the next two in turn (more than the one pool each attach adds, so the
+   * sweep keeps up), then drops the closed ones whose retention is over.
+   */
+  private sweep(now: number, all: boolean): void {
+    if (all) {
+      for (const s of this.open.values()) this.noteClosed(s, now)
+    } else {
+      for (let i = Math.min(2, this.open.size); i > 0; i--) {
+        const s = this.open.values().next().value!
+        this.noteClosed(s, now)
+        if (s.closedAt === undefined) {
+          this.open.delete(s.name)
+          this.open.set(s.name, s)
+        }
+      }
+    }
+    // In the order seen, so by closedAt: stop at the first still retained.
+    for (const s of this.closed.values()) {
+      if (now - s.closedAt! < this.o.closedPoolRetentionMs) break
+      this.drop(s)
+    }
+  }
+
+  /** Starts the retention of a pool found closed, and drops the oldest closed one past `maxClosedPools`. */
+  private noteClosed(s: Series, now: number): void {
+    if (s.closedAt !== undefined || s.view?.state !== 'closed') return
+    s.closedAt = now
+    this.open.delete(s.name)
+    this.closed.set(s.name, s)
+    if (this.closed.size > this.o.maxClosedPools) this.drop(this.closed.values().next().value!)
+  }
+
+  /** Forgets a pool: its series, and with them its view (so the pool itself can be collected). */
+  private drop(s: Series): void {
+    if (this.series.get(s.name) === s) this.series.delete(s.name)
+    if (this.open.get(s.name) === s) this.open.delete(s.name)
+    if (this.closed.get(s.name) === s) this.closed.delete(s.name)
+    if (this.last === s) this.last = undefined
+    s.view = undefined
+  }
 
   private of(pool: string): Series {
     let s = this.series.get(pool)
@@ -500,6 +666,10 @@ class MetricsImpl implements Metrics {
     let k = s.keys.get(key)
     if (k !== undefined) {
       k.lastActive = now
+      if (s.newestKey !== k) {
+        unlinkKey(s, k)
+        appendKey(s, k)
+      }
       return k
     }
     if (this.o.maxKeys === 0) {
@@ -512,14 +682,18 @@ class MetricsImpl implements Metrics {
     }
     k = new KeySeries(key, now, this.o.keyHistogram)
     s.keys.set(key, k)
+    appendKey(s, k)
     return k
   }
 
-  /** Drops the longest-idle key if it has been idle for `keyIdleMs`. */
+  /**
+   * Drops the least recently active key, the oldest of the list, if it has
+   * been idle for `keyIdleMs`: O(1), whatever the number of keys.
+   */
   private evictIdleKey(s: Series, now: number): boolean {
-    let oldest: KeySeries | undefined
-    for (const k of s.keys.values()) if (oldest === undefined || k.lastActive < oldest.lastActive) oldest = k
+    const oldest = s.oldestKey
     if (oldest === undefined || now - oldest.lastActive < this.o.keyIdleMs) return false
+    unlinkKey(s, oldest)
     s.keys.delete(oldest.key)
     return true
   }
@@ -554,7 +728,8 @@ class MetricsImpl implements Metrics {
       const finished = s.done.total(ms, now)
       return finished > 0 ? s.errors.total(ms, now) / finished : 0
     }
-    const keys = [...s.keys.values()].sort((a, b) => b.lastActive - a.lastActive).map((k) => k.toJSON())
+    const keys: KeyMetrics[] = []
+    for (let k = s.newestKey; k !== undefined; k = k.older) keys.push(k.toJSON())
     return {
       pool: s.name,
       state: s.view?.state ?? 'open',

@@ -23,6 +23,7 @@ interface DashboardApi {
   state: string | null
   last: Record<string, number> | null
   points: Record<string, number>
+  histories: number
 }
 declare global {
   interface Window {
@@ -206,6 +207,33 @@ describe('dashboard in headless Chromium', { timeout: 60_000 }, () => {
     await waitForDashboard(page, () => window.__poolkitDashboard?.selected === 'thumbnails')
     expect(await page.$$eval('#pools tr', (rows) => rows.map((r) => r.firstElementChild!.textContent))).toEqual(['api-calls', 'thumbnails'])
     expect(Number(await page.getAttribute('#chart-throughput', 'data-points'))).toBeGreaterThan(0)
+  })
+
+  test('pools named like Object.prototype members or with quotes, line feeds and markup each get a row, a history and their charts, with no error', async () => {
+    const hostile = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'a "quoted"\nname <script>window.__pwned = 1</script>\\', 'api-calls']
+    source.pools = hostile
+    source.running = true
+    await page.goto(`${server.url}/`)
+    await waitForDashboard(page, () => (window.__poolkitDashboard?.samples ?? 0) >= 3)
+    expect(await page.$$eval('#pools tr', (rows) => rows.map((r) => r.firstElementChild!.textContent))).toEqual(hostile)
+    expect(problems).toEqual([])
+    const d = await dashboard(page)
+    expect(d.pools).toEqual(hostile)
+    expect(d.histories).toBe(hostile.length)
+    expect(await page.$$eval('#pool option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(hostile)
+    for (const name of hostile) {
+      await page.selectOption('#pool', name)
+      await page.waitForFunction((n) => window.__poolkitDashboard?.selected === n && (window.__poolkitDashboard.points.throughput ?? 0) > 0, name, { timeout: 15_000 })
+      expect(await page.textContent('#state'), name).toBe('open')
+      expect(Number(await page.getAttribute('#chart-throughput', 'data-points')), name).toBeGreaterThan(0)
+    }
+    // The markup in a name is text, never run.
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined()
+    // Pools the metrics drop take their history with them.
+    source.pools = ['api-calls']
+    await waitForDashboard(page, () => window.__poolkitDashboard?.pools.length === 1 && window.__poolkitDashboard.histories === 1)
+    expect(await page.$$eval('#pools tr', (rows) => rows.length)).toBe(1)
+    expect(problems).toEqual([])
   })
 
   test('with a real pool, the charts show its busy workers, its queue and then its throughput', async () => {

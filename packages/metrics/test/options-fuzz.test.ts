@@ -32,6 +32,16 @@ const metricsSpecs: readonly OptionSpec[] = [
     fc.uniqueArray(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 20 }).map((b) => b.sort((x, y) => x - y)),
   ),
   spec('options.clock', fc.oneof(notObject.filter(noSymbol).filter(notNull), plainObject, fc.constant({ now: 0 })), fc.constant({ now: () => 0 })),
+  spec(
+    'options.closedPoolRetentionMs',
+    fc.oneof(notNumber, negative, nan).filter(noSymbol).filter(notNull),
+    fc.oneof(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.constant(Infinity)),
+  ),
+  spec(
+    'options.maxClosedPools',
+    fc.oneof(notNumber, negative, fractional, nan, fc.constant(-Infinity)).filter(noSymbol).filter(notNull),
+    fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constant(Infinity)),
+  ),
 ]
 
 fuzzEachOption('createMetrics(options)', () => ({}), metricsSpecs, (options) => createMetrics(options))
@@ -188,6 +198,16 @@ const serveSpecs: readonly OptionSpec[] = [
   spec('options.port', fc.oneof(notNumber, negative, fractional, fc.integer({ min: 65536, max: 1e9 }), nan, infinities), fc.constant(0)),
   spec('options.host', fc.oneof(notString, fc.constant('')), fc.constant('127.0.0.1')),
   spec('options.intervalMs', fc.oneof(notNumber, fc.double({ max: 10, maxExcluded: true, noNaN: true }), nan, infinities), fc.double({ min: 10, max: 1e6, noNaN: true })),
+  spec(
+    'options.allowedHosts',
+    fc.oneof(
+      notObject.filter((v) => v !== true && v !== 'all'),
+      plainObject,
+      fc.constantFrom([''], ['.'], ['a b'], ['evil.example/path'], ['[::1'], ['host:port']),
+      fc.tuple(fc.oneof(fc.double(), fc.boolean(), fc.constant(null), plainObject)).map(([h]) => ['ok.example', h]),
+    ),
+    fc.oneof(fc.constant(true), fc.constant('all'), fc.array(fc.constantFrom('metrics.internal', '.svc.example', 'box.lan:9464', 'LOCALHOST'), { maxLength: 3 })),
+  ),
 ]
 
 describe('serveMetrics(options)', () => {
