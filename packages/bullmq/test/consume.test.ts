@@ -33,12 +33,9 @@ async function start<I, O>(queue: Queue, pool: Pool<I, O>, options: Partial<Para
 
 /** Waits until the job is completed or failed, and returns it as Redis has it. */
 async function finished(queue: Queue, id: string): Promise<Job> {
-  let job: Job | undefined
-  await until(async () => {
-    job = await queue.getJob(id)
-    return job !== undefined && (job.finishedOn !== undefined || job.failedReason !== undefined) && ['completed', 'failed'].includes(await job.getState())
-  }, `job ${id} finished`)
-  return job!
+  await until(async () => ['completed', 'failed'].includes(await queue.getJobState(id)), `job ${id} finished`)
+  // Read once it is final: a copy read before (between a retried failure and the success) would be stale.
+  return (await queue.getJob(id))!
 }
 
 const counts = (queue: Queue): Promise<Record<string, number>> => queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed')
