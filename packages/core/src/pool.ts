@@ -175,6 +175,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private nextTaskId = 1
 
   private readonly workers: WorkerSet
+  /** Tasks a worker runs at once, of the `tasksPerWorker` it may hold. */
+  private readonly runsPerWorker: number
   private readonly minWorkers: number
   private readonly maxWorkers: number
   /** Set when workers kept failing to start and none is left: tasks are refused with it. */
@@ -256,6 +258,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
     this.scaler = o.scaler
     this.minWorkers = o.minWorkers
     this.maxWorkers = o.maxWorkers
+    this.runsPerWorker = o.runsPerWorker
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.meter = this.scaler === undefined ? undefined : new LoadMeter(this.clock.now())
     this.workers = new WorkerSet(o.executor, this.clock, o.tasksPerWorker, o.initialWorkers, o.maxStartFailures, {
@@ -342,7 +345,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
       name: this.name,
       executor: this.executor.kind,
       targetWorkers: target,
-      concurrency: target * this.workers.tasksPerWorker,
+      concurrency: target * this.runsPerWorker,
+      capacity: target * this.workers.tasksPerWorker,
       workers: this.workers.counts(),
       perWorker: this.workers.details(),
       queued: this.queue.size,
@@ -1164,6 +1168,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
       workers: this.workers.counts(),
       targetWorkers: this.workers.target,
       tasksPerWorker: this.workers.tasksPerWorker,
+      runsPerWorker: this.runsPerWorker,
       queued: this.queue.size,
       running: this.running,
       capacity: this.workers.capacity(),

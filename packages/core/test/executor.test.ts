@@ -48,6 +48,7 @@ interface FakeWorker {
 
 interface FakeOptions {
   tasksPerWorker?: number
+  runsPerWorker?: number
   defaultConcurrency?: number
   /** Spawns resolve only when the test calls `settleSpawn`. */
   asyncSpawn?: boolean
@@ -113,6 +114,7 @@ function createFakeExecutor(options: FakeOptions = {}) {
   const executor: Executor<number, number> = {
     kind: 'fake',
     tasksPerWorker: options.tasksPerWorker,
+    runsPerWorker: options.runsPerWorker,
     defaultConcurrency: options.defaultConcurrency,
     spawn(context: SpawnContext) {
       const call = ++spawnCalls
@@ -276,7 +278,8 @@ describe('tasksPerWorker > 1', () => {
   it('limits the pool to workers × tasksPerWorker tasks at once, spreading them over the workers', async () => {
     const fake = createFakeExecutor({ tasksPerWorker: 3 })
     const pool = createPool({ executor: fake.executor, concurrency: 2 })
-    expect(pool.stats().concurrency).toBe(6)
+    // Without runsPerWorker, a worker runs every task it is handed.
+    expect(pool.stats()).toMatchObject({ concurrency: 6, capacity: 6 })
     const results = Array.from({ length: 10 }, (_, i) => pool.run(i))
     await new Promise((r) => setImmediate(r))
     expect(fake.active()).toHaveLength(6)
@@ -293,6 +296,50 @@ describe('tasksPerWorker > 1', () => {
     expect(maxActive).toBe(6)
     expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     await pool.close()
+  })
+
+  it('counts in stats().concurrency the tasks that run at once (runsPerWorker), and in stats().capacity the tasks handed out, sent-ahead ones included', async () => {
+    // An executor that sends tasks ahead, as the node and web adapters do: each
+    // worker runs 1 task at a time and holds 3 more waiting.
+    const fake = createFakeExecutor({ tasksPerWorker: 4, runsPerWorker: 1 })
+    const pool = createPool({ executor: fake.executor, concurrency: 3 })
+    expect(pool.stats()).toMatchObject({ targetWorkers: 3, concurrency: 3, capacity: 12 })
+    const results = Array.from({ length: 20 }, (_, i) => pool.run(i))
+    await new Promise((r) => setImmediate(r))
+    // The pool still hands out tasksPerWorker to each worker.
+    expect(fake.active()).toHaveLength(12)
+    expect(pool.stats()).toMatchObject({ running: 12, queued: 8 })
+    expect(pool.stats().running).toBeLessThanOrEqual(pool.stats().capacity)
+    pool.resize(5)
+    expect(pool.stats()).toMatchObject({ targetWorkers: 5, concurrency: 5, capacity: 20 })
+    await new Promise((r) => setImmediate(r))
+    while (fake.active().length > 0) {
+      const run = fake.active()[0]!
+      run.resolve(run.input)
+      await new Promise((r) => setImmediate(r))
+    }
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    await pool.close()
+  })
+
+  it("shows a scaler both figures: the snapshot's tasksPerWorker (handed out) and runsPerWorker (run at once)", async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ tasksPerWorker: 5, runsPerWorker: 2 })
+    const snapshots: PoolSnapshot[] = []
+    const pool = createPool({ executor: fake.executor, clock, concurrency: 2, scaler: { intervalMs: 100, desired: (s) => (snapshots.push(s), s.targetWorkers) } })
+    await clock.advance(100)
+    expect(snapshots[0]).toMatchObject({ tasksPerWorker: 5, runsPerWorker: 2 })
+    await pool.close()
+  })
+
+  it('refuses a runsPerWorker that is not a positive integer (TypeError) or exceeds tasksPerWorker (RangeError)', () => {
+    for (const bad of [0, 1.5, -1, Number.NaN, '1']) {
+      const fake = createFakeExecutor({ tasksPerWorker: 2, runsPerWorker: bad as number })
+      expect(() => createPool({ executor: fake.executor })).toThrow(TypeError)
+      expect(() => createPool({ executor: fake.executor })).toThrow(/options\.executor\.runsPerWorker/)
+    }
+    const fake = createFakeExecutor({ tasksPerWorker: 2, runsPerWorker: 3 })
+    expect(() => createPool({ executor: fake.executor })).toThrow(new RangeError('options.executor.runsPerWorker (3) must not exceed options.executor.tasksPerWorker (2)'))
   })
 
   it('sends a new task to the least busy worker', async () => {

@@ -758,6 +758,7 @@ describe('stats()', () => {
       executor: 'in-process',
       targetWorkers: 2,
       concurrency: 2,
+      capacity: 2,
       workers: { total: 2, busy: 0, idle: 2, starting: 0 },
       perWorker: [
         { id: 1, state: 'ready', running: 0, capacity: 1, finished: 0, eventLoopUtilization: undefined, heapUsed: undefined },

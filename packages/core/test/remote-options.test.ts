@@ -1,5 +1,31 @@
 import { describe, expect, it } from 'vitest'
-import { resolveRemoteWorkerOptions } from '../src/remote.js'
+import { createPool } from '../src/index.js'
+import { remoteExecutor, resolveRemoteWorkerOptions } from '../src/remote.js'
+import type { Channel, ChannelExit } from '../src/remote.js'
+import { PROTOCOL_VERSION } from '../src/protocol/messages.js'
+
+/** A channel to a worker that reports ready and runs nothing; told to close (or killed), it exits. */
+function idleChannel(): Channel {
+  let onExit: ((exit: ChannelExit) => void) | undefined
+  const exit = (): Promise<void> => {
+    const listener = onExit
+    onExit = undefined
+    listener?.({ exitCode: 0 })
+    return Promise.resolve()
+  }
+  return {
+    transfers: false,
+    post: (post) => {
+      if ((Array.isArray(post) ? post : [post]).some((m) => (m as { type?: string } | undefined)?.type === 'close')) void exit()
+    },
+    onMessage: (listener) => queueMicrotask(() => listener({ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['default'], cooperative: [] })),
+    onError: () => undefined,
+    onExit: (listener) => {
+      onExit = listener
+    },
+    kill: exit,
+  }
+}
 
 describe('resolveRemoteWorkerOptions', () => {
   it('fills in the defaults both adapters share, with the heap limit the adapter gives', () => {
@@ -32,5 +58,19 @@ describe('resolveRemoteWorkerOptions', () => {
 
   it('refuses an infinite concurrentTasksPerWorker with a RangeError', () => {
     expect(() => resolveRemoteWorkerOptions({ concurrentTasksPerWorker: Infinity })).toThrow(RangeError)
+  })
+})
+
+describe('remoteExecutor', () => {
+  it('hands each worker concurrentTasksPerWorker + prefetch tasks, of which concurrentTasksPerWorker run at once: what stats().capacity and stats().concurrency count', async () => {
+    const executor = remoteExecutor('idle', { ...resolveRemoteWorkerOptions({ concurrentTasksPerWorker: 2 }), defaultConcurrency: 5 }, idleChannel)
+    expect(executor).toMatchObject({ tasksPerWorker: 2 + 256, runsPerWorker: 2 })
+    const pool = createPool({ executor })
+    expect(pool.stats()).toMatchObject({ targetWorkers: 5, concurrency: 10, capacity: 5 * 258 })
+    await pool.close()
+    const defaults = createPool({ executor: remoteExecutor('idle', { ...resolveRemoteWorkerOptions({}), defaultConcurrency: 5 }, idleChannel) })
+    // The figure: 5 workers read 1,285 (5 × (1 + 256)) as the tasks that may run at once.
+    expect(defaults.stats()).toMatchObject({ concurrency: 5, capacity: 1285 })
+    await defaults.close()
   })
 })

@@ -716,7 +716,8 @@ class MetricsImpl implements Metrics {
     for (const w of stats?.perWorker ?? []) {
       if (w.state === 'ready' && w.eventLoopUtilization !== undefined) elu.push({ worker: w.id, value: w.eventLoopUtilization })
     }
-    // Busy ms per second over the window, over the slots the pool has.
+    // Busy ms per second over the window, over the tasks the pool may run at once
+    // (stats().concurrency: not the tasks an executor holds ahead of them).
     const capacity = stats?.concurrency ?? 0
     const utilisation = capacity > 0 ? Math.min(1, s.done.amountRate(UTILISATION_WINDOW, now) / 1000 / capacity) : 0
     const rates = (w: EventWindow) => ({

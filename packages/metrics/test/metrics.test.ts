@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPool, createVirtualClock, QueueFullError } from '@poolkit/core'
+import { createPool, createVirtualClock, inProcess, QueueFullError } from '@poolkit/core'
 import type { Executor, VirtualClock } from '@poolkit/core'
 import { createMetrics } from '../src/index.js'
 import type { PoolMetrics } from '../src/index.js'
@@ -128,6 +128,23 @@ describe('createMetrics', () => {
     const later = poolOf(metrics, 'rate')
     expect(later.throughput['60s']).toBe(0)
     expect(later.errorRate['60s']).toBe(0)
+    await pool.close()
+  })
+
+  it('measures utilisation over the tasks that may run at once, not over the tasks an executor holds ahead of them', async () => {
+    const clock = createVirtualClock()
+    const metrics = createMetrics({ clock })
+    // Workers that run 1 task at a time and hold 3 more ahead, like the node and web adapters with prefetch.
+    const executor = { ...inProcess(timed(clock)), tasksPerWorker: 4, runsPerWorker: 1 }
+    const pool = createPool({ executor, clock, concurrency: 2, observers: [metrics], name: 'ahead' })
+    expect(pool.stats()).toMatchObject({ concurrency: 2, capacity: 8 })
+    for (let second = 0; second < 10; second++) {
+      const batch = Array.from({ length: 10 }, () => pool.run({ ms: 100 }))
+      await clock.advance(1000)
+      await Promise.all(batch)
+    }
+    // 1 s of work a second over 2 tasks at once: 50% (over the 8 handed out, it would read 12.5%).
+    expect(poolOf(metrics, 'ahead').utilisation).toBeCloseTo(0.5, 2)
     await pool.close()
   })
 

@@ -8,14 +8,25 @@ export interface NodeWorkerOptions {
   /** Environment of the workers. @defaultValue a copy of `process.env` */
   env?: Record<string, string | undefined>
   /**
-   * Data every worker can read: `getWorkerData()` from
-   * `@poolkit/node-adapter/worker` (threads also as `worker_threads.workerData`;
-   * processes get it as JSON, so keep it JSON-safe there).
+   * Data every worker can read with `getWorkerData()` from
+   * `@poolkit/node-adapter/worker`: at its file's top level, in `setup` and in
+   * tasks. Each worker gets its own copy as it starts. Threads get a structured
+   * clone (also as `worker_threads.workerData`). A child process gets it over
+   * its IPC channel before its file runs, never through its environment, with
+   * the executor's `serialization`: `'advanced'` (the default) copies what
+   * structured clone copies (Maps, Sets, Dates, typed arrays, BigInts);
+   * `'json'` takes JSON values only. A value the workers cannot receive is
+   * refused with a `TypeError` when the executor is made. Its size is bounded
+   * only by what that copy carries (see the README's "Limits").
+   * @defaultValue undefined
    */
   workerData?: unknown
-  /** Arguments for the worker's `process.argv`. */
+  /** Arguments for the worker's `process.argv`. @defaultValue [] */
   argv?: readonly string[]
-  /** Node options for the worker (`--enable-source-maps`, a TypeScript loader...). */
+  /**
+   * Node options for the worker (`--enable-source-maps`, a TypeScript loader...).
+   * @defaultValue the main process's `process.execArgv`
+   */
   execArgv?: readonly string[]
   /** A name for the workers, shown in debuggers and heap snapshots. */
   name?: string
@@ -121,8 +132,9 @@ export interface ThreadsOptions extends NodeWorkerOptions {
  */
 export interface ProcessesOptions extends NodeWorkerOptions {
   /**
-   * How messages are encoded: `'advanced'` (structured clone: typed arrays,
-   * Maps, Dates, BigInts) or `'json'`. @defaultValue 'advanced'
+   * How messages (inputs, results and `workerData`) are encoded: `'advanced'`
+   * (structured clone: typed arrays, Maps, Dates, BigInts) or `'json'` (JSON
+   * values only). @defaultValue 'advanced'
    */
   serialization?: 'advanced' | 'json'
 }

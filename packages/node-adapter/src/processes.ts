@@ -18,10 +18,10 @@ import type { ProcessesOptions } from './options.js'
  * @public
  */
 export function processes<I = unknown, O = unknown>(workerUrl: string | URL, options?: ProcessesOptions): Executor<I, O> {
-  const resolved = resolveNodeOptions(workerUrl, options, 'processes')
-  const serialization = options?.serialization
+  const serialization = typeof options === 'object' && options !== null ? options.serialization : undefined
   if (serialization !== undefined && serialization !== 'advanced' && serialization !== 'json') {
     throw new TypeError(`options.serialization must be one of 'advanced', 'json', got ${describe(serialization)}`)
   }
+  const resolved = resolveNodeOptions(workerUrl, options, serialization ?? 'advanced')
   return nodeExecutor<I, O>('processes', resolved, () => processChannel(resolved, options ?? {}))
 }

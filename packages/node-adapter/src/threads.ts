@@ -24,7 +24,7 @@ const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', '
  * @public
  */
 export function threads<I = unknown, O = unknown>(workerUrl: string | URL, options?: ThreadsOptions): Executor<I, O> {
-  const resolved = resolveNodeOptions(workerUrl, options, 'threads')
+  const resolved = resolveNodeOptions(workerUrl, options, 'clone')
   const limits = options?.resourceLimits
   if (limits !== undefined) {
     if (typeof limits !== 'object' || limits === null) throw new TypeError(`options.resourceLimits must be an object, got ${describe(limits)}`)

@@ -4,7 +4,7 @@ import { getHeapStatistics } from 'node:v8'
 import { isMainThread, parentPort, workerData as threadWorkerData } from 'node:worker_threads'
 import { runWorker } from '@poolkit/core/worker'
 import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost } from '@poolkit/core/worker'
-import { WORKER_DATA_ENV } from './internal/env.js'
+import { WORKER_DATA_KEY } from './internal/worker-data.js'
 
 export { cooperative, transfer } from '@poolkit/core/worker'
 export type { TaskFunction, TaskFunctions, TransferResult, WorkerTaskContext } from '@poolkit/core/worker'
@@ -97,11 +97,22 @@ export function expose(functions: TaskFunctions | TaskFunction, options: ExposeO
 
 /**
  * The `workerData` given to `threads()` or `processes()`, in either kind of
- * worker (threads get it as `worker_threads.workerData` too).
+ * worker, at any time: at the worker file's top level, in `setup` and in tasks.
+ * Threads get it by structured clone (also as `worker_threads.workerData`); a
+ * child process gets it over its IPC channel, with the executor's
+ * `serialization`, before its file runs, and never through its environment.
+ * `undefined` when none was given, or outside a worker.
+ * @example
+ * ```ts
+ * import { expose, getWorkerData } from '@poolkit/node-adapter/worker'
+ *
+ * const { region } = getWorkerData<{ region: string }>()
+ * expose({ where: () => region })
+ * ```
  * @public
  */
 export function getWorkerData<T = unknown>(): T {
   if (!isMainThread) return threadWorkerData as T
-  const raw = process.env[WORKER_DATA_ENV]
-  return (raw === undefined ? undefined : JSON.parse(raw)) as T
+  const box = (globalThis as Record<symbol, { value: unknown } | undefined>)[Symbol.for(WORKER_DATA_KEY)]
+  return box?.value as T
 }

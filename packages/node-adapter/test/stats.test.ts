@@ -29,6 +29,21 @@ describe.each(kinds)('stats of $name pools', (kind) => {
     expect(pool.stats().workers).toEqual({ total: 2, starting: 0, idle: 2, busy: 0 })
   })
 
+  it('counts in stats().concurrency the tasks that run at once (workers × concurrentTasksPerWorker), and in stats().capacity those sent ahead too', async () => {
+    // The defaults: 1 task at a time, up to 256 sent ahead. 5 workers run 5 tasks at once, not 1,285.
+    const defaults = openPool({ executor: kind.executor('tasks.worker.mjs'), concurrency: 5 })
+    expect(defaults.stats()).toMatchObject({ targetWorkers: 5, concurrency: 5, capacity: 5 * 257 })
+    const pool = openPool({ executor: kind.executor('tasks.worker.mjs', { concurrentTasksPerWorker: 2, prefetch: 3, prefetchMs: Infinity }), concurrency: 2 })
+    expect(pool.stats()).toMatchObject({ concurrency: 4, capacity: 10 })
+    await pool.ready()
+    // 12 tasks of 20 ms: 10 handed out at once (capacity), of which each worker runs 2 at a time.
+    const runs = Array.from({ length: 12 }, () => pool.run(20, { name: 'concurrent' }))
+    expect(pool.stats()).toMatchObject({ running: 10, queued: 2 })
+    const maxInFlight = (await Promise.all(runs)) as number[]
+    // What ran at once in one worker: concurrency / workers.
+    expect(Math.max(...maxInFlight)).toBe(2)
+  })
+
   it("puts the workers' event-loop utilisation, a number from 0 to 1, in the scaler's snapshot", async () => {
     const scaler = recordingScaler()
     // Child processes report it with their heartbeat; threads are measured from outside.

@@ -123,10 +123,22 @@ export interface Executor<I = unknown, O = unknown> {
   /** A name for stats and errors (`'in-process'`, `'threads'`...). */
   readonly kind: string
   /**
-   * How many tasks one worker runs at once.
+   * How many tasks the pool may hand one worker at once: the ones it runs
+   * (see {@link Executor.runsPerWorker}) plus any it keeps waiting to start as
+   * soon as one ends (a remote executor's `prefetch`). The pool's
+   * `stats().capacity` is this times the workers.
    * @defaultValue 1
    */
   readonly tasksPerWorker?: number
+  /**
+   * How many of the tasks a worker holds it runs at once; the rest of its
+   * `tasksPerWorker` wait in it. A positive integer, at most `tasksPerWorker`.
+   * The pool's `stats().concurrency` is this times the workers. Remote
+   * executors (`threads()`, `processes()`, `webWorkers()`) set it to
+   * `concurrentTasksPerWorker`.
+   * @defaultValue `tasksPerWorker` (a worker runs every task it is handed)
+   */
+  readonly runsPerWorker?: number
   /** The worker count to use when the pool's `concurrency` is left out. */
   readonly defaultConcurrency?: number
   /**

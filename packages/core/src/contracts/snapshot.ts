@@ -83,14 +83,29 @@ export interface PoolStats {
   readonly executor: string
   /** The worker count the pool is aiming for. */
   readonly targetWorkers: number
-  /** The most tasks that may run at once: target workers times tasks per worker. */
+  /**
+   * The most tasks that may run at once: target workers times the tasks each
+   * runs at once (the executor's `runsPerWorker`; for the node and web
+   * adapters, `concurrentTasksPerWorker`).
+   */
   readonly concurrency: number
+  /**
+   * The most tasks the pool may hand its workers at once: target workers times
+   * the executor's `tasksPerWorker`. It is `concurrency` plus, for executors
+   * that send tasks ahead (the node and web adapters' `prefetch`), the tasks
+   * that may wait in the workers to start next. `running` never exceeds it;
+   * each worker's share in use now is `perWorker[i].capacity`.
+   */
+  readonly capacity: number
   readonly workers: WorkerCounts
   /** Each live worker, with its own measurements where the executor has them. */
   readonly perWorker: readonly WorkerStatus[]
   /** Tasks waiting in the queue. */
   readonly queued: number
-  /** Tasks running. */
+  /**
+   * Tasks handed to workers and not yet settled: running, or, for executors
+   * that send tasks ahead, waiting in a worker to start. At most `capacity`.
+   */
   readonly running: number
   /** Tasks waiting out a retry backoff or a breaker hold before they queue again. */
   readonly delayed: number
@@ -124,8 +139,17 @@ export interface PoolSnapshot {
   readonly workers: WorkerCounts
   /** The worker count the pool is aiming for now. */
   readonly targetWorkers: number
-  /** Tasks one worker runs at once. */
+  /**
+   * Tasks the pool may hand one worker at once (the executor's
+   * `tasksPerWorker`): the ones it runs plus any sent ahead to wait in it.
+   */
   readonly tasksPerWorker: number
+  /**
+   * Tasks one worker runs at once (the executor's `runsPerWorker`): what a
+   * scaler that sizes the pool from run times divides by. The pool always
+   * fills it; it is optional so that hand-made snapshots (tests) need not.
+   */
+  readonly runsPerWorker?: number
   readonly queued: number
   readonly running: number
   /** Tasks submitted per second over the interval. */

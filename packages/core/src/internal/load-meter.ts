@@ -5,6 +5,7 @@ export interface PoolState {
   readonly workers: WorkerCounts
   readonly targetWorkers: number
   readonly tasksPerWorker: number
+  readonly runsPerWorker: number
   readonly queued: number
   readonly running: number
   /** Task slots on ready workers. */
@@ -80,6 +81,7 @@ export class LoadMeter {
       workers: state.workers,
       targetWorkers: state.targetWorkers,
       tasksPerWorker: state.tasksPerWorker,
+      runsPerWorker: state.runsPerWorker,
       queued: state.queued,
       running: state.running,
       arrivalRate: seconds > 0 ? this.submitted / seconds : 0,

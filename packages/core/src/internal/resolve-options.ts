@@ -51,6 +51,8 @@ export interface ResolvedOptions<I, O> {
   readonly paused: boolean
   readonly observers: Observers
   readonly tasksPerWorker: number
+  /** Of those, the tasks a worker runs at once (what `stats().concurrency` counts). */
+  readonly runsPerWorker: number
   readonly scaler: Scaler | undefined
   readonly minWorkers: number
   readonly maxWorkers: number
@@ -135,6 +137,11 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
 
   const tasksPerWorker =
     executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', executor.tasksPerWorker)
+  const runsPerWorker =
+    executor.runsPerWorker === undefined ? tasksPerWorker : check.positiveInteger('options.executor.runsPerWorker', executor.runsPerWorker)
+  if (runsPerWorker > tasksPerWorker) {
+    throw new RangeError(`options.executor.runsPerWorker (${runsPerWorker}) must not exceed options.executor.tasksPerWorker (${tasksPerWorker})`)
+  }
   const concurrency =
     o.concurrency === undefined
       ? atMostMaxWorkers('options.executor.defaultConcurrency', check.positiveInteger('options.executor.defaultConcurrency', executor.defaultConcurrency ?? 1))
@@ -184,6 +191,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     maxStartFailures:
       o.maxStartFailures === undefined ? 5 : o.maxStartFailures === Infinity ? Infinity : check.positiveInteger('options.maxStartFailures', o.maxStartFailures),
     tasksPerWorker,
+    runsPerWorker,
     scaler,
     minWorkers,
     maxWorkers,

@@ -18,7 +18,9 @@ export function remoteExecutor<I, O>(kind: string, options: RemoteExecutorOption
   const live = new Set<RemoteWorker>()
   return {
     kind,
+    // Tasks sent ahead count toward what the pool hands a worker, not toward what runs at once.
     tasksPerWorker: options.concurrentTasksPerWorker + options.prefetch,
+    runsPerWorker: options.concurrentTasksPerWorker,
     defaultConcurrency: options.defaultConcurrency,
     scaler: options.scaler,
     spawn(context: SpawnContext): Promise<WorkerHandle<I, O>> {

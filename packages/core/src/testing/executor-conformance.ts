@@ -167,7 +167,9 @@ export function runExecutorConformance(
         return r
       })
       equal(await Promise.all(tasks), Array.from({ length: 40 }, (_, i) => i), 'outputs in order')
-      ok(peak <= p.stats().concurrency, 'running never exceeds the limit')
+      const { concurrency, capacity } = p.stats()
+      ok(peak <= capacity, 'running (handed to workers) never exceeds stats().capacity')
+      ok(concurrency >= 2 && concurrency <= capacity, 'stats().concurrency counts what runs at once: at least a task per worker, at most the capacity')
       await p.close()
     })
 

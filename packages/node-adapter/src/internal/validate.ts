@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { serialize } from 'node:v8'
 import { resolveRemoteWorkerOptions } from '@poolkit/core/remote'
 import type { NodeWorkerOptions } from '../options.js'
 
@@ -41,8 +42,6 @@ export interface ResolvedNodeOptions {
   readonly url: URL
   readonly env: Record<string, string | undefined> | undefined
   readonly workerData: unknown
-  /** `workerData` as JSON, for processes. */
-  readonly workerDataJson: string | undefined
   readonly argv: readonly string[] | undefined
   readonly execArgv: readonly string[] | undefined
   readonly name: string | undefined
@@ -85,28 +84,89 @@ export function workerUrl(value: unknown, protocols: readonly string[]): URL {
   return url
 }
 
-/** How workers of a kind get `workerData`: copied by structured clone (threads) or as JSON in the environment (processes). */
-function checkWorkerData(value: unknown, encoding: 'clone' | 'json'): string | undefined {
-  if (value === undefined) return undefined
-  if (encoding === 'clone') {
-    try {
-      structuredClone(value)
-    } catch (error) {
-      throw new TypeError(`options.workerData must be a value structured clone can copy, got ${describe(value)}: ${(error as Error).message}`)
-    }
-    return undefined
-  }
-  let json: string | undefined
+/**
+ * How workers get `workerData`: threads by structured clone; child processes
+ * over their IPC channel, with the channel's serialization (`'advanced'`: V8's
+ * serializer, the structured clone of data; `'json'`).
+ */
+export type WorkerDataEncoding = 'clone' | 'advanced' | 'json'
+
+/** Checks that `workerData` can go to workers of this encoding: refused now rather than at every start. */
+function checkedWorkerData(value: unknown, encoding: WorkerDataEncoding): unknown {
+  if (value === undefined) return value
   try {
-    json = JSON.stringify(value)
+    if (encoding === 'clone') structuredClone(value)
+    else if (encoding === 'advanced') serialize(value)
   } catch (error) {
-    throw new TypeError(`options.workerData must be JSON-safe for processes, got ${describe(value)}: ${(error as Error).message}`)
+    const how = encoding === 'clone' ? 'threads' : "processes with serialization: 'advanced'"
+    throw new TypeError(`options.workerData must be a value structured clone can copy (${how}), got ${describe(value)}: ${(error as Error).message}`)
   }
-  if (json === undefined) throw new TypeError(`options.workerData must be JSON-safe for processes, got ${describe(value)}`)
-  return json
+  if (encoding === 'json') checkJson(value)
+  return value
 }
 
-export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | undefined, kind: 'threads' | 'processes'): ResolvedNodeOptions {
+/** What JSON does to values it cannot hold, by `Object.prototype.toString` tag. */
+const JSON_LOSES: Readonly<Record<string, string>> = {
+  '[object Map]': 'a Map, which JSON turns into {}',
+  '[object Set]': 'a Set, which JSON turns into {}',
+  '[object WeakMap]': 'a WeakMap, which JSON turns into {}',
+  '[object WeakSet]': 'a WeakSet, which JSON turns into {}',
+  '[object RegExp]': 'a RegExp, which JSON turns into {}',
+  '[object Error]': 'an Error, which JSON turns into {}',
+  '[object ArrayBuffer]': 'an ArrayBuffer, which JSON turns into {}',
+  '[object SharedArrayBuffer]': 'a SharedArrayBuffer, which JSON turns into {}',
+}
+
+/** `.key` or `[index]`, as a path step. */
+function step(holder: unknown, key: string): string {
+  if (Array.isArray(holder)) return `[${key}]`
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
+}
+
+/**
+ * Checks that `value` arrives as itself through JSON: no BigInt, function,
+ * symbol, non-finite number, Map, Set, binary data or cycle (a Date goes as
+ * its ISO string, as JSON sends it). The message names where the value is.
+ */
+function checkJson(value: unknown): void {
+  const paths = new Map<object, string>()
+  const fail = (at: string, what: string): never => {
+    throw new TypeError(
+      `options.workerData must be JSON-safe with serialization: 'json' (or use serialization: 'advanced', the default, which copies it by structured clone): ${at} is ${what}, got ${describe(value)}`,
+    )
+  }
+  try {
+    JSON.stringify(value, function (this: unknown, key: string, sent: unknown): unknown {
+      const holderPath = paths.get(this as object)
+      const at = holderPath === undefined ? 'options.workerData' : holderPath + step(this, key)
+      // Before toJSON: a Buffer has one, and would arrive as { type, data }.
+      const raw = holderPath === undefined ? value : (this as Record<string, unknown>)[key]
+      if (typeof raw === 'bigint') fail(at, `a BigInt (${describe(raw)}), which JSON cannot hold`)
+      if (typeof raw === 'function') fail(at, 'a function, which JSON drops')
+      if (typeof raw === 'symbol') fail(at, 'a symbol, which JSON drops')
+      if (typeof raw === 'number' && !Number.isFinite(raw)) fail(at, `${String(raw)}, which JSON turns into null`)
+      if (typeof raw === 'object' && raw !== null) {
+        if (ArrayBuffer.isView(raw)) fail(at, `binary data (a ${raw.constructor?.name ?? 'typed array'}), which JSON turns into an object of numbers`)
+        const lost = JSON_LOSES[Object.prototype.toString.call(raw)]
+        if (lost !== undefined) fail(at, lost)
+      }
+      if (typeof sent === 'object' && sent !== null && !paths.has(sent)) paths.set(sent, at)
+      return sent
+    })
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('options.workerData')) throw error
+    // A cycle, or a getter or toJSON that throws.
+    throw new TypeError(
+      `options.workerData must be JSON-safe with serialization: 'json' (or use serialization: 'advanced', the default), got ${describe(value)}: ${(error as Error)?.message}`,
+    )
+  }
+}
+
+/**
+ * Checks the options `threads()` and `processes()` share and fills in their defaults.
+ * @param workerData - how this kind of worker gets `workerData` (see {@link WorkerDataEncoding})
+ */
+export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | undefined, workerData: WorkerDataEncoding): ResolvedNodeOptions {
   const o = options === undefined ? {} : options
   if (typeof o !== 'object' || o === null) throw new TypeError(`options must be an object, got ${describe(o)}`)
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) throw new TypeError(`options.env must be an object, got ${describe(o.env)}`)
@@ -118,10 +178,9 @@ export function resolveNodeOptions(url: unknown, options: NodeWorkerOptions | un
   return {
     ...resolveRemoteWorkerOptions(o, maxHeap === undefined || maxHeap === Infinity ? Infinity : maxHeap * 1024 * 1024),
     // Threads load ES modules from data: URLs too; a child process needs a file.
-    url: workerUrl(url, kind === 'threads' ? ['file:', 'data:'] : ['file:']),
+    url: workerUrl(url, workerData === 'clone' ? ['file:', 'data:'] : ['file:']),
     env: o.env,
-    workerData: o.workerData,
-    workerDataJson: checkWorkerData(o.workerData, kind === 'threads' ? 'clone' : 'json'),
+    workerData: checkedWorkerData(o.workerData, workerData),
     argv: stringArray('options.argv', o.argv),
     execArgv: stringArray('options.execArgv', o.execArgv),
     name: o.name,
