@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 // Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -15,6 +15,7 @@ import { bullmq } from './suites/bullmq.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
+import { keys } from './suites/keys.js'
 import { resource } from './suites/resource.js'
 import { scaling } from './suites/scaling.js'
 import { threads } from './suites/threads.js'
@@ -185,11 +186,13 @@ async function main(): Promise<void> {
   const rs = suites.includes('resource') ? await resource() : undefined
   // The bullmq suite starts its own redis-server and prints its own targets.
   const bq = suites.includes('bullmq') ? await bullmq() : undefined
+  // The keys suite prints its own targets.
+  const ks = suites.includes('keys') ? await keys() : undefined
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(
     { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
-    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks },
   )
   const files = writeResults(results)
   console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)

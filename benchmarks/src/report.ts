@@ -43,6 +43,7 @@ export function formatValue(unit: string, v: number): string {
     case 'µs':
       return `${v.toFixed(1)} µs`
     case 'ns/call':
+    case 'ns/task':
       return v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : `${v.toFixed(1)} ns`
     default:
       return `${v.toPrecision(4)} ${unit}`

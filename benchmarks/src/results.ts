@@ -12,6 +12,7 @@ import { QUEUE_NAMES, type QueuesResult } from './suites/queues.js'
 import type { ScalingResult } from './suites/scaling.js'
 import type { ThreadsResult } from './suites/threads.js'
 import type { ThroughputResult } from './suites/throughput.js'
+import { KEY_ROWS, type KeysResult } from './suites/keys.js'
 
 /** The results file's format; bump on a change that old readers would misread. */
 export const RESULTS_SCHEMA = 'poolkit-bench/1'
@@ -37,7 +38,7 @@ export interface ResultTable {
   /** Unique within a results file, e.g. `throughput@64`. */
   readonly id: string
   readonly title: string
-  /** `tasks/s`, `items/s`, `jobs/s`, `ns/call`, `µs`, `ms`, `bytes`, `x` (a speedup) */
+  /** `tasks/s`, `items/s`, `jobs/s`, `ns/call`, `ns/task`, `µs`, `ms`, `bytes`, `x` (a speedup) */
   readonly unit: string
   /** Whether a higher value is the better one (tasks/s) or a lower one (ns, µs, bytes). */
   readonly better: 'higher' | 'lower'
@@ -80,6 +81,7 @@ export interface SuiteResults {
   browser?: BrowserResult
   resource?: ResourceResult
   bullmq?: BullmqResult
+  keys?: KeysResult
 }
 
 export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
@@ -207,6 +209,16 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
     tables.push(table({ suite: 'bullmq', id: 'bullmq-burst-p99', title: 'BullMQ: p99 latency of those jobs, from the start of the drain', unit: 'ms', better: 'lower' }, at('p99', x.burst), roles))
     tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p50', title: `BullMQ: median job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p50', x.steady), roles))
     tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p99', title: `BullMQ: p99 job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p99', x.steady), roles))
+  }
+  if (r.keys !== undefined) {
+    const x = r.keys
+    const roles: Roles = (name) => (KEY_ROWS.find((row) => row.name === name)?.reference === true ? 'reference' : 'ours')
+    for (const k of x.keyCounts) {
+      tables.push(table(
+        { suite: 'keys', id: `keys@${k}`, title: `Keyed structures in a pool: ${k.toLocaleString('en-US')} distinct keys round-robin, concurrency ${x.concurrency}`, unit: 'ns/task', better: 'lower' },
+        [...x.ns].map(([name, byKeys]) => [name, byKeys.get(k)!] as const), roles,
+      ))
+    }
   }
   return { schema: RESULTS_SCHEMA, ...info, tables, ...(r.scaling === undefined ? {} : { scaling: r.scaling }) }
 }

@@ -28,6 +28,7 @@ const SUITES = [
   ['browser', '## 8. Browser'],
   ['resource', '## Resource pools'],
   ['bullmq', '## BullMQ:'],
+  ['keys', '## Keys:'],
 ] as const
 
 /** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */

@@ -41,11 +41,13 @@ export interface Bulkhead extends Breaker {
   /** The limit in force for `key`. */
   limit(key?: string): number
   /**
-   * Changes the limit of `key` at run time. Raising it lets held tasks of the
-   * key start at once; lowering it lets running tasks finish and starts no new
-   * one until the key is under its new limit.
+   * Changes the limit of `key` at run time: `undefined` puts the key back on
+   * `defaultLimit` and forgets it (limits set for keys that come and go are
+   * kept until then). Raising it lets held tasks of the key start at once;
+   * lowering it lets running tasks finish and starts no new one until the key
+   * is under its new limit.
    */
-  setLimit(key: string, limit: number): void
+  setLimit(key: string, limit: number | undefined): void
 }
 
 interface Line {
@@ -89,7 +91,8 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
   const queuePerKey = o.queuePerKey === undefined ? Infinity : nonNegativeIntegerOrInfinity('options.queuePerKey', o.queuePerKey)
 
   // Only keys with running or waiting tasks have a line, so memory follows the
-  // keys in use, not every key ever seen.
+  // tasks admitted and running (which the pool bounds), not every key ever
+  // seen; every call is a map lookup or two, whatever the number of keys.
   const lines = new Map<string | undefined, Line>()
   // Tasks this bulkhead admitted (until they settle) and tasks holding a permit.
   const admitted = new Set<TaskInfo>()
@@ -148,6 +151,9 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
       const line = lineOf(key)
       if (line.running >= limitOf(key)) {
         line.blocked = true
+        // Nothing of the key runs (a limit of 0), so no permit can come back to
+        // wake it: only setLimit can, and it wakes the key whatever the line says.
+        prune(key, line)
         return { retryAt: Infinity, hold: true }
       }
       line.running++
@@ -176,9 +182,11 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
     limit: (key) => limitOf(key),
     setLimit(key, limit) {
       if (typeof key !== 'string') throw new TypeError(`setLimit(key) needs a string key, got ${describe(key)}`)
-      const next = nonNegativeIntegerOrInfinity(`setLimit(${JSON.stringify(key)}, limit): limit`, limit)
+      const path = `setLimit(${JSON.stringify(key)}, limit): limit`
+      const next = limit === undefined ? defaultLimit : nonNegativeIntegerOrInfinity(path, limit)
       const before = limitOf(key)
-      limits.set(key, next)
+      if (limit === undefined) limits.delete(key)
+      else limits.set(key, next)
       if (next > before) {
         const line = lines.get(key)
         if (line !== undefined) {

@@ -3,7 +3,9 @@ import type { Breaker, BreakerDenial, BreakerRetry, Clock, TaskInfo } from '@poo
 import { SlidingWindow, TokenBucket } from './internal/limit-meter.js'
 import type { Meter, Rate } from './internal/limit-meter.js'
 import { Wakers } from './internal/limit-wake.js'
-import { describe, durationOrInfinity, objectWith, oneOf, optionalFunction, optionsObject, recordOf } from './internal/validate.js'
+import { OrderList } from './internal/order-list.js'
+import type { Linked } from './internal/order-list.js'
+import { describe, durationOrInfinity, objectWith, oneOf, optionalFunction, optionsObject, positiveIntegerOrInfinity, recordOf } from './internal/validate.js'
 import { readRetryAfter } from './retry-after.js'
 
 /**
@@ -14,7 +16,7 @@ export interface RateLimit {
   /**
    * Starts per second: a number above 0 (fractions allowed: 0.5 is one start
    * every 2 s), or `Infinity` for no limit. With `algorithm: 'sliding-window'`
-   * an integer (or `Infinity`).
+   * an integer up to 2^32 - 1 (or `Infinity`); its memory does not grow with it.
    */
   perSecond: number
   /**
@@ -49,7 +51,9 @@ export interface RateLimiterOptions {
   /**
    * `'token-bucket'`: a bucket of `burst` tokens per key, refilled at
    * `perSecond`. `'sliding-window'`: at most `perSecond` starts in any 1,000 ms
-   * (a log of the last `perSecond` start times per key).
+   * (a log of the key's starts in the last second, one entry per millisecond
+   * that had any: at most 1,001 entries a key, whatever `perSecond`; a start
+   * counts until the end of its millisecond + 1,000 ms).
    * @defaultValue `'token-bucket'`
    */
   algorithm?: 'token-bucket' | 'sliding-window' | undefined
@@ -64,6 +68,18 @@ export interface RateLimiterOptions {
    * @defaultValue 300_000 (5 minutes)
    */
   maxPauseMs?: number | undefined
+  /**
+   * Keys tracked at most: keys with a meter, and, separately, keys with a
+   * retry pause. A meter with nothing left that counts (a full bucket, an
+   * empty window) whose key made no start for a second is dropped as new keys
+   * come (at the cap, any meter with nothing left that counts). When every
+   * meter at the cap still counts, a new key's task waits (held, not refused)
+   * until one has nothing left, as forgetting one early would let its key go
+   * over its limit. A new pause at the cap drops the oldest pause, which then
+   * ends early. A positive integer or `Infinity`.
+   * @defaultValue 100_000
+   */
+  maxKeys?: number | undefined
 }
 
 /**
@@ -83,9 +99,20 @@ export interface RateLimiter extends Breaker {
   pausedUntil(key?: string): number
 }
 
-// Idle meters are swept every so many acquires, so memory follows the keys in
-// use rather than every key ever seen, at O(1) amortized per acquire.
-const SWEEP_EVERY = 1024
+// Meters are looked at in turn, round a ring: a new key looks at this many,
+// and every TIDY_EVERY-th start of a known key at one, so idle meters go at
+// O(1) per task. Below the cap a meter stays while its key asked for a start
+// in the last KEEP_MS (a busy key keeps its meter: no churn of meters whose
+// bucket refills between two starts); at the cap any idle one may go.
+const LOOK = 4
+const TIDY_EVERY = 32
+const KEEP_MS = 1000
+
+/** A retry hint's pause of one key, linked into the order pauses were set in. */
+interface Pause extends Linked<Pause> {
+  readonly key: string | undefined
+  until: number
+}
 
 interface Grant {
   readonly meter: Meter
@@ -105,8 +132,9 @@ interface Grant {
  * a retry: the pool runs the task again after the pause as the same attempt,
  * spending none of its retries. Every other failure is left to the pool.
  *
- * It reads `clock.now()` and sets no timer of its own.
- * @param options - `clock`, `limits`, `defaultLimit`, `algorithm`, `retryAfter` and `maxPauseMs`.
+ * It reads `clock.now()` and sets no timer of its own. It tracks at most
+ * `maxKeys` keys, each at O(1) cost per task.
+ * @param options - `clock`, `limits`, `defaultLimit`, `algorithm`, `retryAfter`, `maxPauseMs` and `maxKeys`.
  * @returns A {@link RateLimiter} to pass as the pool's `breaker` option (or to {@link combine}).
  * @example
  * ```ts
@@ -134,32 +162,69 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
   optionalFunction('options.retryAfter', o.retryAfter)
   const retryAfter = o.retryAfter ?? ((error: unknown) => readRetryAfter(error))
   const maxPauseMs = o.maxPauseMs === undefined ? 300_000 : durationOrInfinity('options.maxPauseMs', o.maxPauseMs)
+  const maxKeys = o.maxKeys === undefined ? 100_000 : positiveIntegerOrInfinity('options.maxKeys', o.maxKeys)
 
+  // Meters by key, and in a ring the limiter looks round; pauses by key, and
+  // in the order they were set. Both capped at maxKeys, each step O(1).
   const meters = new Map<string | undefined, Meter>()
-  const paused = new Map<string | undefined, number>()
+  const ring = new OrderList<Meter>()
+  const paused = new Map<string | undefined, Pause>()
+  const pauseOrder = new OrderList<Pause>()
   const grants = new Map<TaskInfo, Grant>()
   const wakers = new Wakers()
-  let untilSweep = SWEEP_EVERY
+  let untilTidy = TIDY_EVERY
 
   const limitOf = (key: string | undefined): Rate => (key === undefined ? defaultLimit : (limits.get(key) ?? defaultLimit))
-  const meterOf = (key: string | undefined, limit: Rate, now: number): Meter => {
-    let meter = meters.get(key)
-    if (meter === undefined) {
-      meter = algorithm === 'token-bucket' ? new TokenBucket(limit, now) : new SlidingWindow(limit)
-      meters.set(key, meter)
+  const dropMeter = (meter: Meter): void => {
+    ring.remove(meter)
+    meters.delete(meter.key)
+  }
+  /**
+   * Looks at up to `n` meters at the front of the ring: drops one that is idle
+   * (nothing taken still counts: it is as good as a new one) and unused for
+   * KEEP_MS (any idle one at the cap), and moves the others to the back.
+   * Returns the earliest time one of those it kept will be idle.
+   */
+  const look = (now: number, n: number): number => {
+    let idleAt = Infinity
+    for (let i = 0; i < n; i++) {
+      const meter = ring.first
+      if (meter === undefined) break
+      if (meter.idle(now) && (meters.size >= maxKeys || now - meter.usedAt >= KEEP_MS)) {
+        dropMeter(meter)
+        continue
+      }
+      idleAt = Math.min(idleAt, meter.idleAt(now))
+      ring.push(meter)
     }
-    return meter
+    return idleAt
   }
   const pauseOf = (key: string | undefined, now: number): number => {
-    const until = paused.get(key)
-    if (until === undefined) return -1
-    if (now < until) return until
+    const entry = paused.get(key)
+    if (entry === undefined) return -1
+    if (now < entry.until) return entry.until
+    pauseOrder.remove(entry)
     paused.delete(key)
     return -1
   }
-  const sweep = (now: number): void => {
-    for (const [key, meter] of meters) if (meter.idle(now)) meters.delete(key)
-    for (const key of [...paused.keys()]) pauseOf(key, now)
+  /** Pauses `key` until `until` (or later, if it already was); returns when its pause ends. */
+  const pause = (key: string | undefined, until: number, now: number): number => {
+    const current = paused.get(key)
+    if (current !== undefined) {
+      current.until = Math.max(current.until, until)
+      pauseOrder.push(current)
+      return current.until
+    }
+    // Pauses that ended go from the front (O(1) amortized); at the cap the oldest goes, ended or not.
+    for (let first = pauseOrder.first; first !== undefined; first = pauseOrder.first) {
+      if (first.until > now && paused.size < maxKeys) break
+      pauseOrder.remove(first)
+      paused.delete(first.key)
+    }
+    const entry: Pause = { key, until, prev: undefined, next: undefined, listed: false }
+    paused.set(key, entry)
+    pauseOrder.push(entry)
+    return until
   }
 
   return {
@@ -171,11 +236,22 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       if (until !== -1) return { retryAt: until, hold: true }
       const limit = limitOf(key)
       if (limit.perSecond === Infinity) return undefined
-      if (--untilSweep === 0) {
-        untilSweep = SWEEP_EVERY
-        sweep(now)
+      // Tidy before the lookup, so a start never lands on a meter just dropped.
+      if (--untilTidy === 0) {
+        untilTidy = TIDY_EVERY
+        look(now, 1)
       }
-      const meter = meterOf(key, limit, now)
+      let meter = meters.get(key)
+      if (meter === undefined) {
+        const idleAt = look(now, LOOK)
+        // At the cap with every meter it looked at still counting: forgetting
+        // one would let its key go over its limit, so the new key waits.
+        if (meters.size >= maxKeys) return { retryAt: idleAt, hold: true }
+        meter = algorithm === 'token-bucket' ? new TokenBucket(key, limit, now) : new SlidingWindow(key, limit)
+        meters.set(key, meter)
+        ring.push(meter)
+      }
+      meter.usedAt = now
       const next = meter.take(now)
       if (next !== undefined) return { retryAt: next, hold: true }
       grants.set(task, { meter, at: now, startedAt: task.startedAt })
@@ -190,9 +266,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       if (typeof delay !== 'number' || Number.isNaN(delay)) return undefined
       const now = clock.now()
       const until = now + Math.min(Math.max(0, delay), maxPauseMs)
-      const pausedUntil = Math.max(until, paused.get(task.key) ?? -Infinity)
-      paused.set(task.key, pausedUntil)
-      return { retryAt: pausedUntil }
+      return { retryAt: pause(task.key, until, now) }
     },
     onCancel(task) {
       const grant = grants.get(task)
@@ -217,7 +291,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       const now = clock.now()
       const meter = meters.get(key)
       if (meter !== undefined) {
-        if (after.perSecond === Infinity) meters.delete(key)
+        if (after.perSecond === Infinity) dropMeter(meter)
         else meter.setRate(after, now)
       }
       if (after.perSecond > before.perSecond || after.burst > before.burst) wakers.wake(key)
@@ -233,7 +307,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
 }
 
 const UNLIMITED: Rate = { perSecond: Infinity, burst: Infinity }
-/** The longest array there is: the most starts a sliding window can log. */
+/** The largest `perSecond` a sliding window takes (its memory does not depend on it: one entry per millisecond). */
 const MAX_WINDOW = 2 ** 32 - 1
 
 /** Checks a `RateLimit` and fills in its default burst. */
@@ -249,7 +323,6 @@ function rate(path: string, value: unknown, algorithm: 'token-bucket' | 'sliding
   if (algorithm === 'sliding-window' && !Number.isInteger(perSecond)) {
     throw new RangeError(`${path}.perSecond must be an integer with algorithm 'sliding-window' (starts in any 1,000 ms), got ${perSecond}`)
   }
-  // The window logs one start time per start it allows, in an array.
   if (algorithm === 'sliding-window' && perSecond > MAX_WINDOW) {
     throw new RangeError(`${path}.perSecond must be at most ${MAX_WINDOW} with algorithm 'sliding-window' (or Infinity for no limit), got ${perSecond}`)
   }

@@ -141,6 +141,7 @@ const limiterSpecs: readonly OptionSpec[] = [
   spec('options.algorithm', fc.oneof(fc.constantFrom('leaky-bucket', 'Token-bucket', ''), notString), fc.constantFrom('token-bucket', 'sliding-window')),
   spec('options.retryAfter', notFunction, fc.constant(() => undefined)),
   spec('options.maxPauseMs', invalid.durationOrInfinity, durationOrInfinity),
+  spec('options.maxKeys', invalid.positiveIntegerOrInfinity, fc.oneof(fc.integer({ min: 1, max: 1e6 }), fc.constant(Infinity))),
 ]
 
 // The defaultLimit's fields need a limit to sit in.

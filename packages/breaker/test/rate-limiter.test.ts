@@ -264,6 +264,30 @@ describe('createRateLimiter: properties', () => {
     )
   })
 
+  it('sliding window at fractional times: never more than perSecond starts in any 1,000 ms, and a wait at most 1 ms longer than an exact log of every start', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.double({ min: 0, max: 300, noNaN: true }), { minLength: 1, maxLength: 150 }), (perSecond, gaps) => {
+        let now = 0
+        const limiter = createRateLimiter({ clock: stepped(() => now), algorithm: 'sliding-window', limits: { A: { perSecond } } })
+        const granted: number[] = []
+        for (const gap of gaps) {
+          now += gap
+          // The exact log: the start that must leave before another fits, and when it does.
+          const inWindow = granted.filter((t) => t + 1000 > now)
+          const exactNext = inWindow.length < perSecond ? now : inWindow[inWindow.length - perSecond]! + 1000
+          const denial = limiter.acquire(task('A'))
+          if (denial === undefined) {
+            expect(inWindow.length).toBeLessThan(perSecond)
+            granted.push(now)
+          } else {
+            expect(denial.retryAt).toBeGreaterThan(now)
+            expect(denial.retryAt).toBeLessThanOrEqual(Math.max(exactNext, now) + 1)
+          }
+        }
+      }),
+    )
+  })
+
   it('keeps its word: asked again at the retryAt of a denial, it grants (both algorithms)', () => {
     fc.assert(
       fc.property(

@@ -99,8 +99,8 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   private cancel(circuit: Circuit, permit: CircuitPermit): void {
     const freesProbe = circuit.isLiveProbe(permit)
     const now = this.clock.now()
-    this.circuits.touch(circuit, now)
     circuit.cancel(permit, now)
+    this.circuits.released(circuit, now)
     if (freesProbe) this.wake(circuit.key)
   }
 
@@ -124,7 +124,8 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   }
 
   on(event: EventName, listener: Listener): () => void {
-    const list = this.listeners[event]
+    // An own property only: 'constructor' or '__proto__' must not find Object.prototype's.
+    const list = Object.hasOwn(this.listeners, event) ? this.listeners[event] : undefined
     if (list === undefined) throw new TypeError(`event must be one of 'open', 'half-open', 'close', got ${String(event)}`)
     if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${typeof listener}`)
     // A wrapper per registration, so the same function added twice is removed once per unsubscribe.
@@ -142,6 +143,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
     for (const circuit of circuits) {
       if (circuit === undefined) continue
       const transition = circuit.reset(now)
+      this.circuits.released(circuit, now)
       if (transition !== undefined) this.transitioned(circuit, transition, true)
     }
   }
@@ -202,8 +204,8 @@ export class CircuitBreakerImpl implements CircuitBreaker {
 
   private record(circuit: Circuit, permit: CircuitPermit, outcome: CircuitOutcome, now: number): void {
     const freesProbe = circuit.isLiveProbe(permit)
-    this.circuits.touch(circuit, now)
     const transition = circuit.record(permit, outcome, now)
+    this.circuits.released(circuit, now)
     if (transition !== undefined) this.transitioned(circuit, transition, true)
     else if (freesProbe) this.wake(circuit.key)
   }

@@ -2,17 +2,27 @@
 
 import type { ResolvedCircuitOptions } from './circuit-options.js'
 import { Circuit } from './circuit-state.js'
+import { OrderList } from './order-list.js'
 
-// Keyed, idle circuits are swept once every this many acquires (a scan of the
-// map), so a call costs a map lookup and no reordering.
-const SWEEP_EVERY = 256
-
-/** Finds a task's circuit: the only one when not keyed, else one per key with idle eviction and a cap. */
+/**
+ * Finds a task's circuit: the only one when not keyed, else one per key with
+ * idle eviction and a cap, each in O(1) amortized.
+ *
+ * Keyed, every circuit is in `map`; the ones that may be evicted (closed, no
+ * call out) are also in `order`, least recently released first: a circuit
+ * moves to the back whenever a call of it ends (or it is reset) and it is
+ * evictable then. A circuit that became busy stays in `order` until it comes
+ * to the front, where it is taken out (it returns at its next release). So
+ * the front of `order` is always the longest-idle evictable circuit, found
+ * with no scan, and every circuit taken out was put in once: a start costs a
+ * map lookup and a look at the front of the order, an outcome a move to its
+ * back (a few pointers), a new key at the cap one eviction, all O(1).
+ */
 export class CircuitKeys {
   private readonly map = new Map<string | undefined, Circuit>()
+  private readonly order = new OrderList<Circuit>()
   /** The circuit when not keyed, made on first use. */
   private single: Circuit | undefined = undefined
-  private untilSweep = SWEEP_EVERY
 
   constructor(private readonly o: ResolvedCircuitOptions) {}
 
@@ -33,24 +43,33 @@ export class CircuitKeys {
    */
   obtain(key: string | undefined, now: number): Circuit | undefined {
     if (!this.o.keyed) return (this.single ??= new Circuit(undefined, this.o, now))
-    if (--this.untilSweep <= 0) {
-      this.untilSweep = SWEEP_EVERY
-      this.sweep(now)
-    }
+    // Every start looks at the front of the order for circuits idle too long:
+    // a glance when there are none, and each one dropped was listed once.
+    this.sweep(now)
     let circuit = this.map.get(key)
     if (circuit !== undefined) {
-      circuit.lastUsed = now
+      if (now > circuit.lastUsed) circuit.lastUsed = now
       return circuit
     }
-    if (this.map.size >= this.o.maxKeys && !this.evictOne(now)) return undefined
-    circuit = new Circuit(key, this.o, now)
+    if (this.map.size >= this.o.maxKeys) {
+      circuit = this.evictOne()
+      if (circuit === undefined) return undefined
+      circuit.renew(key, now)
+    } else {
+      circuit = new Circuit(key, this.o, now)
+    }
     this.map.set(key, circuit)
+    this.order.push(circuit)
     return circuit
   }
 
-  /** Marks a circuit used now (an outcome came in). */
-  touch(circuit: Circuit, now: number): void {
+  /**
+   * A call of the circuit ended, or it was reset: marks it used now and, if it
+   * may be evicted, puts it at the back of the eviction order.
+   */
+  released(circuit: Circuit, now: number): void {
     if (now > circuit.lastUsed) circuit.lastUsed = now
+    if (this.o.keyed && circuit.evictable) this.order.push(circuit)
   }
 
   /** Every tracked circuit. */
@@ -65,21 +84,26 @@ export class CircuitKeys {
     return [...this.map.values()].sort((a, b) => a.lastUsed - b.lastUsed).map((c) => c.key)
   }
 
-  /** Drops closed circuits with no call out that were idle for `keyIdleMs`. */
+  /** Drops closed circuits with no call out that were idle for `keyIdleMs`, from the front of the order. */
   private sweep(now: number): void {
     const idleMs = this.o.keyIdleMs
     if (idleMs === Infinity) return
-    for (const [key, circuit] of this.map) if (now - circuit.lastUsed >= idleMs && circuit.evictable) this.map.delete(key)
+    for (let circuit = this.order.first; circuit !== undefined; circuit = this.order.first) {
+      if (circuit.evictable && now - circuit.lastUsed < idleMs) return
+      this.order.remove(circuit)
+      if (circuit.evictable) this.map.delete(circuit.key)
+    }
   }
 
-  /** Makes room at the cap: drops the longest-idle circuit that is closed with no call out. */
-  private evictOne(now: number): boolean {
-    this.sweep(now)
-    if (this.map.size < this.o.maxKeys) return true
-    let oldest: Circuit | undefined
-    for (const circuit of this.map.values()) if (circuit.evictable && (oldest === undefined || circuit.lastUsed < oldest.lastUsed)) oldest = circuit
-    if (oldest === undefined) return false
-    this.map.delete(oldest.key)
-    return true
+  /** Makes room at the cap: drops the longest-idle circuit that is closed with no call out, and returns it to be renewed. */
+  private evictOne(): Circuit | undefined {
+    for (let circuit = this.order.first; circuit !== undefined; circuit = this.order.first) {
+      this.order.remove(circuit)
+      if (circuit.evictable) {
+        this.map.delete(circuit.key)
+        return circuit
+      }
+    }
+    return undefined
   }
 }

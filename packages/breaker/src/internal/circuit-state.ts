@@ -3,6 +3,7 @@
 import type { CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
 import type { ResolvedCircuitOptions } from './circuit-options.js'
 import { CountWindow, TimeWindow } from './circuit-window.js'
+import type { Linked } from './order-list.js'
 import type { SlidingWindow } from './circuit-window.js'
 
 /** How a call that held a permit ended, as the circuit counts it. */
@@ -23,7 +24,7 @@ const isProbe = (permit: CircuitPermit): boolean => permit % 2 === 1
 export type CircuitTransition = Omit<CircuitEvent, 'key'>
 
 /** The state of one key's circuit (or of the only circuit, when not keyed). */
-export class Circuit {
+export class Circuit implements Linked<Circuit> {
   state: CircuitState = 'closed'
   /** Bumped on every change of state and on reset: permits of an older phase are stale. */
   phase = 0
@@ -33,6 +34,10 @@ export class Circuit {
   inFlight = 0
   /** The last acquire or outcome, for idle eviction. */
   lastUsed: number
+  // Its place in the keyed table's eviction order (circuit-keys.ts).
+  prev: Circuit | undefined = undefined
+  next: Circuit | undefined = undefined
+  listed = false
 
   private consecutive = 0
   private openMs: number
@@ -49,13 +54,28 @@ export class Circuit {
   private trips = 0
 
   constructor(
-    readonly key: string | undefined,
+    /** Its key; changes only when an evicted circuit is renewed for another key. */
+    public key: string | undefined,
     private readonly o: ResolvedCircuitOptions,
     now: number,
   ) {
     this.lastUsed = now
     this.openMs = o.openMs
     this.window = o.window.type === 'count' ? new CountWindow(o.window.size) : new TimeWindow(o.window.ms)
+  }
+
+  /**
+   * Makes this circuit, just evicted (closed, no call out, so nothing refers
+   * to it), the new circuit of `key`, as a new one would be: a keyed breaker at
+   * its cap takes over the evicted record rather than allocating one per new key.
+   */
+  renew(key: string | undefined, now: number): void {
+    this.key = key
+    this.lastUsed = now
+    this.phase++
+    this.probesOut = this.probeSuccesses = 0
+    this.calls = this.successes = this.failures = this.slowCalls = this.rejected = this.trips = 0
+    this.clearClosed()
   }
 
   /** Open turns half-open once `openUntil` has come; nothing else moves with time alone. */

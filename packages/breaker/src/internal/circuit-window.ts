@@ -12,28 +12,39 @@ export interface SlidingWindow {
   clear(): void
 }
 
-/** The last `size` calls: a ring of outcomes with running totals, O(1) per call. */
+/** The ring of a window with no call: never written (the first call makes a ring of its own). */
+const NONE: number[] = []
+
+/**
+ * The last `size` calls: a ring of outcomes with running totals, O(1) per call.
+ * The ring grows with the calls up to `size`, so a circuit that saw a few calls
+ * (a keyed circuit made for one task) holds a few entries, not `size`.
+ */
 export class CountWindow implements SlidingWindow {
-  private readonly ring: Uint8Array
+  /** 1 for a bad call, 0 for a good one; oldest at `next` once `size` long. */
+  private ring: number[] = NONE
   private next = 0
-  private count = 0
   private badCount = 0
 
-  constructor(size: number) {
-    this.ring = new Uint8Array(size)
-  }
+  constructor(private readonly size: number) {}
 
   record(_now: number, bad: boolean): void {
-    const size = this.ring.length
-    if (this.count === size) this.badCount -= this.ring[this.next]!
-    else this.count++
-    this.ring[this.next] = bad ? 1 : 0
-    if (bad) this.badCount++
-    this.next = this.next + 1 === size ? 0 : this.next + 1
+    const outcome = bad ? 1 : 0
+    if (this.ring.length === 0) {
+      // A literal of one: push would reserve 17 places for a circuit that may see one call.
+      this.ring = [outcome]
+    } else if (this.ring.length < this.size) {
+      this.ring.push(outcome)
+    } else {
+      this.badCount -= this.ring[this.next]!
+      this.ring[this.next] = outcome
+      this.next = this.next + 1 === this.size ? 0 : this.next + 1
+    }
+    this.badCount += outcome
   }
 
   calls(): number {
-    return this.count
+    return this.ring.length
   }
 
   bad(): number {
@@ -41,9 +52,8 @@ export class CountWindow implements SlidingWindow {
   }
 
   clear(): void {
-    this.ring.fill(0)
+    this.ring = NONE
     this.next = 0
-    this.count = 0
     this.badCount = 0
   }
 }

@@ -10,6 +10,7 @@ export {
   checkOneOf as oneOf,
   checkOptionalFunction as optionalFunction,
   checkOptionsObject as optionsObject,
+  checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
 } from '@poolkit/core/options'
 
 /** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
