@@ -55,9 +55,12 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * arrival order. A key whose sub-queue empties is dropped, so memory follows the
  * number of keys with queued tasks, not every key ever seen.
  *
- * Each key keeps its tasks as `createPriorityQueue()` does: one FIFO ring per
- * priority, so while a key uses a few priorities (the usual case) `push` and
- * `shift` are O(1) plus one `Map` lookup, and a stable heap, O(log m) for a key
+ * A key with one task queued holds it in its own small record, with no
+ * sub-queue, so a flood of keys of one task each (hostile or just many tenants)
+ * costs per task about what a few busy keys do. A key with more keeps its tasks
+ * as `createPriorityQueue()` does: one FIFO ring per priority, so while a key
+ * uses a few priorities (the usual case) `push` and `shift` are O(1) plus one
+ * `Map` lookup, and a stable heap, O(log m) for a key
  * with m queued tasks, when nearly every task of the key has a priority of its
  * own. `remove` is O(log m) amortized; `peek` and `activeKeys` are O(1); `evict`
  * (for `onQueueFull: 'drop-oldest'`) is O(log k) amortized for k active keys,
@@ -117,8 +120,16 @@ function readWeights(value: FairQueueOptions['weights']): Map<string, number> {
   return out
 }
 
-/** One key's sub-queue, linked into the round of active keys. */
-class KeyNode<T extends TaskInfo> {
+/**
+ * One key's sub-queue, linked into the round of active keys. A key holds its
+ * first task inline (`only`, with its sequence number) and gets a `LevelQueue`
+ * only when a second task arrives while the first is still queued: with many
+ * keys of one task each (a round-robin over 20,000 tenants, say) every push
+ * opens a key and every shift closes it, and a `LevelQueue` (its `Map`, its
+ * arrays, a level and its rings) per key was most of the cost of a task.
+ * Exported for tests only (not from the package).
+ */
+export class KeyNode<T extends TaskInfo> {
   key: string | undefined = undefined
   /** Tasks this key may start per turn, carried over while it stays active. */
   deficit = 0
@@ -129,16 +140,60 @@ class KeyNode<T extends TaskInfo> {
   agePos = -1
   /** At most the sequence number of the key's oldest task: exact when set, and only raised lazily as its tasks leave. */
   oldest = Infinity
-  /** Its tasks: a FIFO ring per priority (most keys use one), or a stable heap when priorities are many (see `LevelQueue`). */
-  readonly queue: LevelQueue<T>
+  /** The key's one task while `queue` is unset; undefined once `queue` is set, and while the node is spare. */
+  only: T | undefined = undefined
+  /** The sequence number of `only`. */
+  onlySeq = 0
+  /**
+   * Its tasks, once it has held two at a time: a FIFO ring per priority (most
+   * keys use one), or a stable heap when priorities are many (see `LevelQueue`).
+   * Kept until the key empties (a key back to one task stays in this form).
+   */
+  queue: LevelQueue<T> | undefined = undefined
 
-  constructor(levelsBeforeJudging?: number) {
-    this.queue = new LevelQueue<T>(levelsBeforeJudging)
+  /** Tasks queued under this key. */
+  get size(): number {
+    const queue = this.queue
+    return queue !== undefined ? queue.size : this.only === undefined ? 0 : 1
+  }
+
+  peek(): T | undefined {
+    const queue = this.queue
+    return queue !== undefined ? queue.peek() : this.only
+  }
+
+  /** Takes the key's next task; the key must not be empty. */
+  shift(): T {
+    const queue = this.queue
+    if (queue !== undefined) return queue.shift()!
+    const task = this.only!
+    this.only = undefined
+    return task
+  }
+
+  remove(task: T): boolean {
+    const queue = this.queue
+    if (queue !== undefined) return queue.remove(task)
+    if (this.only !== task) return false
+    this.only = undefined
+    return true
+  }
+
+  /** The sequence number of the key's oldest task, Infinity when empty: O(1) inline, else `LevelQueue.oldestSeq`. */
+  oldestSeq(): number {
+    const queue = this.queue
+    return queue !== undefined ? queue.oldestSeq() : this.only === undefined ? Infinity : this.onlySeq
+  }
+
+  /** Takes the key's oldest task; the key must not be empty. */
+  evict(): T {
+    const queue = this.queue
+    return queue !== undefined ? queue.evict()! : this.shift()
   }
 }
 
-// Emptied sub-queues kept for reuse, so keys that come and go (one task each,
-// the common case) do not allocate a sub-queue per task.
+// Emptied nodes and sub-queues kept for reuse, so keys that come and go do not
+// allocate per task. Only a few: a queue keeps no memory for keys it no longer holds.
 const SPARE_NODES = 16
 
 /** The fair queue; `levelsBeforeJudging` goes to each key's `LevelQueue` (tests lower it to reach the heap form). */
@@ -151,6 +206,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   private seq = 0
   private frontSeq = -1
   private readonly spare: KeyNode<T>[] = []
+  private readonly spareQueues: LevelQueue<T>[] = []
   /**
    * The active keys as a binary min-heap by `oldest`, for `evict`; built by the
    * first `evict` (a queue that never evicts pays nothing for it) and kept from
@@ -178,18 +234,25 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   }
 
   sizeOf(key: string | undefined): number {
-    return this.nodes.get(key)?.queue.size ?? 0
+    return this.nodes.get(key)?.size ?? 0
   }
 
   push(task: T): void {
     let node = this.nodes.get(task.key)
-    if (node === undefined) node = this.open(task.key)
-    else if (node.queue.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
-    const seq = this.seq++
-    node.queue.append(task, seq)
+    if (node === undefined) {
+      node = this.open(task.key)
+      const seq = this.seq++
+      node.only = task
+      node.onlySeq = seq
+      this.size++
+      // A new key's first task is its oldest.
+      if (this.byAge !== undefined) this.ageInsert(node, seq)
+      return
+    }
+    if (node.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
+    // Every active key is in `byAge` once it is built, and keeps its (lower) mark.
+    this.queueOf(node).append(task, this.seq++)
     this.size++
-    // A new key's first task is its oldest; a key already in the heap keeps its (lower) mark.
-    if (this.byAge !== undefined && node.agePos === -1) this.ageInsert(node, seq)
   }
 
   /**
@@ -210,7 +273,10 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
       }
     }
     const seq = this.frontSeq--
-    node.queue.prepend(task, seq)
+    if (node.size === 0) {
+      node.only = task
+      node.onlySeq = seq
+    } else this.queueOf(node).prepend(task, seq)
     this.size++
     // Below every sequence number held: this key's oldest task now.
     if (this.byAge !== undefined) {
@@ -225,40 +291,40 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   shift(): T | undefined {
     const node = this.current
     if (node === undefined) return undefined
-    const task = node.queue.shift()
+    const task = node.shift()
     this.size--
     node.deficit -= 1
-    if (node.queue.size === 0) this.close(node)
+    if (node.size === 0) this.close(node)
     else if (node.deficit < 1) this.turnTo(node.next)
     return task
   }
 
   peek(): T | undefined {
-    return this.current?.queue.peek()
+    return this.current?.peek()
   }
 
   remove(task: T): boolean {
     const node = this.nodes.get(task.key)
-    if (node === undefined || !node.queue.remove(task)) return false
+    if (node === undefined || !node.remove(task)) return false
     this.size--
-    if (node.queue.size === 0) this.close(node)
+    if (node.size === 0) this.close(node)
     return true
   }
 
-  /** O(log k) amortized (k: active keys), plus the key's own cost to find its oldest task (see `LevelQueue.oldestSeq`). */
+  /** O(log k) amortized (k: active keys), plus the key's own cost to find its oldest task (see `KeyNode.oldestSeq`). */
   evict(): T | undefined {
     if (this.size === 0) return undefined
     const heap = this.byAge ?? this.buildByAge()
     let top = heap[0]!
     // Refresh stale marks until the top's is exact (marks are never above the truth).
-    for (let actual = top.queue.oldestSeq(); actual !== top.oldest; actual = top.queue.oldestSeq()) {
+    for (let actual = top.oldestSeq(); actual !== top.oldest; actual = top.oldestSeq()) {
       top.oldest = actual
       this.ageDown(0)
       top = heap[0]!
     }
-    const task = top.queue.evict()
+    const task = top.evict()
     this.size--
-    if (top.queue.size === 0) this.close(top)
+    if (top.size === 0) this.close(top)
     return task
   }
 
@@ -270,7 +336,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
 
   /** A key gets its first task: it joins the round at the end, after every key already waiting. */
   private open(key: string | undefined): KeyNode<T> {
-    const node = this.spare.pop() ?? new KeyNode<T>(this.levelsBeforeJudging)
+    const node = this.spare.pop() ?? new KeyNode<T>()
     node.key = key
     node.quantum = this.quantumOf(key)
     node.deficit = 0
@@ -305,7 +371,24 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     }
     node.key = undefined
     node.prev = node.next = node
+    const queue = node.queue
+    if (queue !== undefined) {
+      node.queue = undefined
+      if (this.spareQueues.length < SPARE_NODES) this.spareQueues.push(queue)
+    }
     if (this.spare.length < SPARE_NODES) this.spare.push(node)
+  }
+
+  /** The key's `LevelQueue`, made when it gets a second task: its inline task moves in first (the queue is empty, so either end takes it). */
+  private queueOf(node: KeyNode<T>): LevelQueue<T> {
+    let queue = node.queue
+    if (queue === undefined) {
+      queue = this.spareQueues.pop() ?? new LevelQueue<T>(this.levelsBeforeJudging)
+      queue.append(node.only!, node.onlySeq)
+      node.only = undefined
+      node.queue = queue
+    }
+    return queue
   }
 
   private turnTo(node: KeyNode<T>): void {
@@ -317,7 +400,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   private buildByAge(): KeyNode<T>[] {
     const heap: KeyNode<T>[] = []
     this.byAge = heap
-    for (const node of this.nodes.values()) this.ageInsert(node, node.queue.oldestSeq())
+    for (const node of this.nodes.values()) this.ageInsert(node, node.oldestSeq())
     return heap
   }
 

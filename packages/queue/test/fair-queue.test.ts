@@ -2,7 +2,7 @@ import { createPool, Priority, QueueFullError } from '@poolkit/core'
 import type { TaskInfo } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
 import { createFairQueue } from '../src/index.js'
-import { FairQueueImpl } from '../src/fair-queue.js'
+import { FairQueueImpl, KeyNode } from '../src/fair-queue.js'
 import { LevelQueue } from '../src/internal/level-queue.js'
 import { drain, ids, task } from './helpers.js'
 
@@ -212,6 +212,144 @@ describe('createFairQueue', () => {
     expect(q.sizeOf('b')).toBe(1)
   })
 
+  describe('a key with one task (held inline, no sub-queue)', () => {
+    /** Counts the calls that put a task into a key's LevelQueue while `body` runs. */
+    function levelQueueWrites(body: () => void): number {
+      const proto = LevelQueue.prototype as { append(t: TaskInfo, seq: number): void; prepend(t: TaskInfo, seq: number): void }
+      const { append, prepend } = proto
+      let writes = 0
+      proto.append = function (this: LevelQueue<TaskInfo>, t, seq) {
+        writes++
+        append.call(this, t, seq)
+      }
+      proto.prepend = function (this: LevelQueue<TaskInfo>, t, seq) {
+        writes++
+        prepend.call(this, t, seq)
+      }
+      try {
+        body()
+      } finally {
+        proto.append = append
+        proto.prepend = prepend
+      }
+      return writes
+    }
+
+    it('keys of one task each never make a sub-queue: 20,000 keys pushed, evicted, removed and shifted', () => {
+      const q = createFairQueue()
+      const tasks = Array.from({ length: 20_000 }, (_, i) => task(i % 5, `k-${i}`))
+      const writes = levelQueueWrites(() => {
+        for (const t of tasks) q.push(t)
+        expect(q.activeKeys).toBe(20_000)
+        expect(q.sizeOf('k-3')).toBe(1)
+        expect(q.peek!()).toBe(tasks[0])
+        expect(q.evict!()).toBe(tasks[0])
+        expect(q.remove(tasks[1]!)).toBe(true)
+        expect(q.remove(tasks[1]!)).toBe(false)
+        expect(q.sizeOf('k-1')).toBe(0)
+        expect(ids(drain(q))).toEqual(ids(tasks.slice(2)))
+      })
+      expect(writes).toBe(0)
+      expect(q.activeKeys).toBe(0)
+    })
+
+    it('a key going 0, 1, 2, 1, 0 tasks (mixed priorities) keeps priority then arrival order, and comes back inline', () => {
+      const q = createFairQueue()
+      const low = task(0, 'a')
+      const high = task(2, 'a')
+      const low2 = task(0, 'a')
+      expect(q.sizeOf('a')).toBe(0)
+      q.push(low) // 1: inline
+      expect([q.size, q.sizeOf('a'), q.activeKeys]).toEqual([1, 1, 1])
+      expect(q.peek!()).toBe(low)
+      q.push(high) // 2: both move into a sub-queue; the higher priority goes first
+      expect([q.size, q.sizeOf('a')]).toEqual([2, 2])
+      expect(q.peek!()).toBe(high)
+      expect(q.shift()).toBe(high) // 1
+      expect(q.sizeOf('a')).toBe(1)
+      q.push(low2) // 2 again: same priority as the one left, behind it
+      expect(q.shift()).toBe(low)
+      expect(q.shift()).toBe(low2) // 0: the key is gone
+      expect([q.size, q.sizeOf('a'), q.activeKeys]).toEqual([0, 0, 0])
+      expect(q.shift()).toBeUndefined()
+      // Back inline: one task again makes no sub-queue.
+      const again = task(5, 'a')
+      expect(levelQueueWrites(() => q.push(again))).toBe(0)
+      expect(q.peek!()).toBe(again)
+      // A second task of a lower priority after a first of a higher one, and one of the same.
+      const same = task(5, 'a')
+      const lower = task(-1, 'a')
+      q.push(lower)
+      q.push(same)
+      expect(drain(q)).toEqual([again, same, lower])
+    })
+
+    it('unshift() into a key holding one task goes ahead of it at its priority, and behind a higher one', () => {
+      const q = createFairQueue()
+      const first = task(1, 'a')
+      q.push(first)
+      const back = task(1, 'a')
+      q.unshift!(back)
+      expect(q.sizeOf('a')).toBe(2)
+      expect(drain(q)).toEqual([back, first])
+
+      const high = task(3, 'b')
+      q.push(high)
+      const lowBack = task(1, 'b')
+      q.unshift!(lowBack) // ahead of its priority only: the higher task still goes first
+      expect(drain(q)).toEqual([high, lowBack])
+
+      // unshift() opening a key holds the task inline too, and a push joins behind it.
+      const opened = task(1, 'c')
+      q.unshift!(opened)
+      const next = task(1, 'c')
+      q.push(next)
+      expect(drain(q)).toEqual([opened, next])
+    })
+
+    it('remove() and evict() of an inline task close its key, and leave other keys alone', () => {
+      const q = createFairQueue()
+      const a = task(1, 'a')
+      const b = task(1, 'b')
+      const c = [task(1, 'c'), task(1, 'c')]
+      for (const t of [a, b, ...c]) q.push(t)
+      expect(q.remove(task(1, 'a'))).toBe(false) // another task under the same key
+      expect(q.remove(c[0]!)).toBe(true) // a full key back to one task
+      expect(q.remove(a)).toBe(true)
+      expect([q.size, q.activeKeys, q.sizeOf('a')]).toEqual([2, 2, 0])
+      expect(q.evict!()).toBe(b)
+      expect([q.size, q.activeKeys, q.sizeOf('b')]).toEqual([1, 1, 0])
+      expect(q.evict!()).toBe(c[1])
+      expect([q.size, q.activeKeys]).toEqual([0, 0])
+      expect(q.evict!()).toBeUndefined()
+    })
+
+    it('evict() takes the oldest task across inline and full keys, unshifted tasks first', () => {
+      const q = new FairQueueImpl<TaskInfo>(() => 1, Infinity)
+      const one = task(1, 'one') // inline
+      const full = [task(0, 'full'), task(2, 'full'), task(1, 'full')] // a sub-queue
+      const late = task(1, 'late') // inline
+      q.push(one)
+      for (const t of full) q.push(t)
+      q.push(late)
+      expect(q.evict()).toBe(one)
+      expect(q.keysByAge).toBe(2) // indexed by the first evict, less the key it emptied
+      const back = task(1, 'back')
+      q.unshift(back) // a new inline key, put back: queued longest now
+      expect(q.keysByAge).toBe(3)
+      expect(q.evict()).toBe(back)
+      expect(q.evict()).toBe(full[0]) // pushed before `late`, though of the lowest priority
+      expect(q.shift()).toBe(full[1])
+      const again = task(1, 'one') // a key that came back, inline, newest
+      q.push(again)
+      expect(q.keysByAge).toBe(3)
+      expect(q.evict()).toBe(full[2])
+      expect(q.evict()).toBe(late)
+      expect(q.evict()).toBe(again)
+      expect([q.size, q.activeKeys, q.keysByAge]).toEqual([0, 0, 0])
+    })
+  })
+
   describe('many keys (hostile or not)', () => {
     it('keeps no state for drained keys: 100,000 tasks over 100,000 distinct keys, pushed and shifted, leave no key behind', () => {
       const q = new FairQueueImpl<TaskInfo>(() => 1, Infinity)
@@ -248,10 +386,11 @@ describe('createFairQueue', () => {
       }
       for (let i = 0; i < keys; i++) push(task(1 + (i % 3), `tenant-${i}`))
       expect(q.evict!()).toBe(model.shift()) // the first evict() indexes the keys: once, O(keys)
-      const proto = LevelQueue.prototype as { oldestSeq(): number }
+      // Every look at a key's oldest task, whether the key holds it inline or in a LevelQueue.
+      const proto = KeyNode.prototype as { oldestSeq(): number }
       const original = proto.oldestSeq
       let looks = 0
-      proto.oldestSeq = function (this: LevelQueue<TaskInfo>) {
+      proto.oldestSeq = function (this: KeyNode<TaskInfo>) {
         looks++
         return original.call(this)
       }

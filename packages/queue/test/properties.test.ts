@@ -179,10 +179,16 @@ class FairModel implements Model {
 
 const KEYS = ['a', 'b', 'c', undefined] as const
 
-function ops(priority: fc.Arbitrary<number>): fc.Arbitrary<Op[]> {
+/**
+ * Random operations. `keys`: the keys tasks come with; `many`: how often a bulk
+ * push of 10 to 80 tasks under one key comes (0 keeps most keys at one or two
+ * tasks, so a fair queue's keys keep moving between the inline and full forms).
+ */
+function ops(priority: fc.Arbitrary<number>, keys: readonly (string | undefined)[] = KEYS, many = 1): fc.Arbitrary<Op[]> {
+  const key = fc.constantFrom(...keys)
   const op: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 8, arbitrary: fc.record({ kind: fc.constant('push' as const), priority, key: fc.constantFrom(...KEYS), deadline: fc.integer({ min: 0, max: 20 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('push-many' as const), count: fc.integer({ min: 10, max: 80 }), priority, key: fc.constantFrom(...KEYS) }) },
+    { weight: 8, arbitrary: fc.record({ kind: fc.constant('push' as const), priority, key, deadline: fc.integer({ min: 0, max: 20 }) }) },
+    { weight: many, arbitrary: fc.record({ kind: fc.constant('push-many' as const), count: fc.integer({ min: 10, max: 80 }), priority, key }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('retry' as const), pick: fc.nat() }) },
     { weight: 5, arbitrary: fc.constant({ kind: 'shift' as const }) },
     // The pool takes a task and puts it back (its worker died before running it).
@@ -389,6 +395,25 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
   it('createFairQueue with each key switching between levels and a heap (after 2 priorities): the same order', () => {
     fc.assert(
       fc.property(ops(anyPriority), (sequence) => agree(new FairQueueImpl<Job>(() => 1, Infinity, 2), new FairModel(() => 1, Infinity), sequence)),
+      runs,
+    )
+  })
+
+  // Twelve keys and no bulk pushes: most keys hold one task (inline) or two (a sub-queue), and every
+  // operation meets both forms and the moves between them (0 -> 1 -> 2 -> 1 -> 0 tasks, unshift into
+  // a key of one, remove and evict of an inline task, evict across inline and full keys).
+  const manyKeys = [...'abcdefghijk'.split(''), undefined]
+  it('createFairQueue with many keys of one or two tasks each (inline and full keys): the same order', () => {
+    fc.assert(
+      fc.property(ops(fc.integer({ min: -1, max: 2 }), manyKeys, 0), (sequence) => agree(createFairQueue<Job>(), new FairModel(() => 1, Infinity), sequence)),
+      runs,
+    )
+  })
+
+  it('createFairQueue with many keys of one or two tasks each, weights and maxPerKey 2, keys switching to a heap after 2 priorities: the same order', () => {
+    const quantum = (key: string | undefined): number => (key === 'a' ? 2 : key === 'b' ? 1.5 : 1)
+    fc.assert(
+      fc.property(ops(anyPriority, manyKeys, 0), (sequence) => agree(new FairQueueImpl<Job>(quantum, 2, 2), new FairModel(quantum, 2), sequence)),
       runs,
     )
   })
