@@ -154,8 +154,9 @@ describe('two consumer processes on one queue', () => {
     await until(() => stalledCount() >= 1, 'the queue metrics count the stalled jobs', 10_000)
     const stalled = stalledCount()
     expect(duplicates.length).toBeLessThanOrEqual(Math.min(16, stalled))
-    // Each task waits 5 ms, so the killed consumer always had jobs half done: the re-runs did happen.
-    expect(duplicates.length).toBeGreaterThanOrEqual(1)
+    // Whether any of the jobs taken back had already started in the killed consumer depends on
+    // where its thread was when the SIGKILL came: on a loaded machine, possibly none (seen once in a
+    // full run: stalled >= 1, duplicates 0). That the kill took jobs back is the stalled count above.
     console.info(
       `SIGKILL after ${killed.done.size} jobs: ${stalled} stalled jobs taken back, ${duplicates.length} of them had started and ran twice ` +
         `(${inFlight.size} in flight in the killed consumer); the survivor ran ${survived.runs.length}`,
