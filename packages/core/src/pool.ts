@@ -1013,7 +1013,8 @@ class PoolImpl<I, O> implements Pool<I, O> {
     if (this.deadLetter !== undefined) {
       this.deadLettered++
       if (this.obs.onDeadLettered !== undefined) this.notify('onDeadLettered', task, error)
-      const letter = { task, input: task.input, error, attempts: task.tries, failedAt: this.clock.now() }
+      // Data: a copy of the task's fields, not the pool's record (which holds callbacks and links, and does not serialise).
+      const letter = { task: taskInfoOf(task), input: task.input, error, attempts: task.tries, failedAt: this.clock.now() }
       try {
         const put = this.deadLetter.put(letter)
         if (put !== undefined && typeof (put as Promise<void>).then === 'function') {

@@ -293,6 +293,25 @@ describe('close reports', () => {
   })
 })
 
+describe('dead letters', () => {
+  it('hand the sink a plain, JSON-serialisable copy of the task, not the pool\u2019s record', async () => {
+    const letters: DeadLetter<number>[] = []
+    const pool = createPool({
+      handler: async () => {
+        throw new Error('always')
+      },
+      deadLetter: { put: (letter) => void letters.push(letter) },
+    })
+    await expect(pool.run(7, { key: 'k' })).rejects.toThrow('always')
+    expect(letters).toHaveLength(1)
+    const { task } = letters[0]!
+    expect(Object.keys(task).sort()).toEqual(['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'name', 'priority', 'runMs', 'startedAt', 'submittedAt', 'waitMs'])
+    expect(task).toMatchObject({ id: 1, key: 'k', attempt: 1 })
+    expect(() => JSON.stringify(letters[0]!.task)).not.toThrow()
+    await pool.close()
+  })
+})
+
 describe('a scaler at min 0', () => {
   it('starts a worker at once for a task submitted while the pool has none, without waiting for the unref\u2019d tick', async () => {
     const clock = createVirtualClock()

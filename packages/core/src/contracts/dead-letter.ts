@@ -5,7 +5,7 @@ import type { TaskInfo } from './task.js'
  * @public
  */
 export interface DeadLetter<I = unknown> {
-  /** The task, as observers see it. */
+  /** The task's fields as they were when it failed: a plain copy, not the pool's live record. */
   readonly task: TaskInfo
   /** The input it was submitted with, to resubmit it. */
   readonly input: I
