@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config'
 // plus the parse-codebase example's end-to-end test and the benchmarks' smoke test.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'benchmarks', 'reliability'],
+    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'benchmarks', 'reliability', 'tools/release-test'],
   },
 })
