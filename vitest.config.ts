@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
 // One vitest run, one project per package (each package's vitest.config.ts),
-// plus the parse-codebase example's end-to-end test and the benchmarks' smoke test.
+// plus the parse-codebase example's end-to-end test, the benchmarks' smoke test
+// and the consumer test (tools/consumer-test: the packed tarballs, installed with npm).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'benchmarks', 'reliability', 'tools/release-test'],
+    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'benchmarks', 'reliability', 'tools/release-test', 'tools/consumer-test'],
   },
 })
