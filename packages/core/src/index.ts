@@ -17,6 +17,7 @@ export type {
 } from './pool-options.js'
 export { Priority } from './priority.js'
 export { concurrencyFromEnv } from './env.js'
+export type { AsyncDisposableLike, DisposableLike } from './disposable.js'
 
 // Defaults for the slots
 export { createDefaultQueue } from './default-queue.js'

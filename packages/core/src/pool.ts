@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from './clock.js'
 import type { Breaker, BreakerDenial, BreakerRetry } from './contracts/breaker.js'
 import type { DeadLetterSink } from './contracts/dead-letter.js'
+import type { AsyncDisposableLike } from './disposable.js'
 import type { Executor, WorkerTask } from './contracts/executor.js'
 import type { PoolObserver } from './contracts/observer.js'
 import type { Scaler } from './contracts/scaler.js'
@@ -58,9 +59,11 @@ function capture(resolve: (value: any) => void, reject: (error: unknown) => void
 /**
  * A pool of workers that runs tasks with bounded concurrency, priorities,
  * backpressure, timeouts, cancellation and retries. Made by `createPool`.
+ * `AsyncDisposable` (`await using pool = createPool(...)` closes it) where the
+ * TypeScript `lib` declares `Symbol.asyncDispose` (see {@link AsyncDisposableLike}).
  * @public
  */
-export interface Pool<I, O> extends AsyncDisposable {
+export interface Pool<I, O> extends AsyncDisposableLike {
   /** The pool's name, from the options. */
   readonly name: string
   /** `'open'`, `'paused'`, `'closing'` or `'closed'`. */

@@ -107,7 +107,7 @@ describe('Pool methods', () => {
     expectTypeOf(pool.ready()).toEqualTypeOf<Promise<void>>()
     expectTypeOf(pool.onIdle()).toEqualTypeOf<Promise<void>>()
     expectTypeOf(pool.stats()).toEqualTypeOf<PoolStats>()
-    expectTypeOf(pool[Symbol.asyncDispose]()).toEqualTypeOf<PromiseLike<void>>()
+    expectTypeOf(pool[Symbol.asyncDispose]()).toEqualTypeOf<Promise<void>>()
     expectTypeOf(pool).toMatchTypeOf<AsyncDisposable>()
   })
 

@@ -1,4 +1,4 @@
-import type { Clock, CollectedMetric, MetricsCollector } from '@poolkit/core'
+import type { Clock, CollectedMetric, DisposableLike, MetricsCollector } from '@poolkit/core'
 import { KeyRingImpl } from './internal/key-ring-impl.js'
 import type { AcquireOptions } from './options.js'
 
@@ -72,10 +72,11 @@ export interface KeyRingOptions<K> {
 
 /**
  * One lending of a key, from `acquire()` to `release()` or `coolDown()`.
- * `Disposable`: `using lease = await ring.acquire()` releases it at the end of the block.
+ * `Disposable`: `using lease = await ring.acquire()` releases it at the end of the block
+ * (where the TypeScript `lib` declares `Symbol.dispose`; see core's `DisposableLike`).
  * @public
  */
-export interface KeyLease<K> extends Disposable {
+export interface KeyLease<K> extends DisposableLike {
   /** The key. */
   readonly key: K
   /** Its index in the ring's `keys`. */
@@ -147,10 +148,11 @@ export interface KeyRingStats {
 /**
  * A fixed set of keys (API keys, tokens, accounts) lent round-robin, with the
  * keys that hit a rate limit set aside for their cooldown. Implements core's
- * `MetricsCollector` and `Disposable` (`using ring = createKeyRing(...)` closes it).
+ * `MetricsCollector` and `Disposable` (`using ring = createKeyRing(...)` closes it;
+ * typed where the TypeScript `lib` declares `Symbol.dispose`).
  * @public
  */
-export interface KeyRing<K> extends MetricsCollector, Disposable {
+export interface KeyRing<K> extends MetricsCollector, DisposableLike {
   /** The ring's `name`: the `name` label of its metrics. */
   readonly name: string
   /**

@@ -1,9 +1,12 @@
+import type { DisposableLike } from '@poolkit/core'
+
 /**
  * One borrowing of a resource, from `acquire()` to `release()` or `destroy()`.
  * Exactly one of the two ends a lease; a second call throws a
  * `LeaseReleasedError` (the resource may already be lent to someone else).
  * A lease is `Disposable`: `using lease = await pool.acquire()` releases it at
- * the end of the block unless it was released or destroyed before.
+ * the end of the block unless it was released or destroyed before (where
+ * the TypeScript `lib` declares `Symbol.dispose`; see core's `DisposableLike`).
  * @example
  * ```ts
  * const lease = await pool.acquire({ signal })
@@ -17,7 +20,7 @@
  * ```
  * @public
  */
-export interface ResourceLease<T> extends Disposable {
+export interface ResourceLease<T> extends DisposableLike {
   /** The borrowed resource. Do not use it once the lease has ended. */
   readonly resource: T
   /** Whether `release()` or `destroy()` has ended the lease. */

@@ -1,4 +1,4 @@
-import type { CollectedMetric, MetricsCollector } from '@poolkit/core'
+import type { AsyncDisposableLike, CollectedMetric, MetricsCollector } from '@poolkit/core'
 import { ResourcePoolImpl } from './internal/resource-pool-impl.js'
 import type { ResourceLease } from './lease.js'
 import type { AcquireOptions, ResourcePoolOptions } from './options.js'
@@ -89,10 +89,11 @@ export interface ResourcePoolStats {
  * borrower at a time, checked, evicted when idle, retired when worn, counted.
  * Implements core's `MetricsCollector`, so `@poolkit/metrics` can export its
  * figures, and `AsyncDisposable` (`await using pool = createResourcePool(...)`
- * drains it at the end of the block).
+ * drains it at the end of the block; typed where the TypeScript `lib` declares
+ * `Symbol.asyncDispose`, see core's `AsyncDisposableLike`).
  * @public
  */
-export interface ResourcePool<T> extends MetricsCollector, AsyncDisposable {
+export interface ResourcePool<T> extends MetricsCollector, AsyncDisposableLike {
   /** The pool's `name`: the `name` label of its metrics. */
   readonly name: string
   /**

@@ -2,3 +2,4 @@
 export { webWorkers } from './web-workers.js'
 export { defaultConcurrency } from './default-concurrency.js'
 export type { WebWorkersOptions } from './options.js'
+export type { WebWorkerFactory, WebWorkerInstance } from './worker-factory.js'

@@ -8,11 +8,17 @@ import type { TaskFunction, TaskFunctions } from '@poolkit/core/worker'
 export interface WebWorkersOptions {
   /**
    * The kind of worker: `'module'` (ES module workers: the worker file can
-   * `import`) or `'classic'` (a script; `importScripts()` only).
+   * `import`) or `'classic'` (a script; `importScripts()` only). For the URL
+   * form only: with a worker factory it is refused, since the factory's
+   * `new Worker(url, { type })` says it.
    * @defaultValue 'module'
    */
   type?: 'module' | 'classic'
-  /** A name for the workers, shown in the browser's devtools. */
+  /**
+   * A name for the workers, shown in the browser's devtools. For the URL form
+   * only: with a worker factory it is refused (pass `{ name }` to its `new Worker()`).
+   * @defaultValue undefined (no name)
+   */
   name?: string
   /**
    * Tasks one worker runs at once. Above 1 only helps async task functions

@@ -60,13 +60,36 @@ describe('webWorkers(url, options) with Worker available', () => {
     expect(made).toBe(0)
   })
 
-  it('throws a TypeError naming url or options for a url that is not a URL or a non-empty string, or options that are not an object', () => {
+  it('throws a TypeError naming worker or options for a worker that is not a URL, a non-empty string or a function, or options that are not an object', () => {
     fc.assert(
-      fc.property(fc.oneof(notString.filter((v) => !(v instanceof URL)), fc.constant('')), fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol), (badUrl, badOptions) => {
-        expectOptionError(thrownBy(() => webWorkers(badUrl as never)), 'url', badUrl)
+      fc.property(fc.oneof(notString.filter((v) => !(v instanceof URL) && typeof v !== 'function'), fc.constant('')), fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol), (badUrl, badOptions) => {
+        expectOptionError(thrownBy(() => webWorkers(badUrl as never)), 'worker', badUrl)
         expectOptionError(thrownBy(() => webWorkers(url, badOptions as never)), 'options', badOptions)
       }),
       { numRuns: 80 },
+    )
+    expect(made).toBe(0)
+  })
+
+  it('accepts a worker factory with any mix of valid options but type and name, and calls it only when a pool starts a worker', () => {
+    const factory = vi.fn(() => new CountingWorker() as never)
+    const factorySpecs = webSpecs.filter((s) => s.path !== 'options.type' && s.path !== 'options.name')
+    fc.assert(
+      fc.property(optionsArbitrary(() => ({}), factorySpecs, undefined), (options) => {
+        expect(webWorkers(factory, options).kind).toBe('web-workers')
+      }),
+      { numRuns: 100 },
+    )
+    expect(factory).not.toHaveBeenCalled()
+    expect(made).toBe(0)
+  })
+
+  it('refuses type and name next to a worker factory with a RangeError naming the option and the value', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('type', 'name'), fc.constantFrom('module', 'classic', 'hash'), (key, value) => {
+        expectOptionError(thrownBy(() => webWorkers(() => new CountingWorker() as never, { [key]: value })), `options.${key}`, value)
+      }),
+      { numRuns: 20 },
     )
     expect(made).toBe(0)
   })

@@ -29,9 +29,25 @@ describe('webWorkers() options', () => {
     expect(() => webWorkers(url, { concurrentTasksPerWorker: Infinity, fallback })).toThrow(RangeError)
   })
 
-  it('rejects a url that is neither a URL nor a non-empty string', () => {
-    expect(() => webWorkers('' as never, { fallback })).toThrow(new TypeError('url must be a URL or a non-empty URL string, got ""'))
-    expect(() => webWorkers(42 as never, { fallback })).toThrow(new TypeError('url must be a URL or a non-empty URL string, got 42'))
+  it('rejects a worker that is neither a URL, a non-empty string nor a function', () => {
+    expect(() => webWorkers('' as never, { fallback })).toThrow(new TypeError('worker must be a URL, a non-empty URL string or a function that returns a Worker, got ""'))
+    expect(() => webWorkers(42 as never, { fallback })).toThrow(new TypeError('worker must be a URL, a non-empty URL string or a function that returns a Worker, got 42'))
+  })
+
+  it('accepts a worker factory with every valid option but type and name', () => {
+    const executor = webWorkers(() => undefined as never, {
+      concurrentTasksPerWorker: 2,
+      prefetch: 0,
+      prefetchMs: Infinity,
+      maxTasksPerWorker: 100,
+      unresponsiveTimeout: 1000,
+      abortTimeout: 0,
+      closeTimeout: 50,
+      startTimeout: 10,
+      errorClasses: [RangeError],
+      fallback,
+    })
+    expect(executor.kind).toBe('web-workers (in-process fallback)')
   })
 
   it('rejects options that are not an object', () => {

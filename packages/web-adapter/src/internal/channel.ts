@@ -3,14 +3,14 @@ import { CLOSED_SIGNAL } from './closed.js'
 import type { ResolvedWebOptions } from './validate.js'
 
 /** An `error` event as an Error: an uncaught error has a message and a place; a failed load has neither. */
-function errorOf(event: Event, url: URL | string): Error {
+function errorOf(event: Event, label: string): Error {
   const e = event as Partial<ErrorEvent>
   if (e.error instanceof Error) return e.error
   if (typeof e.message === 'string' && e.message !== '') {
     const where = e.filename ? ` (${e.filename}:${e.lineno ?? 0}:${e.colno ?? 0})` : ''
     return new Error(`${e.message}${where}`)
   }
-  return new Error(`The Web Worker ${String(url)} failed to load (a network error, a syntax error, or an error thrown at its top level)`)
+  return new Error(`The Web Worker ${label} failed to load (a network error, a syntax error, or an error thrown at its top level)`)
 }
 
 /**
@@ -21,7 +21,8 @@ function errorOf(event: Event, url: URL | string): Error {
  * and starts a replacement.
  */
 export function webWorkerChannel(options: ResolvedWebOptions): Channel {
-  const worker = new Worker(options.url, { type: options.type, name: options.name })
+  // A factory that throws or returns something else fails this start; the pool retries.
+  const worker = options.create()
   let exitListener: ((exit: ChannelExit) => void) | undefined
   let errorListener: ((error: unknown) => void) | undefined
   let exited: Promise<void> | undefined
@@ -45,12 +46,12 @@ export function webWorkerChannel(options: ResolvedWebOptions): Channel {
   worker.onerror = (event: Event) => {
     // Handled here: keeps it from also being reported as the page's own uncaught error.
     event.preventDefault()
-    errorListener?.(errorOf(event, options.url))
+    errorListener?.(errorOf(event, options.label))
     void end({ exitCode: 1 })
   }
   worker.onmessageerror = () => {
     // A message that could not be deserialised on this side: reported like Node's 'messageerror'.
-    errorListener?.(new Error(`A message from Web Worker ${String(options.url)} could not be deserialised`))
+    errorListener?.(new Error(`A message from Web Worker ${options.label} could not be deserialised`))
   }
   return {
     transfers: true,

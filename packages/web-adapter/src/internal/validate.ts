@@ -24,34 +24,73 @@ function fallbackFunctions(value: unknown): TaskFunctions | undefined {
 
 /** Options checked, with defaults filled in. */
 export interface ResolvedWebOptions extends RemoteExecutorOptions {
-  readonly url: URL | string
-  readonly type: 'module' | 'classic'
-  readonly name: string | undefined
+  /** Makes one worker: `new Worker(url, { type, name })`, or the user's factory with its result checked. */
+  readonly create: () => Worker
+  /** The worker as error messages name it: its URL, or that a factory made it. */
+  readonly label: string
   readonly fallback: TaskFunctions | undefined
 }
 
 /** A worker script: a URL, or a non-empty URL string (resolved by `new Worker` against the page). */
-export function workerUrl(value: unknown): URL | string {
+function workerUrl(value: unknown): URL | string {
   if (value instanceof URL) return value
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`url must be a URL or a non-empty URL string, got ${describe(value)}`)
+    throw new TypeError(`worker must be a URL, a non-empty URL string or a function that returns a Worker, got ${describe(value)}`)
   }
   return value
 }
 
-export function resolveWebOptions(url: unknown, options: WebWorkersOptions | undefined): ResolvedWebOptions {
+/**
+ * Calls the user's factory and checks what it made: a `Worker`, or the start
+ * fails (the pool reports the error, retries with back-off, and gives up with
+ * `WorkerStartError` carrying it as `cause`).
+ */
+function fromFactory(factory: () => unknown): Worker {
+  const made = factory()
+  if (made instanceof Worker) return made
+  const thenable = typeof made === 'object' && made !== null && typeof (made as { then?: unknown }).then === 'function'
+  throw new TypeError(
+    thenable
+      ? 'The worker factory passed to webWorkers() must return a Worker, got a promise: return new Worker(...) itself, synchronously'
+      : `The worker factory passed to webWorkers() must return a Worker (new Worker(...)), got ${describe(made)}`,
+  )
+}
+
+export function resolveWebOptions(worker: unknown, options: WebWorkersOptions | undefined): ResolvedWebOptions {
   const o = options === undefined ? {} : options
   if (typeof o !== 'object' || o === null) throw new TypeError(`options must be an object, got ${describe(o)}`)
   if (o.type !== undefined && o.type !== 'module' && o.type !== 'classic') {
     throw new TypeError(`options.type must be 'module' or 'classic', got ${describe(o.type)}`)
   }
   if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`options.name must be a string, got ${describe(o.name)}`)
+  let create: () => Worker
+  let label: string
+  if (typeof worker === 'function') {
+    // The factory's own new Worker() call says the type and name; two places to say them would disagree.
+    for (const key of ['type', 'name'] as const) {
+      if (o[key] !== undefined) {
+        throw new RangeError(
+          `options.${key} applies to a worker URL only, got ${describe(o[key])} with a worker factory: pass { ${key}: ${describe(o[key])} } to new Worker() in the factory instead`,
+        )
+      }
+    }
+    const factory = worker as () => unknown
+    create = () => fromFactory(factory)
+    label = 'made by the worker factory'
+  } else {
+    const url = workerUrl(worker)
+    const type = o.type ?? 'module'
+    const name = o.name
+    create = () => new Worker(url, { type, name })
+    // A bundler may inline the script as a long data: URL; error messages show its start.
+    const text = String(url)
+    label = text.length > 120 ? `${text.slice(0, 100)}…` : text
+  }
   return {
     // Browsers give no reliable per-worker heap figure from outside: no heap recycling.
     ...resolveRemoteWorkerOptions(o, Infinity),
-    url: workerUrl(url),
-    type: o.type ?? 'module',
-    name: o.name,
+    create,
+    label,
     fallback: fallbackFunctions(o.fallback),
     defaultConcurrency: defaultConcurrency(),
   }

@@ -67,10 +67,14 @@ const names: string[] = []
   )
 }
 
-describe('executor conformance in Chromium', () => {
+// The suite runs twice: on workers given by URL, and on workers a factory makes.
+describe.each([
+  ['a worker URL', 'url'],
+  ['a worker factory', 'factory'],
+])('executor conformance in Chromium, with %s', (_label, form) => {
   let results: Map<string, ConformanceResult>
   beforeAll(async () => {
-    const list = (await page.evaluate('window.suite.conformance()')) as ConformanceResult[]
+    const list = (await page.evaluate(`window.suite.conformance('${form}')`)) as ConformanceResult[]
     results = new Map(list.map((r) => [r.name, r]))
   }, 180_000)
 
@@ -143,6 +147,34 @@ describe('webWorkers() in Chromium', () => {
     expect(error.message).toContain('fails at load')
   }, 60_000)
 
+  it('calls a worker factory once per worker started, replacements included, and gives up with WorkerStartError when it returns something other than a Worker', async () => {
+    const r = (await page.evaluate('window.suite.factoryScenario()')) as {
+      started: number
+      crashed: Settled<unknown>
+      echo: string
+      afterCrash: number
+      executor: string
+      events: ErrorData[]
+      notAWorker: Settled<unknown>
+      notAWorkerCause: ErrorData | undefined
+      typeWithFactory: { threw: boolean; name?: string; message?: string }
+    }
+    expect(r.started).toBe(2)
+    expect(r.crashed.ok).toBe(false)
+    expect((r.crashed as { error: ErrorData }).error.isWorkerExitError).toBe(true)
+    expect(r.echo).toBe('from a factory worker')
+    expect(r.afterCrash).toBe(3)
+    expect(r.executor).toBe('web-workers')
+    expect(r.notAWorker.ok).toBe(false)
+    const error = (r.notAWorker as { error: ErrorData }).error
+    expect(error.isWorkerStartError).toBe(true)
+    expect(error.message).toContain('must return a Worker')
+    expect(r.notAWorkerCause).toMatchObject({ name: 'TypeError' })
+    expect(r.notAWorkerCause!.message).toContain('The worker factory passed to webWorkers() must return a Worker')
+    expect(r.typeWithFactory).toMatchObject({ threw: true, name: 'RangeError' })
+    expect(r.typeWithFactory.message).toContain('options.type applies to a worker URL only')
+  }, 60_000)
+
   it('keeps the page responsive: runAll of 1,000 CPU tasks with onProgress leaves no main-thread task of 50 ms or more', async () => {
     const r = (await page.evaluate('window.suite.responsiveness(1000)')) as {
       count: number
@@ -171,7 +203,7 @@ describe('webWorkers() in Chromium', () => {
 })
 
 describe('webWorkers() in Chromium without Worker', () => {
-  it('runs the fallback functions on the main thread, says so in stats().executor, and fails at creation without a fallback', async () => {
+  it('runs the fallback functions on the main thread (with a URL or a factory, which is never called), says so in stats().executor, and fails at creation without a fallback', async () => {
     const fallbackPage = await session.open('fallback.html')
     const r = (await fallbackPage.evaluate('window.suite.fallbackScenario()')) as {
       workerExists: boolean
@@ -180,6 +212,9 @@ describe('webWorkers() in Chromium without Worker', () => {
       unknown: Settled<unknown>
       executor: string
       withoutFallback: { threw: boolean; code?: string; message?: string }
+      factorySum: number
+      factoryExecutor: string
+      factoryCalls: number
     }
     expect(r.workerExists).toBe(false)
     expect(r.sum).toBe(5)
@@ -188,5 +223,9 @@ describe('webWorkers() in Chromium without Worker', () => {
     expect((r.unknown as { error: ErrorData }).error.message).toContain('nope')
     expect(r.executor).toBe('web-workers (in-process fallback)')
     expect(r.withoutFallback).toMatchObject({ threw: true, code: 'ERR_WEB_WORKERS_UNSUPPORTED' })
+    // With a worker factory the fallback runs the same way, and the factory is never called.
+    expect(r.factorySum).toBe(9)
+    expect(r.factoryExecutor).toBe('web-workers (in-process fallback)')
+    expect(r.factoryCalls).toBe(0)
   }, 30_000)
 })

@@ -6,6 +6,13 @@ import { webWorkers } from '@poolkit/web-adapter'
 
 const tasksUrl = new URL('./tasks.worker.js', import.meta.url)
 
+/** The factory form, written the way bundlers recognise it; counts its calls. */
+let factoryCalls = 0
+const tasksFactory = () => {
+  factoryCalls++
+  return new Worker(new URL('./tasks.worker.js', import.meta.url), { type: 'module' })
+}
+
 /** An error as data. */
 function describeError(error) {
   return {
@@ -47,9 +54,10 @@ async function poll(read, ms, what) {
 
 /**
  * The executor conformance suite, collected with a tiny describe/it and run
- * in order. Returns one result per test, named "describe > it".
+ * in order, on workers given by URL (`form` 'url') or made by a factory
+ * ('factory'). Returns one result per test, named "describe > it".
  */
-export async function conformance() {
+export async function conformance(form = 'url') {
   const tests = []
   const path = []
   const api = {
@@ -62,7 +70,11 @@ export async function conformance() {
       tests.push({ name: [...path, name].join(' > '), body })
     },
   }
-  runExecutorConformance('web-workers', () => webWorkers(new URL('./conformance.worker.js', import.meta.url)), api, { crashFunction: 'crash' })
+  const executor =
+    form === 'factory'
+      ? () => webWorkers(() => new Worker(new URL('./conformance.worker.js', import.meta.url), { type: 'module' }))
+      : () => webWorkers(new URL('./conformance.worker.js', import.meta.url))
+  runExecutorConformance('web-workers', executor, api, { crashFunction: 'crash' })
   const results = []
   for (const test of tests) {
     const start = performance.now()
@@ -139,6 +151,46 @@ export async function loadErrorScenario() {
   return { result, events }
 }
 
+/**
+ * The factory form: called once per worker started (replacements included),
+ * its workers run the tasks; a factory that returns something other than a
+ * Worker fails each start and the pool gives up with WorkerStartError; `type`
+ * next to a factory is refused at creation.
+ */
+export async function factoryScenario() {
+  factoryCalls = 0
+  const pool = createPool({ executor: webWorkers(tasksFactory), concurrency: 2 })
+  const events = []
+  pool.on('error', (error) => events.push(describeError(error)))
+  let started, crashed, echo, afterCrash
+  try {
+    await pool.ready()
+    started = factoryCalls
+    crashed = await deadline(settle(pool.run(null, { name: 'crashLater' })), 10_000, 'crashLater')
+    echo = await deadline(pool.run('from a factory worker', { name: 'echo' }), 10_000, 'echo after the crash')
+    await deadline(pool.ready(), 10_000, 'ready after the crash')
+    afterCrash = factoryCalls
+  } finally {
+    await pool.close()
+  }
+  const executor = pool.stats().executor
+
+  const wrong = createPool({ executor: webWorkers(() => new MessageChannel().port1), concurrency: 1, maxStartFailures: 2 })
+  const wrongEvents = []
+  wrong.on('error', (error) => wrongEvents.push(describeError(error)))
+  const notAWorker = await deadline(settle(wrong.run(1)), 10_000, 'run on a factory that returns a MessagePort')
+  await wrong.destroy()
+
+  let typeWithFactory
+  try {
+    webWorkers(tasksFactory, { type: 'module' })
+    typeWithFactory = { threw: false }
+  } catch (error) {
+    typeWithFactory = { threw: true, ...describeError(error) }
+  }
+  return { started, crashed, echo, afterCrash, executor, events, notAWorker, notAWorkerCause: wrongEvents[0], typeWithFactory }
+}
+
 /** In a page without `Worker`: the fallback runs the functions here, and no fallback is an error at creation. */
 export async function fallbackScenario() {
   const workerExists = typeof globalThis.Worker !== 'undefined'
@@ -161,7 +213,13 @@ export async function fallbackScenario() {
     } catch (error) {
       withoutFallback = { threw: true, ...describeError(error) }
     }
-    return { workerExists, sum, onMainThread, unknown, executor: pool.stats().executor, withoutFallback }
+    // The factory form with the same fallback: the factory is never called.
+    factoryCalls = 0
+    const viaFactory = createPool({ executor: webWorkers(tasksFactory, { fallback: { add: ({ a, b }) => a + b } }) })
+    const factorySum = await viaFactory.run({ a: 4, b: 5 }, { name: 'add' })
+    const factoryExecutor = viaFactory.stats().executor
+    await viaFactory.close()
+    return { workerExists, sum, onMainThread, unknown, executor: pool.stats().executor, withoutFallback, factorySum, factoryExecutor, factoryCalls }
   } finally {
     await pool.close()
   }
