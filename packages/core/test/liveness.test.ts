@@ -297,7 +297,7 @@ describe('dead letters', () => {
   it('hand the sink a plain, JSON-serialisable copy of the task, not the pool\u2019s record', async () => {
     const letters: DeadLetter<number>[] = []
     const pool = createPool({
-      handler: async () => {
+      handler: async (_input: number): Promise<number> => {
         throw new Error('always')
       },
       deadLetter: { put: (letter) => void letters.push(letter) },
