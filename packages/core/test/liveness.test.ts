@@ -312,6 +312,47 @@ describe('dead letters', () => {
   })
 })
 
+describe('observer events', () => {
+  it('hand tasks and workers that JSON.stringify and util.inspect write as their documented fields, without input, callbacks or links', async () => {
+    const { inspect } = await import('node:util')
+    const written: string[] = []
+    const inspected: string[] = []
+    const write = (...values: unknown[]): void => {
+      for (const value of values) {
+        written.push(JSON.stringify(value))
+        inspected.push(inspect(value))
+      }
+    }
+    const pool = createPool({
+      handler: async (x: { secret: string }) => x.secret.length,
+      concurrency: 2,
+      observers: [
+        {
+          onSubmitted: (_pool, task) => write(task),
+          onStarted: (_pool, task, worker) => write(task, worker),
+          onSettled: (_pool, task) => write(task),
+          onWorkerStarted: (_pool, worker) => write(worker),
+        },
+      ],
+    })
+    // Two tasks at once: the running list links them to each other.
+    await Promise.all([pool.run({ secret: 'hidden' }, { key: 'k' }), pool.run({ secret: 'hidden' })])
+    await pool.close()
+    const taskFields = ['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'name', 'priority', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
+    const workerFields = ['capacity', 'finished', 'id', 'readyAt', 'running']
+    expect(written.length).toBeGreaterThanOrEqual(8)
+    for (const json of written) {
+      // JSON leaves out the fields that are undefined (a task's name here).
+      const keys = Object.keys(JSON.parse(json) as object).sort()
+      const fields = keys.includes('submittedAt') ? taskFields : workerFields
+      expect(fields).toEqual(expect.arrayContaining(keys))
+      expect(keys.length).toBeGreaterThanOrEqual(fields.length - 2)
+      expect(json).not.toContain('hidden')
+    }
+    for (const text of inspected) expect(text).not.toMatch(/hidden|resolve|prev|handle/)
+  })
+})
+
 describe('a scaler at min 0', () => {
   it('starts a worker at once for a task submitted while the pool has none, without waiting for the unref\u2019d tick', async () => {
     const clock = createVirtualClock()

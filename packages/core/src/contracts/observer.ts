@@ -2,7 +2,9 @@ import type { PoolState, PoolStats } from './snapshot.js'
 import type { RejectReason, TaskInfo, TaskOutcome } from './task.js'
 
 /**
- * A worker as observers and selectors see it.
+ * A worker as observers and selectors see it: a live view whose counts change
+ * as it works. `JSON.stringify(worker)` (and `console.log`) give exactly these
+ * fields.
  * @public
  */
 export interface WorkerInfo {

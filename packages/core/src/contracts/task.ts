@@ -7,7 +7,11 @@ export type TransferList = readonly object[]
 
 /**
  * What a task is, as the pool's observers, queues, selectors and breakers see it.
- * The same object lives for the whole life of the task, retries included.
+ * The same object lives for the whole life of the task, retries included, and
+ * its fields change as it moves: read them in the hook, and copy what you keep.
+ * `JSON.stringify(task)` (and `console.log`) give exactly these fields, so a
+ * logger may write the task as it is. Close reports and dead letters hold
+ * plain copies.
  * @public
  */
 export interface TaskInfo {

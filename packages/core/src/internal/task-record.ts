@@ -106,6 +106,16 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   beginAttempt(slot: unknown): AttemptContext {
     return (this.context = new AttemptContext(this, slot))
   }
+
+  /** `JSON.stringify(task)` in an observer gives the documented `TaskInfo` fields, not the links and callbacks (which are circular). */
+  toJSON(): TaskInfo {
+    return taskInfoOf(this)
+  }
+
+  /** `console.log(task)` and `util.inspect` show the same fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): TaskInfo {
+    return taskInfoOf(this)
+  }
 }
 
 /**

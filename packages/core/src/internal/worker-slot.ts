@@ -24,6 +24,21 @@ export class WorkerSlot implements WorkerInfo {
     this.id = id
     this.capacity = capacity
   }
+
+  /** `JSON.stringify(worker)` in an observer or selector gives the documented `WorkerInfo` fields, not the handle. */
+  toJSON(): WorkerInfo {
+    return workerInfoOf(this)
+  }
+
+  /** `console.log(worker)` and `util.inspect` show the same fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): WorkerInfo {
+    return workerInfoOf(this)
+  }
+}
+
+/** What a worker is, as plain data (never the pool's own slot, which holds the executor's handle). */
+export function workerInfoOf(worker: WorkerInfo): WorkerInfo {
+  return { id: worker.id, running: worker.running, capacity: worker.capacity, finished: worker.finished, readyAt: worker.readyAt }
 }
 
 /** Task slots free on a ready worker: none while it runs more than a lowered capacity. */
