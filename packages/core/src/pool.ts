@@ -260,7 +260,13 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       return -1
     }
     task.callback = callback
-    this.admit(task)
+    try {
+      this.admit(task)
+    } catch (error) {
+      // As run() rejects: a throw from user code in admission (a queue's evict) fails the task, not the caller.
+      if (task.callback === undefined) this.notifier.error(error)
+      else this.deliverCallback(task, false, error)
+    }
     return task.id
   }
 

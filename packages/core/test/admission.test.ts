@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   concurrencyFromEnv,
+  createDefaultQueue,
   createPool,
   createVirtualClock,
   ErrorCode,
@@ -9,10 +10,27 @@ import {
   QueueFullError,
   TaskDroppedError,
 } from '../src/index.js'
-import type { PoolOptions, RunOptions, TaskContext, TaskResult } from '../src/index.js'
-import { controlled, sleep, track } from './support.js'
+import type { PoolOptions, RunOptions, TaskContext, TaskQueue, TaskResult } from '../src/index.js'
+import { controlled, sleep, tick, track } from './support.js'
 
 // ---------------------------------------------------------------- helpers
+
+/** A default queue whose evict() throws `error` (a user's TaskQueue with a bug). */
+function throwingEvict(error: Error): TaskQueue {
+  const inner = createDefaultQueue()
+  return {
+    get size() {
+      return inner.size
+    },
+    push: (task) => inner.push(task),
+    shift: () => inner.shift(),
+    remove: (task) => inner.remove(task),
+    clear: () => inner.clear(),
+    evict: () => {
+      throw error
+    },
+  }
+}
 
 // ---------------------------------------------------------------- run()
 
@@ -396,6 +414,46 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     await pool.onIdle()
     expect(c.started).toEqual([0, 4])
     await pool.close()
+  })
+
+  it("run() rejects with the error a custom queue's evict() throws", async () => {
+    const c = controlled()
+    const evictFailed = new Error('evict failed')
+    const pool = createPool({ handler: c.handler, concurrency: 1, maxQueue: 1, onQueueFull: 'drop-oldest', queue: throwingEvict(evictFailed) })
+    const running = pool.run(1)
+    const queued = track(pool.run(2))
+    const result = track(pool.run(3))
+    await Promise.resolve()
+    expect(result).toMatchObject({ status: 'rejected', error: evictFailed })
+    expect(queued.status).toBe('pending')
+    c.release(1)
+    await running
+    await tick()
+    c.release(2)
+    await pool.close()
+    expect(queued).toMatchObject({ status: 'fulfilled', value: 20 })
+  })
+
+  it("submit() calls back with the error a custom queue's evict() throws instead of throwing it to the caller, as run() rejects with it", async () => {
+    const c = controlled()
+    const evictFailed = new Error('evict failed')
+    const pool = createPool({ handler: c.handler, concurrency: 1, maxQueue: 1, onQueueFull: 'drop-oldest', queue: throwingEvict(evictFailed) })
+    const running = pool.run(1)
+    const queued = track(pool.run(2))
+    const callback = vi.fn()
+    let id = 0
+    expect(() => (id = pool.submit(3, callback))).not.toThrow()
+    expect(id).toBeGreaterThan(0)
+    expect(callback).toHaveBeenCalledTimes(1)
+    expect(callback).toHaveBeenCalledWith({ id, ok: false, error: evictFailed, waitMs: 0, runMs: 0, attempts: 0 })
+    expect(queued.status).toBe('pending')
+    c.release(1)
+    await running
+    await tick()
+    c.release(2)
+    await pool.close()
+    expect(queued).toMatchObject({ status: 'fulfilled', value: 20 })
+    expect(callback).toHaveBeenCalledTimes(1)
   })
 
   it('with maxQueue 0 refuses the new task with QueueFullError, as there is nothing to drop', async () => {
