@@ -11,7 +11,7 @@ import {
   TaskDroppedError,
 } from '../src/index.js'
 import type { PoolOptions, RunOptions, TaskContext, TaskQueue, TaskResult } from '../src/index.js'
-import { controlled, sleep, tick, track } from './support.js'
+import { controlled, gate, sleep, tick, track } from './support.js'
 
 // ---------------------------------------------------------------- helpers
 
@@ -464,6 +464,24 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     c.release(1)
     await running
     await pool.close()
+  })
+
+  it("keeps the queue within maxQueue when a dropped task's callback submits another task ('drop-oldest')", async () => {
+    const clock = createVirtualClock()
+    const g = gate<number>()
+    const pool = createPool({ handler: () => g.promise, clock, maxQueue: 1, onQueueFull: 'drop-oldest' })
+    const results: TaskResult<number>[] = []
+    const running = track(pool.run(0)) // takes the only worker
+    pool.submit(1, (r) => {
+      results.push(r)
+      // The victim's callback resubmits, re-entering admission while the new task is being admitted.
+      pool.submit(3, (r3) => results.push(r3))
+    })
+    pool.submit(2, (r) => results.push(r)) // drops 1
+    expect(pool.stats().queued).toBeLessThanOrEqual(1)
+    await pool.destroy()
+    await clock.flush()
+    expect(running.status).toBe('rejected')
   })
 })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createPool, createVirtualClock, ErrorCode, isPoolError, TaskTimeoutError } from '../src/index.js'
-import type { DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
-import { controlled, sleep, track } from './support.js'
+import type { Breaker, DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
+import { controlled, gate, sleep, track } from './support.js'
 import type { Tracked } from './support.js'
 
 // ---------------------------------------------------------------- helpers
@@ -192,6 +192,77 @@ describe('cancellation', () => {
     expect(remove).toHaveBeenCalledTimes(2)
     expect(remove.mock.calls.map((call) => call[1])).toEqual(add.mock.calls.map((call) => call[1]))
     await pool.close()
+  })
+
+  it("aborts the handler's ctx.signal when an onStarted observer aborts the task's signal (a cancelled task never runs unsignalled)", async () => {
+    const clock = createVirtualClock()
+    const controller = new AbortController()
+    const reason = new Error('cancelled from onStarted')
+    const seen: boolean[] = []
+    const handler = (_n: number, ctx: TaskContext): Promise<number> =>
+      new Promise((resolve) => {
+        seen.push(ctx.signal.aborted)
+        if (!ctx.signal.aborted) ctx.signal.addEventListener('abort', () => resolve(-1))
+        else resolve(-1)
+      })
+    const pool = createPool({
+      handler,
+      clock,
+      observers: [{ onStarted: () => controller.abort(reason) }],
+    })
+    const result = track(pool.run(1, { signal: controller.signal }))
+    await clock.flush()
+    expect(result.error).toBe(reason)
+    // Either the handler never ran, or it ran with its signal already aborted.
+    expect(seen.every((aborted) => aborted)).toBe(true)
+    await pool.close()
+  })
+
+  it('never starts, and settles once, a task whose signal a breaker aborts during admit()', async () => {
+    const clock = createVirtualClock()
+    const controller = new AbortController()
+    const reason = new Error('aborted during admit')
+    const handler = vi.fn((n: number) => n)
+    const settled: string[] = []
+    const breaker: Breaker = {
+      admit: () => {
+        controller.abort(reason) // e.g. a breaker that trips a shared controller
+        return undefined
+      },
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool({
+      handler,
+      clock,
+      breaker,
+      observers: [{ onSettled: (_p, t, outcome) => settled.push(`${t.id}:${outcome}`) }],
+    })
+    const result = track(pool.run(1, { signal: controller.signal }))
+    await clock.flush()
+    expect(result.error).toBe(reason)
+    expect(handler).not.toHaveBeenCalled()
+    expect(settled).toEqual(['1:cancelled'])
+    const c = pool.stats().counters
+    expect(c.completed + c.failed + c.cancelled + c.timedOut + c.rejected).toBe(c.submitted)
+    await pool.close()
+  })
+
+  it('reports the time a task spent queued even when it never started (cancelled while queued)', async () => {
+    const clock = createVirtualClock()
+    const g = gate<number>()
+    const pool = createPool({ handler: () => g.promise, clock })
+    void pool.run(0).catch(() => {}) // holds the only worker
+    const controller = new AbortController()
+    let result: TaskResult<number> | undefined
+    pool.submit(1, (r) => (result = r), { signal: controller.signal })
+    await clock.advance(100)
+    controller.abort()
+    expect(result?.ok).toBe(false)
+    expect(result?.waitMs).toBe(100)
+    await pool.destroy()
   })
 })
 

@@ -447,6 +447,35 @@ describe('a worker that exits unexpectedly', () => {
 
 // ---------------------------------------------------------------- failed spawns
 
+/**
+ * An executor whose first spawn works and every later one throws. `runs` holds
+ * the run promises' settle functions; `crash()` rejects every run of worker 1
+ * with WorkerExitError (`started` decides taskStarted), then reports the exit.
+ */
+function firstSpawnOnly(tasksPerWorker = 1) {
+  let spawns = 0
+  let context: SpawnContext | undefined
+  const runs: { input: number; reject(e: unknown): void }[] = []
+  const executor: Executor<number, number> = {
+    kind: 'fake',
+    tasksPerWorker,
+    spawn(ctx) {
+      if (++spawns > 1) throw new Error(`spawn ${spawns} failed`)
+      context = ctx
+      return {
+        id: ctx.workerId,
+        run: (input) => new Promise<number>((_resolve, reject) => void runs.push({ input, reject })),
+        terminate: () => Promise.resolve(),
+      }
+    },
+  }
+  const crash = (started: (input: number) => boolean): void => {
+    for (const r of runs.splice(0)) r.reject(new WorkerExitError({ workerId: 1, exitCode: 1, taskStarted: started(r.input) }))
+    context!.onExit({ exitCode: 1 })
+  }
+  return { executor, crash }
+}
+
 describe('a spawn that fails', () => {
   it("rejecting: emits 'error', keeps ready() pending, and the retry later on the clock makes the pool ready", async () => {
     const clock = createVirtualClock()
@@ -606,6 +635,45 @@ describe('a spawn that fails', () => {
     await pool.close()
     expect(clock.pending).toBe(0)
     expect(fake.spawnCalls).toBe(4)
+  })
+
+  it('settles a task whose retry falls due after the pool gave up (no worker will ever take it), and close() resolves', async () => {
+    const clock = createVirtualClock()
+    const fake = firstSpawnOnly()
+    const pool = createPool({
+      executor: fake.executor,
+      clock,
+      concurrency: 1,
+      maxStartFailures: 1,
+      retry: { attempts: 2, backoff: { initialMs: 10, jitter: 0 } },
+    })
+    pool.on('error', () => {})
+    const task = track(pool.run(1))
+    await clock.flush()
+    fake.crash(() => true) // the replacement spawn throws: the pool gives up
+    await expect(pool.run(2)).rejects.toBeInstanceOf(WorkerStartError)
+    await clock.advance(10) // the retry falls due
+    expect(task).toMatchObject({ settled: true, ok: false })
+    const closed = track(pool.close())
+    await clock.flush()
+    expect(closed).toMatchObject({ settled: true, ok: true })
+  })
+
+  it('settles a task handed to a dead worker but never started when the pool gave up meanwhile', async () => {
+    const clock = createVirtualClock()
+    const fake = firstSpawnOnly(2)
+    const pool = createPool({ executor: fake.executor, clock, concurrency: 1, maxStartFailures: 1 })
+    pool.on('error', () => {})
+    const first = track(pool.run(1))
+    const second = track(pool.run(2))
+    await clock.flush()
+    fake.crash((input) => input === 1) // task 2 was waiting behind task 1 in the worker
+    await clock.flush()
+    expect(first).toMatchObject({ settled: true, ok: false })
+    expect(second).toMatchObject({ settled: true, ok: false })
+    const closed = track(pool.close())
+    await clock.flush()
+    expect(closed).toMatchObject({ settled: true, ok: true })
   })
 })
 

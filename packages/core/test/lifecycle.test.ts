@@ -12,6 +12,7 @@ import {
   type TaskResult,
   type WorkerExitReason,
 } from '../src/index.js'
+import { sleep } from './support.js'
 
 // ---------------------------------------------------------------- helpers
 
@@ -178,6 +179,20 @@ describe("the 'idle' event", () => {
     await expect(pool.run(1)).rejects.toThrow('nope')
     await flush()
     expect(idle).toBe(1)
+    await pool.close()
+  })
+
+  it('fires once when a timed-out handler returns after its task already settled (no work in between)', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: () => sleep(clock, 200).then(() => 1), clock, taskTimeout: 100 })
+    let idles = 0
+    pool.on('idle', () => idles++)
+    const result = track(pool.run(1))
+    await clock.advance(100)
+    expect(result).toMatchObject({ settled: true, ok: false })
+    expect(idles).toBe(1)
+    await clock.advance(100) // the handler returns; the pool was idle and stays idle
+    expect(idles).toBe(1)
     await pool.close()
   })
 })
@@ -505,6 +520,18 @@ describe('close({ timeout }) on the virtual clock', () => {
     expect((await closing).timedOut).toBe(false)
     expect(clock.pending).toBe(0)
   })
+
+  it('applies the timeout of a later close({ timeout }) to a close() already waiting without one', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: () => new Promise<number>(() => {}), clock })
+    const hung = track(pool.run(1))
+    const first = track(pool.close())
+    const second = track(pool.close({ timeout: 100 }))
+    await clock.advance(100)
+    expect(hung).toMatchObject({ settled: true, ok: false })
+    expect(first).toMatchObject({ settled: true, ok: true })
+    expect(second).toMatchObject({ settled: true, ok: true })
+  })
 })
 
 describe('destroy()', () => {
@@ -593,6 +620,22 @@ describe('destroy()', () => {
     await pool.destroy()
     expect(settled).toEqual(['1:cancelled'])
     expect(rejected).toEqual(['2:closed'])
+  })
+
+  it("aborts the handler's ctx.signal when an onStarted observer destroys the pool", async () => {
+    const clock = createVirtualClock()
+    const seen: boolean[] = []
+    let destroy: () => void = () => {}
+    const handler = (_n: number, ctx: TaskContext): number => {
+      seen.push(ctx.signal.aborted)
+      return 1
+    }
+    const pool = createPool({ handler, clock, observers: [{ onStarted: () => destroy() }] })
+    destroy = () => void pool.destroy()
+    const result = track(pool.run(1))
+    await clock.flush()
+    expect(result).toMatchObject({ settled: true, ok: false })
+    expect(seen.every((aborted) => aborted)).toBe(true)
   })
 })
 

@@ -23,6 +23,7 @@ import {
   TaskTimeoutError,
   transfer,
   WorkerExitError,
+  type MainMessage,
   type MainPost,
   type ResultMessage,
   type SerializedError,
@@ -32,6 +33,7 @@ import {
   type WorkerMessage,
   type WorkerTaskContext,
 } from '../src/index.js'
+import { gate } from './support.js'
 
 /** What a worker's error looks like on the main side: serialised, cloned as postMessage does, rebuilt. */
 const roundTrip = (error: unknown): unknown => deserializeError(structuredClone(serializeError(error)))
@@ -226,6 +228,30 @@ describe('serializeError and deserializeError', () => {
     expect(isSerializedError({ name: 'Error', message: 'x' })).toBe(false)
     expect(isSerializedError(null)).toBe(false)
     expect(isSerializedError('x')).toBe(false)
+  })
+
+  it('serializeError terminates on two errors that reference each other through fields', () => {
+    const a = new Error('a') as Error & Record<string, unknown>
+    const b = new Error('b') as Error & Record<string, unknown>
+    a.peer = b
+    b.peer = a
+    expect(() => serializeError(a)).not.toThrow()
+  })
+
+  it('serializeError terminates on an error whose cause points back at it through a field', () => {
+    const inner = new Error('inner') as Error & Record<string, unknown>
+    const outer = new Error('outer', { cause: inner })
+    inner.outer = outer
+    expect(() => serializeError(outer)).not.toThrow()
+  })
+
+  it('deserializeError rebuilds errors held in an array field (round trip of `errors: [Error]`)', () => {
+    const error = new Error('many') as Error & Record<string, unknown>
+    error.errors = [new TypeError('first'), new Error('second')]
+    const back = deserializeError(structuredClone(serializeError(error))) as Error & { errors: unknown[] }
+    expect(back.errors[0]).toBeInstanceOf(TypeError)
+    expect((back.errors[0] as Error).message).toBe('first')
+    expect(back.errors[1]).toBeInstanceOf(Error)
   })
 })
 
@@ -764,5 +790,39 @@ describe('runWorker', () => {
     expect(() => runWorker({}, ep.endpoint)).toThrow(TypeError)
     expect(() => runWorker({ f: 'nope' } as unknown as TaskFunctions, ep.endpoint)).toThrow(/functions\.f must be a function/)
     expect(ep.posted).toEqual([])
+  })
+
+  it('still aborts a later attempt after an earlier attempt of the same task id settled', async () => {
+    const posted: unknown[] = []
+    let listener: (m: MainMessage) => void = () => {}
+    const endpoint: WorkerEndpoint = {
+      post: (m) => void posted.push(m),
+      listen: (l) => void (listener = l),
+      close: () => {},
+    }
+    const finishFirst = gate<string>()
+    const signals: AbortSignal[] = []
+    runWorker(
+      {
+        work: cooperative((_input: unknown, ctx: WorkerTaskContext) => {
+          signals.push(ctx.signal)
+          if (ctx.attempt === 1) return finishFirst.promise
+          return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)))
+        }),
+      },
+      endpoint,
+    )
+    // A worker that runs two tasks at once (tasksPerWorker 2). Attempt 1 timed out on the
+    // main side but still runs (cooperative, slow to stop); attempt 2 lands on the same worker.
+    listener({ type: 'configure', concurrency: 2, reportHeap: false })
+    // Each run has its own id on the connection; both carry task 7 for the context.
+    listener({ type: 'run', id: 1, task: 7, name: 'work', input: null, attempt: 1 })
+    listener({ type: 'run', id: 2, task: 7, name: 'work', input: null, attempt: 2 })
+    finishFirst.resolve('late')
+    await Promise.resolve()
+    await Promise.resolve()
+    listener({ type: 'abort', id: 2, reason: serializeError(new Error('cancel attempt 2')) })
+    expect(signals).toHaveLength(2)
+    expect(signals[1]!.aborted).toBe(true)
   })
 })
