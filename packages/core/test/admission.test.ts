@@ -236,7 +236,7 @@ describe('priority', () => {
     await Promise.resolve()
     expect(c.started).toEqual([1])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     c.release(2)
     await pool.onIdle()
@@ -270,9 +270,9 @@ describe("maxQueue with onQueueFull 'reject'", () => {
     expect(pool.stats().counters.rejected).toBe(1)
     // The accepted tasks are untouched and the refused one never ran.
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -332,7 +332,7 @@ describe("maxQueue with onQueueFull 'reject'", () => {
     expect(pool.stats()).toMatchObject({ running: 3, queued: 1 })
     expect(pool.stats().counters.rejected).toBe(0)
     for (const i of [1, 2, 3]) c.release(i)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await expect(Promise.all(runs)).resolves.toEqual([10, 20, 30, 40])
     await pool.close()
@@ -358,9 +358,9 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(pool.stats().queued).toBe(2)
     expect(pool.stats().counters.rejected).toBe(1)
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await pool.onIdle()
     await Promise.resolve()
@@ -387,11 +387,11 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(incoming.status).toBe('pending')
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Among what is left, priority still decides the order.
     expect(c.started).toEqual([1, 4])
     c.release(4)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     expect(c.started).toEqual([1, 4, 3])
@@ -409,7 +409,7 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(pool.stats().counters).toMatchObject({ submitted: 5, rejected: 3 })
     c.release(0)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await pool.onIdle()
     expect(c.started).toEqual([0, 4])
@@ -494,17 +494,17 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     const running = pool.run(1)
     const queued = pool.run(2)
     const waiting = track(pool.run(3))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(waiting.status).toBe('pending')
     expect(pool.stats()).toMatchObject({ queued: 1, waitingForRoom: 1 })
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Task 2 started, so task 3 moved from the wait line into the queue.
     expect(pool.stats()).toMatchObject({ queued: 1, waitingForRoom: 0 })
     c.release(2)
     await queued
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -575,7 +575,7 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     runs.push(pool.run(5, { priority: Priority.Critical }))
     expect(pool.stats().waitingForRoom).toBe(3)
     for (let i = 1; i <= 5; i++) {
-      await new Promise((r) => setImmediate(r))
+      await tick()
       expect(c.started.at(-1)).toBe(i)
       c.release(i)
     }
@@ -601,10 +601,10 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     expect(pool.stats().counters.cancelled).toBe(1)
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await queued
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await after
     expect(c.started).toEqual([1, 2, 4])
@@ -641,7 +641,7 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     expect((waiting.error as { code?: string }).code).toBe('ERR_POOL_CLOSED')
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await queued
     await closing
@@ -661,13 +661,13 @@ describe("the 'drain' event", () => {
     expect(pool.stats().queued).toBe(3)
     expect(drains).toEqual([])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Task 2 left the queue: 3 -> 2, below the threshold.
     expect(drains).toEqual([2])
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await Promise.all(runs)
     // It does not fire again without reaching the threshold again.
@@ -682,10 +682,10 @@ describe("the 'drain' event", () => {
     pool.on('drain', onDrain)
     const runs = [pool.run(1), pool.run(2), pool.run(3)]
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).not.toHaveBeenCalled()
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1)
     expect(pool.stats().queued).toBe(0)
     c.release(3)
@@ -702,7 +702,7 @@ describe("the 'drain' event", () => {
     const runs = [1, 2, 3].map((i) => pool.run(i))
     for (const i of [1, 2, 3]) {
       c.release(i)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     await Promise.all(runs)
     expect(onDrain).not.toHaveBeenCalled()
@@ -716,18 +716,18 @@ describe("the 'drain' event", () => {
     pool.on('drain', onDrain)
     const first = [1, 2, 3].map((i) => pool.run(i))
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1)
     const second = [4, 5].map((i) => pool.run(i)) // task 2 runs; queue: 3, 4, 5
     expect(pool.stats().queued).toBe(3)
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1) // 3 -> 2 is not below 2
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(2) // 2 -> 1
     c.release(4)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(5)
     await Promise.all([...first, ...second])
     expect(onDrain).toHaveBeenCalledTimes(2)
@@ -761,7 +761,7 @@ describe("the 'drain' event", () => {
     off()
     const runs = [pool.run(1), pool.run(2)]
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await Promise.all(runs)
     expect(onDrain).not.toHaveBeenCalled()
@@ -779,7 +779,7 @@ describe('pause() and resume()', () => {
     expect(pool.state).toBe('paused')
     expect(pool.stats().state).toBe('paused')
     const runs = [pool.run(1), pool.run(2), pool.run(3)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(handler).not.toHaveBeenCalled()
     expect(pool.stats()).toMatchObject({ queued: 3, running: 0 })
     pool.resume()
@@ -796,7 +796,7 @@ describe('pause() and resume()', () => {
     const second = track(pool.run(2))
     pool.pause()
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first).toMatchObject({ status: 'fulfilled', value: 10 })
     expect(c.started).toEqual([1])
     expect(pool.stats()).toMatchObject({ queued: 1, running: 0 })
@@ -815,7 +815,7 @@ describe('pause() and resume()', () => {
     const pool = createPool({ handler, paused: true })
     expect(pool.state).toBe('paused')
     const result = pool.run(7)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(handler).not.toHaveBeenCalled()
     pool.resume()
     await expect(result).resolves.toBe(7)

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createPool, createVirtualClock, ErrorCode, isPoolError, TaskTimeoutError } from '../src/index.js'
 import type { Breaker, DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
-import { controlled, gate, sleep, track } from './support.js'
+import { controlled, gate, sleep, tick, track } from './support.js'
 import type { Tracked } from './support.js'
 
 // ---------------------------------------------------------------- helpers
@@ -64,7 +64,7 @@ describe('cancellation', () => {
     expect(cancelled).toMatchObject({ status: 'rejected', error: reason })
     expect(pool.stats().counters.cancelled).toBe(1)
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -124,7 +124,7 @@ describe('cancellation', () => {
     controller.abort(reason)
     c.release(1, 999)
     await pool.onIdle()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(result).toMatchObject({ status: 'rejected', error: reason })
     expect(pool.stats().counters).toMatchObject({ cancelled: 1, completed: 0 })
     await pool.close()
@@ -137,14 +137,14 @@ describe('cancellation', () => {
     const first = track(pool.run(1, { signal: controller.signal }))
     const second = track(pool.run(2))
     controller.abort(new Error('stop'))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.status).toBe('rejected')
     expect(c.started).toEqual([1])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second).toMatchObject({ status: 'fulfilled', value: 20 })
     await pool.close()
   })
@@ -163,7 +163,7 @@ describe('cancellation', () => {
     expect(pool.stats().counters.cancelled).toBe(4)
     c.release(1)
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     await pool.close()
   })
@@ -1013,7 +1013,7 @@ describe('stats() counters and means', () => {
       workers: { total: 2, busy: 2, idle: 0 },
     })
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(pool.stats()).toMatchObject({ queued: 0, running: 2 })
     c.release(2)
     c.release(3)
@@ -1053,7 +1053,7 @@ describe('tasks that share one signal', () => {
       const pool = createPool({ handler: async (x: number) => x * 2, concurrency: 4 })
       const out = await pool.runAll(Array.from({ length: 50 }, (_, i) => i), { window: 40 })
       expect(out[49]).toBe(98)
-      await new Promise((r) => setImmediate(r))
+      await tick()
       expect(warnings).not.toContain('MaxListenersExceededWarning')
       await pool.close()
     } finally {

@@ -24,6 +24,7 @@ import {
   type WorkerSelector,
   type WorkerTask,
 } from '../src/index.js'
+import { tick } from './support.js'
 
 // ---------------------------------------------------------------- the fake executor
 
@@ -231,11 +232,11 @@ describe('spawning workers', () => {
     const ready = track(pool.ready())
     expect(pool.stats().workers).toEqual({ total: 2, busy: 0, idle: 0, starting: 2 })
     fake.settleSpawn()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ready.settled).toBe(false)
     expect(pool.stats().workers.starting).toBe(1)
     fake.settleSpawn()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ready.settled).toBe(true)
     expect(ready.ok).toBe(true)
     expect(pool.stats().workers).toEqual({ total: 2, busy: 0, idle: 2, starting: 0 })
@@ -266,7 +267,7 @@ describe('tasksPerWorker > 1', () => {
     const fake = createFakeExecutor({ tasksPerWorker: 3 })
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const results = [1, 2, 3].map((x) => pool.run(x))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(3)
     expect(new Set(fake.runs.map((r) => r.worker.id)).size).toBe(1)
     expect(pool.stats().workers).toEqual({ total: 1, busy: 1, idle: 0, starting: 0 })
@@ -281,7 +282,7 @@ describe('tasksPerWorker > 1', () => {
     // Without runsPerWorker, a worker runs every task it is handed.
     expect(pool.stats()).toMatchObject({ concurrency: 6, capacity: 6 })
     const results = Array.from({ length: 10 }, (_, i) => pool.run(i))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.active()).toHaveLength(6)
     expect(pool.stats().running).toBe(6)
     expect(pool.stats().queued).toBe(4)
@@ -291,7 +292,7 @@ describe('tasksPerWorker > 1', () => {
       maxActive = Math.max(maxActive, fake.active().length)
       const run = fake.active()[0]!
       run.resolve(run.input)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     expect(maxActive).toBe(6)
     expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -305,18 +306,18 @@ describe('tasksPerWorker > 1', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 3 })
     expect(pool.stats()).toMatchObject({ targetWorkers: 3, concurrency: 3, capacity: 12 })
     const results = Array.from({ length: 20 }, (_, i) => pool.run(i))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // The pool still hands out tasksPerWorker to each worker.
     expect(fake.active()).toHaveLength(12)
     expect(pool.stats()).toMatchObject({ running: 12, queued: 8 })
     expect(pool.stats().running).toBeLessThanOrEqual(pool.stats().capacity)
     pool.resize(5)
     expect(pool.stats()).toMatchObject({ targetWorkers: 5, concurrency: 5, capacity: 20 })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     while (fake.active().length > 0) {
       const run = fake.active()[0]!
       run.resolve(run.input)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     expect(await Promise.all(results)).toEqual(Array.from({ length: 20 }, (_, i) => i))
     await pool.close()
@@ -346,7 +347,7 @@ describe('tasksPerWorker > 1', () => {
     const fake = createFakeExecutor({ tasksPerWorker: 2 })
     const pool = createPool({ executor: fake.executor, concurrency: 2 })
     const results = [pool.run(1), pool.run(2)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.workers[0]!.running.size).toBe(1)
     expect(fake.workers[1]!.running.size).toBe(1)
     fake.active().forEach((r) => r.resolve(r.input))
@@ -582,16 +583,16 @@ describe('a spawn that fails', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const first = track(pool.run(1))
     const second = track(pool.run(2))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(2)
     fake.runs[1]!.reject(new WorkerExitError({ workerId: 1, taskStarted: false }))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.settled).toBe(false)
     expect(fake.runs).toHaveLength(3)
     expect(fake.runs[2]!.input).toBe(2)
     fake.runs[0]!.resolve(10)
     fake.runs[2]!.resolve(20)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.value).toBe(10)
     expect(second.value).toBe(20)
     expect(pool.stats().counters.failed).toBe(0)
@@ -700,14 +701,14 @@ describe('closing with an executor', () => {
     const fake = createFakeExecutor()
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     const closing = track(pool.close())
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.workers[0]!.terminated).toBe(false)
     expect(fake.runs[0]!.task.signal.aborted).toBe(false)
     fake.runs[0]!.resolve(9)
     expect(await result).toBe(9)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(closing.settled).toBe(true)
     expect(fake.workers[0]!.terminated).toBe(true)
     expect(fake.closeCalls).toBe(1)
@@ -717,7 +718,7 @@ describe('closing with an executor', () => {
     const fake = createFakeExecutor()
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const result = track(pool.run(1))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     const report = await pool.destroy()
     expect(fake.runs[0]!.task.signal.aborted).toBe(true)
     expect(fake.runs[0]!.task.signal.reason).toBeInstanceOf(PoolClosedError)
@@ -732,7 +733,7 @@ describe('closing with an executor', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     let closed = false
     const closing = pool.close().then(() => (closed = true))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(closed).toBe(false)
     fake.settleSpawn()
     await closing
@@ -770,7 +771,7 @@ describe('a custom WorkerSelector', () => {
     }
     const pool = createPool({ executor: fake.executor, concurrency: 3, selector })
     const results = [1, 2, 3, 4, 5].map((x) => pool.run(x))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs.map((r) => r.worker.id)).toEqual([3, 3, 2, 2, 1])
     expect(seen).toEqual([
       [1, 2, 3],
@@ -797,7 +798,7 @@ describe('a custom WorkerSelector', () => {
       },
     })
     const result = pool.run(1, { key: 'tenant-a', priority: 3 })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(tasks).toHaveLength(1)
     expect(tasks[0]).toMatchObject({ id: 1, key: 'tenant-a', priority: 3, attempt: 1 })
     fake.runs[0]!.resolve(1)
@@ -820,11 +821,11 @@ describe('a custom WorkerSelector', () => {
       },
     })
     const first = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(1)
     // One worker has room, and the selector refuses to use it.
     const second = track(pool.run(2))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.error).toBeUndefined()
     expect(second.settled).toBe(false)
     expect(fake.runs).toHaveLength(1)
@@ -833,11 +834,11 @@ describe('a custom WorkerSelector', () => {
     refuse = false
     fake.runs[0]!.resolve(1)
     expect(await first).toBe(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(asked).toBeGreaterThan(askedBefore)
     expect(fake.runs).toHaveLength(2)
     fake.runs[1]!.resolve(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.value).toBe(2)
     await pool.close()
   })
@@ -856,14 +857,14 @@ describe('a custom WorkerSelector', () => {
     })
     pool.on('error', (e) => errors.push(e))
     const result = track(pool.run(1))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(TypeError)
     expect(fake.runs).toHaveLength(0)
     expect(result.settled).toBe(false)
     bogus = false
     void pool.run(2).catch(() => {}) // a new task makes the pool dispatch again
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs.map((r) => r.input)).toEqual([1])
     await pool.destroy()
   })
@@ -1184,10 +1185,10 @@ describe('a custom Breaker', () => {
     const first = track(pool.run(1))
     const controller = new AbortController()
     const second = track(pool.run(2, { signal: controller.signal }))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     controller.abort()
     fake.runs[0]!.resolve(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.value).toBe(1)
     expect(second.ok).toBe(false)
     expect(calls).toEqual(['admit:1', 'acquire:1:1', 'admit:2', 'success:1:1'])
@@ -1268,7 +1269,7 @@ describe('PoolObserver hooks', () => {
     expect(view.name).toBe('a')
     expect(view.state).toBe('open')
     const running = a.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // The view is live: it reads the pool now, not when it was attached.
     expect(view.stats().running).toBe(1)
     fake.runs[0]!.resolve(1)
@@ -1284,7 +1285,7 @@ describe('PoolObserver hooks', () => {
     const { observer, calls } = recordingObserver()
     const pool = createPool({ executor: fake.executor, observers: [observer], name: 'obs' })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
     expect(await result).toBe(1)
     await pool.close()
@@ -1389,7 +1390,7 @@ describe('PoolObserver hooks', () => {
     const errors: unknown[] = []
     pool.on('error', (e) => errors.push(e))
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(3)
     expect(await result).toBe(3)
     expect(errors).toEqual([boom, boom, boom])
@@ -1403,7 +1404,7 @@ describe('PoolObserver hooks', () => {
     const settled: string[] = []
     const pool = createPool({ executor: fake.executor, observers: [{ onSettled: (_p, t, outcome) => settled.push(`${t.id}:${outcome}`) }] })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
     await result
     expect(settled).toEqual(['1:completed'])
@@ -1418,7 +1419,7 @@ describe('PoolObserver hooks', () => {
       observers: [{ onStarted: (_p, _t, w) => seen.push({ id: w.id, running: w.running, capacity: w.capacity }) }],
     })
     const results = [pool.run(1), pool.run(2)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(seen).toEqual([
       { id: 1, running: 1, capacity: 2 },
       { id: 1, running: 2, capacity: 2 },
@@ -1442,7 +1443,7 @@ describe('a custom TaskQueue', () => {
     expect(pool.stats().queued).toBe(3)
     pool.resume()
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setImmediate(r))
+      await tick()
       fake.runs[i]!.resolve(fake.runs[i]!.input)
     }
     expect(await Promise.all(results)).toEqual([1, 2, 3])
@@ -1460,7 +1461,7 @@ describe('a custom TaskQueue', () => {
     const controller = new AbortController()
     const second = track(pool.run(2, { signal: controller.signal }))
     controller.abort(new Error('changed my mind'))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(queue.calls).toContain('remove:2')
     expect(queue.size).toBe(0)
     expect((second.error as Error).message).toBe('changed my mind')
@@ -1494,9 +1495,9 @@ describe('a custom TaskQueue', () => {
     const refused = pool.run(2, { key: 'full' })
     await expect(refused).rejects.toBe(refusal)
     const third = pool.run(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[1]!.resolve(3)
     expect(await Promise.all([first, third])).toEqual([1, 3])
     await pool.close()
@@ -1610,8 +1611,6 @@ describe('an executor whose workers implement send()', () => {
 // ---------------------------------------------------------------- SpawnContext.setCapacity
 
 describe('SpawnContext.setCapacity', () => {
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
-
   it('lowers how many tasks the pool hands one worker, and raising it again dispatches queued tasks at once', async () => {
     const fake = createFakeExecutor({ tasksPerWorker: 4 })
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
@@ -1619,14 +1618,14 @@ describe('SpawnContext.setCapacity', () => {
     const worker = fake.workers[0]!
     worker.context.setCapacity(2)
     const results = [1, 2, 3, 4, 5].map((i) => pool.run(i))
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(2)
     expect(pool.stats().perWorker[0]).toMatchObject({ capacity: 2, running: 2 })
     worker.context.setCapacity(4)
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(4)
     for (const run of [...worker.running]) run.resolve(run.input)
-    await settle()
+    await tick()
     for (const run of [...worker.running]) run.resolve(run.input)
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5])
     await pool.close()
@@ -1638,27 +1637,27 @@ describe('SpawnContext.setCapacity', () => {
     await pool.ready()
     const worker = fake.workers[0]!
     const results = [1, 2, 3, 4, 5, 6].map((i) => pool.run(i))
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(4)
     worker.context.setCapacity(1)
     const [a, b, c] = [...worker.running]
     a!.resolve(a!.input)
     b!.resolve(b!.input)
-    await settle()
+    await tick()
     // Two left of four, over the new limit of one: nothing new was sent.
     expect(worker.running.size).toBe(2)
     c!.resolve(c!.input)
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(1)
     const [d] = [...worker.running]
     d!.resolve(d!.input)
-    await settle()
+    await tick()
     // Under the limit now: one at a time.
     expect(worker.running.size).toBe(1)
     expect(pool.stats().queued).toBe(1)
     for (let i = 0; i < 2; i++) {
       for (const run of [...worker.running]) run.resolve(run.input)
-      await settle()
+      await tick()
     }
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6])
     await pool.close()

@@ -12,7 +12,7 @@ import {
   type TaskResult,
   type WorkerExitReason,
 } from '../src/index.js'
-import { sleep } from './support.js'
+import { sleep, tick } from './support.js'
 
 // ---------------------------------------------------------------- helpers
 
@@ -34,9 +34,6 @@ function controlled<I, O = I>() {
     })
   return { calls, handler }
 }
-
-/** Lets pending promise callbacks run (no time passes). */
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** Tracks whether a promise settled yet, without leaving a rejection unhandled. */
 function track<T>(promise: Promise<T>) {
@@ -73,7 +70,7 @@ describe('onIdle()', () => {
   it('resolves at once when nothing is queued, running or delayed', async () => {
     const pool = createPool({ handler: (x: number) => x })
     const idle = track(pool.onIdle())
-    await flush()
+    await tick()
     expect(idle.settled).toBe(true)
     await pool.close()
   })
@@ -84,14 +81,14 @@ describe('onIdle()', () => {
     const a = pool.run(1)
     const b = pool.run(2)
     const idle = track(pool.onIdle())
-    await flush()
+    await tick()
     expect(idle.settled).toBe(false)
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect(calls).toHaveLength(2)
     expect(idle.settled).toBe(false)
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(idle.settled).toBe(true)
     expect(await Promise.all([a, b])).toEqual([1, 2])
     await pool.close()
@@ -128,7 +125,7 @@ describe('onIdle()', () => {
     const first = track(pool.onIdle())
     const second = track(pool.onIdle())
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect([first.settled, second.settled]).toEqual([true, true])
     await pool.close()
   })
@@ -144,12 +141,12 @@ describe("the 'idle' event", () => {
     pool.on('idle', () => idle++)
     const all = Promise.all([pool.run(1), pool.run(2), pool.run(3)])
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(idle).toBe(0)
     calls[2]!.resolve(3)
-    await flush()
+    await tick()
     expect(idle).toBe(1)
     expect(await all).toEqual([1, 2, 3])
     await pool.close()
@@ -160,10 +157,10 @@ describe("the 'idle' event", () => {
     let idle = 0
     pool.on('idle', () => idle++)
     await pool.run(1)
-    await flush()
+    await tick()
     expect(idle).toBe(1)
     await pool.run(2)
-    await flush()
+    await tick()
     expect(idle).toBe(2)
     await pool.close()
   })
@@ -177,7 +174,7 @@ describe("the 'idle' event", () => {
     let idle = 0
     pool.on('idle', () => idle++)
     await expect(pool.run(1)).rejects.toThrow('nope')
-    await flush()
+    await tick()
     expect(idle).toBe(1)
     await pool.close()
   })
@@ -206,7 +203,7 @@ describe('on()', () => {
     pool.on('idle', kept)
     off()
     await pool.run(1)
-    await flush()
+    await tick()
     expect(removed).not.toHaveBeenCalled()
     expect(kept).toHaveBeenCalledTimes(1)
     await pool.close()
@@ -220,7 +217,7 @@ describe('on()', () => {
     off()
     off()
     await pool.run(1)
-    await flush()
+    await tick()
     expect(listener).toHaveBeenCalledTimes(1)
     await pool.close()
   })
@@ -247,7 +244,7 @@ describe('on()', () => {
       throw boom
     })
     await pool.run(1)
-    await flush()
+    await tick()
     expect(errors).toEqual([boom])
     expect(await pool.run(2)).toBe(2)
     await pool.close()
@@ -659,12 +656,12 @@ describe('Symbol.asyncDispose', () => {
     const pool = createPool({ handler })
     const running = pool.run(1)
     const disposing = track(Promise.resolve(pool[Symbol.asyncDispose]()))
-    await flush()
+    await tick()
     expect(disposing.settled).toBe(false)
     expect(calls[0]!.signal.aborted).toBe(false)
     calls[0]!.resolve(10)
     expect(await running).toBe(10)
-    await flush()
+    await tick()
     expect(disposing.settled).toBe(true)
     expect(pool.state).toBe('closed')
   })
@@ -679,7 +676,7 @@ describe('resize()', () => {
     const results = [1, 2, 3].map((x) => pool.run(x))
     expect(pool.stats().running).toBe(1)
     pool.resize(3)
-    await flush()
+    await tick()
     expect(calls).toHaveLength(3)
     const s = pool.stats()
     expect(s.workers).toEqual({ total: 3, busy: 3, idle: 0, starting: 0 })
@@ -720,10 +717,10 @@ describe('resize()', () => {
     expect(exits).toEqual([])
     expect(calls.every((c) => !c.signal.aborted)).toBe(true)
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect(pool.stats().workers.total).toBe(2)
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(pool.stats().workers.total).toBe(1)
     calls[2]!.resolve(3)
     expect(await Promise.all(results)).toEqual([1, 2, 3])
@@ -740,18 +737,18 @@ describe('resize()', () => {
     const later = [4, 5].map((x) => track(pool.run(x)))
     for (let i = 0; i < 3; i++) {
       calls[i]!.resolve(calls[i]!.input)
-      await flush()
+      await tick()
     }
     expect(await Promise.all(first)).toEqual([1, 2, 3])
     // The one worker left is free and two tasks wait: the next must start.
     expect(pool.stats().running).toBe(1)
     expect(calls).toHaveLength(4)
     calls[3]?.resolve(4)
-    await flush()
+    await tick()
     expect(pool.stats().running).toBe(1)
     expect(calls).toHaveLength(5)
     calls[4]?.resolve(5)
-    await flush()
+    await tick()
     expect(later.map((t) => t.value)).toEqual([4, 5])
     await pool.destroy()
   })
@@ -766,10 +763,10 @@ describe('resize()', () => {
     expect(await Promise.all(first)).toEqual([1, 2])
     expect(pool.stats().workers).toEqual({ total: 1, busy: 0, idle: 1, starting: 0 })
     const next = track(pool.run(3))
-    await flush()
+    await tick()
     expect(calls).toHaveLength(3)
     calls[2]?.resolve(3)
-    await flush()
+    await tick()
     expect(next.value).toBe(3)
     await pool.destroy()
   })
