@@ -207,13 +207,18 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.obs = o.observers
     this.notifier = new Notifier(o.name, o.observers)
-    this.meter = o.scaler === undefined ? undefined : new LoadMeter(this.clock.now())
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)
     this.holds = new Holds(this)
     this.retry = new Retry(this, o)
     this.closer = new Closer(this)
-    this.scaling = o.scaler === undefined ? undefined : new ScalerLoop(this, o.scaler, this.meter!, o.minWorkers, o.maxWorkers)
+    if (o.scaler === undefined) {
+      this.meter = undefined
+      this.scaling = undefined
+    } else {
+      this.meter = new LoadMeter(this.clock.now())
+      this.scaling = new ScalerLoop(this, o.scaler, this.meter, o.minWorkers, o.maxWorkers)
+    }
     if (this.breaker?.attach !== undefined) {
       const breaker = this.breaker
       this.notifier.guard(() => breaker.attach!((key) => this.holds.wake(key)))
