@@ -155,7 +155,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly queueWaitTimeout: number
   private readonly drainThreshold: number
   private readonly taskTimeout: number
-  readonly breaker: Breaker | undefined
+  private readonly breaker: Breaker | undefined
   private readonly selector: WorkerSelector | undefined
   /** No selector, breaker or custom queue stands between a free worker and a new task. */
   private readonly directStart: boolean

@@ -4,7 +4,6 @@
 // hands itself to each part once, when it is made; every call lands on one
 // class, so it stays monomorphic.
 import type { Clock } from '../clock.js'
-import type { Breaker } from '../contracts/breaker.js'
 import type { Executor } from '../contracts/executor.js'
 import type { RejectReason, TaskOutcome } from '../contracts/task.js'
 import type { TaskQueue } from '../contracts/task-queue.js'
@@ -30,7 +29,6 @@ export interface PoolCore<I, O> {
   readonly workers: WorkerSet<I, O>
   /** Tasks a worker runs at once, of the `tasksPerWorker` it may hold. */
   readonly runsPerWorker: number
-  readonly breaker: Breaker | undefined
   readonly notifier: Notifier
   readonly counters: Counters
   /** The scaler's measurements; only pools with a scaler have one. */
