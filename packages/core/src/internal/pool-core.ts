@@ -1,8 +1,9 @@
-// What the pool's parts (holds, retry, close, the scaler loop, the worker set)
-// see of the pool: the state they share with the hot path in pool.ts, and the
-// steps of a task's life they hand tasks back to. The pool implements it and
-// hands itself to each part once, when it is made; every call lands on one
-// class, so it stays monomorphic.
+// What the pool's parts (holds, retry, close, the scaler loop) see of the pool:
+// the state they share with the hot path in pool.ts, and the steps of a task's
+// life they hand tasks back to. The pool implements it and hands itself to each
+// part once, when it is made; every call lands on one class, so it stays
+// monomorphic. (The worker set and signal watching see less: WorkerSetHost,
+// Canceller.)
 import type { Clock } from '../clock.js'
 import type { Executor } from '../contracts/executor.js'
 import type { RejectReason, TaskOutcome } from '../contracts/task.js'
