@@ -16,6 +16,7 @@ import {
   type PoolSnapshot,
   type Scaler,
   type SpawnContext,
+  type TaskDone,
   type TaskInfo,
   type TaskQueue,
   type WorkerExit,
@@ -1441,7 +1442,7 @@ describe('an executor whose workers implement send()', () => {
   interface Sent {
     readonly input: number
     readonly task: WorkerTask
-    readonly done: (task: WorkerTask, ok: boolean, value: unknown) => void
+    readonly done: TaskDone
   }
 
   function sendingExecutor(behaviour: (sent: Sent) => void = () => {}) {
@@ -1476,9 +1477,9 @@ describe('an executor whose workers implement send()', () => {
     const c = pool.run(3)
     await Promise.resolve()
     expect(sent.map((s) => s.input)).toEqual([1, 2, 3])
-    sent[0]!.done(sent[0]!.task, true, 10)
-    sent[1]!.done(sent[1]!.task, false, new RangeError('bad'))
-    sent[2]!.done(sent[2]!.task, true, 30)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[1]!.done(sent[1]!.task, 'failed', new RangeError('bad'))
+    sent[2]!.done(sent[2]!.task, 'ok', 30)
     await expect(a).resolves.toBe(10)
     await expect(b).rejects.toThrow(RangeError)
     await expect(c).resolves.toBe(30)
@@ -1495,12 +1496,12 @@ describe('an executor whose workers implement send()', () => {
     await Promise.resolve()
     // tasksPerWorker is 2: two are sent, the third waits for a slot.
     expect(sent).toHaveLength(2)
-    sent[0]!.done(sent[0]!.task, true, 1)
+    sent[0]!.done(sent[0]!.task, 'ok', 1)
     await Promise.resolve()
     expect(sent).toHaveLength(3)
     expect(sent[2]!.task.id).not.toBe(sent[0]!.task.id)
-    sent[1]!.done(sent[1]!.task, true, 2)
-    sent[2]!.done(sent[2]!.task, true, 3)
+    sent[1]!.done(sent[1]!.task, 'ok', 2)
+    sent[2]!.done(sent[2]!.task, 'ok', 3)
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3])
     await pool.close()
   })
@@ -1508,7 +1509,7 @@ describe('an executor whose workers implement send()', () => {
   it('fails the task, not the pool, when send() throws', async () => {
     const { executor } = sendingExecutor((s) => {
       if (s.input === 2) throw new TypeError('cannot send 2')
-      queueMicrotask(() => s.done(s.task, true, s.input))
+      queueMicrotask(() => s.done(s.task, 'ok', s.input))
     })
     const pool = createPool({ executor, concurrency: 1 })
     await expect(pool.run(2)).rejects.toThrow('cannot send 2')
@@ -1527,13 +1528,13 @@ describe('an executor whose workers implement send()', () => {
     const first = sent[0]!
     await clock.advance(100)
     // The pool does not free the slot until the worker reports the first attempt over.
-    first.done(first.task, true, 'late')
+    first.done(first.task, 'ok', 'late')
     await clock.advance(0)
     expect(sent).toHaveLength(2)
     const second = sent[1]!
     expect(second.task).not.toBe(first.task)
     expect(second.task.attempt).toBe(2)
-    second.done(second.task, true, 70)
+    second.done(second.task, 'ok', 70)
     await expect(result).resolves.toBe(70)
     await pool.close()
   })
@@ -1629,11 +1630,11 @@ describe('an executor that reports an aborted task from inside the abort', () =>
         run: () => Promise.reject(new Error('run() must not be called when send() exists')),
         send(input, task, done) {
           if (input >= 0) {
-            queueMicrotask(() => done(task, true, input))
+            queueMicrotask(() => done(task, 'ok', input))
             return
           }
           // A negative input never finishes; on abort the worker answers at once.
-          task.signal.addEventListener('abort', () => done(task, false, new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
+          task.signal.addEventListener('abort', () => done(task, 'failed', new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
         },
         terminate: () => Promise.resolve(),
       }),

@@ -248,6 +248,7 @@ export class WorkerSet {
         workerId: slot.id,
         onExit: (exit) => this.onExit(slot, exit),
         setCapacity: (tasks) => this.setCapacity(slot, tasks),
+        clock: this.clock,
       })
     } catch (error) {
       this.onSpawnFailed(slot, error)
