@@ -5,6 +5,7 @@ import {
   createVirtualClock,
   ErrorCode,
   PoolClosedError,
+  systemClock,
   TaskTimeoutError,
   WorkerExitError,
   WorkerStartError,
@@ -1517,6 +1518,39 @@ describe('an executor whose workers implement send()', () => {
     await pool.close()
   })
 
+  it("queues again, without counting an attempt, a task whose done() reports 'unstarted'", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const first = pool.run(1)
+    const second = pool.run(2)
+    await Promise.resolve()
+    expect(sent).toHaveLength(2)
+    sent[1]!.done(sent[1]!.task, 'unstarted', new WorkerExitError({ workerId: 1, taskStarted: false }))
+    await Promise.resolve()
+    expect(sent.map((s) => s.input)).toEqual([1, 2, 2])
+    expect(sent[2]!.task.attempt).toBe(1)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[2]!.done(sent[2]!.task, 'ok', 20)
+    await expect(Promise.all([first, second])).resolves.toEqual([10, 20])
+    expect(pool.stats().counters).toMatchObject({ completed: 2, failed: 0, retried: 0 })
+    await pool.close()
+  })
+
+  it("fails a task whose done() reports 'failed', even with a WorkerExitError saying it never started: the outcome decides", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const result = pool.run(1)
+    await Promise.resolve()
+    const error = new WorkerExitError({ workerId: 1, taskStarted: false })
+    sent[0]!.done(sent[0]!.task, 'failed', error)
+    await expect(result).rejects.toBe(error)
+    expect(sent).toHaveLength(1)
+    expect(pool.stats().counters).toMatchObject({ failed: 1 })
+    await pool.close()
+  })
+
   it('ignores a late done() for an attempt that already timed out, and retries on a fresh context', async () => {
     const clock = createVirtualClock()
     const { executor, sent } = sendingExecutor()
@@ -1537,6 +1571,25 @@ describe('an executor whose workers implement send()', () => {
     second.done(second.task, 'ok', 70)
     await expect(result).resolves.toBe(70)
     await pool.close()
+  })
+})
+
+// ---------------------------------------------------------------- SpawnContext.clock
+
+describe('SpawnContext.clock', () => {
+  it("hands each worker the pool's clock, so an executor's timers run on it", async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ tasksPerWorker: 1 })
+    const pool = createPool({ executor: fake.executor, concurrency: 2, clock })
+    await pool.ready()
+    expect(fake.workers.map((w) => w.context.clock)).toEqual([clock, clock])
+    expect(fake.workers[0]!.context.clock).toBe(clock)
+    await pool.close()
+    const plain = createFakeExecutor({ tasksPerWorker: 1 })
+    const defaults = createPool({ executor: plain.executor, concurrency: 1 })
+    await defaults.ready()
+    expect(plain.workers[0]!.context.clock).toBe(systemClock)
+    await defaults.close()
   })
 })
 
