@@ -78,16 +78,8 @@ export interface WorkerTask extends TaskContext {
  * {@link WorkerHandle.send}, ended (what its {@link TaskDone} reports):
  *
  * - `'ok'`: it ran, and `value` is its output.
- *
- * - `'failed'`: it failed, and `value` is the error: the task's own, its
- *   abort reason, or a `WorkerExitError` when its worker exited while it may
- *   have been running. The attempt counts (the pool may retry it).
- *
- * - `'unstarted'`: it certainly never started (it was waiting in the worker
- *   behind another task when the worker went, or was dropped from its inbox
- *   when aborted), and `value` is a `WorkerExitError` whose `taskStarted` is
- *   false. The pool queues it again as the same attempt, uncounted; the caller
- *   never sees the error.
+ * - `'failed'`: it failed, and `value` is the error: the task's own, its abort reason, or a `WorkerExitError` when its worker exited while it may have been running. The attempt counts (the pool may retry it).
+ * - `'unstarted'`: it certainly never started (it waited in the worker behind another task when the worker went, or was dropped from its inbox when aborted), and `value` is a `WorkerExitError` whose `taskStarted` is false. The pool queues it again as the same attempt, uncounted; the caller never sees the error.
  * @public
  */
 export type AttemptOutcome = 'ok' | 'failed' | 'unstarted'
