@@ -29,8 +29,9 @@ function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown)
  * ready, draining --terminate() holding tasks, an aborted task that will not stop,
  *                   a malformed post, a heartbeat unanswered--> killing
  * draining --its last task settled: terminate()--> closing
- * closing  --closeTimeout--> killing
+ * closing  --closeTimeout, or 'close' could not be posted--> killing
  * killing  --an aborted task that will not stop--> killing (its tasks fail at once)
+ * closing, killing, failing --terminate()--> the same state
  * any      --channel exit--> exited
  * ```
  *
