@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js'
 import type { Breaker, BreakerDenial } from './contracts/breaker.js'
 import type { AsyncDisposableLike } from './disposable.js'
-import type { Executor, WorkerTask } from './contracts/executor.js'
+import type { AttemptOutcome, Executor, WorkerTask } from './contracts/executor.js'
 import type { WorkerSelector } from './contracts/selector.js'
 import type { PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskOutcome, TaskResult } from './contracts/task.js'
@@ -597,7 +597,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.notifier.started(task, worker)
       if (task.state !== RUNNING || task.attempt !== attempt) {
         // An observer cancelled the task or destroyed the pool: do not run it.
-        this.finish(task, worker, attempt, false, undefined)
+        this.finish(task, worker, attempt, 'failed', undefined)
         return
       }
     }
@@ -610,35 +610,36 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       handle.send(task.input, context, this.onDone)
     } catch (error) {
       // As from run(): a throw fails the attempt, after this call returns.
-      queueMicrotask(() => this.finish(task, worker, attempt, false, error))
+      queueMicrotask(() => this.finish(task, worker, attempt, 'failed', error))
     }
   }
 
   /** The `done` of every `send`: the context says which task, attempt and worker. */
-  private readonly onDone = (task: WorkerTask, ok: boolean, value: unknown): void => {
+  private readonly onDone = (task: WorkerTask, outcome: AttemptOutcome, value: unknown): void => {
     // `send` hands back the context the pool gave it (a TaskDone gets it as a WorkerTask).
     const context = task as AttemptContext<I, O>
-    this.finish(context.record, context.slot, context.attempt, ok, value)
+    this.finish(context.record, context.slot, context.attempt, outcome, value)
   }
 
   private async execute(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, attempt: number, context: WorkerTask): Promise<void> {
-    let ok = true
+    let outcome: AttemptOutcome = 'ok'
     let value: unknown
     try {
       value = await worker.handle!.run(task.input, context)
     } catch (error) {
-      ok = false
+      // run() has no outcome to pass: a task that never started rejects with WorkerExitError{ taskStarted: false }.
+      outcome = neverStarted(error) ? 'unstarted' : 'failed'
       value = error
     }
-    this.finish(task, worker, attempt, ok, value)
+    this.finish(task, worker, attempt, outcome, value)
   }
 
   /** The worker is done with an attempt: free its slot, then settle the task if it is still waiting on this attempt. */
-  private finish(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, attempt: number, ok: boolean, value: unknown): void {
+  private finish(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, attempt: number, outcome: AttemptOutcome, value: unknown): void {
     const now = this.clock.now()
     this.meter?.onSlot(now, -1)
     this.workers.release(worker, now)
-    if (task.state === RUNNING && task.attempt === attempt && !ok && neverStarted(value)) {
+    if (task.state === RUNNING && task.attempt === attempt && outcome === 'unstarted') {
       // The worker died with the task still waiting behind another one: it did
       // not run, so it goes back in the queue as the same attempt, uncounted.
       this.runningTasks.delete(task)
@@ -652,7 +653,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       const ran = now - task.startedAt
       task.runMs += ran
       this.endAttempt(task, ran)
-      if (ok) {
+      if (outcome === 'ok') {
         if (this.breaker !== undefined) this.notifier.guard(() => this.breaker!.onSuccess(task, ran))
         this.settleSuccess(task, value as O)
       } else {

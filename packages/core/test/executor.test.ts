@@ -5,6 +5,7 @@ import {
   createVirtualClock,
   ErrorCode,
   PoolClosedError,
+  systemClock,
   TaskTimeoutError,
   WorkerExitError,
   WorkerStartError,
@@ -16,6 +17,7 @@ import {
   type PoolSnapshot,
   type Scaler,
   type SpawnContext,
+  type TaskDone,
   type TaskInfo,
   type TaskQueue,
   type WorkerExit,
@@ -1510,7 +1512,7 @@ describe('an executor whose workers implement send()', () => {
   interface Sent {
     readonly input: number
     readonly task: WorkerTask
-    readonly done: (task: WorkerTask, ok: boolean, value: unknown) => void
+    readonly done: TaskDone
   }
 
   function sendingExecutor(behaviour: (sent: Sent) => void = () => {}) {
@@ -1545,9 +1547,9 @@ describe('an executor whose workers implement send()', () => {
     const c = pool.run(3)
     await Promise.resolve()
     expect(sent.map((s) => s.input)).toEqual([1, 2, 3])
-    sent[0]!.done(sent[0]!.task, true, 10)
-    sent[1]!.done(sent[1]!.task, false, new RangeError('bad'))
-    sent[2]!.done(sent[2]!.task, true, 30)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[1]!.done(sent[1]!.task, 'failed', new RangeError('bad'))
+    sent[2]!.done(sent[2]!.task, 'ok', 30)
     await expect(a).resolves.toBe(10)
     await expect(b).rejects.toThrow(RangeError)
     await expect(c).resolves.toBe(30)
@@ -1564,12 +1566,12 @@ describe('an executor whose workers implement send()', () => {
     await Promise.resolve()
     // tasksPerWorker is 2: two are sent, the third waits for a slot.
     expect(sent).toHaveLength(2)
-    sent[0]!.done(sent[0]!.task, true, 1)
+    sent[0]!.done(sent[0]!.task, 'ok', 1)
     await Promise.resolve()
     expect(sent).toHaveLength(3)
     expect(sent[2]!.task.id).not.toBe(sent[0]!.task.id)
-    sent[1]!.done(sent[1]!.task, true, 2)
-    sent[2]!.done(sent[2]!.task, true, 3)
+    sent[1]!.done(sent[1]!.task, 'ok', 2)
+    sent[2]!.done(sent[2]!.task, 'ok', 3)
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3])
     await pool.close()
   })
@@ -1577,11 +1579,44 @@ describe('an executor whose workers implement send()', () => {
   it('fails the task, not the pool, when send() throws', async () => {
     const { executor } = sendingExecutor((s) => {
       if (s.input === 2) throw new TypeError('cannot send 2')
-      queueMicrotask(() => s.done(s.task, true, s.input))
+      queueMicrotask(() => s.done(s.task, 'ok', s.input))
     })
     const pool = createPool({ executor, concurrency: 1 })
     await expect(pool.run(2)).rejects.toThrow('cannot send 2')
     await expect(pool.run(5)).resolves.toBe(5)
+    await pool.close()
+  })
+
+  it("queues again, without counting an attempt, a task whose done() reports 'unstarted'", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const first = pool.run(1)
+    const second = pool.run(2)
+    await Promise.resolve()
+    expect(sent).toHaveLength(2)
+    sent[1]!.done(sent[1]!.task, 'unstarted', new WorkerExitError({ workerId: 1, taskStarted: false }))
+    await Promise.resolve()
+    expect(sent.map((s) => s.input)).toEqual([1, 2, 2])
+    expect(sent[2]!.task.attempt).toBe(1)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[2]!.done(sent[2]!.task, 'ok', 20)
+    await expect(Promise.all([first, second])).resolves.toEqual([10, 20])
+    expect(pool.stats().counters).toMatchObject({ completed: 2, failed: 0, retried: 0 })
+    await pool.close()
+  })
+
+  it("fails a task whose done() reports 'failed', even with a WorkerExitError saying it never started: the outcome decides", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const result = pool.run(1)
+    await Promise.resolve()
+    const error = new WorkerExitError({ workerId: 1, taskStarted: false })
+    sent[0]!.done(sent[0]!.task, 'failed', error)
+    await expect(result).rejects.toBe(error)
+    expect(sent).toHaveLength(1)
+    expect(pool.stats().counters).toMatchObject({ failed: 1 })
     await pool.close()
   })
 
@@ -1596,15 +1631,34 @@ describe('an executor whose workers implement send()', () => {
     const first = sent[0]!
     await clock.advance(100)
     // The pool does not free the slot until the worker reports the first attempt over.
-    first.done(first.task, true, 'late')
+    first.done(first.task, 'ok', 'late')
     await clock.advance(0)
     expect(sent).toHaveLength(2)
     const second = sent[1]!
     expect(second.task).not.toBe(first.task)
     expect(second.task.attempt).toBe(2)
-    second.done(second.task, true, 70)
+    second.done(second.task, 'ok', 70)
     await expect(result).resolves.toBe(70)
     await pool.close()
+  })
+})
+
+// ---------------------------------------------------------------- SpawnContext.clock
+
+describe('SpawnContext.clock', () => {
+  it("hands each worker the pool's clock, so an executor's timers run on it", async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ tasksPerWorker: 1 })
+    const pool = createPool({ executor: fake.executor, concurrency: 2, clock })
+    await pool.ready()
+    expect(fake.workers.map((w) => w.context.clock)).toEqual([clock, clock])
+    expect(fake.workers[0]!.context.clock).toBe(clock)
+    await pool.close()
+    const plain = createFakeExecutor({ tasksPerWorker: 1 })
+    const defaults = createPool({ executor: plain.executor, concurrency: 1 })
+    await defaults.ready()
+    expect(plain.workers[0]!.context.clock).toBe(systemClock)
+    await defaults.close()
   })
 })
 
@@ -1696,11 +1750,11 @@ describe('an executor that reports an aborted task from inside the abort', () =>
         run: () => Promise.reject(new Error('run() must not be called when send() exists')),
         send(input, task, done) {
           if (input >= 0) {
-            queueMicrotask(() => done(task, true, input))
+            queueMicrotask(() => done(task, 'ok', input))
             return
           }
           // A negative input never finishes; on abort the worker answers at once.
-          task.signal.addEventListener('abort', () => done(task, false, new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
+          task.signal.addEventListener('abort', () => done(task, 'failed', new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
         },
         terminate: () => Promise.resolve(),
       }),

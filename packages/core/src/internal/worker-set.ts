@@ -278,6 +278,7 @@ export class WorkerSet<I, O> {
         workerId: slot.id,
         onExit: (exit) => this.onExit(slot, exit),
         setCapacity: (tasks) => this.setCapacity(slot, tasks),
+        clock: this.clock,
       })
     } catch (error) {
       this.onSpawnFailed(slot, error)
