@@ -7,6 +7,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (value === null) return 'null'
   if (typeof value === 'object') return 'an object'
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives are left here
   return String(value)
 }
 
