@@ -118,18 +118,6 @@ export default defineConfig(
     },
   },
   {
-    // TEMPORARY (issue 20): these files are being rewritten on other branches, so their
-    // findings (one each: pool.ts no-unsafe-assignment, worker-set.ts
-    // prefer-promise-reject-errors, remote/remote-executor.ts no-unsafe-return) are warnings
-    // until they are fixed there; then delete this block.
-    files: ['packages/core/src/pool.ts', 'packages/core/src/internal/worker-set.ts', 'packages/core/src/remote/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-assignment': 'warn',
-      '@typescript-eslint/no-unsafe-return': 'warn',
-      '@typescript-eslint/prefer-promise-reject-errors': ['warn', { allowThrowingAny: true, allowThrowingUnknown: true }],
-    },
-  },
-  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },
   },
