@@ -1,10 +1,10 @@
-// Core's shared option checks (`@poolkit/core/options`), which every package
+// Core's shared option checks (`@poolkit/core/validate`), which every package
 // validates with, under options whose own keys are named like Object.prototype
 // members: they never look such a key up in a plain object, so they accept the
 // options and describe values without calling anything of the caller's.
 import { describe, expect, it } from 'vitest'
 import { createPool, createVirtualClock } from '../src/index.js'
-import { checkClock, checkObjectWith, checkOneOf, checkOptionsObject, describeValue } from '../src/options.js'
+import { checkClock, checkObjectWith, checkOneOf, checkOptionsObject, describeValue } from '../src/validate.js'
 
 const KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty']
 const fromJson = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`) as Record<string, unknown>

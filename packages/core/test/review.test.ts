@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createPool, createVirtualClock, deserializeError, runWorker, serializeError, cooperative, WorkerExitError, WorkerStartError } from '../src/index.js'
+import { createPool, createVirtualClock, WorkerExitError, WorkerStartError } from '../src/index.js'
+import { cooperative, deserializeError, runWorker, serializeError } from '../src/worker.js'
 import type {
   Breaker,
   Executor,
-  MainMessage,
   SpawnContext,
   TaskContext,
   TaskInfo,
   TaskQueue,
   TaskResult,
-  WorkerEndpoint,
-  WorkerTaskContext,
 } from '../src/index.js'
+import type { MainMessage, WorkerEndpoint, WorkerTaskContext } from '../src/worker.js'
 import { gate, sleep, track } from './support.js'
 
 // Review tests: each states the behaviour the spec, docs or DESIGN.md invariants require.

@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is the resource pool's own stays in this file.
-import { describeValue } from '@poolkit/core/options'
+import { describeValue } from '@poolkit/core/validate'
 
 export {
   checkDurationOrInfinity as durationOrInfinity,
@@ -19,7 +19,7 @@ export {
   checkPositiveDurationOrInfinity as positiveDurationOrInfinity,
   checkPositiveInteger as positiveInteger,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
-} from '@poolkit/core/options'
+} from '@poolkit/core/validate'
 
 /** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
 export function describe(value: unknown): string {

@@ -1,4 +1,4 @@
-// @poolkit/core/options: the option checks every poolkit package validates with,
+// @poolkit/core/validate: the option checks every poolkit package validates with,
 // for authors of poolkit-compatible packages (a custom queue, executor or scaler).
 // Each check throws a TypeError whose message names the option path and the
 // value it got: `options.maxQueue must be a non-negative integer or Infinity, got -1`.
@@ -27,7 +27,7 @@ export function describeValue(value: unknown): string {
  * @throws TypeError `options must be an object, got 7`
  * @example
  * ```ts
- * import { checkOptionsObject, checkPositiveInteger, checkDurationOrInfinity } from '@poolkit/core/options'
+ * import { checkOptionsObject, checkPositiveInteger, checkDurationOrInfinity } from '@poolkit/core/validate'
  *
  * export function createMyQueue(options?: MyQueueOptions): TaskQueue<unknown> {
  *   const o = checkOptionsObject('options', options)
