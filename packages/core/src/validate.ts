@@ -5,7 +5,10 @@
 
 /**
  * Describes a value for an error message: strings quoted, `bigint`s with their
- * `n`, arrays, functions and other objects by kind (`an array`, `a function`, `an object`).
+ * `n`, other primitives as `String()` writes them, and objects by kind (`an
+ * array`, `a Date`, `a function`, `an object`), never by their contents or
+ * their own `toString`. Every poolkit package writes the values in its
+ * messages with this one function.
  * @param value - the value to describe
  * @returns the description, as it follows `got` in a message
  * @public
@@ -16,6 +19,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`
   if (value === null || typeof value !== 'object') return String(value)
   if (Array.isArray(value)) return 'an array'
+  // A Retry-After or a deadline may be given as one.
+  if (value instanceof Date) return 'a Date'
   return 'an object'
 }
 

@@ -32,6 +32,20 @@ describe('core option checks and keys named like Object.prototype members', () =
     expect(describeValue('__proto__')).toBe('"__proto__"')
   })
 
+  it('describeValue writes primitives as they are, strings quoted, and objects by kind only', () => {
+    expect(describeValue(-1)).toBe('-1')
+    expect(describeValue(NaN)).toBe('NaN')
+    expect(describeValue(undefined)).toBe('undefined')
+    expect(describeValue(null)).toBe('null')
+    expect(describeValue(5n)).toBe('5n')
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)')
+    expect(describeValue('a "b"')).toBe('"a \\"b\\""')
+    expect(describeValue([1, 2])).toBe('an array')
+    expect(describeValue(new Date(0))).toBe('a Date')
+    expect(describeValue(() => 1)).toBe('a function')
+    expect(describeValue(new Map())).toBe('an object')
+  })
+
   it('checkOneOf names the value given, prototype member names included', () => {
     for (const key of KEYS) {
       expect(() => checkOneOf('options.onQueueFull', key, ['reject', 'wait'])).toThrow(new TypeError(`options.onQueueFull must be one of 'reject', 'wait', got ${JSON.stringify(key)}`))

@@ -1,4 +1,5 @@
 import { KEY_OUTCOMES, REJECT_REASONS, TASK_OUTCOMES, WINDOWS, WORKER_STATES } from './prometheus.js'
+import { describe } from './internal/validate.js'
 import type { LatencyMetrics, MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 /**
@@ -231,12 +232,4 @@ function openTelemetryPrefix(options: OpenTelemetryOptions | undefined): string 
     )
   }
   return prefix
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  // Not String(value): that would be the function's whole source.
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
 }

@@ -1,3 +1,4 @@
+import { describe } from './internal/validate.js'
 import type { LatencyMetrics, MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 /**
@@ -315,12 +316,4 @@ function escapeLabelValue(value: string): string {
 
 function escapeHelp(help: string): string {
   return help.replace(/[\\\n]/g, (c) => LABEL_ESCAPES[c] ?? c)
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  // Not String(value): that would be the function's whole source.
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
 }

@@ -11,18 +11,14 @@ export {
   checkOptionalFunction as optionalFunction,
   checkOptionsObject as optionsObject,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
+  describeValue as describe,
 } from '@poolkit/core/validate'
-
-/** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
-export function describe(value: unknown): string {
-  return value instanceof Date ? 'a Date' : describeValue(value)
-}
 
 /** A record of named entries (`options.limits`): `undefined` for none, otherwise a plain object. */
 export function recordOf(path: string, value: unknown): Readonly<Record<string, unknown>> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${path} must be an object keyed by task key, got ${describe(value)}`)
+    throw new TypeError(`${path} must be an object keyed by task key, got ${describeValue(value)}`)
   }
   return value as Record<string, unknown>
 }

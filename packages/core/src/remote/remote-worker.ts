@@ -5,6 +5,7 @@ import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAM
 import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/messages.js'
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
+import { describeValue } from '../validate.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
 import { DEFAULT_START_TIMEOUT } from './resolve-options.js'
 
@@ -572,13 +573,6 @@ export class RemoteWorker implements WorkerHandle {
 }
 
 const ABORT_STATES = new Set<unknown>(['dropped', 'running', 'done'])
-
-/** A short description of a value a worker sent, for an error message. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
-  return Array.isArray(value) ? 'an array' : `an ${typeof value}`
-}
 
 /** The transfer list entries that a single run's input holds (used when a frame had to be split). */
 function transferOf(input: unknown, transfer: readonly object[]): object[] | undefined {
