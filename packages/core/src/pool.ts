@@ -168,7 +168,7 @@ class PoolImpl<I, O> implements Pool<I, O> {
   private readonly selector: WorkerSelector | undefined
   private readonly random: () => number
   private readonly obs: Observers
-  private readonly events = new Emitter<PoolEvents>()
+  private readonly events = new Emitter<PoolEvents>((error) => [error])
 
   private lifecycle: 'open' | 'closing' | 'closed' = 'open'
   private paused: boolean
@@ -1358,13 +1358,11 @@ class PoolImpl<I, O> implements Pool<I, O> {
   }
 
   private emit<K extends keyof PoolEvents>(name: K, args: Parameters<PoolEvents[K]>): void {
-    this.events.emit(name, args, (error) => {
-      if (name !== 'error') this.emitError(error)
-    })
+    this.events.emit(name, args)
   }
 
   private emitError(error: unknown): void {
-    this.events.emit('error', [error], () => {})
+    this.events.emit('error', [error])
   }
 }
 
