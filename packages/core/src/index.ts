@@ -25,6 +25,8 @@ export type { AsyncDisposableLike, DisposableLike } from './disposable.js'
 // Defaults for the slots
 export { createDefaultQueue } from './default-queue.js'
 export { inProcess } from './in-process-executor.js'
+export { idleScaler } from './idle-scaler.js'
+export type { IdleScalerOptions } from './idle-scaler.js'
 
 // Time
 export { systemClock } from './clock.js'
