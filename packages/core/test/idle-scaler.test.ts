@@ -19,7 +19,7 @@ function snapshot(now: number, target: number, idleSince: readonly number[] | un
     errorRate: 0,
     meanWaitMs: 0,
     meanRunMs: 0,
-    utilisation: 0,
+    utilization: 0,
     eventLoopUtilization: undefined,
     ...(idleSince === undefined ? {} : { idleSince }),
   }
