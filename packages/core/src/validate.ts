@@ -5,9 +5,9 @@
 
 /**
  * Describes a value for an error message: strings quoted, `bigint`s with their
- * `n`, other primitives as `String()` writes them, and objects by kind (`an
- * array`, `a Date`, `a function`, `an object`), never by their contents or
- * their own `toString`. Every poolkit package writes the values in its
+ * `n`, other primitives as `String()` writes them, and objects by kind
+ * (`an array`, `a Date`, `a function`, `an object`), never by their contents
+ * or their own `toString`. Every poolkit package writes the values in its
  * messages with this one function.
  * @param value - the value to describe
  * @returns the description, as it follows `got` in a message
