@@ -61,7 +61,7 @@ export type {
   TransferList,
 } from './contracts/task.js'
 export type { TaskQueue } from './contracts/task-queue.js'
-export type { Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
+export type { AttemptOutcome, Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
 export type { Scaler } from './contracts/scaler.js'
 export type { Breaker, BreakerDenial, BreakerRetry } from './contracts/breaker.js'
 export type { PoolObserver, PoolView, WorkerExitReason, WorkerInfo } from './contracts/observer.js'

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   concurrencyFromEnv,
+  createDefaultQueue,
   createPool,
   createVirtualClock,
   ErrorCode,
@@ -9,10 +10,27 @@ import {
   QueueFullError,
   TaskDroppedError,
 } from '../src/index.js'
-import type { PoolOptions, RunOptions, TaskContext, TaskResult } from '../src/index.js'
-import { controlled, sleep, track } from './support.js'
+import type { PoolOptions, RunOptions, TaskContext, TaskQueue, TaskResult } from '../src/index.js'
+import { controlled, gate, sleep, tick, track } from './support.js'
 
 // ---------------------------------------------------------------- helpers
+
+/** A default queue whose evict() throws `error` (a user's TaskQueue with a bug). */
+function throwingEvict(error: Error): TaskQueue {
+  const inner = createDefaultQueue()
+  return {
+    get size() {
+      return inner.size
+    },
+    push: (task) => inner.push(task),
+    shift: () => inner.shift(),
+    remove: (task) => inner.remove(task),
+    clear: () => inner.clear(),
+    evict: () => {
+      throw error
+    },
+  }
+}
 
 // ---------------------------------------------------------------- run()
 
@@ -218,7 +236,7 @@ describe('priority', () => {
     await Promise.resolve()
     expect(c.started).toEqual([1])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     c.release(2)
     await pool.onIdle()
@@ -252,9 +270,9 @@ describe("maxQueue with onQueueFull 'reject'", () => {
     expect(pool.stats().counters.rejected).toBe(1)
     // The accepted tasks are untouched and the refused one never ran.
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -314,7 +332,7 @@ describe("maxQueue with onQueueFull 'reject'", () => {
     expect(pool.stats()).toMatchObject({ running: 3, queued: 1 })
     expect(pool.stats().counters.rejected).toBe(0)
     for (const i of [1, 2, 3]) c.release(i)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await expect(Promise.all(runs)).resolves.toEqual([10, 20, 30, 40])
     await pool.close()
@@ -340,9 +358,9 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(pool.stats().queued).toBe(2)
     expect(pool.stats().counters.rejected).toBe(1)
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await pool.onIdle()
     await Promise.resolve()
@@ -369,11 +387,11 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(incoming.status).toBe('pending')
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Among what is left, priority still decides the order.
     expect(c.started).toEqual([1, 4])
     c.release(4)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     expect(c.started).toEqual([1, 4, 3])
@@ -391,11 +409,51 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     expect(pool.stats().counters).toMatchObject({ submitted: 5, rejected: 3 })
     c.release(0)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await pool.onIdle()
     expect(c.started).toEqual([0, 4])
     await pool.close()
+  })
+
+  it("run() rejects with the error a custom queue's evict() throws", async () => {
+    const c = controlled()
+    const evictFailed = new Error('evict failed')
+    const pool = createPool({ handler: c.handler, concurrency: 1, maxQueue: 1, onQueueFull: 'drop-oldest', queue: throwingEvict(evictFailed) })
+    const running = pool.run(1)
+    const queued = track(pool.run(2))
+    const result = track(pool.run(3))
+    await Promise.resolve()
+    expect(result).toMatchObject({ status: 'rejected', error: evictFailed })
+    expect(queued.status).toBe('pending')
+    c.release(1)
+    await running
+    await tick()
+    c.release(2)
+    await pool.close()
+    expect(queued).toMatchObject({ status: 'fulfilled', value: 20 })
+  })
+
+  it("submit() calls back with the error a custom queue's evict() throws instead of throwing it to the caller, as run() rejects with it", async () => {
+    const c = controlled()
+    const evictFailed = new Error('evict failed')
+    const pool = createPool({ handler: c.handler, concurrency: 1, maxQueue: 1, onQueueFull: 'drop-oldest', queue: throwingEvict(evictFailed) })
+    const running = pool.run(1)
+    const queued = track(pool.run(2))
+    const callback = vi.fn()
+    let id = 0
+    expect(() => (id = pool.submit(3, callback))).not.toThrow()
+    expect(id).toBeGreaterThan(0)
+    expect(callback).toHaveBeenCalledTimes(1)
+    expect(callback).toHaveBeenCalledWith({ id, ok: false, error: evictFailed, waitMs: 0, runMs: 0, attempts: 0 })
+    expect(queued.status).toBe('pending')
+    c.release(1)
+    await running
+    await tick()
+    c.release(2)
+    await pool.close()
+    expect(queued).toMatchObject({ status: 'fulfilled', value: 20 })
+    expect(callback).toHaveBeenCalledTimes(1)
   })
 
   it('with maxQueue 0 refuses the new task with QueueFullError, as there is nothing to drop', async () => {
@@ -406,6 +464,24 @@ describe("maxQueue with onQueueFull 'drop-oldest'", () => {
     c.release(1)
     await running
     await pool.close()
+  })
+
+  it("keeps the queue within maxQueue when a dropped task's callback submits another task ('drop-oldest')", async () => {
+    const clock = createVirtualClock()
+    const g = gate<number>()
+    const pool = createPool({ handler: () => g.promise, clock, maxQueue: 1, onQueueFull: 'drop-oldest' })
+    const results: TaskResult<number>[] = []
+    const running = track(pool.run(0)) // takes the only worker
+    pool.submit(1, (r) => {
+      results.push(r)
+      // The victim's callback resubmits, re-entering admission while the new task is being admitted.
+      pool.submit(3, (r3) => results.push(r3))
+    })
+    pool.submit(2, (r) => results.push(r)) // drops 1
+    expect(pool.stats().queued).toBeLessThanOrEqual(1)
+    await pool.destroy()
+    await clock.flush()
+    expect(running.status).toBe('rejected')
   })
 })
 
@@ -418,17 +494,17 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     const running = pool.run(1)
     const queued = pool.run(2)
     const waiting = track(pool.run(3))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(waiting.status).toBe('pending')
     expect(pool.stats()).toMatchObject({ queued: 1, waitingForRoom: 1 })
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Task 2 started, so task 3 moved from the wait line into the queue.
     expect(pool.stats()).toMatchObject({ queued: 1, waitingForRoom: 0 })
     c.release(2)
     await queued
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -499,7 +575,7 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     runs.push(pool.run(5, { priority: Priority.Critical }))
     expect(pool.stats().waitingForRoom).toBe(3)
     for (let i = 1; i <= 5; i++) {
-      await new Promise((r) => setImmediate(r))
+      await tick()
       expect(c.started.at(-1)).toBe(i)
       c.release(i)
     }
@@ -525,10 +601,10 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     expect(pool.stats().counters.cancelled).toBe(1)
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await queued
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await after
     expect(c.started).toEqual([1, 2, 4])
@@ -565,7 +641,7 @@ describe("maxQueue with onQueueFull 'wait'", () => {
     expect((waiting.error as { code?: string }).code).toBe('ERR_POOL_CLOSED')
     c.release(1)
     await running
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await queued
     await closing
@@ -585,13 +661,13 @@ describe("the 'drain' event", () => {
     expect(pool.stats().queued).toBe(3)
     expect(drains).toEqual([])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // Task 2 left the queue: 3 -> 2, below the threshold.
     expect(drains).toEqual([2])
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(4)
     await Promise.all(runs)
     // It does not fire again without reaching the threshold again.
@@ -606,10 +682,10 @@ describe("the 'drain' event", () => {
     pool.on('drain', onDrain)
     const runs = [pool.run(1), pool.run(2), pool.run(3)]
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).not.toHaveBeenCalled()
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1)
     expect(pool.stats().queued).toBe(0)
     c.release(3)
@@ -626,7 +702,7 @@ describe("the 'drain' event", () => {
     const runs = [1, 2, 3].map((i) => pool.run(i))
     for (const i of [1, 2, 3]) {
       c.release(i)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     await Promise.all(runs)
     expect(onDrain).not.toHaveBeenCalled()
@@ -640,18 +716,18 @@ describe("the 'drain' event", () => {
     pool.on('drain', onDrain)
     const first = [1, 2, 3].map((i) => pool.run(i))
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1)
     const second = [4, 5].map((i) => pool.run(i)) // task 2 runs; queue: 3, 4, 5
     expect(pool.stats().queued).toBe(3)
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(1) // 3 -> 2 is not below 2
     c.release(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(onDrain).toHaveBeenCalledTimes(2) // 2 -> 1
     c.release(4)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(5)
     await Promise.all([...first, ...second])
     expect(onDrain).toHaveBeenCalledTimes(2)
@@ -685,7 +761,7 @@ describe("the 'drain' event", () => {
     off()
     const runs = [pool.run(1), pool.run(2)]
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(2)
     await Promise.all(runs)
     expect(onDrain).not.toHaveBeenCalled()
@@ -703,7 +779,7 @@ describe('pause() and resume()', () => {
     expect(pool.state).toBe('paused')
     expect(pool.stats().state).toBe('paused')
     const runs = [pool.run(1), pool.run(2), pool.run(3)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(handler).not.toHaveBeenCalled()
     expect(pool.stats()).toMatchObject({ queued: 3, running: 0 })
     pool.resume()
@@ -720,7 +796,7 @@ describe('pause() and resume()', () => {
     const second = track(pool.run(2))
     pool.pause()
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first).toMatchObject({ status: 'fulfilled', value: 10 })
     expect(c.started).toEqual([1])
     expect(pool.stats()).toMatchObject({ queued: 1, running: 0 })
@@ -739,7 +815,7 @@ describe('pause() and resume()', () => {
     const pool = createPool({ handler, paused: true })
     expect(pool.state).toBe('paused')
     const result = pool.run(7)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(handler).not.toHaveBeenCalled()
     pool.resume()
     await expect(result).resolves.toBe(7)

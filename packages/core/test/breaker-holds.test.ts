@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CircuitOpenError, createPool, createVirtualClock, PoolClosedError, QueueFullError } from '../src/index.js'
 import type { Breaker, BreakerDenial, TaskInfo, VirtualClock } from '../src/index.js'
+import { track } from './support.js'
 
 /** A handler that takes `ms` of virtual time and returns its input's id. */
 const timed =
@@ -33,6 +34,17 @@ function tinyBulkhead(limit: number): Breaker & { calls: string[] } {
     onSuccess: release,
     onFailure: release,
     onCancel: release,
+  }
+}
+
+/** A breaker that lets everything through unless the test's functions say otherwise. */
+function breakerWith(acquire: (t: TaskInfo) => ReturnType<Breaker['acquire']>): Breaker {
+  return {
+    admit: () => undefined,
+    acquire,
+    onSuccess: () => {},
+    onFailure: () => {},
+    onCancel: () => {},
   }
 }
 
@@ -199,5 +211,19 @@ describe('breaker holds', () => {
     await Promise.all(results)
     await closing
     expect(settled.sort()).toEqual(['cancelled', 'closed', 'done', 'failed'])
+  })
+
+  it('does not spin in dispatch when acquire holds a task with retryAt <= now: the task waits for the clock', async () => {
+    const clock = createVirtualClock({ now: 1000 })
+    let acquireCalls = 0
+    // Holds with retryAt = now (a probe is already out) up to 10,000 times, then lets it through.
+    const breaker = breakerWith(() => (++acquireCalls <= 10_000 ? { retryAt: clock.now(), hold: true } : undefined))
+    const pool = createPool({ handler: (n: number) => n, clock, breaker })
+    const result = track(pool.run(1, { key: 'k' }))
+    // Synchronously after run(): the held task must not have been asked again and again in one pass.
+    expect(acquireCalls).toBeLessThanOrEqual(2)
+    await pool.destroy()
+    await clock.flush()
+    expect(result.status).toBe('rejected')
   })
 })

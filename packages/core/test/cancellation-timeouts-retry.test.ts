@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createPool, createVirtualClock, ErrorCode, isPoolError, TaskTimeoutError } from '../src/index.js'
-import type { DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
-import { controlled, sleep, track } from './support.js'
+import type { Breaker, DeadLetter, TaskContext, TaskInfo, TaskResult } from '../src/index.js'
+import { controlled, gate, sleep, tick, track } from './support.js'
 import type { Tracked } from './support.js'
 
 // ---------------------------------------------------------------- helpers
@@ -64,7 +64,7 @@ describe('cancellation', () => {
     expect(cancelled).toMatchObject({ status: 'rejected', error: reason })
     expect(pool.stats().counters.cancelled).toBe(1)
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     c.release(3)
     await pool.onIdle()
     await Promise.resolve()
@@ -124,7 +124,7 @@ describe('cancellation', () => {
     controller.abort(reason)
     c.release(1, 999)
     await pool.onIdle()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(result).toMatchObject({ status: 'rejected', error: reason })
     expect(pool.stats().counters).toMatchObject({ cancelled: 1, completed: 0 })
     await pool.close()
@@ -137,14 +137,14 @@ describe('cancellation', () => {
     const first = track(pool.run(1, { signal: controller.signal }))
     const second = track(pool.run(2))
     controller.abort(new Error('stop'))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.status).toBe('rejected')
     expect(c.started).toEqual([1])
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second).toMatchObject({ status: 'fulfilled', value: 20 })
     await pool.close()
   })
@@ -163,7 +163,7 @@ describe('cancellation', () => {
     expect(pool.stats().counters.cancelled).toBe(4)
     c.release(1)
     c.release(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(c.started).toEqual([1, 2])
     await pool.close()
   })
@@ -192,6 +192,77 @@ describe('cancellation', () => {
     expect(remove).toHaveBeenCalledTimes(2)
     expect(remove.mock.calls.map((call) => call[1])).toEqual(add.mock.calls.map((call) => call[1]))
     await pool.close()
+  })
+
+  it("aborts the handler's ctx.signal when an onStarted observer aborts the task's signal (a cancelled task never runs unsignalled)", async () => {
+    const clock = createVirtualClock()
+    const controller = new AbortController()
+    const reason = new Error('cancelled from onStarted')
+    const seen: boolean[] = []
+    const handler = (_n: number, ctx: TaskContext): Promise<number> =>
+      new Promise((resolve) => {
+        seen.push(ctx.signal.aborted)
+        if (!ctx.signal.aborted) ctx.signal.addEventListener('abort', () => resolve(-1))
+        else resolve(-1)
+      })
+    const pool = createPool({
+      handler,
+      clock,
+      observers: [{ onStarted: () => controller.abort(reason) }],
+    })
+    const result = track(pool.run(1, { signal: controller.signal }))
+    await clock.flush()
+    expect(result.error).toBe(reason)
+    // Either the handler never ran, or it ran with its signal already aborted.
+    expect(seen.every((aborted) => aborted)).toBe(true)
+    await pool.close()
+  })
+
+  it('never starts, and settles once, a task whose signal a breaker aborts during admit()', async () => {
+    const clock = createVirtualClock()
+    const controller = new AbortController()
+    const reason = new Error('aborted during admit')
+    const handler = vi.fn((n: number) => n)
+    const settled: string[] = []
+    const breaker: Breaker = {
+      admit: () => {
+        controller.abort(reason) // e.g. a breaker that trips a shared controller
+        return undefined
+      },
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool({
+      handler,
+      clock,
+      breaker,
+      observers: [{ onSettled: (_p, t, outcome) => settled.push(`${t.id}:${outcome}`) }],
+    })
+    const result = track(pool.run(1, { signal: controller.signal }))
+    await clock.flush()
+    expect(result.error).toBe(reason)
+    expect(handler).not.toHaveBeenCalled()
+    expect(settled).toEqual(['1:cancelled'])
+    const c = pool.stats().counters
+    expect(c.completed + c.failed + c.cancelled + c.timedOut + c.rejected).toBe(c.submitted)
+    await pool.close()
+  })
+
+  it('reports the time a task spent queued even when it never started (cancelled while queued)', async () => {
+    const clock = createVirtualClock()
+    const g = gate<number>()
+    const pool = createPool({ handler: () => g.promise, clock })
+    void pool.run(0).catch(() => {}) // holds the only worker
+    const controller = new AbortController()
+    let result: TaskResult<number> | undefined
+    pool.submit(1, (r) => (result = r), { signal: controller.signal })
+    await clock.advance(100)
+    controller.abort()
+    expect(result?.ok).toBe(false)
+    expect(result?.waitMs).toBe(100)
+    await pool.destroy()
   })
 })
 
@@ -942,7 +1013,7 @@ describe('stats() counters and means', () => {
       workers: { total: 2, busy: 2, idle: 0 },
     })
     c.release(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(pool.stats()).toMatchObject({ queued: 0, running: 2 })
     c.release(2)
     c.release(3)
@@ -982,7 +1053,7 @@ describe('tasks that share one signal', () => {
       const pool = createPool({ handler: async (x: number) => x * 2, concurrency: 4 })
       const out = await pool.runAll(Array.from({ length: 50 }, (_, i) => i), { window: 40 })
       expect(out[49]).toBe(98)
-      await new Promise((r) => setImmediate(r))
+      await tick()
       expect(warnings).not.toContain('MaxListenersExceededWarning')
       await pool.close()
     } finally {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   CircuitOpenError,
+  createPool,
   createVirtualClock,
   ErrorCode,
   isPoolError,
@@ -12,6 +13,7 @@ import {
   TaskTimeoutError,
   WorkerExitError,
 } from '../src/index.js'
+import { track } from './support.js'
 
 // ---------------------------------------------------------------- createVirtualClock
 
@@ -284,6 +286,16 @@ describe('systemClock', () => {
     expect(unref).toHaveBeenCalledTimes(1)
     expect(() => systemClock.unref!(42)).not.toThrow()
     expect(() => systemClock.unref!({})).not.toThrow()
+  })
+
+  it('does not time out a task with a taskTimeout above 2^31-1 ms after 1 ms (Node clamps such delays to 1 ms)', async () => {
+    vi.useFakeTimers()
+    const pool = createPool({ handler: () => new Promise<number>(() => {}), taskTimeout: 2 ** 31 })
+    const result = track(pool.run(1))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(result.status).toBe('pending')
+    void pool.destroy()
+    await vi.advanceTimersByTimeAsync(0)
   })
 })
 

@@ -26,4 +26,25 @@ describe('a custom TaskQueue', () => {
     expect(pool.stats().counters).toMatchObject({ completed: 1, rejected: 1 })
     await pool.close()
   })
+
+  it('accepts a queue with exactly push, shift, remove, size and clear (the methods the issue names)', async () => {
+    const items: TaskInfo[] = []
+    const queue: TaskQueue = {
+      get size() {
+        return items.length
+      },
+      push: (t: TaskInfo) => void items.push(t),
+      shift: () => items.shift(),
+      remove: (t: TaskInfo) => {
+        const i = items.indexOf(t)
+        if (i === -1) return false
+        items.splice(i, 1)
+        return true
+      },
+      clear: () => items.splice(0),
+    } as unknown as TaskQueue
+    const pool = createPool({ handler: (n: number) => n * 2, queue })
+    expect(await Promise.all([pool.run(1), pool.run(2)])).toEqual([2, 4])
+    await pool.close()
+  })
 })

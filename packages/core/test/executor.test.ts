@@ -5,6 +5,7 @@ import {
   createVirtualClock,
   ErrorCode,
   PoolClosedError,
+  systemClock,
   TaskTimeoutError,
   WorkerExitError,
   WorkerStartError,
@@ -16,6 +17,7 @@ import {
   type PoolSnapshot,
   type Scaler,
   type SpawnContext,
+  type TaskDone,
   type TaskInfo,
   type TaskQueue,
   type WorkerExit,
@@ -24,6 +26,7 @@ import {
   type WorkerSelector,
   type WorkerTask,
 } from '../src/index.js'
+import { tick } from './support.js'
 
 // ---------------------------------------------------------------- the fake executor
 
@@ -231,11 +234,11 @@ describe('spawning workers', () => {
     const ready = track(pool.ready())
     expect(pool.stats().workers).toEqual({ total: 2, busy: 0, idle: 0, starting: 2 })
     fake.settleSpawn()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ready.settled).toBe(false)
     expect(pool.stats().workers.starting).toBe(1)
     fake.settleSpawn()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ready.settled).toBe(true)
     expect(ready.ok).toBe(true)
     expect(pool.stats().workers).toEqual({ total: 2, busy: 0, idle: 2, starting: 0 })
@@ -266,7 +269,7 @@ describe('tasksPerWorker > 1', () => {
     const fake = createFakeExecutor({ tasksPerWorker: 3 })
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const results = [1, 2, 3].map((x) => pool.run(x))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(3)
     expect(new Set(fake.runs.map((r) => r.worker.id)).size).toBe(1)
     expect(pool.stats().workers).toEqual({ total: 1, busy: 1, idle: 0, starting: 0 })
@@ -281,7 +284,7 @@ describe('tasksPerWorker > 1', () => {
     // Without runsPerWorker, a worker runs every task it is handed.
     expect(pool.stats()).toMatchObject({ concurrency: 6, capacity: 6 })
     const results = Array.from({ length: 10 }, (_, i) => pool.run(i))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.active()).toHaveLength(6)
     expect(pool.stats().running).toBe(6)
     expect(pool.stats().queued).toBe(4)
@@ -291,7 +294,7 @@ describe('tasksPerWorker > 1', () => {
       maxActive = Math.max(maxActive, fake.active().length)
       const run = fake.active()[0]!
       run.resolve(run.input)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     expect(maxActive).toBe(6)
     expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -305,18 +308,18 @@ describe('tasksPerWorker > 1', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 3 })
     expect(pool.stats()).toMatchObject({ targetWorkers: 3, concurrency: 3, capacity: 12 })
     const results = Array.from({ length: 20 }, (_, i) => pool.run(i))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // The pool still hands out tasksPerWorker to each worker.
     expect(fake.active()).toHaveLength(12)
     expect(pool.stats()).toMatchObject({ running: 12, queued: 8 })
     expect(pool.stats().running).toBeLessThanOrEqual(pool.stats().capacity)
     pool.resize(5)
     expect(pool.stats()).toMatchObject({ targetWorkers: 5, concurrency: 5, capacity: 20 })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     while (fake.active().length > 0) {
       const run = fake.active()[0]!
       run.resolve(run.input)
-      await new Promise((r) => setImmediate(r))
+      await tick()
     }
     expect(await Promise.all(results)).toEqual(Array.from({ length: 20 }, (_, i) => i))
     await pool.close()
@@ -346,7 +349,7 @@ describe('tasksPerWorker > 1', () => {
     const fake = createFakeExecutor({ tasksPerWorker: 2 })
     const pool = createPool({ executor: fake.executor, concurrency: 2 })
     const results = [pool.run(1), pool.run(2)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.workers[0]!.running.size).toBe(1)
     expect(fake.workers[1]!.running.size).toBe(1)
     fake.active().forEach((r) => r.resolve(r.input))
@@ -446,6 +449,35 @@ describe('a worker that exits unexpectedly', () => {
 })
 
 // ---------------------------------------------------------------- failed spawns
+
+/**
+ * An executor whose first spawn works and every later one throws. `runs` holds
+ * the run promises' settle functions; `crash()` rejects every run of worker 1
+ * with WorkerExitError (`started` decides taskStarted), then reports the exit.
+ */
+function firstSpawnOnly(tasksPerWorker = 1) {
+  let spawns = 0
+  let context: SpawnContext | undefined
+  const runs: { input: number; reject(e: unknown): void }[] = []
+  const executor: Executor<number, number> = {
+    kind: 'fake',
+    tasksPerWorker,
+    spawn(ctx) {
+      if (++spawns > 1) throw new Error(`spawn ${spawns} failed`)
+      context = ctx
+      return {
+        id: ctx.workerId,
+        run: (input) => new Promise<number>((_resolve, reject) => void runs.push({ input, reject })),
+        terminate: () => Promise.resolve(),
+      }
+    },
+  }
+  const crash = (started: (input: number) => boolean): void => {
+    for (const r of runs.splice(0)) r.reject(new WorkerExitError({ workerId: 1, exitCode: 1, taskStarted: started(r.input) }))
+    context!.onExit({ exitCode: 1 })
+  }
+  return { executor, crash }
+}
 
 describe('a spawn that fails', () => {
   it("rejecting: emits 'error', keeps ready() pending, and the retry later on the clock makes the pool ready", async () => {
@@ -553,16 +585,16 @@ describe('a spawn that fails', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const first = track(pool.run(1))
     const second = track(pool.run(2))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(2)
     fake.runs[1]!.reject(new WorkerExitError({ workerId: 1, taskStarted: false }))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.settled).toBe(false)
     expect(fake.runs).toHaveLength(3)
     expect(fake.runs[2]!.input).toBe(2)
     fake.runs[0]!.resolve(10)
     fake.runs[2]!.resolve(20)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.value).toBe(10)
     expect(second.value).toBe(20)
     expect(pool.stats().counters.failed).toBe(0)
@@ -607,6 +639,45 @@ describe('a spawn that fails', () => {
     expect(clock.pending).toBe(0)
     expect(fake.spawnCalls).toBe(4)
   })
+
+  it('settles a task whose retry falls due after the pool gave up (no worker will ever take it), and close() resolves', async () => {
+    const clock = createVirtualClock()
+    const fake = firstSpawnOnly()
+    const pool = createPool({
+      executor: fake.executor,
+      clock,
+      concurrency: 1,
+      maxStartFailures: 1,
+      retry: { attempts: 2, backoff: { initialMs: 10, jitter: 0 } },
+    })
+    pool.on('error', () => {})
+    const task = track(pool.run(1))
+    await clock.flush()
+    fake.crash(() => true) // the replacement spawn throws: the pool gives up
+    await expect(pool.run(2)).rejects.toBeInstanceOf(WorkerStartError)
+    await clock.advance(10) // the retry falls due
+    expect(task).toMatchObject({ settled: true, ok: false })
+    const closed = track(pool.close())
+    await clock.flush()
+    expect(closed).toMatchObject({ settled: true, ok: true })
+  })
+
+  it('settles a task handed to a dead worker but never started when the pool gave up meanwhile', async () => {
+    const clock = createVirtualClock()
+    const fake = firstSpawnOnly(2)
+    const pool = createPool({ executor: fake.executor, clock, concurrency: 1, maxStartFailures: 1 })
+    pool.on('error', () => {})
+    const first = track(pool.run(1))
+    const second = track(pool.run(2))
+    await clock.flush()
+    fake.crash((input) => input === 1) // task 2 was waiting behind task 1 in the worker
+    await clock.flush()
+    expect(first).toMatchObject({ settled: true, ok: false })
+    expect(second).toMatchObject({ settled: true, ok: false })
+    const closed = track(pool.close())
+    await clock.flush()
+    expect(closed).toMatchObject({ settled: true, ok: true })
+  })
 })
 
 // ---------------------------------------------------------------- close
@@ -632,14 +703,14 @@ describe('closing with an executor', () => {
     const fake = createFakeExecutor()
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     const closing = track(pool.close())
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.workers[0]!.terminated).toBe(false)
     expect(fake.runs[0]!.task.signal.aborted).toBe(false)
     fake.runs[0]!.resolve(9)
     expect(await result).toBe(9)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(closing.settled).toBe(true)
     expect(fake.workers[0]!.terminated).toBe(true)
     expect(fake.closeCalls).toBe(1)
@@ -649,7 +720,7 @@ describe('closing with an executor', () => {
     const fake = createFakeExecutor()
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     const result = track(pool.run(1))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     const report = await pool.destroy()
     expect(fake.runs[0]!.task.signal.aborted).toBe(true)
     expect(fake.runs[0]!.task.signal.reason).toBeInstanceOf(PoolClosedError)
@@ -664,7 +735,7 @@ describe('closing with an executor', () => {
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
     let closed = false
     const closing = pool.close().then(() => (closed = true))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(closed).toBe(false)
     fake.settleSpawn()
     await closing
@@ -702,7 +773,7 @@ describe('a custom WorkerSelector', () => {
     }
     const pool = createPool({ executor: fake.executor, concurrency: 3, selector })
     const results = [1, 2, 3, 4, 5].map((x) => pool.run(x))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs.map((r) => r.worker.id)).toEqual([3, 3, 2, 2, 1])
     expect(seen).toEqual([
       [1, 2, 3],
@@ -729,7 +800,7 @@ describe('a custom WorkerSelector', () => {
       },
     })
     const result = pool.run(1, { key: 'tenant-a', priority: 3 })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(tasks).toHaveLength(1)
     expect(tasks[0]).toMatchObject({ id: 1, key: 'tenant-a', priority: 3, attempt: 1 })
     fake.runs[0]!.resolve(1)
@@ -752,11 +823,11 @@ describe('a custom WorkerSelector', () => {
       },
     })
     const first = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs).toHaveLength(1)
     // One worker has room, and the selector refuses to use it.
     const second = track(pool.run(2))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.error).toBeUndefined()
     expect(second.settled).toBe(false)
     expect(fake.runs).toHaveLength(1)
@@ -765,11 +836,11 @@ describe('a custom WorkerSelector', () => {
     refuse = false
     fake.runs[0]!.resolve(1)
     expect(await first).toBe(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(asked).toBeGreaterThan(askedBefore)
     expect(fake.runs).toHaveLength(2)
     fake.runs[1]!.resolve(2)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(second.value).toBe(2)
     await pool.close()
   })
@@ -788,14 +859,14 @@ describe('a custom WorkerSelector', () => {
     })
     pool.on('error', (e) => errors.push(e))
     const result = track(pool.run(1))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(TypeError)
     expect(fake.runs).toHaveLength(0)
     expect(result.settled).toBe(false)
     bogus = false
     void pool.run(2).catch(() => {}) // a new task makes the pool dispatch again
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(fake.runs.map((r) => r.input)).toEqual([1])
     await pool.destroy()
   })
@@ -1116,10 +1187,10 @@ describe('a custom Breaker', () => {
     const first = track(pool.run(1))
     const controller = new AbortController()
     const second = track(pool.run(2, { signal: controller.signal }))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     controller.abort()
     fake.runs[0]!.resolve(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(first.value).toBe(1)
     expect(second.ok).toBe(false)
     expect(calls).toEqual(['admit:1', 'acquire:1:1', 'admit:2', 'success:1:1'])
@@ -1200,7 +1271,7 @@ describe('PoolObserver hooks', () => {
     expect(view.name).toBe('a')
     expect(view.state).toBe('open')
     const running = a.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     // The view is live: it reads the pool now, not when it was attached.
     expect(view.stats().running).toBe(1)
     fake.runs[0]!.resolve(1)
@@ -1216,7 +1287,7 @@ describe('PoolObserver hooks', () => {
     const { observer, calls } = recordingObserver()
     const pool = createPool({ executor: fake.executor, observers: [observer], name: 'obs' })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
     expect(await result).toBe(1)
     await pool.close()
@@ -1321,7 +1392,7 @@ describe('PoolObserver hooks', () => {
     const errors: unknown[] = []
     pool.on('error', (e) => errors.push(e))
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(3)
     expect(await result).toBe(3)
     expect(errors).toEqual([boom, boom, boom])
@@ -1335,7 +1406,7 @@ describe('PoolObserver hooks', () => {
     const settled: string[] = []
     const pool = createPool({ executor: fake.executor, observers: [{ onSettled: (_p, t, outcome) => settled.push(`${t.id}:${outcome}`) }] })
     const result = pool.run(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
     await result
     expect(settled).toEqual(['1:completed'])
@@ -1350,7 +1421,7 @@ describe('PoolObserver hooks', () => {
       observers: [{ onStarted: (_p, _t, w) => seen.push({ id: w.id, running: w.running, capacity: w.capacity }) }],
     })
     const results = [pool.run(1), pool.run(2)]
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(seen).toEqual([
       { id: 1, running: 1, capacity: 2 },
       { id: 1, running: 2, capacity: 2 },
@@ -1374,7 +1445,7 @@ describe('a custom TaskQueue', () => {
     expect(pool.stats().queued).toBe(3)
     pool.resume()
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setImmediate(r))
+      await tick()
       fake.runs[i]!.resolve(fake.runs[i]!.input)
     }
     expect(await Promise.all(results)).toEqual([1, 2, 3])
@@ -1392,7 +1463,7 @@ describe('a custom TaskQueue', () => {
     const controller = new AbortController()
     const second = track(pool.run(2, { signal: controller.signal }))
     controller.abort(new Error('changed my mind'))
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(queue.calls).toContain('remove:2')
     expect(queue.size).toBe(0)
     expect((second.error as Error).message).toBe('changed my mind')
@@ -1426,9 +1497,9 @@ describe('a custom TaskQueue', () => {
     const refused = pool.run(2, { key: 'full' })
     await expect(refused).rejects.toBe(refusal)
     const third = pool.run(3)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[0]!.resolve(1)
-    await new Promise((r) => setImmediate(r))
+    await tick()
     fake.runs[1]!.resolve(3)
     expect(await Promise.all([first, third])).toEqual([1, 3])
     await pool.close()
@@ -1441,7 +1512,7 @@ describe('an executor whose workers implement send()', () => {
   interface Sent {
     readonly input: number
     readonly task: WorkerTask
-    readonly done: (task: WorkerTask, ok: boolean, value: unknown) => void
+    readonly done: TaskDone
   }
 
   function sendingExecutor(behaviour: (sent: Sent) => void = () => {}) {
@@ -1476,9 +1547,9 @@ describe('an executor whose workers implement send()', () => {
     const c = pool.run(3)
     await Promise.resolve()
     expect(sent.map((s) => s.input)).toEqual([1, 2, 3])
-    sent[0]!.done(sent[0]!.task, true, 10)
-    sent[1]!.done(sent[1]!.task, false, new RangeError('bad'))
-    sent[2]!.done(sent[2]!.task, true, 30)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[1]!.done(sent[1]!.task, 'failed', new RangeError('bad'))
+    sent[2]!.done(sent[2]!.task, 'ok', 30)
     await expect(a).resolves.toBe(10)
     await expect(b).rejects.toThrow(RangeError)
     await expect(c).resolves.toBe(30)
@@ -1495,12 +1566,12 @@ describe('an executor whose workers implement send()', () => {
     await Promise.resolve()
     // tasksPerWorker is 2: two are sent, the third waits for a slot.
     expect(sent).toHaveLength(2)
-    sent[0]!.done(sent[0]!.task, true, 1)
+    sent[0]!.done(sent[0]!.task, 'ok', 1)
     await Promise.resolve()
     expect(sent).toHaveLength(3)
     expect(sent[2]!.task.id).not.toBe(sent[0]!.task.id)
-    sent[1]!.done(sent[1]!.task, true, 2)
-    sent[2]!.done(sent[2]!.task, true, 3)
+    sent[1]!.done(sent[1]!.task, 'ok', 2)
+    sent[2]!.done(sent[2]!.task, 'ok', 3)
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3])
     await pool.close()
   })
@@ -1508,11 +1579,44 @@ describe('an executor whose workers implement send()', () => {
   it('fails the task, not the pool, when send() throws', async () => {
     const { executor } = sendingExecutor((s) => {
       if (s.input === 2) throw new TypeError('cannot send 2')
-      queueMicrotask(() => s.done(s.task, true, s.input))
+      queueMicrotask(() => s.done(s.task, 'ok', s.input))
     })
     const pool = createPool({ executor, concurrency: 1 })
     await expect(pool.run(2)).rejects.toThrow('cannot send 2')
     await expect(pool.run(5)).resolves.toBe(5)
+    await pool.close()
+  })
+
+  it("queues again, without counting an attempt, a task whose done() reports 'unstarted'", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const first = pool.run(1)
+    const second = pool.run(2)
+    await Promise.resolve()
+    expect(sent).toHaveLength(2)
+    sent[1]!.done(sent[1]!.task, 'unstarted', new WorkerExitError({ workerId: 1, taskStarted: false }))
+    await Promise.resolve()
+    expect(sent.map((s) => s.input)).toEqual([1, 2, 2])
+    expect(sent[2]!.task.attempt).toBe(1)
+    sent[0]!.done(sent[0]!.task, 'ok', 10)
+    sent[2]!.done(sent[2]!.task, 'ok', 20)
+    await expect(Promise.all([first, second])).resolves.toEqual([10, 20])
+    expect(pool.stats().counters).toMatchObject({ completed: 2, failed: 0, retried: 0 })
+    await pool.close()
+  })
+
+  it("fails a task whose done() reports 'failed', even with a WorkerExitError saying it never started: the outcome decides", async () => {
+    const { executor, sent } = sendingExecutor()
+    const pool = createPool({ executor, concurrency: 1 })
+    await pool.ready()
+    const result = pool.run(1)
+    await Promise.resolve()
+    const error = new WorkerExitError({ workerId: 1, taskStarted: false })
+    sent[0]!.done(sent[0]!.task, 'failed', error)
+    await expect(result).rejects.toBe(error)
+    expect(sent).toHaveLength(1)
+    expect(pool.stats().counters).toMatchObject({ failed: 1 })
     await pool.close()
   })
 
@@ -1527,23 +1631,40 @@ describe('an executor whose workers implement send()', () => {
     const first = sent[0]!
     await clock.advance(100)
     // The pool does not free the slot until the worker reports the first attempt over.
-    first.done(first.task, true, 'late')
+    first.done(first.task, 'ok', 'late')
     await clock.advance(0)
     expect(sent).toHaveLength(2)
     const second = sent[1]!
     expect(second.task).not.toBe(first.task)
     expect(second.task.attempt).toBe(2)
-    second.done(second.task, true, 70)
+    second.done(second.task, 'ok', 70)
     await expect(result).resolves.toBe(70)
     await pool.close()
+  })
+})
+
+// ---------------------------------------------------------------- SpawnContext.clock
+
+describe('SpawnContext.clock', () => {
+  it("hands each worker the pool's clock, so an executor's timers run on it", async () => {
+    const clock = createVirtualClock()
+    const fake = createFakeExecutor({ tasksPerWorker: 1 })
+    const pool = createPool({ executor: fake.executor, concurrency: 2, clock })
+    await pool.ready()
+    expect(fake.workers.map((w) => w.context.clock)).toEqual([clock, clock])
+    expect(fake.workers[0]!.context.clock).toBe(clock)
+    await pool.close()
+    const plain = createFakeExecutor({ tasksPerWorker: 1 })
+    const defaults = createPool({ executor: plain.executor, concurrency: 1 })
+    await defaults.ready()
+    expect(plain.workers[0]!.context.clock).toBe(systemClock)
+    await defaults.close()
   })
 })
 
 // ---------------------------------------------------------------- SpawnContext.setCapacity
 
 describe('SpawnContext.setCapacity', () => {
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
-
   it('lowers how many tasks the pool hands one worker, and raising it again dispatches queued tasks at once', async () => {
     const fake = createFakeExecutor({ tasksPerWorker: 4 })
     const pool = createPool({ executor: fake.executor, concurrency: 1 })
@@ -1551,14 +1672,14 @@ describe('SpawnContext.setCapacity', () => {
     const worker = fake.workers[0]!
     worker.context.setCapacity(2)
     const results = [1, 2, 3, 4, 5].map((i) => pool.run(i))
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(2)
     expect(pool.stats().perWorker[0]).toMatchObject({ capacity: 2, running: 2 })
     worker.context.setCapacity(4)
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(4)
     for (const run of [...worker.running]) run.resolve(run.input)
-    await settle()
+    await tick()
     for (const run of [...worker.running]) run.resolve(run.input)
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5])
     await pool.close()
@@ -1570,27 +1691,27 @@ describe('SpawnContext.setCapacity', () => {
     await pool.ready()
     const worker = fake.workers[0]!
     const results = [1, 2, 3, 4, 5, 6].map((i) => pool.run(i))
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(4)
     worker.context.setCapacity(1)
     const [a, b, c] = [...worker.running]
     a!.resolve(a!.input)
     b!.resolve(b!.input)
-    await settle()
+    await tick()
     // Two left of four, over the new limit of one: nothing new was sent.
     expect(worker.running.size).toBe(2)
     c!.resolve(c!.input)
-    await settle()
+    await tick()
     expect(worker.running.size).toBe(1)
     const [d] = [...worker.running]
     d!.resolve(d!.input)
-    await settle()
+    await tick()
     // Under the limit now: one at a time.
     expect(worker.running.size).toBe(1)
     expect(pool.stats().queued).toBe(1)
     for (let i = 0; i < 2; i++) {
       for (const run of [...worker.running]) run.resolve(run.input)
-      await settle()
+      await tick()
     }
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6])
     await pool.close()
@@ -1629,11 +1750,11 @@ describe('an executor that reports an aborted task from inside the abort', () =>
         run: () => Promise.reject(new Error('run() must not be called when send() exists')),
         send(input, task, done) {
           if (input >= 0) {
-            queueMicrotask(() => done(task, true, input))
+            queueMicrotask(() => done(task, 'ok', input))
             return
           }
           // A negative input never finishes; on abort the worker answers at once.
-          task.signal.addEventListener('abort', () => done(task, false, new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
+          task.signal.addEventListener('abort', () => done(task, 'failed', new WorkerExitError({ workerId, exitCode: 1 })), { once: true })
         },
         terminate: () => Promise.resolve(),
       }),

@@ -20,6 +20,7 @@ import {
   type WorkerEndpoint,
   type WorkerMessage,
 } from '../src/worker.js'
+import { tick } from './support.js'
 
 const roundTrip = (error: unknown): unknown => deserializeError(structuredClone(serializeError(error)))
 
@@ -374,8 +375,6 @@ function createEndpoint(refuse: (post: unknown) => boolean = () => false) {
   }
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
 const errorOf = (result: ResultMessage | undefined): Error => {
   if (result === undefined || result.ok) throw new Error(`expected a failed result, got ${JSON.stringify(result)}`)
   return deserializeError(result.error) as Error
@@ -408,9 +407,9 @@ describe('runWorker with hostile thrown values', () => {
     ep.send({ type: 'configure', concurrency: 4, reportHeap: false })
     ep.send([RUN_FRAME, 1, 1, 'slow', 1, 1, undefined, 2, 2, 'slow', 2, 1, undefined, 3, 3, 'rejects', null, 1, undefined, 4, 4, 'slow', 4, 1, undefined])
     ep.send([RUN_FRAME, 5, 5, 'throwsSync', null, 1, undefined])
-    await settle()
+    await tick()
     for (const open of gates) open()
-    await settle()
+    await tick()
     const byId = new Map(ep.results.map((r) => [r.id, r]))
     expect([...byId.keys()].sort()).toEqual([1, 2, 3, 4, 5])
     expect(errorOf(byId.get(3)).message).toMatch(message)
@@ -423,7 +422,7 @@ describe('runWorker with hostile thrown values', () => {
     const ep = createEndpoint()
     runWorker({ f: (x: number) => (x === 1 ? new Proxy({}, { get: trap }) : x) }, ep.endpoint)
     ep.send([RUN_FRAME, 1, 1, 'f', 1, 1, undefined, 2, 2, 'f', 2, 1, undefined])
-    await settle()
+    await tick()
     expect(errorOf(ep.results[0]).message).toBe('trap')
     expect(ep.results[1]).toEqual({ type: 'result', id: 2, ok: true, value: 2 })
   })
@@ -442,7 +441,7 @@ describe('runWorker with hostile thrown values', () => {
     }
     runWorker({ f: (x: number) => thenables[x] ?? x }, ep.endpoint)
     ep.send([RUN_FRAME, 1, 1, 'f', 1, 1, undefined, 2, 2, 'f', 2, 1, undefined, 3, 3, 'f', 3, 1, undefined])
-    await settle()
+    await tick()
     expect(ep.results.map((r) => r.id).sort()).toEqual([1, 2, 3])
     const byId = new Map(ep.results.map((r) => [r.id, r]))
     expect(errorOf(byId.get(1)).message).toBe('trap')
@@ -461,7 +460,7 @@ describe('runWorker with hostile thrown values', () => {
     }
     runWorker({ f: (x: number) => (x === 1 ? { bad: true } : x) }, endpoint)
     ep.send([RUN_FRAME, 1, 11, 'f', 1, 1, undefined, 2, 12, 'f', 2, 1, undefined])
-    await settle()
+    await tick()
     const byId = new Map(ep.results.map((r) => [r.id, r]))
     expect(errorOf(byId.get(1)).message).toMatch(/^The result of task 11 \(f\) could not be sent back from the worker: /)
     expect(byId.get(2)).toMatchObject({ ok: true, value: 2 })
@@ -485,7 +484,7 @@ describe('runWorker with hostile thrown values', () => {
       ep.endpoint,
     )
     ep.send([RUN_FRAME, 1, 11, 'f', 1, 1, undefined, 2, 12, 'f', 2, 1, undefined])
-    await settle()
+    await tick()
     const byId = new Map(ep.results.map((r) => [r.id, r]))
     expect(errorOf(byId.get(1)).message).toBe(
       'The error thrown by task 11 (f) could not be sent back from the worker: DataCloneError: could not be cloned; it was RangeError: too big',
@@ -500,7 +499,7 @@ describe('runWorker with hostile thrown values', () => {
         throw proxyOfObject()
       },
     })
-    await settle()
+    await tick()
     expect(ep.messages.map((m) => m.type)).toEqual(['init-error'])
     const error = deserializeError((ep.messages[0] as Extract<WorkerMessage, { type: 'init-error' }>).error) as Error
     expect(error.message).toBe('<the error could not be serialised: Error: trap>')
@@ -515,7 +514,7 @@ describe('runWorker with hostile thrown values', () => {
         throw new Error('no database')
       },
     })
-    await settle()
+    await tick()
     const error = deserializeError((ep.messages[0] as Extract<WorkerMessage, { type: 'init-error' }>).error) as Error
     expect(error.message).toBe('setup() failed, and its error could not be sent from the worker: DataCloneError: could not be cloned; it was Error: no database')
     expect(ep.closed).toBe(1)

@@ -12,6 +12,7 @@ import {
   type TaskResult,
   type WorkerExitReason,
 } from '../src/index.js'
+import { sleep, tick } from './support.js'
 
 // ---------------------------------------------------------------- helpers
 
@@ -33,9 +34,6 @@ function controlled<I, O = I>() {
     })
   return { calls, handler }
 }
-
-/** Lets pending promise callbacks run (no time passes). */
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** Tracks whether a promise settled yet, without leaving a rejection unhandled. */
 function track<T>(promise: Promise<T>) {
@@ -72,7 +70,7 @@ describe('onIdle()', () => {
   it('resolves at once when nothing is queued, running or delayed', async () => {
     const pool = createPool({ handler: (x: number) => x })
     const idle = track(pool.onIdle())
-    await flush()
+    await tick()
     expect(idle.settled).toBe(true)
     await pool.close()
   })
@@ -83,14 +81,14 @@ describe('onIdle()', () => {
     const a = pool.run(1)
     const b = pool.run(2)
     const idle = track(pool.onIdle())
-    await flush()
+    await tick()
     expect(idle.settled).toBe(false)
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect(calls).toHaveLength(2)
     expect(idle.settled).toBe(false)
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(idle.settled).toBe(true)
     expect(await Promise.all([a, b])).toEqual([1, 2])
     await pool.close()
@@ -127,7 +125,7 @@ describe('onIdle()', () => {
     const first = track(pool.onIdle())
     const second = track(pool.onIdle())
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect([first.settled, second.settled]).toEqual([true, true])
     await pool.close()
   })
@@ -143,12 +141,12 @@ describe("the 'idle' event", () => {
     pool.on('idle', () => idle++)
     const all = Promise.all([pool.run(1), pool.run(2), pool.run(3)])
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(idle).toBe(0)
     calls[2]!.resolve(3)
-    await flush()
+    await tick()
     expect(idle).toBe(1)
     expect(await all).toEqual([1, 2, 3])
     await pool.close()
@@ -159,10 +157,10 @@ describe("the 'idle' event", () => {
     let idle = 0
     pool.on('idle', () => idle++)
     await pool.run(1)
-    await flush()
+    await tick()
     expect(idle).toBe(1)
     await pool.run(2)
-    await flush()
+    await tick()
     expect(idle).toBe(2)
     await pool.close()
   })
@@ -176,8 +174,22 @@ describe("the 'idle' event", () => {
     let idle = 0
     pool.on('idle', () => idle++)
     await expect(pool.run(1)).rejects.toThrow('nope')
-    await flush()
+    await tick()
     expect(idle).toBe(1)
+    await pool.close()
+  })
+
+  it('fires once when a timed-out handler returns after its task already settled (no work in between)', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: () => sleep(clock, 200).then(() => 1), clock, taskTimeout: 100 })
+    let idles = 0
+    pool.on('idle', () => idles++)
+    const result = track(pool.run(1))
+    await clock.advance(100)
+    expect(result).toMatchObject({ settled: true, ok: false })
+    expect(idles).toBe(1)
+    await clock.advance(100) // the handler returns; the pool was idle and stays idle
+    expect(idles).toBe(1)
     await pool.close()
   })
 })
@@ -191,7 +203,7 @@ describe('on()', () => {
     pool.on('idle', kept)
     off()
     await pool.run(1)
-    await flush()
+    await tick()
     expect(removed).not.toHaveBeenCalled()
     expect(kept).toHaveBeenCalledTimes(1)
     await pool.close()
@@ -205,7 +217,7 @@ describe('on()', () => {
     off()
     off()
     await pool.run(1)
-    await flush()
+    await tick()
     expect(listener).toHaveBeenCalledTimes(1)
     await pool.close()
   })
@@ -232,7 +244,7 @@ describe('on()', () => {
       throw boom
     })
     await pool.run(1)
-    await flush()
+    await tick()
     expect(errors).toEqual([boom])
     expect(await pool.run(2)).toBe(2)
     await pool.close()
@@ -247,7 +259,7 @@ describe('on()', () => {
     })
     try {
       await pool.run(1)
-      await flush()
+      await tick()
     } finally {
       spy.mockRestore()
     }
@@ -269,7 +281,7 @@ describe('on()', () => {
     })
     try {
       await pool.run(1)
-      await flush()
+      await tick()
     } finally {
       spy.mockRestore()
     }
@@ -545,6 +557,18 @@ describe('close({ timeout }) on the virtual clock', () => {
     expect((await closing).timedOut).toBe(false)
     expect(clock.pending).toBe(0)
   })
+
+  it('applies the timeout of a later close({ timeout }) to a close() already waiting without one', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool({ handler: () => new Promise<number>(() => {}), clock })
+    const hung = track(pool.run(1))
+    const first = track(pool.close())
+    const second = track(pool.close({ timeout: 100 }))
+    await clock.advance(100)
+    expect(hung).toMatchObject({ settled: true, ok: false })
+    expect(first).toMatchObject({ settled: true, ok: true })
+    expect(second).toMatchObject({ settled: true, ok: true })
+  })
 })
 
 describe('destroy()', () => {
@@ -634,6 +658,22 @@ describe('destroy()', () => {
     expect(settled).toEqual(['1:cancelled'])
     expect(rejected).toEqual(['2:closed'])
   })
+
+  it("aborts the handler's ctx.signal when an onStarted observer destroys the pool", async () => {
+    const clock = createVirtualClock()
+    const seen: boolean[] = []
+    let destroy: () => void = () => {}
+    const handler = (_n: number, ctx: TaskContext): number => {
+      seen.push(ctx.signal.aborted)
+      return 1
+    }
+    const pool = createPool({ handler, clock, observers: [{ onStarted: () => destroy() }] })
+    destroy = () => void pool.destroy()
+    const result = track(pool.run(1))
+    await clock.flush()
+    expect(result).toMatchObject({ settled: true, ok: false })
+    expect(seen.every((aborted) => aborted)).toBe(true)
+  })
 })
 
 describe('Symbol.asyncDispose', () => {
@@ -656,12 +696,12 @@ describe('Symbol.asyncDispose', () => {
     const pool = createPool({ handler })
     const running = pool.run(1)
     const disposing = track(Promise.resolve(pool[Symbol.asyncDispose]()))
-    await flush()
+    await tick()
     expect(disposing.settled).toBe(false)
     expect(calls[0]!.signal.aborted).toBe(false)
     calls[0]!.resolve(10)
     expect(await running).toBe(10)
-    await flush()
+    await tick()
     expect(disposing.settled).toBe(true)
     expect(pool.state).toBe('closed')
   })
@@ -676,7 +716,7 @@ describe('resize()', () => {
     const results = [1, 2, 3].map((x) => pool.run(x))
     expect(pool.stats().running).toBe(1)
     pool.resize(3)
-    await flush()
+    await tick()
     expect(calls).toHaveLength(3)
     const s = pool.stats()
     expect(s.workers).toEqual({ total: 3, busy: 3, idle: 0, starting: 0 })
@@ -717,10 +757,10 @@ describe('resize()', () => {
     expect(exits).toEqual([])
     expect(calls.every((c) => !c.signal.aborted)).toBe(true)
     calls[0]!.resolve(1)
-    await flush()
+    await tick()
     expect(pool.stats().workers.total).toBe(2)
     calls[1]!.resolve(2)
-    await flush()
+    await tick()
     expect(pool.stats().workers.total).toBe(1)
     calls[2]!.resolve(3)
     expect(await Promise.all(results)).toEqual([1, 2, 3])
@@ -737,18 +777,18 @@ describe('resize()', () => {
     const later = [4, 5].map((x) => track(pool.run(x)))
     for (let i = 0; i < 3; i++) {
       calls[i]!.resolve(calls[i]!.input)
-      await flush()
+      await tick()
     }
     expect(await Promise.all(first)).toEqual([1, 2, 3])
     // The one worker left is free and two tasks wait: the next must start.
     expect(pool.stats().running).toBe(1)
     expect(calls).toHaveLength(4)
     calls[3]?.resolve(4)
-    await flush()
+    await tick()
     expect(pool.stats().running).toBe(1)
     expect(calls).toHaveLength(5)
     calls[4]?.resolve(5)
-    await flush()
+    await tick()
     expect(later.map((t) => t.value)).toEqual([4, 5])
     await pool.destroy()
   })
@@ -763,10 +803,10 @@ describe('resize()', () => {
     expect(await Promise.all(first)).toEqual([1, 2])
     expect(pool.stats().workers).toEqual({ total: 1, busy: 0, idle: 1, starting: 0 })
     const next = track(pool.run(3))
-    await flush()
+    await tick()
     expect(calls).toHaveLength(3)
     calls[2]?.resolve(3)
-    await flush()
+    await tick()
     expect(next.value).toBe(3)
     await pool.destroy()
   })

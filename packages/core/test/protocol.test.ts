@@ -26,6 +26,7 @@ import {
   runWorker,
   serializeError,
   transfer,
+  type MainMessage,
   type MainPost,
   type ResultMessage,
   type SerializedError,
@@ -34,11 +35,10 @@ import {
   type WorkerMessage,
   type WorkerTaskContext,
 } from '../src/worker.js'
+import { gate, tick } from './support.js'
 
 /** What a worker's error looks like on the main side: serialised, cloned as postMessage does, rebuilt. */
 const roundTrip = (error: unknown): unknown => deserializeError(structuredClone(serializeError(error)))
-
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 // ---------------------------------------------------------------- serializeError / deserializeError
 
@@ -229,6 +229,30 @@ describe('serializeError and deserializeError', () => {
     expect(isSerializedError(null)).toBe(false)
     expect(isSerializedError('x')).toBe(false)
   })
+
+  it('serializeError terminates on two errors that reference each other through fields', () => {
+    const a = new Error('a') as Error & Record<string, unknown>
+    const b = new Error('b') as Error & Record<string, unknown>
+    a.peer = b
+    b.peer = a
+    expect(() => serializeError(a)).not.toThrow()
+  })
+
+  it('serializeError terminates on an error whose cause points back at it through a field', () => {
+    const inner = new Error('inner') as Error & Record<string, unknown>
+    const outer = new Error('outer', { cause: inner })
+    inner.outer = outer
+    expect(() => serializeError(outer)).not.toThrow()
+  })
+
+  it('deserializeError rebuilds errors held in an array field (round trip of `errors: [Error]`)', () => {
+    const error = new Error('many') as Error & Record<string, unknown>
+    error.errors = [new TypeError('first'), new Error('second')]
+    const back = deserializeError(structuredClone(serializeError(error))) as Error & { errors: unknown[] }
+    expect(back.errors[0]).toBeInstanceOf(TypeError)
+    expect((back.errors[0] as Error).message).toBe('first')
+    expect(back.errors[1]).toBeInstanceOf(Error)
+  })
 })
 
 describe('PoolError subclasses across the protocol', () => {
@@ -369,7 +393,7 @@ describe('runWorker', () => {
     runWorker({ double: (x: number) => x * 2, greet: async (name: string) => `hi ${name}` }, ep.endpoint)
     ep.run(1, 'double', 21)
     ep.run(2, 'greet', 'ada')
-    await flush()
+    await tick()
     expect(ep.results()).toEqual([
       { type: 'result', id: 1, ok: true, value: 42 },
       { type: 'result', id: 2, ok: true, value: 'hi ada' },
@@ -381,7 +405,7 @@ describe('runWorker', () => {
     const seen: Omit<WorkerTaskContext, 'signal'>[] = []
     runWorker({ f: (_x: unknown, ctx: WorkerTaskContext) => void seen.push({ id: ctx.id, attempt: ctx.attempt, key: ctx.key }) }, ep.endpoint)
     ep.run(5, 'f', null, 3, 'tenant')
-    await flush()
+    await tick()
     expect(seen).toEqual([{ id: 5, attempt: 3, key: 'tenant' }])
   })
 
@@ -389,7 +413,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     runWorker({ default: (x: number) => x + 1, other: () => -1 }, ep.endpoint)
     ep.run(1, undefined, 1)
-    await flush()
+    await tick()
     expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 2 }])
   })
 
@@ -397,7 +421,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     runWorker({ only: (x: number) => x * 3 }, ep.endpoint)
     ep.run(1, undefined, 3)
-    await flush()
+    await tick()
     expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 9 }])
   })
 
@@ -420,7 +444,7 @@ describe('runWorker', () => {
     ep.run(1, 'throws', null)
     ep.run(2, 'rejects', null)
     ep.run(3, 'throwsText', null)
-    await flush()
+    await tick()
     const results = ep.results().sort((a, b) => a.id - b.id)
     expect(results.map((r) => [r.id, r.ok])).toEqual([
       [1, false],
@@ -440,7 +464,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     runWorker({ resize: () => 1, crop: () => 2 }, ep.endpoint)
     ep.run(1, 'rotate', null)
-    await flush()
+    await tick()
     const [result] = ep.results()
     expect(result?.ok).toBe(false)
     const error = deserializeError((result as Extract<ResultMessage, { ok: false }>).error) as Error
@@ -454,7 +478,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     runWorker({ a: () => 1, b: () => 2 }, ep.endpoint)
     ep.run(1, undefined, null)
-    await flush()
+    await tick()
     const [result] = ep.results()
     const error = deserializeError((result as Extract<ResultMessage, { ok: false }>).error) as Error
     expect(error).toBeInstanceOf(TypeError)
@@ -466,7 +490,7 @@ describe('runWorker', () => {
     runWorker({ f: () => 1 }, ep.endpoint)
     ep.run(1, 'toString', null)
     ep.run(2, 'constructor', null)
-    await flush()
+    await tick()
     expect(ep.results().map((r) => r.ok)).toEqual([false, false])
   })
 
@@ -490,7 +514,7 @@ describe('runWorker', () => {
     ep.run(1, 'wait', null)
     ep.run(2, 'wait', null)
     ep.send({ type: 'abort', id: 1, reason: serializeError(new TaskTimeoutError(100)) })
-    await flush()
+    await tick()
     expect(seenReason).toBeInstanceOf(Error)
     expect(seenReason).toMatchObject({ name: 'TaskTimeoutError', code: 'ERR_POOL_TASK_TIMEOUT', timeoutMs: 100 })
     const results = ep.results()
@@ -505,7 +529,7 @@ describe('runWorker', () => {
     runWorker({ f: (x: number) => x }, ep.endpoint)
     expect(() => ep.send({ type: 'abort', id: 99, reason: serializeError(new Error('x')) })).not.toThrow()
     ep.run(1, 'f', 5)
-    await flush()
+    await tick()
     expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 5 }])
   })
 
@@ -520,12 +544,12 @@ describe('runWorker', () => {
           finishSetup = resolve
         }),
     })
-    await flush()
+    await tick()
     expect(order).toEqual(['setup'])
     expect(ep.messages()).toEqual([])
     expect(ep.listening).toBe(false)
     finishSetup()
-    await flush()
+    await tick()
     expect(ep.messages().map((m) => m.type)).toEqual(['ready'])
     expect(ep.listening).toBe(true)
   })
@@ -537,7 +561,7 @@ describe('runWorker', () => {
         throw Object.assign(new Error('no database'), { code: 'E_DB' })
       },
     })
-    await flush()
+    await tick()
     const messages = ep.messages()
     expect(messages.map((m) => m.type)).toEqual(['init-error'])
     const error = deserializeError((messages[0] as Extract<WorkerMessage, { type: 'init-error' }>).error)
@@ -549,7 +573,7 @@ describe('runWorker', () => {
   it('posts init-error when an async setup() rejects', async () => {
     const ep = createEndpoint()
     runWorker({ f: () => 1 }, ep.endpoint, { setup: () => Promise.reject(new TypeError('bad config')) })
-    await flush()
+    await tick()
     const [message] = ep.messages()
     expect(message?.type).toBe('init-error')
     expect(deserializeError((message as Extract<WorkerMessage, { type: 'init-error' }>).error)).toBeInstanceOf(TypeError)
@@ -560,7 +584,7 @@ describe('runWorker', () => {
     const buffer = new ArrayBuffer(8)
     runWorker({ bytes: () => transfer({ buffer, size: 8 }, [buffer]) }, ep.endpoint)
     ep.run(1, 'bytes', null)
-    await flush()
+    await tick()
     const posted = ep.posted.find((p) => p.message.type === 'result')!
     expect(posted.message).toEqual({ type: 'result', id: 1, ok: true, value: { buffer, size: 8 } })
     expect(posted.transfer).toEqual([buffer])
@@ -572,7 +596,7 @@ describe('runWorker', () => {
     const buffer = new ArrayBuffer(4)
     runWorker({ bytes: async () => transfer(buffer, [buffer]) }, ep.endpoint)
     ep.run(1, 'bytes', null)
-    await flush()
+    await tick()
     const posted = ep.posted.find((p) => p.message.type === 'result')!
     expect((posted.message as Extract<ResultMessage, { ok: true }>).value).toBe(buffer)
     expect(posted.transfer).toEqual([buffer])
@@ -582,7 +606,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     runWorker({ f: () => ({ a: 1 }) }, ep.endpoint)
     ep.run(1, 'f', null)
-    await flush()
+    await tick()
     expect(ep.posted.find((p) => p.message.type === 'result')!.transfer).toBeUndefined()
   })
 
@@ -599,10 +623,10 @@ describe('runWorker', () => {
     ep.run(1, 'wait', null)
     ep.run(2, 'wait', null)
     ep.send({ type: 'close' })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ep.closed).toBe(0)
     finish.forEach((f) => f())
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ep.results().map((r) => r.ok && r.value)).toEqual(['done', 'done'])
     expect(tornDown).toBe(1)
     expect(ep.closed).toBe(1)
@@ -618,7 +642,7 @@ describe('runWorker', () => {
     ep.send({ type: 'abort', id: 1, reason: serializeError(new Error('stop')) })
     ep.send({ type: 'abort', id: 2, reason: serializeError(new Error('stop')) })
     ep.send({ type: 'abort', id: 3, reason: serializeError(new Error('stop')) })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ep.messages().filter((m) => m.type === 'abort-ack')).toEqual([
       { type: 'abort-ack', id: 1, state: 'done' },
       { type: 'abort-ack', id: 2, state: 'running' },
@@ -637,10 +661,10 @@ describe('runWorker', () => {
     for (let i = 1; i <= 5; i++) ep.run(i, 'f', i)
     expect(order).toEqual([1, 2])
     finish[1]!()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(order).toEqual([1, 2, 3])
     finish[0]!()
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(order).toEqual([1, 2, 3, 4])
   })
 
@@ -649,7 +673,7 @@ describe('runWorker', () => {
     ep.endpoint.measure = () => ({ heapUsed: 123, eventLoopUtilization: 0.25 })
     runWorker({ f: (x: number) => x }, ep.endpoint)
     ep.send({ type: 'ping', seq: 7 })
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(ep.messages()).toContainEqual({ type: 'pong', seq: 7, heapUsed: 123, eventLoopUtilization: 0.25 })
   })
 
@@ -666,7 +690,7 @@ describe('runWorker', () => {
     posts.length = 0
     ep.send({ type: 'configure', concurrency: 1, reportHeap: true })
     ep.send([RUN_FRAME, 1, 10, undefined, 1, 1, undefined, 2, 10, undefined, 2, 2, 'k'])
-    await new Promise((r) => setImmediate(r))
+    await tick()
     expect(posts).toHaveLength(1)
     // One flat frame: the tag, the heap after the last result, the time the
     // tasks took, then id, ok, value per result.
@@ -705,13 +729,13 @@ describe('runWorker', () => {
       posts.length = 0
       ep.send({ type: 'configure', concurrency: 2, reportHeap: false })
       ep.send([RUN_FRAME, 1, 1, 'work', 3, 1, undefined, 2, 2, 'work', 4, 1, undefined, 3, 3, 'later', null, 1, undefined])
-      await flush()
+      await tick()
       expect(posts).toHaveLength(1)
       // 3 ms and 4 ms of synchronous work; the async task is still running.
       expect((posts[0] as unknown[]).slice(0, 3)).toEqual([RESULT_FRAME, undefined, 7])
       now += 10
       finishLater!()
-      await flush()
+      await tick()
       expect(posts).toHaveLength(2)
       // It started after the two synchronous ones, at 1007, and ended at 1017.
       expect(posts[1]).toEqual([RESULT_FRAME, undefined, 10, 3, true, 'late'])
@@ -725,7 +749,7 @@ describe('runWorker', () => {
     runWorker({ f: (x: number) => x * 2 }, ep.endpoint)
     ep.send([{ type: 'configure', concurrency: 1, reportHeap: false }])
     ep.send({ type: 'run', id: 1, name: undefined, input: 4, attempt: 1 })
-    await flush()
+    await tick()
     expect(ep.results()).toEqual([{ type: 'result', id: 1, ok: true, value: 8 }])
   })
 
@@ -750,7 +774,7 @@ describe('runWorker', () => {
     }
     runWorker({ f: (x: number) => (x === 2 ? () => 0 : x) }, ep.endpoint)
     ep.send([RUN_FRAME, 1, 11, 'f', 1, 1, undefined, 2, 12, 'f', 2, 1, undefined, 3, 13, 'f', 3, 1, undefined])
-    await flush()
+    await tick()
     const results = ep.results()
     expect(results.map((r) => [r.id, r.ok])).toEqual([
       [1, true],
@@ -766,5 +790,39 @@ describe('runWorker', () => {
     expect(() => runWorker({}, ep.endpoint)).toThrow(TypeError)
     expect(() => runWorker({ f: 'nope' } as unknown as TaskFunctions, ep.endpoint)).toThrow(/functions\.f must be a function/)
     expect(ep.posted).toEqual([])
+  })
+
+  it('still aborts a later attempt after an earlier attempt of the same task id settled', async () => {
+    const posted: unknown[] = []
+    let listener: (m: MainMessage) => void = () => {}
+    const endpoint: WorkerEndpoint = {
+      post: (m) => void posted.push(m),
+      listen: (l) => void (listener = l),
+      close: () => {},
+    }
+    const finishFirst = gate<string>()
+    const signals: AbortSignal[] = []
+    runWorker(
+      {
+        work: cooperative((_input: unknown, ctx: WorkerTaskContext) => {
+          signals.push(ctx.signal)
+          if (ctx.attempt === 1) return finishFirst.promise
+          return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)))
+        }),
+      },
+      endpoint,
+    )
+    // A worker that runs two tasks at once (tasksPerWorker 2). Attempt 1 timed out on the
+    // main side but still runs (cooperative, slow to stop); attempt 2 lands on the same worker.
+    listener({ type: 'configure', concurrency: 2, reportHeap: false })
+    // Each run has its own id on the connection; both carry task 7 for the context.
+    listener({ type: 'run', id: 1, task: 7, name: 'work', input: null, attempt: 1 })
+    listener({ type: 'run', id: 2, task: 7, name: 'work', input: null, attempt: 2 })
+    finishFirst.resolve('late')
+    await Promise.resolve()
+    await Promise.resolve()
+    listener({ type: 'abort', id: 2, reason: serializeError(new Error('cancel attempt 2')) })
+    expect(signals).toHaveLength(2)
+    expect(signals[1]!.aborted).toBe(true)
   })
 })

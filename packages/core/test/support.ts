@@ -39,6 +39,9 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   return t
 }
 
+/** Resolves on the next turn of the event loop (setImmediate): lets promise chains and I/O callbacks queued so far run. */
+export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 /** Resolves after `ms` on the virtual clock (advance the clock to get there). */
 export const sleep = (clock: VirtualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms))
 

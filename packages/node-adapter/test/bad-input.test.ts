@@ -162,6 +162,9 @@ async function failingPool(kind: Kind, file: string, startTimeout?: number) {
   const pool = openPool({ executor: counted.executor, concurrency: 1, clock })
   // Each failed start is reported on 'error' before its retry is scheduled: move past the retry's backoff.
   pool.on('error', () => void clock.advance(5000))
+  // The workers' start timeouts run on the pool's clock too: move it past the first
+  // one (each later start's falls due within the move that started it).
+  if (startTimeout !== undefined) void clock.advance(startTimeout)
   // Asked before any worker could start: it waits, then gets the pool's verdict.
   const firstRun = rejectionOf(pool.run('first'))
   const readyError = await rejectionOf(pool.ready())

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import type { Scaler } from './scaler.js'
 import type { TaskContext, TransferList } from './task.js'
 
@@ -47,6 +48,12 @@ export interface SpawnContext {
    * worker gets no new one until it is under the new limit.
    */
   readonly setCapacity: (tasks: number) => void
+  /**
+   * The pool's clock. An executor sets every timer of its workers on it (a
+   * start timeout, a heartbeat, a grace period before stopping a worker), so a
+   * pool on a virtual clock drives them too.
+   */
+  readonly clock: Clock
 }
 
 /**
@@ -67,12 +74,26 @@ export interface WorkerTask extends TaskContext {
 }
 
 /**
- * How a worker reports the outcome of a task it was given through
- * {@link WorkerHandle.send}: with the same `task` object, and `ok` telling
- * whether `value` is the output or the error.
+ * How one attempt of a task, given to a worker through
+ * {@link WorkerHandle.send}, ended (what its {@link TaskDone} reports):
+ *
+ * - `'ok'`: it ran, and `value` is its output.
+ * - `'failed'`: it failed, and `value` is the error: the task's own, its abort reason, or a `WorkerExitError` when its worker exited while it may have been running. The attempt counts (the pool may retry it).
+ * - `'unstarted'`: it certainly never started (it waited in the worker behind another task when the worker went, or was dropped from its inbox when aborted), and `value` is a `WorkerExitError` whose `taskStarted` is false. The pool queues it again as the same attempt, uncounted; the caller never sees the error.
  * @public
  */
-export type TaskDone = (task: WorkerTask, ok: boolean, value: unknown) => void
+export type AttemptOutcome = 'ok' | 'failed' | 'unstarted'
+
+/**
+ * How a worker reports the outcome of a task it was given through
+ * {@link WorkerHandle.send}: with the same `task` object, how it ended, and
+ * the output or the error as `value`.
+ * @param task - the `task` that `send` was given
+ * @param outcome - how it ended: see {@link AttemptOutcome}
+ * @param value - the output when `outcome` is `'ok'`, the error otherwise
+ * @public
+ */
+export type TaskDone = (task: WorkerTask, outcome: AttemptOutcome, value: unknown) => void
 
 /**
  * One worker slot: a thread, a process, a Web Worker, or an in-process stand-in.
@@ -91,7 +112,9 @@ export interface WorkerHandle<I = unknown, O = unknown> {
   run(input: I, task: WorkerTask): Promise<O>
   /**
    * Runs one task like {@link WorkerHandle.run}, and reports its outcome by
-   * calling `done(task, ok, value)` exactly once, never before `send` returns.
+   * calling `done(task, outcome, value)` exactly once, never before `send`
+   * returns. A task that never started settles as `'unstarted'` (with `run`,
+   * by rejecting with `WorkerExitError` whose `taskStarted` is false).
    * Optional: the pool calls it instead of `run` when it is there. One `done`
    * serves every task, so a worker that answers many short tasks spares the
    * two promises and the closures per task that `run` costs on the hot path.

@@ -1,7 +1,7 @@
 import type { PoolSnapshot, WorkerCounts } from '../contracts/snapshot.js'
 
-/** What the pool knows at the moment a scaler asks; the meter adds the rates. */
-export interface PoolState {
+/** What the pool knows at the moment a scaler asks (its gauges); the meter adds the rates. */
+export interface PoolGauges {
   readonly workers: WorkerCounts
   readonly targetWorkers: number
   readonly tasksPerWorker: number
@@ -70,28 +70,28 @@ export class LoadMeter {
   }
 
   /** The snapshot since the previous one; starts a new window. */
-  take(now: number, state: PoolState): PoolSnapshot {
+  take(now: number, gauges: PoolGauges): PoolSnapshot {
     this.integrate(now)
     const interval = now - this.since
     const seconds = interval / 1000
-    const capacity = Math.max(1, state.capacity)
+    const capacity = Math.max(1, gauges.capacity)
     const snapshot: PoolSnapshot = {
       now,
       intervalMs: interval,
-      workers: state.workers,
-      targetWorkers: state.targetWorkers,
-      tasksPerWorker: state.tasksPerWorker,
-      runsPerWorker: state.runsPerWorker,
-      queued: state.queued,
-      running: state.running,
+      workers: gauges.workers,
+      targetWorkers: gauges.targetWorkers,
+      tasksPerWorker: gauges.tasksPerWorker,
+      runsPerWorker: gauges.runsPerWorker,
+      queued: gauges.queued,
+      running: gauges.running,
       arrivalRate: seconds > 0 ? this.submitted / seconds : 0,
       completionRate: seconds > 0 ? this.finished / seconds : 0,
       errorRate: this.finished > 0 ? Math.min(1, this.errors / this.finished) : 0,
       meanWaitMs: this.started > 0 ? this.waitMs / this.started : 0,
       meanRunMs: this.finished > 0 ? this.runMs / this.finished : 0,
-      utilization: interval > 0 ? Math.min(1, this.busy / (interval * capacity)) : state.running > 0 ? 1 : 0,
-      eventLoopUtilization: state.eventLoopUtilization,
-      idleSince: state.idleSince,
+      utilization: interval > 0 ? Math.min(1, this.busy / (interval * capacity)) : gauges.running > 0 ? 1 : 0,
+      eventLoopUtilization: gauges.eventLoopUtilization,
+      idleSince: gauges.idleSince,
     }
     this.since = now
     this.busy = 0

@@ -1,6 +1,7 @@
-import type { TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../clock.js'
 import type { TaskResult, TransferList, TaskInfo } from '../contracts/task.js'
 import type { WorkerTask } from '../contracts/executor.js'
+import type { WorkerSlot } from './worker-slot.js'
 
 // Task states.
 export const WAITING_ROOM = 0
@@ -95,7 +96,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
 
   /** The context of the current attempt, made when the attempt starts. */
-  context: AttemptContext | undefined = undefined
+  context: AttemptContext<I, O> | undefined = undefined
 
   /** Aborts the current attempt's signal (creating it only if a handler read it). */
   abort(reason: unknown): void {
@@ -103,7 +104,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
 
   /** Starts an attempt on `slot`: a fresh context, so a handler of an earlier attempt that still runs keeps its own. */
-  beginAttempt(slot: unknown): AttemptContext {
+  beginAttempt(slot: WorkerSlot<I, O>): AttemptContext<I, O> {
     return (this.context = new AttemptContext(this, slot))
   }
 
@@ -122,7 +123,7 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
  * What a handler receives for one attempt. The signal is made on first read, so
  * a handler that never looks at it costs no AbortController.
  */
-export class AttemptContext implements WorkerTask {
+export class AttemptContext<I, O> implements WorkerTask {
   readonly id: number
   readonly attempt: number
   readonly name: string | undefined
@@ -136,9 +137,9 @@ export class AttemptContext implements WorkerTask {
 
   constructor(
     /** The task this attempt belongs to (for the pool's `done` callback). */
-    readonly record: TaskRecord<any, any>,
+    readonly record: TaskRecord<I, O>,
     /** The pool's worker slot running it. */
-    readonly slot: unknown,
+    readonly slot: WorkerSlot<I, O>,
   ) {
     this.id = record.id
     this.attempt = record.attempt
@@ -197,6 +198,14 @@ export function taskInfoOf(task: TaskInfo): TaskInfo {
     endedAt: task.endedAt,
     waitMs: task.waitMs,
     runMs: task.runMs,
+  }
+}
+
+/** Cancels the task's timer (its wait for room, hold, backoff or attempt timeout), if it has one. */
+export function clearTaskTimer<I, O>(clock: Clock, task: TaskRecord<I, O>): void {
+  if (task.timer !== undefined) {
+    clock.clearTimeout(task.timer)
+    task.timer = undefined
   }
 }
 

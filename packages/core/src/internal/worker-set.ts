@@ -1,29 +1,34 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import type { Executor, WorkerExit, WorkerHandle } from '../contracts/executor.js'
-import type { WorkerExitReason } from '../contracts/observer.js'
+import type { WorkerExitReason, WorkerInfo } from '../contracts/observer.js'
 import type { WorkerCounts, WorkerStatus } from '../contracts/snapshot.js'
 import { PoolClosedError, WorkerExitError, WorkerStartError } from '../errors.js'
+import type { Lifecycle } from './pool-core.js'
 import { EXITED, READY, room, STARTING, WorkerSlot } from './worker-slot.js'
 
 const RESPAWN_INITIAL_MS = 100
 const RESPAWN_MAX_MS = 5000
 
+/** What the worker set reports: worker events for observers, and failures outside any task. */
+export interface WorkerEvents {
+  /** A worker became ready. */
+  workerStarted(worker: WorkerInfo): void
+  /** A worker left the pool. */
+  workerExited(worker: WorkerInfo, reason: WorkerExitReason, error: unknown): void
+  /** Something failed outside any task. */
+  error(error: unknown): void
+}
+
 /** What the worker set needs from its pool. */
 export interface WorkerSetHost {
-  /** Whether the pool has finished closing: no worker may start any more. */
-  isClosed(): boolean
-  /** Whether the pool accepts work (not closing or closed). */
-  isOpen(): boolean
-  /** Capacity grew: the pool should dispatch. */
-  onCapacity(): void
-  /** A worker became ready. */
-  onStarted(worker: WorkerSlot): void
-  /** A worker left the pool. */
-  onExited(worker: WorkerSlot, reason: WorkerExitReason, error: unknown): void
-  /** Something failed outside any task. */
-  onError(error: unknown): void
+  /** No worker starts once the pool is `'closed'`; a surplus worker is retired as it comes up only while the pool is `'open'`. */
+  readonly lifecycle: Lifecycle
+  /** Where worker events and failures go. */
+  readonly notifier: WorkerEvents
+  /** Capacity grew: start what waits. */
+  dispatch(): void
   /** Starts failed too often in a row and no worker is left: the set stopped trying. */
-  onGaveUp(error: WorkerStartError): void
+  onNoWorkers(error: WorkerStartError): void
 }
 
 /**
@@ -31,15 +36,15 @@ export interface WorkerSetHost {
  * slots, replacing crashed ones, retrying failed starts with backoff on the
  * clock, and moving toward a target count without stopping a busy worker.
  */
-export class WorkerSet {
-  /** Live workers, starting ones included. */
-  readonly all: WorkerSlot[] = []
-  /** Ready workers running nothing, most recently freed last (one task per worker only). */
-  readonly idle: WorkerSlot[] = []
-  /** Spare task slots over ready workers. */
+export class WorkerSet<I, O> {
+  /** Spare task slots over ready workers (read-only outside the set: a field, not a getter, for the hot path). */
   free = 0
-  starting = 0
-  target: number
+  /** Live workers, starting ones included. */
+  private readonly all: WorkerSlot<I, O>[] = []
+  /** Ready workers running nothing, most recently freed last (one task per worker only). */
+  private readonly idle: WorkerSlot<I, O>[] = []
+  private starting = 0
+  private wanted: number
   private nextId = 1
   private respawnTimer: TimerHandle | undefined
   private respawnDelay = RESPAWN_INITIAL_MS
@@ -53,14 +58,29 @@ export class WorkerSet {
   private gaveUp = false
 
   constructor(
-    private readonly executor: Executor<any, any>,
+    private readonly executor: Executor<I, O>,
     private readonly clock: Clock,
     readonly tasksPerWorker: number,
     target: number,
     private readonly maxStartFailures: number,
     private readonly host: WorkerSetHost,
   ) {
-    this.target = target
+    this.wanted = target
+  }
+
+  /** The worker count the set moves toward. */
+  get target(): number {
+    return this.wanted
+  }
+
+  /**
+   * Sets the worker count to move toward: starts workers, or retires idle ones
+   * (busy ones retire as they finish). After the set gave up on failing
+   * starts, this is how it tries again.
+   */
+  resize(target: number): void {
+    this.wanted = target
+    this.apply()
   }
 
   /** Starts the initial workers. */
@@ -104,6 +124,20 @@ export class WorkerSet {
     return capacity
   }
 
+  /** The mean event-loop utilization of the workers that report one; `undefined` when none does. */
+  eventLoopUtilization(): number | undefined {
+    let sum = 0
+    let count = 0
+    for (const worker of this.all) {
+      const elu = worker.handle?.stats?.().eventLoopUtilization
+      if (elu !== undefined) {
+        sum += elu
+        count++
+      }
+    }
+    return count > 0 ? sum / count : undefined
+  }
+
   /** Resolves when no worker is starting; rejects once the set gave up on failing starts. */
   ready(): Promise<void> {
     if (this.readyError !== undefined) return Promise.reject(this.readyError)
@@ -112,9 +146,9 @@ export class WorkerSet {
   }
 
   /** The worker for the next task (there is free capacity): the last freed, or the least busy. */
-  pick(): WorkerSlot {
+  pick(): WorkerSlot<I, O> {
     if (this.tasksPerWorker === 1) return this.idle.pop()!
-    let best: WorkerSlot | undefined
+    let best: WorkerSlot<I, O> | undefined
     for (const w of this.all) {
       if (w.state !== READY || w.running >= w.capacity) continue
       if (best === undefined || w.running < best.running) best = w
@@ -124,7 +158,7 @@ export class WorkerSet {
   }
 
   /** Workers with room for one more task. */
-  candidates(): WorkerSlot[] {
+  candidates(): WorkerSlot<I, O>[] {
     return this.all.filter((w) => w.state === READY && w.running < w.capacity)
   }
 
@@ -136,14 +170,14 @@ export class WorkerSet {
   }
 
   /** Claims a task slot on `worker` (chosen by pick() or a selector). */
-  claim(worker: WorkerSlot, picked: boolean): void {
+  claim(worker: WorkerSlot<I, O>, picked: boolean): void {
     if (!picked && this.tasksPerWorker === 1) this.takeIdle(worker)
     worker.running++
     this.free--
   }
 
   /** The executor's new capacity for one worker, clamped to 1..tasksPerWorker; more room dispatches at once. */
-  setCapacity(slot: WorkerSlot, tasks: number): void {
+  private setCapacity(slot: WorkerSlot<I, O>, tasks: number): void {
     const capacity = tasks >= this.tasksPerWorker ? this.tasksPerWorker : tasks >= 1 ? Math.floor(tasks) : 1
     if (capacity === slot.capacity) return
     if (slot.state !== READY) {
@@ -154,11 +188,11 @@ export class WorkerSet {
     slot.capacity = capacity
     const after = room(slot)
     this.free += after - before
-    if (after > before) this.host.onCapacity()
+    if (after > before) this.host.dispatch()
   }
 
   /** Gives a task slot back (`now`: the caller's clock reading); retires the worker if the set is over its target and it is now idle. */
-  release(worker: WorkerSlot, now: number): void {
+  release(worker: WorkerSlot<I, O>, now: number): void {
     worker.running--
     worker.finished++
     if (worker.state !== READY) return
@@ -168,31 +202,27 @@ export class WorkerSet {
     if (worker.running !== 0) return
     if (this.tasksPerWorker === 1) this.idle.push(worker)
     // Shrinking waits for busy workers: retire this one now that it is idle.
-    if (this.all.length > this.target) void this.retire(worker, 'retired')
+    if (this.all.length > this.wanted) void this.retire(worker, 'retired')
   }
 
-  /**
-   * Moves the worker count toward `target`: start workers, or retire idle ones
-   * (busy ones retire as they finish). After the set gave up on failing starts,
-   * this is how it tries again.
-   */
-  apply(): void {
+  /** Moves the worker count toward the target (see resize()). */
+  private apply(): void {
     if (this.gaveUp) {
       this.gaveUp = false
       this.failures = 0
       this.readyError = undefined
     }
     this.grow()
-    if (this.all.length <= this.target) {
-      this.host.onCapacity()
+    if (this.all.length <= this.wanted) {
+      this.host.dispatch()
       return
     }
     if (this.tasksPerWorker === 1) {
       // Longest idle first: the bottom of the idle stack.
-      while (this.all.length > this.target && this.idle.length > 0) void this.retire(this.idle[0]!, 'retired')
+      while (this.all.length > this.wanted && this.idle.length > 0) void this.retire(this.idle[0]!, 'retired')
     } else {
       for (const w of this.all.slice()) {
-        if (this.all.length <= this.target) break
+        if (this.all.length <= this.wanted) break
         if (w.state === READY && w.running === 0) void this.retire(w, 'retired')
       }
     }
@@ -218,7 +248,7 @@ export class WorkerSet {
     return Promise.all(terminations).then(() => undefined)
   }
 
-  retire(slot: WorkerSlot, reason: WorkerExitReason): Promise<void> {
+  private retire(slot: WorkerSlot<I, O>, reason: WorkerExitReason): Promise<void> {
     if (slot.state === READY) {
       this.free -= room(slot)
       if (this.tasksPerWorker === 1) this.takeIdle(slot)
@@ -227,50 +257,51 @@ export class WorkerSet {
     }
     slot.state = EXITED
     this.remove(slot)
-    this.host.onExited(slot, reason, undefined)
+    this.host.notifier.workerExited(slot, reason, undefined)
     // A worker still starting is stopped when its spawn settles.
     return slot.spawning ?? this.terminate(slot)
   }
 
   /** Starts workers up to the target; stops at a spawn that throws at once (a timer retries it). */
   private grow(): void {
-    while (this.all.length < this.target && !this.gaveUp) if (!this.spawn()) break
+    while (this.all.length < this.wanted && !this.gaveUp) if (!this.spawn()) break
   }
 
   /** Asks the executor for a worker; false when spawn() threw at once. */
   private spawn(): boolean {
-    const slot = new WorkerSlot(this.nextId++, this.tasksPerWorker)
+    const slot = new WorkerSlot<I, O>(this.nextId++, this.tasksPerWorker)
     this.all.push(slot)
     this.starting++
-    let spawned: WorkerHandle | Promise<WorkerHandle>
+    let spawned: WorkerHandle<I, O> | Promise<WorkerHandle<I, O>>
     try {
       spawned = this.executor.spawn({
         workerId: slot.id,
         onExit: (exit) => this.onExit(slot, exit),
         setCapacity: (tasks) => this.setCapacity(slot, tasks),
+        clock: this.clock,
       })
     } catch (error) {
       this.onSpawnFailed(slot, error)
       return false
     }
-    if (typeof (spawned as Promise<WorkerHandle>).then === 'function') {
-      slot.spawning = (spawned as Promise<WorkerHandle>).then(
+    if (typeof (spawned as Promise<WorkerHandle<I, O>>).then === 'function') {
+      slot.spawning = (spawned as Promise<WorkerHandle<I, O>>).then(
         (handle) => this.onReady(slot, handle),
         (error: unknown) => this.onSpawnFailed(slot, error),
       )
     } else {
-      void this.onReady(slot, spawned as WorkerHandle)
+      void this.onReady(slot, spawned as WorkerHandle<I, O>)
     }
     return true
   }
 
-  private onReady(slot: WorkerSlot, handle: WorkerHandle): Promise<void> | undefined {
+  private onReady(slot: WorkerSlot<I, O>, handle: WorkerHandle<I, O>): Promise<void> | undefined {
     slot.handle = handle
     slot.spawning = undefined
     // Retired or closed while it was starting (or it crashed first): stop it now.
     if (slot.state === EXITED) return this.terminate(slot)
     this.starting--
-    if (this.host.isClosed()) {
+    if (this.host.lifecycle === 'closed') {
       slot.state = EXITED
       this.remove(slot)
       return this.terminate(slot)
@@ -282,15 +313,15 @@ export class WorkerSet {
     if (this.tasksPerWorker === 1) this.idle.push(slot)
     this.respawnDelay = RESPAWN_INITIAL_MS
     this.failures = 0
-    this.host.onStarted(slot)
+    this.host.notifier.workerStarted(slot)
     this.readyError = undefined
     if (this.settled()) this.settleReady(undefined)
-    if (this.all.length > this.target && this.host.isOpen()) this.apply()
-    this.host.onCapacity()
+    if (this.all.length > this.wanted && this.host.lifecycle === 'open') this.apply()
+    this.host.dispatch()
     return undefined
   }
 
-  private onSpawnFailed(slot: WorkerSlot, error: unknown): void {
+  private onSpawnFailed(slot: WorkerSlot<I, O>, error: unknown): void {
     slot.spawning = undefined
     if (slot.state === EXITED) return
     slot.state = EXITED
@@ -302,8 +333,8 @@ export class WorkerSet {
 
   /** Inside the pool's constructor nobody could have subscribed yet: report a tick later. */
   private report(error: unknown): void {
-    if (this.constructing) queueMicrotask(() => this.host.onError(error))
-    else this.host.onError(error)
+    if (this.constructing) queueMicrotask(() => this.host.notifier.error(error))
+    else this.host.notifier.error(error)
   }
 
   /**
@@ -314,7 +345,7 @@ export class WorkerSet {
   private onStartFailed(error: unknown): void {
     if (this.gaveUp) {
       // A start that was already under way when the set gave up.
-      if (this.all.length === 0) this.host.onGaveUp(this.readyError as WorkerStartError)
+      if (this.all.length === 0) this.host.onNoWorkers(this.readyError as WorkerStartError)
       return
     }
     this.failures++
@@ -332,10 +363,10 @@ export class WorkerSet {
     this.readyError = gaveUp
     this.settleReady(gaveUp)
     this.report(gaveUp)
-    if (this.all.length === 0) this.host.onGaveUp(gaveUp)
+    if (this.all.length === 0) this.host.onNoWorkers(gaveUp)
   }
 
-  private onExit(slot: WorkerSlot, exit: WorkerExit): void {
+  private onExit(slot: WorkerSlot<I, O>, exit: WorkerExit): void {
     if (slot.state === EXITED) return
     const wasReady = slot.state === READY
     slot.state = EXITED
@@ -349,21 +380,21 @@ export class WorkerSet {
     const reason = exit.reason ?? 'crashed'
     const failure = reason === 'crashed' || reason === 'unresponsive' || !wasReady
     const error = failure ? new WorkerExitError({ workerId: slot.id, exitCode: exit.exitCode, signal: exit.signal, cause: exit.error }) : exit.error
-    this.host.onExited(slot, reason, error)
-    if (failure) this.host.onError(error)
+    this.host.notifier.workerExited(slot, reason, error)
+    if (failure) this.host.notifier.error(error)
     if (!wasReady) {
       this.onStartFailed(exit.error ?? error)
       return
     }
     if (this.gaveUp) {
-      if (this.all.length === 0) this.host.onGaveUp(this.readyError as WorkerStartError)
+      if (this.all.length === 0) this.host.onNoWorkers(this.readyError as WorkerStartError)
       return
     }
-    if (!this.host.isClosed() && this.all.length < this.target) this.spawn()
+    if (this.host.lifecycle !== 'closed' && this.all.length < this.wanted) this.spawn()
   }
 
   private scheduleRespawn(): void {
-    if (this.host.isClosed() || this.respawnTimer !== undefined || this.all.length >= this.target) return
+    if (this.host.lifecycle === 'closed' || this.respawnTimer !== undefined || this.all.length >= this.wanted) return
     const delay = this.respawnDelay
     this.respawnDelay = Math.min(RESPAWN_MAX_MS, this.respawnDelay * 2)
     // Not unref'd: with no worker alive, this timer is all that moves ready(),
@@ -371,7 +402,7 @@ export class WorkerSet {
     // WorkerStartError after maxStartFailures). closeAll() clears it.
     this.respawnTimer = this.clock.setTimeout(() => {
       this.respawnTimer = undefined
-      if (!this.host.isClosed()) this.grow()
+      if (this.host.lifecycle !== 'closed') this.grow()
     }, delay)
   }
 
@@ -387,23 +418,23 @@ export class WorkerSet {
     for (const w of waiters) error === undefined ? w.resolve() : w.reject(error)
   }
 
-  private remove(slot: WorkerSlot): void {
+  private remove(slot: WorkerSlot<I, O>): void {
     const i = this.all.indexOf(slot)
     if (i !== -1) this.all.splice(i, 1)
   }
 
   /** Takes a worker out of the idle stack, wherever it is in it. */
-  private takeIdle(worker: WorkerSlot): void {
+  private takeIdle(worker: WorkerSlot<I, O>): void {
     const i = this.idle.lastIndexOf(worker)
     if (i !== -1) this.idle.splice(i, 1)
   }
 
-  private terminate(slot: WorkerSlot): Promise<void> {
+  private terminate(slot: WorkerSlot<I, O>): Promise<void> {
     if (slot.handle === undefined) return Promise.resolve()
     try {
-      return slot.handle.terminate().then(undefined, (error: unknown) => this.host.onError(error))
+      return slot.handle.terminate().then(undefined, (error: unknown) => this.host.notifier.error(error))
     } catch (error) {
-      this.host.onError(error)
+      this.host.notifier.error(error)
       return Promise.resolve()
     }
   }

@@ -6,7 +6,7 @@ export const READY = 1
 export const EXITED = 2
 
 /** The pool's record of one worker. */
-export class WorkerSlot implements WorkerInfo {
+export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
   readonly id: number
   /** Tasks the pool may hand it at once; the executor may lower it (SpawnContext.setCapacity). */
   capacity: number
@@ -16,7 +16,7 @@ export class WorkerSlot implements WorkerInfo {
   /** When it last became idle (ready, or its last task ended), on the pool's clock; -1 while it runs a task. */
   idleSince = -1
   state = STARTING
-  handle: WorkerHandle<any, any> | undefined = undefined
+  handle: WorkerHandle<I, O> | undefined = undefined
   /** While an async spawn is pending: settles once the worker is ready (or stopped, if it was retired meanwhile). */
   spawning: Promise<void> | undefined = undefined
 
@@ -42,6 +42,6 @@ export function workerInfoOf(worker: WorkerInfo): WorkerInfo {
 }
 
 /** Task slots free on a ready worker: none while it runs more than a lowered capacity. */
-export function room(slot: WorkerSlot): number {
+export function room(slot: WorkerSlot<unknown, unknown>): number {
   return slot.running < slot.capacity ? slot.capacity - slot.running : 0
 }

@@ -1,31 +1,77 @@
-import type { SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from '../contracts/executor.js'
+import type { Clock, TimerHandle } from '../clock.js'
+import type { SpawnContext, TaskDone, AttemptOutcome, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from '../contracts/executor.js'
 import { WorkerExitError } from '../errors.js'
 import { describeThrown } from '../internal/describe.js'
-import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from '../protocol/messages.js'
-import type { MainMessage, WorkerMessage, WorkerPost } from '../protocol/messages.js'
+import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS } from '../protocol/messages.js'
+import type { WorkerMessage, WorkerPost } from '../protocol/messages.js'
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
 import { describeValue } from '../validate.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
+import { FrameWriter } from './frame-writer.js'
+import { Heartbeat } from './heartbeat.js'
+import { PrefetchWindow } from './prefetch-window.js'
 import { DEFAULT_START_TIMEOUT } from './resolve-options.js'
-
-/** Node's timers keep the process alive unless unref'd; browsers' have no unref. */
-const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.()
 
 /** `run()` on top of `send()`: one promise per task, for callers that want one. */
 function promiseDone(resolve: (value: unknown) => void, reject: (error: unknown) => void): TaskDone {
-  return (_task, ok, value) => (ok ? resolve(value) : reject(value))
+  return (_task, outcome, value) => (outcome === 'ok' ? resolve(value) : reject(value))
 }
 
+/**
+ * Where a worker is in its life. Each state but `exited` ends in `exited` when
+ * the channel reports the exit (a crash, or the end of a close or a kill).
+ *
+ * ```
+ * starting --ready, same protocol--> ready
+ * starting --init-error, start timeout, other protocol, malformed post, terminate()--> failing
+ * ready    --task or heap limit reached--> draining
+ * ready, draining --terminate() holding no task--> closing
+ * ready, draining --terminate() holding tasks, an aborted task that will not stop,
+ *                   a malformed post, a heartbeat unanswered--> killing
+ * draining --its last task settled: terminate()--> closing
+ * closing  --closeTimeout, or 'close' could not be posted--> killing
+ * killing  --an aborted task that will not stop--> killing (its tasks fail at once)
+ * closing, killing, failing --terminate()--> the same state
+ * any      --channel exit--> exited
+ * ```
+ *
+ * - `starting`: waiting for the worker's `ready`; the start timeout runs.
+ * - `ready`: takes tasks; the heartbeat runs.
+ * - `draining`: left the pool (recycled); takes no task, finishes those it holds.
+ * - `closing`: told to close (its teardown runs); killed if not gone within `closeTimeout`.
+ * - `killing`: the channel was told to kill it.
+ * - `failing`: killed before it was ready; `ready` rejects (if it has not yet) when it exits.
+ * - `exited`: gone; every task it held has settled and every timer is cleared.
+ *
+ * The pool hears of a worker that leaves on its own (`SpawnContext.onExit`)
+ * exactly when it leaves `ready` for `draining` (`'recycled'`), `killing`
+ * (`'stopped'`, `'crashed'` for a malformed post, `'unresponsive'`) or `exited`
+ * (`'crashed'`). Leaving through `terminate()` is the pool's own doing; a
+ * worker that never was ready rejects `ready` instead.
+ */
+type LifeState = 'starting' | 'ready' | 'draining' | 'closing' | 'killing' | 'failing' | 'exited'
+
+/** What the `WorkerExitError` of each task a leaving worker held says (`taskStarted` aside). */
+interface ExitInfo {
+  readonly workerId: number
+  readonly exitCode?: number | undefined
+  readonly signal?: string | undefined
+  readonly cause?: unknown
+  readonly message?: string | undefined
+}
 
 /**
  * The main side of one worker: posts tasks in batches, matches results,
  * stops the worker when an aborted task will not stop by itself, recycles it
  * between tasks, watches its heartbeat, and reports how it ended. Shared by
- * threads and child processes; the channel hides which.
+ * threads and child processes; the channel hides which. Every timer is on the
+ * pool's clock (`SpawnContext.clock`) and is cleared by the time it exits.
  */
 export class RemoteWorker implements WorkerHandle {
   readonly id: number
+  readonly ready: Promise<RemoteWorker>
+  private state: LifeState = 'starting'
   /**
    * Tasks sent and not yet answered, by run id (unique on this connection: two
    * attempts of a task may share a worker). No record per task beyond the
@@ -36,38 +82,26 @@ export class RemoteWorker implements WorkerHandle {
   private done: TaskDone | undefined
   /** A `done` other than that one, by run id (a caller of `run()`, or another pool). */
   private dones: Map<number, TaskDone> | undefined
-  /** Run ids the pool aborted. */
-  private aborted: Set<number> | undefined
+  /** Run ids the pool aborted, each with the timer that stops the worker if the task is not dropped in time; none: undefined. */
+  private aborted: Map<number, TimerHandle | undefined> | undefined
   private cooperative = new Set<string>()
-  // Runs not posted yet, as one flat RunFrame; control messages go in a post of their own after it.
-  private frame: unknown[] = [RUN_FRAME]
-  private controls: MainMessage[] = []
-  private outTransfer: object[] | undefined
-  private flushQueued = false
-  private state: 'starting' | 'ready' | 'leaving' | 'exited' = 'starting'
+  private readonly writer: FrameWriter
+  private readonly window: PrefetchWindow
+  private heartbeat: Heartbeat | undefined
+  /** Fails the start of a worker that does not report ready within `startTimeout`. */
+  private startTimer: TimerHandle | undefined
+  /** Kills a worker told to close that is not gone within `closeTimeout`. */
+  private closeTimer: TimerHandle | undefined
+  private readonly clock: Clock
   private received = 0
   private lastError: unknown = undefined
-  private exitReason: NonNullable<WorkerExit['reason']> | undefined
-  private reported = false
   private heapUsed: number | undefined
   private elu: number | undefined
-  private heartbeat: ReturnType<typeof setInterval> | undefined
-  /** Fails the start of a worker that does not report ready within `startTimeout`. */
-  private startTimer: ReturnType<typeof setTimeout> | undefined
-  private lastPong = 0
-  private pingSeq = 0
-  private exited: Promise<void>
-  private terminating: Promise<void> | undefined
-  private going = false
+  private readonly exited: Promise<void>
   private markExited!: () => void
   private readyResolve!: (handle: RemoteWorker) => void
   private readyReject!: (error: unknown) => void
-  readonly ready: Promise<RemoteWorker>
   private nextRunId = 1
-  /** Tasks sent ahead of the ones the worker runs now (adapted to their length; see `prefetchMs`). */
-  private window: number
-  /** The worker's mean time per task (ms), smoothed over its result frames; NaN until the first. */
-  private taskMs = Number.NaN
   /** The worker's `flushEvery`, last configured. */
   private flushEvery = 0
   private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
@@ -85,10 +119,10 @@ export class RemoteWorker implements WorkerHandle {
     private readonly options: RemoteWorkerOptions,
   ) {
     this.id = context.workerId
-    // A fixed window (prefetchMs Infinity) starts full; an adaptive one starts
-    // at 1 and opens once the worker's first results tell how long tasks take.
-    this.window = options.prefetchMs === Infinity ? options.prefetch : Math.min(1, options.prefetch)
-    context.setCapacity(options.concurrentTasksPerWorker + this.window)
+    this.clock = context.clock
+    this.window = new PrefetchWindow(options)
+    context.setCapacity(this.window.capacity)
+    this.writer = new FrameWriter(channel, (id, error) => this.onUnsendable(id, error))
     this.ready = new Promise((resolve, reject) => {
       this.readyResolve = resolve
       this.readyReject = reject
@@ -103,7 +137,7 @@ export class RemoteWorker implements WorkerHandle {
     if (startTimeout !== Infinity) {
       // Kept alive (not unref'd): ready(), and every task waiting for a worker,
       // may depend on it (a setup that never settles, a file that never calls expose()).
-      this.startTimer = setTimeout(() => this.onStartTimeout(startTimeout), startTimeout)
+      this.startTimer = this.clock.setTimeout(() => this.onStartTimeout(startTimeout), startTimeout)
     }
   }
 
@@ -116,7 +150,7 @@ export class RemoteWorker implements WorkerHandle {
       // Leaving (recycled, stopped) between the pool's choice and this call: the
       // task never reached it, so the pool queues it again.
       const error = new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Worker ${this.id} is leaving` })
-      queueMicrotask(() => done(task, false, error))
+      queueMicrotask(() => done(task, 'unstarted', error))
       return
     }
     const id = this.nextRunId++
@@ -125,12 +159,9 @@ export class RemoteWorker implements WorkerHandle {
       if (this.done === undefined) this.done = done
       else (this.dones ??= new Map()).set(id, done)
     }
-    this.frame.push(id, task.id, task.name, input, task.attempt, task.key)
-    const transfer = task.transfer
-    if (transfer !== undefined && transfer.length > 0 && this.channel.transfers) (this.outTransfer ??= []).push(...transfer)
-    this.queueFlush()
+    this.writer.run(id, task, input)
     task.onAbort(this.onTaskAbort)
-    if (++this.received >= this.options.maxTasksPerWorker) this.leave('recycled')
+    if (++this.received >= this.options.maxTasksPerWorker) this.leave()
   }
 
   stats(): WorkerRuntimeStats {
@@ -140,26 +171,24 @@ export class RemoteWorker implements WorkerHandle {
 
   /** Stops the worker: gracefully (teardown runs) when it holds no task, at once otherwise. */
   terminate(): Promise<void> {
-    if (this.state === 'exited') return this.exited
+    const state = this.state
     // Once only: a second 'close' would run the worker's teardown twice (and a
     // child process would disconnect twice, which throws in it).
-    if (this.terminating !== undefined) return this.terminating
-    this.going = true
-    // The pool asked for it: nothing to report when the worker goes.
-    this.reported = true
-    this.exitReason ??= 'recycled'
-    this.stopHeartbeat()
-    if (this.pending.size > 0 || this.state === 'starting') return (this.terminating = this.kill())
-    this.state = 'leaving'
-    this.flushNow()
+    if (state === 'exited' || state === 'closing') return this.exited
+    if ((state !== 'ready' && state !== 'draining') || this.pending.size > 0) return this.kill()
+    this.state = 'closing'
+    this.heartbeat?.stop()
+    this.writer.flush()
     try {
       this.channel.post({ type: 'close' })
     } catch {
-      return (this.terminating = this.kill())
+      return this.kill()
     }
-    const timer = setTimeout(() => void this.kill(), this.options.closeTimeout)
-    unref(timer)
-    return (this.terminating = this.exited.finally(() => clearTimeout(timer)))
+    if (this.options.closeTimeout !== Infinity) {
+      this.closeTimer = this.clock.setTimeout(() => void this.kill(), this.options.closeTimeout)
+      this.clock.unref?.(this.closeTimer)
+    }
+    return this.exited
   }
 
   /** Resolves once the worker is gone, however it went. */
@@ -167,61 +196,10 @@ export class RemoteWorker implements WorkerHandle {
     return this.exited
   }
 
-  /** Whether the worker was told to go (stopped, recycled, closed, failed to start) and has not exited yet. */
+  /** Whether the worker was told to go (stopped, closed, failed to start) and has not exited yet. */
   get leaving(): boolean {
-    return this.going && this.state !== 'exited'
-  }
-
-  // ---------------------------------------------------------------- sending
-
-  private sendControl(message: MainMessage): void {
-    this.controls.push(message)
-    this.queueFlush()
-  }
-
-  private queueFlush(): void {
-    if (!this.flushQueued) {
-      this.flushQueued = true
-      queueMicrotask(() => this.flushNow())
-    }
-  }
-
-  /** Posts the runs held (one frame), then the control messages; a run whose input cannot be cloned fails only its own task. */
-  private flushNow(): void {
-    this.flushQueued = false
-    const frame = this.frame
-    const transfer = this.outTransfer
-    const controls = this.controls
-    if (frame.length > 1) {
-      this.frame = [RUN_FRAME]
-      this.outTransfer = undefined
-    }
-    if (controls.length > 0) this.controls = []
-    if (this.state === 'exited') return
-    if (frame.length > 1) this.postRuns(frame, transfer)
-    if (controls.length > 0) this.channel.post(controls.length === 1 ? controls[0]! : controls)
-  }
-
-  private postRuns(frame: unknown[], transfer: object[] | undefined): void {
-    try {
-      this.channel.post(frame, transfer)
-      return
-    } catch {
-      // Something in the frame cannot be cloned: send one by one to find it.
-    }
-    for (let i = 1; i + RUN_SLOTS <= frame.length; i += RUN_SLOTS) {
-      const id = frame[i] as number
-      const input = frame[i + 3]
-      try {
-        this.channel.post([RUN_FRAME, ...frame.slice(i, i + RUN_SLOTS)], transfer === undefined ? undefined : transferOf(input, transfer))
-      } catch (error) {
-        const task = this.pending.get(id)
-        if (task === undefined) continue
-        this.pending.delete(id)
-        const name = frame[i + 2] as string | undefined
-        this.settle(id, task, false, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${describeThrown(error)}`, { cause: error }))
-      }
-    }
+    const state = this.state
+    return state === 'closing' || state === 'killing' || state === 'failing'
   }
 
   // ---------------------------------------------------------------- receiving
@@ -254,16 +232,16 @@ export class RemoteWorker implements WorkerHandle {
   private onResults(frame: readonly unknown[]): void {
     if (frame.length < 3 || (frame.length - 3) % RESULT_SLOTS !== 0) return this.malformed(`a result frame of ${frame.length} values`)
     const took = frame[2]
-    if (typeof took === 'number' && frame.length > 3) this.adapt(took, (frame.length - 3) / RESULT_SLOTS)
+    if (typeof took === 'number' && frame.length > 3 && this.window.adapt(took, (frame.length - 3) / RESULT_SLOTS)) this.resized()
     for (let i = 3; i < frame.length; i += RESULT_SLOTS) {
       if (!this.onResult(frame[i], frame[i + 1], frame[i + 2])) return
     }
     const heapUsed = frame[1]
     if (typeof heapUsed === 'number') {
       this.heapUsed = heapUsed
-      if (heapUsed > this.options.maxHeapBytes) this.leave('recycled')
+      if (heapUsed > this.options.maxHeapBytes) this.leave()
     }
-    if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
+    if (this.state === 'draining' && this.pending.size === 0) void this.terminate()
   }
 
   /** Settles the task of one result; false when the result was malformed (the worker is then stopped). */
@@ -277,13 +255,21 @@ export class RemoteWorker implements WorkerHandle {
     // A result for a task settled meanwhile (aborted, its worker stopped): nothing to do.
     if (task === undefined) return true
     this.pending.delete(id as number)
-    if (ok) this.settle(id as number, task, true, value)
-    else this.settle(id as number, task, false, deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
+    if (ok) this.settle(id as number, task, 'ok', value)
+    else this.settle(id as number, task, 'failed', deserializeError(value as SerializedError | SerializedValue, this.options.errorClasses))
     return true
   }
 
+  /** A run whose input could not be posted fails alone. */
+  private onUnsendable(id: number, error: TypeError): void {
+    const task = this.pending.get(id)
+    if (task === undefined) return
+    this.pending.delete(id)
+    this.settle(id, task, 'failed', error)
+  }
+
   /** Reports a task's outcome to whoever sent it (its run id already out of `pending`, or about to be). */
-  private settle(id: number, task: WorkerTask, ok: boolean, value: unknown): void {
+  private settle(id: number, task: WorkerTask, outcome: AttemptOutcome, value: unknown): void {
     let done = this.done!
     if (this.dones !== undefined) {
       const other = this.dones.get(id)
@@ -292,8 +278,8 @@ export class RemoteWorker implements WorkerHandle {
         done = other
       }
     }
-    this.aborted?.delete(id)
-    done(task, ok, value)
+    if (this.aborted !== undefined) this.forgetAbort(id)
+    done(task, outcome, value)
   }
 
   private handle(message: WorkerMessage): void {
@@ -306,7 +292,7 @@ export class RemoteWorker implements WorkerHandle {
         this.onAbortAck(message.id, message.state)
         return
       case 'pong':
-        this.lastPong = Date.now()
+        this.heartbeat?.pong()
         if (typeof message.eventLoopUtilization === 'number') this.elu = message.eventLoopUtilization
         if (typeof message.heapUsed === 'number') this.heapUsed = message.heapUsed
         return
@@ -326,17 +312,10 @@ export class RemoteWorker implements WorkerHandle {
 
   private onStartTimeout(ms: number): void {
     this.startTimer = undefined
-    if (this.state !== 'starting' || this.going) return
+    if (this.state !== 'starting') return
     this.lastError = new Error(`Worker ${this.id} did not report ready within ${ms} ms (startTimeout): does its file call expose(), and does its setup settle?`)
     this.readyReject(this.lastError)
     void this.kill()
-  }
-
-  private clearStartTimer(): void {
-    if (this.startTimer !== undefined) {
-      clearTimeout(this.startTimer)
-      this.startTimer = undefined
-    }
   }
 
   private onReady(protocol: number, cooperative: readonly string[]): void {
@@ -350,13 +329,17 @@ export class RemoteWorker implements WorkerHandle {
     this.state = 'ready'
     this.cooperative = new Set(cooperative)
     this.configure()
-    this.startHeartbeat()
+    const timeout = this.options.unresponsiveTimeout
+    if (timeout !== Infinity) {
+      this.heartbeat = new Heartbeat(this.clock, this.channel, timeout, () => this.onSilent(timeout))
+      this.heartbeat.start()
+    }
     this.readyResolve(this)
   }
 
   /** Tells the worker how to run tasks; again when the window changed enough to move its flush point. */
   private configure(): void {
-    this.flushEvery = Math.max(1, Math.ceil((this.options.concurrentTasksPerWorker + this.window) / 2))
+    this.flushEvery = this.window.flushEvery
     this.channel.post({
       type: 'configure',
       concurrency: this.options.concurrentTasksPerWorker,
@@ -365,39 +348,24 @@ export class RemoteWorker implements WorkerHandle {
     })
   }
 
-  /**
-   * Sizes the window from how long the worker's tasks take: about `prefetchMs`
-   * of work sent ahead, at least 1 and at most `prefetch`. `took` is what `count`
-   * tasks took in the worker, start to end.
-   */
-  private adapt(took: number, count: number): void {
-    const { prefetch, prefetchMs, concurrentTasksPerWorker: k } = this.options
-    if (prefetchMs === Infinity || prefetch <= 1) return
-    // Tasks running side by side (async ones) each take a slot for their whole time.
-    const perTask = took / count / k
-    this.taskMs = Number.isNaN(this.taskMs) ? perTask : this.taskMs + (perTask - this.taskMs) * 0.25
-    const wanted = this.taskMs > 0 ? Math.round(prefetchMs / this.taskMs) : prefetch
-    const window = wanted >= prefetch ? prefetch : wanted > 1 ? wanted : 1
-    // A change under a quarter is noise: keep the window steady (but reach the bounds).
-    if (window === this.window) return
-    if (window !== prefetch && window !== 1 && Math.abs(window - this.window) * 4 < this.window) return
-    this.window = window
-    this.context.setCapacity(k + window)
-    if (this.state !== 'ready') return
-    const flushEvery = Math.max(1, Math.ceil((k + window) / 2))
-    if (flushEvery !== this.flushEvery) this.configure()
+  /** The prefetch window changed size: the pool hands this worker as many tasks, and the worker flushes at its new half way. */
+  private resized(): void {
+    this.context.setCapacity(this.window.capacity)
+    if (this.state === 'ready' && this.window.flushEvery !== this.flushEvery) this.configure()
   }
 
   // ---------------------------------------------------------------- aborting
 
   private abortTask(id: number, reason: unknown): void {
     const task = this.pending.get(id)
-    if (task === undefined || this.aborted?.has(id) === true || this.state === 'exited') return
-    ;(this.aborted ??= new Set()).add(id)
+    if (task === undefined || this.state === 'exited') return
+    const aborted = (this.aborted ??= new Map())
+    if (aborted.has(id)) return
+    aborted.set(id, undefined)
     const name = task.name
     if (name !== undefined ? this.cooperative.has(name) : this.cooperative.has('default') || this.cooperative.size === 1) {
       // A cooperative function settles by itself; its result frees the slot.
-      this.sendControl({ type: 'abort', id, reason: serializeError(reason) })
+      this.writer.control({ type: 'abort', id, reason: serializeError(reason) })
       return
     }
     if (this.options.concurrentTasksPerWorker === 1 && this.pending.keys().next().value === id) {
@@ -407,11 +375,23 @@ export class RemoteWorker implements WorkerHandle {
     }
     // Waiting in the worker's inbox (it will be dropped), or maybe running among
     // several: ask, and stop the worker if no answer comes in time.
-    this.sendControl({ type: 'abort', id, reason: serializeError(reason) })
-    const timer = setTimeout(() => {
+    this.writer.control({ type: 'abort', id, reason: serializeError(reason) })
+    if (this.options.abortTimeout === Infinity) return
+    const timer = this.clock.setTimeout(() => {
       if (this.pending.has(id)) this.stop(id, reason)
     }, this.options.abortTimeout)
-    unref(timer)
+    this.clock.unref?.(timer)
+    aborted.set(id, timer)
+  }
+
+  /** An aborted task settled: its timer, if any, is not needed any more. */
+  private forgetAbort(id: number): void {
+    const aborted = this.aborted!
+    const timer = aborted.get(id)
+    if (timer !== undefined) this.clock.clearTimeout(timer)
+    aborted.delete(id)
+    // Back to no map at all, so the hot path checks one field again.
+    if (aborted.size === 0) this.aborted = undefined
   }
 
   private onAbortAck(id: number, state: 'dropped' | 'running' | 'done'): void {
@@ -423,8 +403,8 @@ export class RemoteWorker implements WorkerHandle {
     }
     // Dropped from the inbox (or done with no result to wait for): it never ran.
     this.pending.delete(id)
-    this.settle(id, task, false, new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
-    if (this.state === 'leaving' && this.pending.size === 0) void this.terminate()
+    this.settle(id, task, 'unstarted', new WorkerExitError({ workerId: this.id, taskStarted: false, message: `Task ${id} was aborted before it started` }))
+    if (this.state === 'draining' && this.pending.size === 0) void this.terminate()
   }
 
   /** Terminates the worker to end an aborted task that will not stop by itself. */
@@ -432,21 +412,10 @@ export class RemoteWorker implements WorkerHandle {
     if (this.state === 'exited') return
     // Tell the pool first, so it sends nothing more here and starts a replacement
     // before the aborted task's slot is freed.
-    this.state = 'leaving'
-    this.report('stopped')
-    const k = this.options.concurrentTasksPerWorker
-    let position = 0
-    for (const [pendingId, task] of this.pending) {
-      if (pendingId === id) {
-        this.settle(pendingId, task, false, reason ?? new WorkerExitError({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
-        continue
-      }
-      // With one task at a time the others were waiting behind it: they go back
-      // to the queue. With several, the first few may have been running.
-      const taskStarted = k > 1 && position++ < k - 1
-      this.settle(pendingId, task, false, new WorkerExitError({ workerId: this.id, taskStarted, message: `Worker ${this.id} was stopped to end aborted task ${id}` }))
-    }
-    this.pending.clear()
+    this.leaveFor('killing', 'stopped')
+    // With one task at a time the others were waiting behind it: they go back
+    // to the queue. With several, the first few may have been running.
+    this.failPending({ workerId: this.id, message: `Worker ${this.id} was stopped to end aborted task ${id}` }, this.options.concurrentTasksPerWorker - 1, id, reason)
     void this.kill()
   }
 
@@ -458,134 +427,104 @@ export class RemoteWorker implements WorkerHandle {
    * not started go back to the queue).
    */
   private malformed(what: string): void {
-    if (this.state === 'exited' || this.going) return
+    const state = this.state
+    if (state === 'exited' || state === 'closing' || state === 'killing' || state === 'failing') return
     const error = new Error(`Worker ${this.id} sent a malformed message (${what}); it was stopped`)
     this.lastError = error
-    if (this.state === 'starting') {
+    if (state === 'starting') {
       this.readyReject(error)
       void this.kill()
       return
     }
-    this.state = 'leaving'
-    this.report('crashed', { error })
-    let position = 0
-    const startedAtMost = this.options.concurrentTasksPerWorker
-    for (const [id, task] of this.pending) {
-      const taskStarted = position++ < startedAtMost
-      this.settle(id, task, false, new WorkerExitError({ workerId: this.id, cause: error, taskStarted, message: error.message }))
-    }
-    this.pending.clear()
+    this.leaveFor('killing', 'crashed', { error })
+    this.failPending({ workerId: this.id, cause: error, message: error.message }, this.options.concurrentTasksPerWorker)
     void this.kill()
   }
 
-  /** Tells the pool, once, that this worker is leaving and why. */
-  private report(reason: NonNullable<WorkerExit['reason']>, extra?: Omit<WorkerExit, 'reason'>): void {
-    if (this.reported) return
-    this.reported = true
-    this.exitReason = reason
-    this.context.onExit({ ...extra, reason })
+  /** No pong for `timeout` ms: the worker is replaced, and the tasks it holds fail when it exits. */
+  private onSilent(timeout: number): void {
+    this.lastError = new Error(`Worker ${this.id} did not answer a heartbeat for ${timeout} ms`)
+    this.leaveFor('killing', 'unresponsive', { error: this.lastError })
+    void this.kill()
   }
 
   // ---------------------------------------------------------------- leaving
 
+  /**
+   * Moves to `next`. Leaving `ready` on its own, the worker tells the pool why;
+   * from any other state the pool already knows (it was told, or it asked).
+   */
+  private leaveFor(next: LifeState, reason: NonNullable<WorkerExit['reason']>, extra?: Omit<WorkerExit, 'reason'>): void {
+    const was = this.state
+    this.state = next
+    if (was === 'ready') this.context.onExit({ ...extra, reason })
+  }
+
+  /**
+   * Fails every task the worker holds, in the order they were sent: the first
+   * `startedAtMost` may have been running (`'failed'`), the rest were waiting
+   * behind them (`'unstarted'`: the pool queues them again). Run `stopped`, the
+   * aborted task the worker is stopped for, fails with its abort `reason`.
+   */
+  private failPending(info: ExitInfo, startedAtMost: number, stopped = 0, reason?: unknown): void {
+    let position = 0
+    for (const [id, task] of this.pending) {
+      if (id === stopped) {
+        this.settle(id, task, 'failed', reason ?? new WorkerExitError(info))
+        continue
+      }
+      const taskStarted = position++ < startedAtMost
+      this.settle(id, task, taskStarted ? 'failed' : 'unstarted', new WorkerExitError({ ...info, taskStarted }))
+    }
+    this.pending.clear()
+  }
+
   /** Stops taking tasks and tells the pool, which starts a replacement; the worker goes once its tasks are done. */
-  private leave(reason: 'recycled'): void {
+  private leave(): void {
     if (this.state !== 'ready') return
-    this.state = 'leaving'
-    this.report(reason)
+    this.leaveFor('draining', 'recycled')
     if (this.pending.size === 0) void this.terminate()
   }
 
+  /** Kills the worker: `failing` if it was starting, `killing` otherwise. */
   private kill(): Promise<void> {
-    this.going = true
-    this.stopHeartbeat()
+    const state = this.state
+    if (state === 'starting') this.state = 'failing'
+    else if (state !== 'failing' && state !== 'exited') this.state = 'killing'
     this.clearStartTimer()
+    this.heartbeat?.stop()
     return this.channel.kill().then(() => this.exited)
   }
 
   private onChannelExit(exit: ChannelExit): void {
-    const wasState = this.state
+    const was = this.state
+    if (was === 'exited') return
     this.state = 'exited'
-    this.stopHeartbeat()
     this.clearStartTimer()
-    this.frame = [RUN_FRAME]
-    this.controls = []
-    if (wasState === 'starting') {
+    this.heartbeat?.stop()
+    if (this.closeTimer !== undefined) {
+      this.clock.clearTimeout(this.closeTimer)
+      this.closeTimer = undefined
+    }
+    this.writer.close()
+    if (was === 'starting' || was === 'failing') {
+      // A no-op where the failed start already rejected it.
       const why = exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`
       this.readyReject(this.lastError ?? new Error(`Worker ${this.id} ${why} before it reported ready: does its file call expose(), and does its setup settle?`))
     }
     // Tasks still held: the first few may have started, the rest were waiting behind them.
-    let position = 0
-    const startedAtMost = this.options.concurrentTasksPerWorker
-    for (const [id, task] of this.pending) {
-      const taskStarted = position++ < startedAtMost
-      this.settle(
-        id,
-        task,
-        false,
-        new WorkerExitError({
-          workerId: this.id,
-          exitCode: exit.exitCode,
-          signal: exit.signal,
-          cause: this.lastError,
-          taskStarted,
-        }),
-      )
-    }
-    this.pending.clear()
+    this.failPending({ workerId: this.id, exitCode: exit.exitCode, signal: exit.signal, cause: this.lastError }, this.options.concurrentTasksPerWorker)
     // An exit nobody asked for is a crash; routine exits were reported when decided.
-    if (wasState !== 'starting' && this.exitReason === undefined) {
-      this.report('crashed', { exitCode: exit.exitCode, signal: exit.signal, error: this.lastError })
-    }
+    if (was === 'ready') this.context.onExit({ exitCode: exit.exitCode, signal: exit.signal, error: this.lastError, reason: 'crashed' })
     this.markExited()
   }
 
-  // ---------------------------------------------------------------- heartbeat
-
-  private startHeartbeat(): void {
-    const timeout = this.options.unresponsiveTimeout
-    if (timeout === Infinity) return
-    this.lastPong = Date.now()
-    const interval = Math.max(10, Math.min(timeout / 2, 1000))
-    this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastPong > timeout) {
-        this.lastError = new Error(`Worker ${this.id} did not answer a heartbeat for ${timeout} ms`)
-        this.state = 'leaving'
-        this.report('unresponsive', { error: this.lastError })
-        void this.kill()
-        return
-      }
-      try {
-        this.channel.post({ type: 'ping', seq: ++this.pingSeq })
-      } catch {
-        // The exit handler deals with a worker that is gone.
-      }
-    }, interval)
-    unref(this.heartbeat)
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat !== undefined) {
-      clearInterval(this.heartbeat)
-      this.heartbeat = undefined
+  private clearStartTimer(): void {
+    if (this.startTimer !== undefined) {
+      this.clock.clearTimeout(this.startTimer)
+      this.startTimer = undefined
     }
   }
 }
 
 const ABORT_STATES = new Set<unknown>(['dropped', 'running', 'done'])
-
-/** The transfer list entries that a single run's input holds (used when a frame had to be split). */
-function transferOf(input: unknown, transfer: readonly object[]): object[] | undefined {
-  const found: object[] = []
-  const seen = new Set<unknown>()
-  const visit = (value: unknown, depth: number): void => {
-    if (typeof value !== 'object' || value === null || seen.has(value) || depth > 8) return
-    seen.add(value)
-    if (transfer.includes(value)) found.push(value)
-    if (ArrayBuffer.isView(value) && transfer.includes(value.buffer)) found.push(value.buffer)
-    if (Array.isArray(value)) for (const v of value) visit(v, depth + 1)
-    else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) visit(v, depth + 1)
-  }
-  visit(input, 0)
-  return found.length > 0 ? found : undefined
-}

@@ -1,0 +1,138 @@
+// Tasks a breaker holds out of the queue (an open circuit, a full bulkhead, a
+// rate limit, a 429's pause): by key, each key with one timer for its earliest
+// `retryAt`, and each held task with a timer for what is left of its timeout.
+import type { TimerHandle } from '../clock.js'
+import { TaskTimeoutError } from '../errors.js'
+import type { PoolCore } from './pool-core.js'
+import { clearTaskTimer, DELAYED, HoldRecord } from './task-record.js'
+import type { TaskRecord } from './task-record.js'
+
+/** A key's held tasks, in queue order, and the timer for the earliest `retryAt` among them. */
+interface HeldKey<I, O> {
+  readonly tasks: Set<TaskRecord<I, O>>
+  timer: TimerHandle | undefined
+  at: number
+}
+
+/** The pool's breaker holds. One per pool. */
+export class Holds<I, O> {
+  private readonly held = new Map<string | undefined, HeldKey<I, O>>()
+
+  constructor(private readonly pool: PoolCore<I, O>) {}
+
+  /**
+   * Keeps a task the breaker holds out of the queue until its key's earliest
+   * `retryAt` (at least 1 ms away, so a breaker saying "now" cannot spin
+   * dispatch) or until the breaker wakes the key; other keys go on running.
+   */
+  hold(task: TaskRecord<I, O>, retryAt: number): void {
+    const pool = this.pool
+    if (pool.lifecycle === 'closing' && !this.mayRunBeforeClose(retryAt)) {
+      pool.closer.settleUnstarted([task])
+      return
+    }
+    task.state = DELAYED
+    pool.delayedTasks.add(task)
+    // A held task waits at most what is left of its timeout (a timer of its own, kept alive).
+    if (task.timeoutMs !== Infinity) {
+      const now = pool.clock.now()
+      const held = (task.held ??= new HoldRecord())
+      held.heldAt = now
+      const left = task.timeoutMs - held.spentMs
+      task.timer = pool.clock.setTimeout(() => this.onTimeout(task), left > 0 ? left : 0)
+    }
+    let h = this.held.get(task.key)
+    if (h === undefined) {
+      h = { tasks: new Set(), timer: undefined, at: Infinity }
+      this.held.set(task.key, h)
+    }
+    h.tasks.add(task)
+    if (retryAt === Infinity || retryAt >= h.at) return
+    const key = task.key
+    if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
+    h.at = retryAt
+    h.timer = pool.clock.setTimeout(() => {
+      h.timer = undefined
+      this.release(key)
+    }, Math.max(1, retryAt - pool.clock.now()))
+  }
+
+  /** A breaker's `wake`: its held tasks of `key` (of every key for `undefined`) may be admitted now. */
+  wake(key: string | undefined): void {
+    if (key !== undefined) this.release(key)
+    else for (const k of [...this.held.keys()]) this.release(k)
+  }
+
+  /** Takes one task out of its key's hold (cancelled, or out of time). */
+  unhold(task: TaskRecord<I, O>): void {
+    this.pool.delayedTasks.delete(task)
+    const h = this.held.get(task.key)
+    if (h === undefined || !h.tasks.delete(task) || h.tasks.size > 0) return
+    if (h.timer !== undefined) this.pool.clock.clearTimeout(h.timer)
+    this.held.delete(task.key)
+  }
+
+  /** While closing: settles as unstarted the held tasks that cannot run before the close deadline. */
+  settleAtClose(): void {
+    const pool = this.pool
+    if (pool.lifecycle !== 'closing' || this.held.size === 0) return
+    const late: TaskRecord<I, O>[] = []
+    for (const [key, h] of this.held) {
+      if (this.mayRunBeforeClose(h.at)) continue
+      this.held.delete(key)
+      if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
+      for (const task of h.tasks) {
+        if (task.state !== DELAYED) continue
+        pool.delayedTasks.delete(task)
+        late.push(task)
+      }
+    }
+    if (late.length > 0) pool.closer.settleUnstarted(late)
+  }
+
+  /** Drops every hold and its timer (the tasks themselves are settled by the caller). */
+  clear(): void {
+    for (const h of this.held.values()) if (h.timer !== undefined) this.pool.clock.clearTimeout(h.timer)
+    this.held.clear()
+  }
+
+  /** Puts a key's held tasks back at the front of the queue, in their order, and dispatches. */
+  private release(key: string | undefined): void {
+    const pool = this.pool
+    const h = this.held.get(key)
+    if (h === undefined) return
+    this.held.delete(key)
+    if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
+    const tasks = [...h.tasks]
+    const now = pool.clock.now()
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const task = tasks[i]!
+      if (task.state !== DELAYED) continue
+      pool.delayedTasks.delete(task)
+      if (task.timer !== undefined) {
+        clearTaskTimer(pool.clock, task)
+        task.held!.spentMs += now - task.held!.heldAt
+      }
+      // Its old enqueue time: the time held counts as waiting.
+      pool.enqueue(task, task.enqueuedAt, true)
+    }
+    pool.dispatch()
+  }
+
+  /** A held task used up its timeout without being let through: the attempt timed out. */
+  private onTimeout(task: TaskRecord<I, O>): void {
+    task.timer = undefined
+    if (task.state !== DELAYED) return
+    this.unhold(task)
+    const error = new TaskTimeoutError(task.timeoutMs, {
+      message: `The task timed out after ${task.timeoutMs} ms, held by the pool's breaker (an open circuit, a full bulkhead, a rate limit or a retry hint's pause)`,
+    })
+    this.pool.retry.afterFailure(task, 'timed-out', error)
+    this.pool.checkIdle()
+  }
+
+  /** Whether a task held until `retryAt` may still run before the close deadline (`Infinity`: until a wake, which only running tasks bring). */
+  private mayRunBeforeClose(retryAt: number): boolean {
+    return retryAt === Infinity ? this.pool.running > 0 : retryAt <= this.pool.closer.deadline
+  }
+}

@@ -1,0 +1,126 @@
+// What follows a failed attempt: a breaker's re-run of the same attempt (a 429's
+// retry hint), another attempt after a backoff, or, after the last one, the
+// dead-letter sink and the task's failure.
+import type { BreakerRetry } from '../contracts/breaker.js'
+import type { DeadLetterSink } from '../contracts/dead-letter.js'
+import type { TaskInfo } from '../contracts/task.js'
+import type { BackoffOptions } from '../pool-options.js'
+import { backoffDelay } from './backoff.js'
+import type { PoolCore } from './pool-core.js'
+import type { ResolvedOptions } from './resolve-options.js'
+import { DELAYED, HoldRecord, taskInfoOf } from './task-record.js'
+import type { TaskRecord } from './task-record.js'
+
+/** How a failed attempt ended. */
+export type FailureOutcome = 'failed' | 'timed-out'
+
+/** Whether `onFailure` returned a retry verdict (a finite or infinite `retryAt`). */
+export function isRetry(verdict: unknown): verdict is BreakerRetry {
+  return typeof verdict === 'object' && verdict !== null && typeof (verdict as BreakerRetry).retryAt === 'number' && !Number.isNaN((verdict as BreakerRetry).retryAt)
+}
+
+/** The pool's retry policy and dead-letter sink. One per pool. */
+export class Retry<I, O> {
+  private readonly attempts: number
+  private readonly backoff: Required<BackoffOptions>
+  private readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
+  private readonly random: () => number
+  private readonly maxBreakerRetries: number
+  private readonly deadLetter: DeadLetterSink<I> | undefined
+
+  constructor(
+    private readonly pool: PoolCore<I, O>,
+    options: ResolvedOptions<I, O>,
+  ) {
+    this.attempts = options.attempts
+    this.backoff = options.backoff
+    this.retryIf = options.retryIf
+    this.random = options.random
+    this.maxBreakerRetries = options.maxBreakerRetries
+    this.deadLetter = options.deadLetter
+  }
+
+  /**
+   * The breaker asked for this failure to be run again as the same attempt,
+   * after `retryAt` (a 429's retry-after): no retry is counted and no attempt
+   * spent. At most `retry.maxBreakerRetries` times per task, and not past the
+   * close deadline; then the failure goes to the retry policy like any other.
+   */
+  rerun(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown, verdict: BreakerRetry): void {
+    const pool = this.pool
+    if (
+      pool.lifecycle === 'closed' ||
+      (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
+      (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline)
+    ) {
+      this.afterFailure(task, outcome, error)
+      return
+    }
+    const held = (task.held ??= new HoldRecord())
+    held.reruns++
+    // The re-run starts the same attempt again: it is not another try, and what it ran counts toward the attempt's timeout.
+    task.tries--
+    held.spentMs += task.endedAt - task.startedAt
+    pool.holds.hold(task, verdict.retryAt)
+  }
+
+  /** Retries the task after a backoff if it has attempts left and `retryIf` agrees; else dead-letters (with a sink) and fails it. */
+  afterFailure(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown): void {
+    const pool = this.pool
+    pool.meter?.onError()
+    if (task.attempt < this.attempts && pool.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
+      const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
+      pool.counters.retried++
+      if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
+      task.attempt++
+      if (task.held !== undefined) task.held.spentMs = 0
+      this.delay(task, delayMs)
+      return
+    }
+    if (this.deadLetter !== undefined) this.putDeadLetter(task, error)
+    pool.settleFailure(task, outcome, error)
+  }
+
+  private shouldRetry(error: unknown, task: TaskRecord<I, O>): boolean {
+    if (this.retryIf === undefined) return true
+    try {
+      return this.retryIf(error, task) === true
+    } catch (e) {
+      this.pool.notifier.error(e)
+      return false
+    }
+  }
+
+  /** Holds an accepted task out of the queue for `ms` (the backoff), then queues it again. */
+  private delay(task: TaskRecord<I, O>, ms: number): void {
+    const pool = this.pool
+    task.state = DELAYED
+    pool.delayedTasks.add(task)
+    const requeue = (): void => {
+      task.timer = undefined
+      if (task.state !== DELAYED) return
+      pool.delayedTasks.delete(task)
+      // An accepted task goes back in even past maxQueue: it was admitted once.
+      pool.enqueue(task)
+      pool.dispatch()
+    }
+    if (ms > 0) task.timer = pool.clock.setTimeout(requeue, ms)
+    else requeue()
+  }
+
+  private putDeadLetter(task: TaskRecord<I, O>, error: unknown): void {
+    const pool = this.pool
+    pool.counters.deadLettered++
+    if (pool.notifier.hooks.onDeadLettered !== undefined) pool.notifier.notify('onDeadLettered', task, error)
+    // Data: a copy of the task's fields, not the pool's record (which holds callbacks and links, and does not serialise).
+    const letter = { task: taskInfoOf(task), input: task.input, error, attempts: task.tries, failedAt: pool.clock.now() }
+    try {
+      const put = this.deadLetter!.put(letter)
+      if (put !== undefined && typeof (put as Promise<void>).then === 'function') {
+        ;(put as Promise<void>).then(undefined, (e: unknown) => pool.notifier.error(e))
+      }
+    } catch (e) {
+      pool.notifier.error(e)
+    }
+  }
+}
