@@ -12,7 +12,10 @@ export function createMiniLimiter(concurrency: number): <T>(fn: () => Promise<T>
     if (head === queue.length) return
     const start = queue[head]!
     // Reset the array when it empties so the consumed prefix does not grow forever.
-    if (++head === queue.length) (queue = []), (head = 0)
+    if (++head === queue.length) {
+      queue = []
+      head = 0
+    }
     start()
   }
   return <T>(fn: () => Promise<T>): Promise<T> =>

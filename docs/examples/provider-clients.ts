@@ -43,8 +43,8 @@ function post(session: ClientHttp2Session, key: string, payload: unknown, signal
     const reply: Reply = { status: 0, retryAfter: undefined, body: '' }
     stream.on('response', (headers) => {
       reply.status = Number(headers[':status'])
-      const retryAfter = headers['retry-after']
-      reply.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter
+      const retryAfter: string | string[] | undefined = headers['retry-after']
+      reply.retryAfter = typeof retryAfter === 'string' ? retryAfter : retryAfter?.[0]
     })
     stream.setEncoding('utf8')
     stream.on('data', (chunk: string) => (reply.body += chunk))

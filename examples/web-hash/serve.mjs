@@ -70,12 +70,14 @@ function fileFor(pathname) {
 export async function serve({ port = 8080, host = '127.0.0.1' } = {}) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`options.port must be an integer from 0 to 65535, got ${port}`)
   const server = createServer(async (request, response) => {
-    const file = fileFor(new URL(request.url ?? '/', 'http://localhost').pathname)
-    if (file === undefined || request.method !== 'GET') {
-      response.writeHead(file === undefined ? 404 : 405).end()
-      return
-    }
     try {
+      // Inside the try: a malformed escape (`/%E0%A4%A`) makes decodeURIComponent throw,
+      // and a rejection of this handler would be unhandled (it would end the process).
+      const file = fileFor(new URL(request.url ?? '/', 'http://localhost').pathname)
+      if (file === undefined || request.method !== 'GET') {
+        response.writeHead(file === undefined ? 404 : 405).end()
+        return
+      }
       const type = TYPES[extname(file)] ?? 'application/octet-stream'
       let body = await readFile(file)
       if (extname(file) === '.js' || extname(file) === '.mjs') body = rewriteBareImports(body.toString('utf8'))

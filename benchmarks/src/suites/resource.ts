@@ -125,6 +125,7 @@ function ours(mode: Mode): Contender {
                 for (let i = 0; i < cycles; i++) {
                   const lease = await pool.acquire()
                   tally.take()
+                  // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                   await null
                   lease.resource.uses++
                   tally.held--
@@ -135,6 +136,7 @@ function ours(mode: Mode): Contender {
           : (n: number) => {
               const fn = async (conn: Conn): Promise<void> => {
                 tally.take()
+                // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                 await null
                 conn.uses++
                 tally.held--
@@ -173,6 +175,7 @@ function genericPool(mode: Mode, timeout: boolean): Contender {
                 for (let i = 0; i < cycles; i++) {
                   const conn = await pool.acquire()
                   tally.take()
+                  // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                   await null
                   conn.uses++
                   tally.held--
@@ -183,6 +186,7 @@ function genericPool(mode: Mode, timeout: boolean): Contender {
           : (n: number) => {
               const fn = async (conn: Conn): Promise<void> => {
                 tally.take()
+                // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                 await null
                 conn.uses++
                 tally.held--
@@ -224,6 +228,7 @@ function tarn(mode: Mode): Contender {
                 for (let i = 0; i < cycles; i++) {
                   const conn = await pool.acquire().promise
                   tally.take()
+                  // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                   await null
                   conn.uses++
                   tally.held--
@@ -235,6 +240,7 @@ function tarn(mode: Mode): Contender {
               // tarn has no use(): what its users write instead.
               const fn = async (conn: Conn): Promise<void> => {
                 tally.take()
+                // eslint-disable-next-line @typescript-eslint/await-thenable -- a microtask's pause while holding the resource
                 await null
                 conn.uses++
                 tally.held--

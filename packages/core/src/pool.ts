@@ -704,7 +704,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
 
   /** The task's signal aborted: take it out of wherever it waits or runs, and settle it as cancelled. */
   cancel(task: TaskRecord<I, O>): void {
-    const reason = task.userSignal!.reason
+    const reason: unknown = task.userSignal!.reason
     switch (task.state) {
       case WAITING_ROOM:
         this.roomWaiters.remove(task)

@@ -91,7 +91,7 @@ describe('Pool methods', () => {
 
   it('runAll() resolves to an array of outputs', () => {
     expectTypeOf(pool.runAll([1, 2])).toEqualTypeOf<Promise<string[]>>()
-    pool.runAll(new Set([1]), {
+    void pool.runAll(new Set([1]), { // compiled, never run
       onProgress: (done, total) => {
         expectTypeOf(done).toEqualTypeOf<number>()
         expectTypeOf(total).toEqualTypeOf<number | undefined>()

@@ -95,18 +95,24 @@ describe.each(kinds)('crash injection on $name', (kind) => {
     // Each failed start is reported on 'error', then its retry scheduled: from there, move
     // the pool's clock 1 ms at a time until the next spawn, and note how long that took.
     const gaps: number[] = []
+    const stepping: Promise<void>[] = []
     pool.on('error', () => {
-      setImmediate(async () => {
-        const before = counted.spawns
-        let waited = 0
-        while (counted.spawns === before && clock.pending > 0) {
-          await clock.advance(1)
-          waited++
-        }
-        if (counted.spawns > before) gaps.push(waited)
+      setImmediate(() => {
+        stepping.push(
+          (async () => {
+            const before = counted.spawns
+            let waited = 0
+            while (counted.spawns === before && clock.pending > 0) {
+              await clock.advance(1)
+              waited++
+            }
+            if (counted.spawns > before) gaps.push(waited)
+          })(),
+        )
       })
     })
     await rejectionOf(pool.ready())
+    await Promise.all(stepping) // a failed advance fails the test here
     // 100 ms, then 200 ms between the three attempts.
     expect(gaps).toEqual([100, 200])
     // The next backoff would be 400 ms: nothing is scheduled, and moving past it respawns nothing.

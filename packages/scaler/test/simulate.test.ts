@@ -102,8 +102,14 @@ describe('simulate() runs', () => {
     })
     const arrived = report.samples.map((s) => s.arrived)
     expect(arrived[0]).toBe(0)
-    for (const n of arrived.slice(1, 3)) expect(n).toBeGreaterThan(150), expect(n).toBeLessThan(250)
-    for (const n of arrived.slice(3)) expect(n).toBeGreaterThan(1850), expect(n).toBeLessThan(2150)
+    for (const n of arrived.slice(1, 3)) {
+      expect(n).toBeGreaterThan(150)
+      expect(n).toBeLessThan(250)
+    }
+    for (const n of arrived.slice(3)) {
+      expect(n).toBeGreaterThan(1850)
+      expect(n).toBeLessThan(2150)
+    }
   })
 
   it('follows a rate function, read at each millisecond', async () => {

@@ -26,6 +26,7 @@ export function describeTarget(connection: ConnectionOptions): string {
   }
   if (typeof options?.path === 'string') return options.path
   if (options !== undefined && (options.host !== undefined || options.port !== undefined || !isClient)) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- describes whatever the caller passed, for an error message
     return `${String(options.host ?? '127.0.0.1')}:${String(options.port ?? 6379)}`
   }
   return 'the given client'

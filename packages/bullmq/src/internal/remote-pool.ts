@@ -125,7 +125,10 @@ export class RemotePoolImpl<I, O> implements RemotePool<I, O> {
           settle(() => resolve(result.value as O))
           return
         }
-        this.failure(id, result, options?.timeout).then((error) => settle(() => reject(error)))
+        // failure() catches what it expects to fail; should anything else throw, the run
+        // still settles, with that error, instead of staying pending for ever.
+        const fail = (error: unknown): void => settle(() => reject(error))
+        this.failure(id, result, options?.timeout).then(fail, fail)
       }
       this.runs.add(run)
       signal?.addEventListener('abort', onAbort, { once: true })

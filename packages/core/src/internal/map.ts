@@ -199,6 +199,7 @@ export async function* mapResults<I, O>(
         }
       }
       if (ended && buffered.size === 0 && completed.length === 0) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the source's or the signal's error, passed on as it was thrown
         if (failure !== undefined) throw failure
         finished = true
         return
@@ -250,6 +251,7 @@ export function runAllInputs<I, O>(
         if (failed) return
         if (error !== undefined) {
           failed = true
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the source's or the signal's error, passed on as it was thrown
           reject(error)
         } else {
           resolve(outputs)

@@ -131,7 +131,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   })
   const grouped: Partial<Record<keyof PoolObserver, PoolObserver[] | undefined>> = {}
   for (const hook of HOOKS) {
-    const list = observers.filter((ob) => typeof ob[hook] === 'function')
+    const list = observers.filter((ob: PoolObserver) => typeof ob[hook] === 'function')
     grouped[hook] = list.length > 0 ? list : undefined
   }
 

@@ -77,7 +77,7 @@ export class RingBuffer<T> {
 
   /** Removes and returns everything in order. */
   drain(): T[] {
-    const out: T[] = new Array(this.length)
+    const out = new Array<T>(this.length)
     for (let i = 0; i < out.length; i++) out[i] = this.shift() as T
     this.head = this.tail = 0
     return out

@@ -49,7 +49,7 @@ export class WorkerSet<I, O> {
   private respawnTimer: TimerHandle | undefined
   private respawnDelay = RESPAWN_INITIAL_MS
   private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
-  private readyError: unknown = undefined
+  private readyError: Error | undefined = undefined
   private constructing = false
   /** Failed starts since the last worker became ready. */
   private failures = 0

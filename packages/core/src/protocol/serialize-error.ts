@@ -33,8 +33,10 @@ const MAX_CAUSES = 8
 const MAX_NESTING = 64
 
 // Brand checks: `instanceof` can be fooled by a proxy (its getPrototypeOf trap), which structured clone then refuses.
+/* eslint-disable @typescript-eslint/unbound-method -- both are only called with .call(value) */
 const getTime = Date.prototype.getTime
 const byteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!
+/* eslint-enable @typescript-eslint/unbound-method */
 
 /** An Error of this realm or another (a `vm` context, an iframe), or a DOMException. Never throws. */
 function isErrorLike(value: unknown): value is Error {
@@ -281,7 +283,7 @@ export function deserializeError(data: SerializedError | SerializedValue, classe
   let error: Error & Record<string, unknown>
   const Registered = lookup(classes, s.name)
   if (Registered !== undefined) {
-    error = Object.create(Registered.prototype) as Error & Record<string, unknown>
+    error = Object.create(Registered.prototype as object) as Error & Record<string, unknown>
     define(error, 'message', s.message)
     if (cause !== undefined) define(error, 'cause', cause)
   } else {

@@ -27,7 +27,8 @@ export function remoteExecutor<I, O>(kind: string, options: RemoteExecutorOption
       const worker = new RemoteWorker(open(), context, options)
       live.add(worker)
       void worker.gone.then(() => live.delete(worker))
-      return worker.ready as Promise<WorkerHandle<any, any>>
+      // The worker moves inputs and outputs by structured clone: it holds no type of its own for them.
+      return worker.ready as Promise<WorkerHandle> as Promise<WorkerHandle<I, O>>
     },
     // The pool terminates the workers it holds; a worker that already left it
     // (stopped to end an aborted task, recycled, unresponsive, failed to start)

@@ -228,7 +228,7 @@ export function runQueueConformance(
         const q = factory()
         // Queued tasks in push order (so model[0] is the one queued longest), and tasks shifted and not yet retried.
         let model: TaskInfo[] = []
-        let shifted: TaskInfo[] = []
+        const shifted: TaskInfo[] = []
         let clock = 0
         for (let step = 0; step < 60; step++) {
           const where = `run ${run} step ${step}`

@@ -11,6 +11,7 @@ import { webWorkers } from '@poolkit/web-adapter'
 import { createKeyRing } from '@poolkit/resource'
 
 export async function main(): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/await-thenable -- false positive: the rule misses AsyncDisposableLike's mapped [Symbol.asyncDispose] key (tsc accepts it)
   await using pool = createPool<string, string>({
     executor: threads(new URL('./upper.worker.js', import.meta.url)),
     queue: createFairQueue(),

@@ -5,6 +5,7 @@ import { webWorkers } from '@poolkit/web-adapter'
 import { createKeyRing, createResourcePool } from '@poolkit/resource'
 
 export async function main(): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/await-thenable -- false positive: the rule misses AsyncDisposableLike's mapped [Symbol.asyncDispose] key (tsc accepts it)
   await using pool = createPool<number, number>({ executor: webWorkers(() => new Worker(new URL('./w.js', import.meta.url), { type: 'module' })) })
   await using sockets = createResourcePool({ create: () => new WebSocket('wss://example.test'), destroy: (socket) => socket.close() })
   using ring = createKeyRing(['a', 'b'])

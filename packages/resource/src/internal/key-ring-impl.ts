@@ -110,7 +110,7 @@ export class KeyRingImpl<K> implements KeyRing<K> {
     if (o.clock !== undefined) check.objectWith('options.clock', o.clock, ['now', 'setTimeout', 'clearTimeout'])
     this.clock = o.clock ?? systemClock
     this.cooldownTimer = new Timer(this.clock, () => this.onTimer())
-    this.entries = keys.map((key, index) => {
+    this.entries = keys.map((key: K, index) => {
       const first = this.indexOf.get(key)
       if (first !== undefined) throw new RangeError(`keys[${index}] is the same key as keys[${first}]: each key may be in the ring once`)
       this.indexOf.set(key, index)

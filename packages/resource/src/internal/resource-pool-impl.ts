@@ -248,7 +248,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     const now = this.clock.now()
     for (let slot = this.idle.pop(); slot !== undefined; slot = this.idle.pop()) {
       if (now - slot.createdAt < lifetime) return slot
-      this.retire(slot, 'max-lifetime')
+      void this.retire(slot, 'max-lifetime')
     }
     return undefined
   }
@@ -260,7 +260,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     this.borrowed--
     const reason = broken ? 'destroyed' : this.worn(slot)
     if (reason !== undefined) {
-      this.retire(slot, reason)
+      void this.retire(slot, reason)
       // A resource went: replace it if waiters or `min` need one.
       this.dispatch()
     } else if (this.o.validateOnReturn) {
@@ -285,7 +285,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
       return
     }
     if (!waiting && this.state !== 'open') {
-      this.retire(slot, 'drained')
+      void this.retire(slot, 'drained')
       this.checkDrained()
       return
     }
@@ -307,7 +307,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
       this.checkingSlots--
       if (ok) this.offer(slot)
       else {
-        this.retire(slot, 'invalid')
+        void this.retire(slot, 'invalid')
         this.dispatch()
       }
     })
@@ -327,7 +327,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
         waiter.checking = undefined
         this.checkingWaiters--
       }
-      if (!ok) this.retire(slot, 'invalid')
+      if (!ok) void this.retire(slot, 'invalid')
       else if (wanted) this.serve(waiter, slot, false)
       // The waiter left (timed out, aborted) while its resource was checked: the
       // resource goes back to the pool, not to nobody.
@@ -385,7 +385,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
           else this.checkFor(waiter, slot)
         }
         if (this.state !== 'open') {
-          for (const slot of this.idle.splice(0)) this.retire(slot, 'drained')
+          for (const slot of this.idle.splice(0)) void this.retire(slot, 'drained')
         }
         this.createForDemand()
       } while (this.dispatchAgain)
@@ -443,7 +443,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
     // A fresh resource needs no validation: straight to the first waiter.
     const waiter = this.firstNeedy()
     if (waiter !== undefined) this.serve(waiter, slot, true)
-    else if (this.state !== 'open') this.retire(slot, 'drained')
+    else if (this.state !== 'open') void this.retire(slot, 'drained')
     else this.putIdle(slot)
     this.dispatch()
   }
@@ -527,13 +527,13 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
         const slot = idle[i]!
         if (now - slot.createdAt >= lifetime) {
           idle.splice(i, 1)
-          this.retire(slot, 'max-lifetime')
+          void this.retire(slot, 'max-lifetime')
         }
       }
     }
     const idleMs = this.o.idleTimeoutMs
     if (idleMs !== Infinity) {
-      while (idle.length > 0 && this.size() > this.o.min && idle[0]!.idleSince + idleMs <= now) this.retire(idle.shift()!, 'idle')
+      while (idle.length > 0 && this.size() > this.o.min && idle[0]!.idleSince + idleMs <= now) void this.retire(idle.shift()!, 'idle')
     }
     this.armSweep()
     // Lifetime retirements may have taken the pool below `min`.
@@ -542,7 +542,11 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
 
   // ---------------------------------------------------------------- destroying
 
-  /** Destroys a resource the pool has already let go of; returns the destroy's promise, if it gave one. */
+  /**
+   * Destroys a resource the pool has already let go of; returns the destroy's promise, if it gave one.
+   * That promise never rejects (a failed destroy goes to the 'error' listeners), so callers
+   * that need not wait for it (all but `clear()`) discard it with `void`.
+   */
   private retire(slot: Slot<T>, reason: DestroyReason): Promise<void> | undefined {
     this.destroyed++
     if (this.events.has('destroy')) this.events.emit('destroy', [slot.resource, reason])

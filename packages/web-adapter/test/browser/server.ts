@@ -42,7 +42,13 @@ export function rewriteSpecifiers(source: string): string {
 
 /** Maps a request path to a file: `/pages/*` to the test pages, `/<package>/dist/*` to a package's build. */
 function fileOf(pathname: string): string | undefined {
-  const clean = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathname)
+  } catch {
+    return undefined // a malformed escape (`/%E0%A4%A`): a 404, not an uncaught URIError
+  }
+  const clean = normalize(decoded).replace(/^([/\\])+/, '')
   const [root, ...rest] = clean.split(/[/\\]/)
   if (root === 'pages') return join(pagesDir, ...rest)
   if (root !== undefined && rest[0] === 'dist') return join(packagesDir, root, ...rest)

@@ -91,8 +91,3 @@ export function explain(result: ExecResult): string {
       : `exited with code ${result.code} after ${result.ms} ms`
   return `\`${result.command}\` in ${result.cwd} ${ending}\n  stderr (tail):\n${tail(result.stderr)}\n  stdout (tail):\n${tail(result.stdout)}`
 }
-
-/** Throws with `explain(result)` unless the command exited 0. */
-export function assertSuccess(result: ExecResult, what: string): void {
-  if (result.code !== 0 || result.timedOut) throw new Error(`${what} failed: ${explain(result)}`)
-}

@@ -25,11 +25,13 @@ export interface StaticServer {
 export async function serveStatic(folder: string): Promise<StaticServer> {
   const root = resolve(folder)
   const server = createServer((request, response) => {
+    // Never rejects: whatever fails (a malformed escape in the URL included) is answered with a 404.
     void (async () => {
-      const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname)
-      let file = resolve(join(root, pathname))
-      if (file !== root && !file.startsWith(root + sep)) return void response.writeHead(403).end()
+      let pathname = request.url ?? '/'
       try {
+        pathname = decodeURIComponent(new URL(pathname, 'http://127.0.0.1').pathname)
+        let file = resolve(join(root, pathname))
+        if (file !== root && !file.startsWith(root + sep)) return void response.writeHead(403).end()
         if ((await stat(file)).isDirectory()) file = join(file, 'index.html')
         const body = await readFile(file)
         response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body)
