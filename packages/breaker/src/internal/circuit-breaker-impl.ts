@@ -128,7 +128,6 @@ export class CircuitBreakerImpl implements CircuitBreaker {
     return this.events.on(event, listener)
   }
 
-
   reset(key?: string): void {
     const now = this.clock.now()
     const circuits = key === undefined ? [...this.circuits.all()] : [this.circuits.get(key)]

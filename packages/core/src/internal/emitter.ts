@@ -6,11 +6,7 @@
  * The arguments an emitter's `'error'` listeners get, for an `Events` map that has an `'error'` event.
  * @public
  */
-export type ErrorEventArgs<Events> = 'error' extends keyof Events
-  ? Events['error' & keyof Events] extends (...args: infer A) => void
-    ? A
-    : never
-  : never
+export type ErrorEventArgs<Events> = 'error' extends keyof Events ? (Events['error' & keyof Events] extends (...args: infer A) => void ? A : never) : never
 
 /**
  * Throws `error` again in a microtask, so it surfaces as an uncaught exception
