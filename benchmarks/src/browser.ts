@@ -30,6 +30,8 @@ const SPECIFIERS: Readonly<Record<string, string>> = {
   '@poolkit/core': '/core/index.js',
   '@poolkit/core/worker': '/core/worker.js',
   '@poolkit/core/remote': '/core/remote.js',
+  '@poolkit/core/validate': '/core/validate.js',
+  '@poolkit/core/emitter': '/core/emitter.js',
   '@poolkit/web-adapter': '/web-adapter/index.js',
   '@poolkit/web-adapter/worker': '/web-adapter/worker.js',
 }

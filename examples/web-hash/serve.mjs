@@ -24,6 +24,8 @@ export const SPECIFIERS = {
   '@poolkit/core': '/core/index.js',
   '@poolkit/core/worker': '/core/worker.js',
   '@poolkit/core/remote': '/core/remote.js',
+  '@poolkit/core/validate': '/core/validate.js',
+  '@poolkit/core/emitter': '/core/emitter.js',
   '@poolkit/web-adapter': '/web-adapter/index.js',
   '@poolkit/web-adapter/worker': '/web-adapter/worker.js',
 }

@@ -176,8 +176,11 @@ export interface CircuitBreaker extends Breaker {
   keys(): string[]
   /**
    * Calls `listener` synchronously on each change to that state. A listener
-   * that throws does not disturb the breaker: the error is rethrown in a
-   * microtask. Returns a function that removes the listener.
+   * that throws does not disturb the breaker nor stop the other listeners:
+   * the breaker has no `'error'` event, so the error is rethrown in a
+   * microtask and surfaces as an uncaught exception (the rule of every poolkit
+   * emitter, `Emitter` in `@poolkit/core/emitter`). Returns a function that
+   * removes the listener.
    */
   on(event: 'open' | 'half-open' | 'close', listener: (event: CircuitEvent) => void): () => void
   /**

@@ -1,4 +1,7 @@
-// @poolkit/core: the contracts every poolkit package implements, and the pool.
+// @poolkit/core: the contracts every poolkit package implements, and the pool:
+// what pool users and contract implementers need. The worker message protocol is
+// at `@poolkit/core/worker` (worker-side code) and `@poolkit/core/remote`
+// (executor authors); the option checks at `@poolkit/core/validate`.
 
 // The pool
 export { createPool } from './pool.js'
@@ -22,6 +25,8 @@ export type { AsyncDisposableLike, DisposableLike } from './disposable.js'
 // Defaults for the slots
 export { createDefaultQueue } from './default-queue.js'
 export { inProcess } from './in-process-executor.js'
+export { idleScaler } from './idle-scaler.js'
+export type { IdleScalerOptions } from './idle-scaler.js'
 
 // Time
 export { systemClock } from './clock.js'
@@ -65,46 +70,5 @@ export type { DeadLetter, DeadLetterSink } from './contracts/dead-letter.js'
 export type { CollectedMetric, CollectedSample, MetricsCollector } from './contracts/metrics-collector.js'
 export type { PoolCounters, PoolSnapshot, PoolState, PoolStats, WorkerCounts, WorkerStatus } from './contracts/snapshot.js'
 
-// The worker message protocol, shared by the node and web adapters
-export {
-  PROTOCOL_VERSION,
-  RESULT_FRAME,
-  RESULT_SLOTS,
-  RUN_FRAME,
-  RUN_SLOTS,
-  decodeResults,
-  decodeRuns,
-  isResultFrame,
-  isRunFrame,
-  isWorkerMessage,
-} from './protocol/messages.js'
-export type {
-  AbortAckMessage,
-  AbortMessage,
-  CloseMessage,
-  ConfigureMessage,
-  InitErrorMessage,
-  MainMessage,
-  MainPost,
-  PingMessage,
-  PongMessage,
-  ReadyMessage,
-  ResultFrame,
-  ResultMessage,
-  RunFrame,
-  RunMessage,
-  WorkerMessage,
-  WorkerPost,
-} from './protocol/messages.js'
-export { deserializeError, isSerializedError, serializeError } from './protocol/serialize-error.js'
-export type { ErrorClass, ErrorClasses, SerializedError, SerializedValue } from './protocol/serialize-error.js'
-export { cooperative, runWorker, transfer } from './protocol/worker-runtime.js'
-export type {
-  TaskFunction,
-  TaskFunctions,
-  TransferResult,
-  WorkerEndpoint,
-  WorkerMeasurements,
-  WorkerRuntimeOptions,
-  WorkerTaskContext,
-} from './protocol/worker-runtime.js'
+// Error classes a worker's errors are rebuilt as (an adapter's `errorClasses` option)
+export type { ErrorClass, ErrorClasses } from './protocol/serialize-error.js'

@@ -159,7 +159,13 @@ export interface CloseReport {
 }
 
 /**
- * The pool's events and their listeners.
+ * The pool's events and their listeners. Listeners run synchronously, in the
+ * order they were added. One that throws does not disturb the pool nor stop the
+ * other listeners: its error goes to the `error` listeners, or, when there is
+ * none or an `error` listener threw, is rethrown in a microtask, so it surfaces
+ * as an uncaught exception. An `error` the pool emits for its own failures with
+ * no listener is dropped: the pool has already handled it. (The rule of every
+ * poolkit emitter, `Emitter` in `@poolkit/core/emitter`.)
  * @public
  */
 export interface PoolEvents {
@@ -167,7 +173,10 @@ export interface PoolEvents {
   idle: () => void
   /** The queue fell below `drainThreshold`. */
   drain: () => void
-  /** Something went wrong outside any one task: an observer or listener threw, a worker failed to start, a dead-letter sink failed. */
+  /**
+   * Something went wrong outside any one task: an observer or a listener of
+   * another event threw, a worker failed to start, a dead-letter sink failed.
+   */
   error: (error: unknown) => void
   /** The pool finished closing. */
   close: (report: CloseReport) => void

@@ -945,7 +945,7 @@ describe('a custom Scaler', () => {
     await clock.advance(100)
     expect(snapshots[0]).toMatchObject({ queued: 2, running: 1, targetWorkers: 1 })
     expect(snapshots[0]!.workers).toEqual({ total: 1, busy: 1, idle: 0, starting: 0 })
-    expect(snapshots[0]!.utilisation).toBe(1)
+    expect(snapshots[0]!.utilization).toBe(1)
     await pool.destroy()
     expect(results.every((r) => r.settled)).toBe(true)
   })

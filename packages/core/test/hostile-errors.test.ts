@@ -19,7 +19,7 @@ import {
   type SerializedValue,
   type WorkerEndpoint,
   type WorkerMessage,
-} from '../src/index.js'
+} from '../src/worker.js'
 import { tick } from './support.js'
 
 const roundTrip = (error: unknown): unknown => deserializeError(structuredClone(serializeError(error)))

@@ -249,6 +249,46 @@ describe('on()', () => {
     expect(await pool.run(2)).toBe(2)
     await pool.close()
   })
+
+  it("rethrows a listener's throw in a microtask when nobody listens to 'error', and keeps serving tasks", async () => {
+    const later: (() => void)[] = []
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((cb) => void later.push(cb))
+    const pool = createPool({ handler: (x: number) => x })
+    pool.on('idle', () => {
+      throw new Error('idle listener bug')
+    })
+    try {
+      await pool.run(1)
+      await tick()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(later).toHaveLength(1)
+    expect(() => later[0]!()).toThrow('idle listener bug')
+    expect(await pool.run(2)).toBe(2)
+    await pool.close()
+  })
+
+  it("rethrows an 'error' listener's own throw in a microtask", async () => {
+    const later: (() => void)[] = []
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((cb) => void later.push(cb))
+    const pool = createPool({ handler: async (x: number) => x })
+    pool.on('error', () => {
+      throw new Error('error listener bug')
+    })
+    pool.on('idle', () => {
+      throw new Error('idle listener bug')
+    })
+    try {
+      await pool.run(1)
+      await tick()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(later).toHaveLength(1)
+    expect(() => later[0]!()).toThrow('error listener bug')
+    await pool.close()
+  })
 })
 
 // ---------------------------------------------------------------- close()

@@ -1,10 +1,10 @@
-// Core's shared option checks (`@poolkit/core/options`), which every package
+// Core's shared option checks (`@poolkit/core/validate`), which every package
 // validates with, under options whose own keys are named like Object.prototype
 // members: they never look such a key up in a plain object, so they accept the
 // options and describe values without calling anything of the caller's.
 import { describe, expect, it } from 'vitest'
 import { createPool, createVirtualClock } from '../src/index.js'
-import { checkClock, checkObjectWith, checkOneOf, checkOptionsObject, describeValue } from '../src/options.js'
+import { checkClock, checkObjectWith, checkOneOf, checkOptionsObject, describeValue } from '../src/validate.js'
 
 const KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty']
 const fromJson = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`) as Record<string, unknown>
@@ -30,6 +30,20 @@ describe('core option checks and keys named like Object.prototype members', () =
     expect(describeValue(fromJson('__proto__', { a: 1 }))).toBe('an object')
     expect(describeValue('constructor')).toBe('"constructor"')
     expect(describeValue('__proto__')).toBe('"__proto__"')
+  })
+
+  it('describeValue writes primitives as they are, strings quoted, and objects by kind only', () => {
+    expect(describeValue(-1)).toBe('-1')
+    expect(describeValue(NaN)).toBe('NaN')
+    expect(describeValue(undefined)).toBe('undefined')
+    expect(describeValue(null)).toBe('null')
+    expect(describeValue(5n)).toBe('5n')
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)')
+    expect(describeValue('a "b"')).toBe('"a \\"b\\""')
+    expect(describeValue([1, 2])).toBe('an array')
+    expect(describeValue(new Date(0))).toBe('a Date')
+    expect(describeValue(() => 1)).toBe('a function')
+    expect(describeValue(new Map())).toBe('an object')
   })
 
   it('checkOneOf names the value given, prototype member names included', () => {

@@ -2,37 +2,39 @@ import { runInNewContext } from 'node:vm'
 import { describe, expect, it, vi } from 'vitest'
 import {
   CircuitOpenError,
+  isPoolError,
+  PoolClosedError,
+  PoolError,
+  QueueFullError,
+  TaskDroppedError,
+  TaskTimeoutError,
+  WorkerExitError,
+  type TransferList,
+} from '../src/index.js'
+import {
   cooperative,
   decodeResults,
   decodeRuns,
   deserializeError,
-  isPoolError,
   isResultFrame,
   isRunFrame,
   isSerializedError,
   isWorkerMessage,
-  PoolClosedError,
-  PoolError,
   PROTOCOL_VERSION,
-  QueueFullError,
   RESULT_FRAME,
   RUN_FRAME,
   runWorker,
   serializeError,
-  TaskDroppedError,
-  TaskTimeoutError,
   transfer,
-  WorkerExitError,
   type MainMessage,
   type MainPost,
   type ResultMessage,
   type SerializedError,
   type TaskFunctions,
-  type TransferList,
   type WorkerEndpoint,
   type WorkerMessage,
   type WorkerTaskContext,
-} from '../src/index.js'
+} from '../src/worker.js'
 import { gate, tick } from './support.js'
 
 /** What a worker's error looks like on the main side: serialised, cloned as postMessage does, rebuilt. */

@@ -2,8 +2,10 @@
 // plays the worker (ready, results, errors, acks, pongs, exits, silence) and
 // moves the pool's virtual clock, so every timer runs without waiting.
 import { describe, expect, it } from 'vitest'
-import { createVirtualClock, PROTOCOL_VERSION, RESULT_FRAME, RUN_FRAME, RUN_SLOTS, serializeError, WorkerExitError } from '../src/index.js'
-import type { AttemptOutcome, MainMessage, MainPost, TaskDone, TransferList, VirtualClock, WorkerExit, WorkerPost, WorkerTask } from '../src/index.js'
+import { createVirtualClock, WorkerExitError } from '../src/index.js'
+import { PROTOCOL_VERSION, RESULT_FRAME, RUN_FRAME, RUN_SLOTS, serializeError } from '../src/worker.js'
+import type { AttemptOutcome, TaskDone, TransferList, VirtualClock, WorkerExit, WorkerTask } from '../src/index.js'
+import type { MainMessage, MainPost, WorkerPost } from '../src/worker.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from '../src/remote.js'
 import { RemoteWorker } from '../src/remote/remote-worker.js'
 import { track } from './support.js'

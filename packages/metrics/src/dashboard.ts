@@ -191,7 +191,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('c-rejected').textContent = fmt(t.rejected);
     $('c-queue').textContent = fmt(pool.queueDepth);
     $('c-workers').textContent = pool.workers.busy + ' / ' + pool.workers.total;
-    $('c-util').textContent = Math.round(pool.utilisation * 100) + '%';
+    $('c-util').textContent = Math.round(pool.utilization * 100) + '%';
     var points = histories.get(pool.pool) || [];
     CHARTS.forEach(function (c) { draw(c, points, latest.time); });
     api.last = points[points.length - 1] || null;
@@ -261,7 +261,7 @@ const CARDS: readonly (readonly [id: string, label: string])[] = [
   ['c-rejected', 'rejected'],
   ['c-queue', 'queued now'],
   ['c-workers', 'workers busy / total'],
-  ['c-util', 'utilisation (10 s)'],
+  ['c-util', 'utilization (10 s)'],
 ]
 
 /**

@@ -1,3 +1,4 @@
+import { describe } from './internal/validate.js'
 import type { LatencyBucket, LatencySummary } from './snapshot.js'
 
 /**
@@ -122,14 +123,6 @@ function highWordBelow(x: number): number {
 function exponentOf(x: number): number {
   scratch[0] = x
   return (words[HI]! >>> 20) - 1023
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'bigint') return `${value}n`
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
 }
 
 function positiveFinite(path: string, value: unknown, fallback: number): number {

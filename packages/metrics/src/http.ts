@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLE, renderDashboard } from './dashboard.js'
 import { allowedEntry, hostCheck } from './internal/host-check.js'
+import { describe } from './internal/validate.js'
 import type { MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 // The snapshot types MetricsSource names, so this entry's API report is self-contained.
@@ -326,12 +327,4 @@ function validate(options: ServeMetricsOptions): Required<ServeMetricsOptions> {
     if (bad.length > 0) throw new TypeError(`options.allowedHosts must hold host names (such as 'metrics.internal' or '.example.com'), got ${describe(bad[0])}`)
   }
   return { metrics, port, host, intervalMs, allowedHosts }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object' && value !== null) return 'an object'
-  return String(value)
 }

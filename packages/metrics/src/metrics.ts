@@ -137,8 +137,8 @@ export interface Metrics extends PoolObserver {
 
 /** Default Prometheus bucket bounds, ms. */
 const DEFAULT_BUCKETS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000]
-/** The window of the utilisation gauge, ms. */
-const UTILISATION_WINDOW = 10_000
+/** The window of the utilization gauge, ms. */
+const UTILIZATION_WINDOW = 10_000
 const RATE_WINDOWS = { '1s': 1_000, '10s': 10_000, '60s': 60_000 } as const
 
 /** The series of one key. */
@@ -719,7 +719,7 @@ class MetricsImpl implements Metrics {
     // Busy ms per second over the window, over the tasks the pool may run at once
     // (stats().concurrency: not the tasks an executor holds ahead of them).
     const capacity = stats?.concurrency ?? 0
-    const utilisation = capacity > 0 ? Math.min(1, s.done.amountRate(UTILISATION_WINDOW, now) / 1000 / capacity) : 0
+    const utilization = capacity > 0 ? Math.min(1, s.done.amountRate(UTILIZATION_WINDOW, now) / 1000 / capacity) : 0
     const rates = (w: EventWindow) => ({
       '1s': w.rate(RATE_WINDOWS['1s'], now),
       '10s': w.rate(RATE_WINDOWS['10s'], now),
@@ -747,7 +747,7 @@ class MetricsImpl implements Metrics {
       },
       queueDepth: stats?.queued ?? 0,
       running: stats?.running ?? 0,
-      utilisation,
+      utilization,
       wait: { recent: s.wait.recent(now), total: s.wait.total.summary(), buckets: s.wait.total.buckets(this.o.buckets) },
       run: { recent: s.run.recent(now), total: s.run.total.summary(), buckets: s.run.total.buckets(this.o.buckets) },
       throughput: rates(s.done),

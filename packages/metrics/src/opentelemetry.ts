@@ -1,4 +1,5 @@
 import { KEY_OUTCOMES, REJECT_REASONS, TASK_OUTCOMES, WINDOWS, WORKER_STATES } from './prometheus.js'
+import { describe } from './internal/validate.js'
 import type { LatencyMetrics, MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 /**
@@ -187,7 +188,7 @@ function instrumentDefinitions(p: string): Definition[] {
     ),
     def('queue.depth', 'upDownCounter', '{task}', 'Tasks waiting in the queue now.', value((s) => s.queueDepth)),
     def('task.running', 'upDownCounter', '{task}', 'Tasks running now.', value((s) => s.running)),
-    def('utilization', 'gauge', '1', 'Busy time over capacity (0 to 1) over the last 10 seconds.', value((s) => s.utilisation)),
+    def('utilization', 'gauge', '1', 'Busy time over capacity (0 to 1) over the last 10 seconds.', value((s) => s.utilization)),
     ...durationDefinitions(def, 'task.wait.duration', 'Time tasks waited in the queue before starting', (s) => s.wait),
     ...durationDefinitions(def, 'task.run.duration', 'Time tasks ran, per attempt', (s) => s.run),
     def('throughput', 'gauge', '{task}/s', 'Finished tasks per second over a sliding window.', (s, emit) =>
@@ -231,12 +232,4 @@ function openTelemetryPrefix(options: OpenTelemetryOptions | undefined): string 
     )
   }
   return prefix
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  // Not String(value): that would be the function's whole source.
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
 }

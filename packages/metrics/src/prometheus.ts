@@ -1,3 +1,4 @@
+import { describe } from './internal/validate.js'
 import type { LatencyMetrics, MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 /**
@@ -110,9 +111,9 @@ export const WINDOWS = ['1s', '10s', '60s'] as const
  * - gauge `poolkit_workers{state}` (`busy`, `idle`, `starting`); counters
  *   `poolkit_worker_starts_total`, `poolkit_worker_crashes_total`,
  *   `poolkit_worker_restarts_total`; gauge
- *   `poolkit_worker_event_loop_utilisation_ratio{worker}`;
+ *   `poolkit_worker_event_loop_utilization_ratio{worker}`;
  * - gauges `poolkit_queue_depth`, `poolkit_tasks_running`,
- *   `poolkit_utilisation_ratio`;
+ *   `poolkit_utilization_ratio`;
  * - histograms `poolkit_task_wait_seconds` and `poolkit_task_run_seconds`
  *   (`_bucket{le}`, `_sum`, `_count`), from the snapshot's cumulative
  *   buckets, converted from milliseconds to seconds;
@@ -187,13 +188,13 @@ export function prometheusFamilies(snapshot: MetricsSnapshot, options?: Promethe
     counter(`${p}_worker_crashes_total`, 'Workers that left by crashing or going unresponsive.', one((s) => s.workers.crashed)),
     counter(`${p}_worker_restarts_total`, 'Workers started to replace one that left.', one((s) => s.workers.restarts)),
     gauge(
-      `${p}_worker_event_loop_utilisation_ratio`,
-      "Each worker's event-loop utilisation (0 to 1).",
+      `${p}_worker_event_loop_utilization_ratio`,
+      "Each worker's event-loop utilization (0 to 1).",
       perPool((s, add) => s.workers.eventLoopUtilization.forEach(({ worker, value }) => add({ worker: String(worker) }, value))),
     ),
     gauge(`${p}_queue_depth`, 'Tasks waiting in the queue now.', one((s) => s.queueDepth)),
     gauge(`${p}_tasks_running`, 'Tasks running now.', one((s) => s.running)),
-    gauge(`${p}_utilisation_ratio`, 'Busy time over capacity (0 to 1) over the last 10 seconds.', one((s) => s.utilisation)),
+    gauge(`${p}_utilization_ratio`, 'Busy time over capacity (0 to 1) over the last 10 seconds.', one((s) => s.utilization)),
     histogram(`${p}_task_wait_seconds`, 'Time tasks waited in the queue before starting.', pools, (s) => s.wait),
     histogram(`${p}_task_run_seconds`, 'Time tasks ran, per attempt.', pools, (s) => s.run),
     gauge(
@@ -315,12 +316,4 @@ function escapeLabelValue(value: string): string {
 
 function escapeHelp(help: string): string {
   return help.replace(/[\\\n]/g, (c) => LABEL_ESCAPES[c] ?? c)
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  // Not String(value): that would be the function's whole source.
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
 }

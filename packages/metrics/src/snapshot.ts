@@ -106,7 +106,7 @@ export interface WorkerMetrics {
   readonly crashed: number
   /** Workers started to replace one that left (crashed, recycled, stopped). */
   readonly restarts: number
-  /** Each ready worker's event-loop utilisation (0 to 1), where the executor reports it. */
+  /** Each ready worker's event-loop utilization (0 to 1), where the executor reports it. */
   readonly eventLoopUtilization: readonly { readonly worker: number; readonly value: number }[]
 }
 
@@ -146,7 +146,7 @@ export interface PoolMetrics {
    * Busy time over capacity (0 to 1) over the last 10 seconds: the time tasks
    * ran, summed, over the pool's concurrency times the elapsed time.
    */
-  readonly utilisation: number
+  readonly utilization: number
   /** Time tasks waited in the queue before starting (ms). */
   readonly wait: LatencyMetrics
   /** Time tasks ran, per attempt (ms). */

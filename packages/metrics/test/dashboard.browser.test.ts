@@ -57,7 +57,7 @@ function simulatedPool(pool: string, step: number, idle: boolean): PoolMetrics {
     workers: { total: 8, busy, idle: 8 - busy, starting: 0, started: 8, crashed: 0, restarts: 0, eventLoopUtilization: [] },
     queueDepth,
     running: busy,
-    utilisation: busy / 8,
+    utilization: busy / 8,
     wait: { recent: wait, total: wait, buckets: [] },
     run: { recent: run, total: run, buckets: [] },
     throughput: { '1s': throughput, '10s': throughput, '60s': throughput },

@@ -24,7 +24,7 @@ function poolMetrics(over: Partial<PoolMetrics> & { workersTotal?: number } = {}
     workers: { total: workersTotal, busy: 0, idle: workersTotal, starting: 0, started: workersTotal, crashed: 0, restarts: 0, eventLoopUtilization: [] },
     queueDepth: 0,
     running: 0,
-    utilisation: 0,
+    utilization: 0,
     wait: { recent: summary(), total: summary(), buckets: [] },
     run: { recent: summary(), total: summary(), buckets: [] },
     throughput: rates(),

@@ -123,7 +123,7 @@ describe('createMetrics', () => {
     expect(p.throughput['60s']).toBeCloseTo(10, 5)
     expect(p.errorRate['10s']).toBeCloseTo(0.2, 5)
     // 100 ms of work per task, 10 tasks a second, 10 slots: 10% busy.
-    expect(p.utilisation).toBeCloseTo(0.1, 2)
+    expect(p.utilization).toBeCloseTo(0.1, 2)
     await clock.advance(61_000)
     const later = poolOf(metrics, 'rate')
     expect(later.throughput['60s']).toBe(0)
@@ -131,7 +131,7 @@ describe('createMetrics', () => {
     await pool.close()
   })
 
-  it('measures utilisation over the tasks that may run at once, not over the tasks an executor holds ahead of them', async () => {
+  it('measures utilization over the tasks that may run at once, not over the tasks an executor holds ahead of them', async () => {
     const clock = createVirtualClock()
     const metrics = createMetrics({ clock })
     // Workers that run 1 task at a time and hold 3 more ahead, like the node and web adapters with prefetch.
@@ -144,7 +144,7 @@ describe('createMetrics', () => {
       await Promise.all(batch)
     }
     // 1 s of work a second over 2 tasks at once: 50% (over the 8 handed out, it would read 12.5%).
-    expect(poolOf(metrics, 'ahead').utilisation).toBeCloseTo(0.5, 2)
+    expect(poolOf(metrics, 'ahead').utilization).toBeCloseTo(0.5, 2)
     await pool.close()
   })
 

@@ -15,10 +15,10 @@ const FAMILIES: readonly (readonly [string, ParsedFamily['type']])[] = [
   ['poolkit_worker_starts_total', 'COUNTER'],
   ['poolkit_worker_crashes_total', 'COUNTER'],
   ['poolkit_worker_restarts_total', 'COUNTER'],
-  ['poolkit_worker_event_loop_utilisation_ratio', 'GAUGE'],
+  ['poolkit_worker_event_loop_utilization_ratio', 'GAUGE'],
   ['poolkit_queue_depth', 'GAUGE'],
   ['poolkit_tasks_running', 'GAUGE'],
-  ['poolkit_utilisation_ratio', 'GAUGE'],
+  ['poolkit_utilization_ratio', 'GAUGE'],
   ['poolkit_task_wait_seconds', 'HISTOGRAM'],
   ['poolkit_task_run_seconds', 'HISTOGRAM'],
   ['poolkit_throughput_per_second', 'GAUGE'],
@@ -155,17 +155,17 @@ describe('formatPrometheus', () => {
     expect(valuesOf(text, 'poolkit_worker_restarts_total')).toEqual({ '': '23' })
   })
 
-  it("reports each worker's event-loop utilisation with a worker label", () => {
-    expect(series(text, 'poolkit_worker_event_loop_utilisation_ratio').filter((s) => s.labels.pool === 'api')).toEqual([
-      { name: 'poolkit_worker_event_loop_utilisation_ratio', labels: { pool: 'api', worker: '1' }, value: '0.25' },
-      { name: 'poolkit_worker_event_loop_utilisation_ratio', labels: { pool: 'api', worker: '2' }, value: '0.75' },
+  it("reports each worker's event-loop utilization with a worker label", () => {
+    expect(series(text, 'poolkit_worker_event_loop_utilization_ratio').filter((s) => s.labels.pool === 'api')).toEqual([
+      { name: 'poolkit_worker_event_loop_utilization_ratio', labels: { pool: 'api', worker: '1' }, value: '0.25' },
+      { name: 'poolkit_worker_event_loop_utilization_ratio', labels: { pool: 'api', worker: '2' }, value: '0.75' },
     ])
   })
 
-  it('reports queue depth, running tasks and utilisation as gauges', () => {
+  it('reports queue depth, running tasks and utilization as gauges', () => {
     expect(valuesOf(text, 'poolkit_queue_depth')).toEqual({ '': '31' })
     expect(valuesOf(text, 'poolkit_tasks_running')).toEqual({ '': '3' })
-    expect(valuesOf(text, 'poolkit_utilisation_ratio')).toEqual({ '': '0.5' })
+    expect(valuesOf(text, 'poolkit_utilization_ratio')).toEqual({ '': '0.5' })
   })
 
   it('writes wait and run histograms with le and _sum in seconds and _count from the +Inf bucket', () => {
@@ -243,15 +243,15 @@ describe('formatPrometheus', () => {
 
   it('spells NaN and infinities as the format does and writes large integers without an exponent', () => {
     const out = formatPrometheus(
-      snapshotOf(poolMetrics('api', { utilisation: Number.NaN, queueDepth: 123_456_789_012_345, throughput: { '1s': Infinity, '10s': -Infinity, '60s': 0 } })),
+      snapshotOf(poolMetrics('api', { utilization: Number.NaN, queueDepth: 123_456_789_012_345, throughput: { '1s': Infinity, '10s': -Infinity, '60s': 0 } })),
     )
     checkExposition(out)
-    expect(out).toContain('poolkit_utilisation_ratio{pool="api"} NaN\n')
+    expect(out).toContain('poolkit_utilization_ratio{pool="api"} NaN\n')
     expect(out).toContain('poolkit_queue_depth{pool="api"} 123456789012345\n')
     expect(out).toContain('poolkit_throughput_per_second{pool="api",window="1s"} +Inf\n')
     expect(out).toContain('poolkit_throughput_per_second{pool="api",window="10s"} -Inf\n')
     expect(out).toContain('poolkit_task_wait_seconds_bucket{pool="api",le="+Inf"} 70\n')
-    expect(valuesOf(out, 'poolkit_utilisation_ratio')).toEqual({ '': 'NaN' })
+    expect(valuesOf(out, 'poolkit_utilization_ratio')).toEqual({ '': 'NaN' })
   })
 
   it('starts every name with options.prefix', () => {

@@ -56,7 +56,7 @@ export function poolMetrics(pool: string, over: Partial<PoolMetrics> = {}): Pool
     },
     queueDepth: 31,
     running: 3,
-    utilisation: 0.5,
+    utilization: 0.5,
     wait: latency(
       [
         [1, 10],

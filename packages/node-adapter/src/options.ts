@@ -64,10 +64,11 @@ export interface NodeWorkerOptions {
    */
   prefetchMs?: number
   /**
-   * Dynamic sizing: a worker idle this long (ms) is stopped, down to
+   * Dynamic sizing: each worker idle this long (ms) is stopped, down to
    * `minWorkers`; workers are added again (up to the pool's `concurrency`) when
-   * tasks wait. Left out, the pool keeps `concurrency` workers. A `scaler` given
-   * to the pool takes precedence.
+   * tasks wait. This is core's `idleScaler({ min: minWorkers, idleTimeout })`,
+   * the one idle rule of poolkit. Left out, the pool keeps `concurrency`
+   * workers. A `scaler` given to the pool takes precedence.
    * @defaultValue Infinity (fixed size)
    */
   idleTimeout?: number

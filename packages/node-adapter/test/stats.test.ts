@@ -44,7 +44,7 @@ describe.each(kinds)('stats of $name pools', (kind) => {
     expect(Math.max(...maxInFlight)).toBe(2)
   })
 
-  it("puts the workers' event-loop utilisation, a number from 0 to 1, in the scaler's snapshot", async () => {
+  it("puts the workers' event-loop utilization, a number from 0 to 1, in the scaler's snapshot", async () => {
     const scaler = recordingScaler()
     // Child processes report it with their heartbeat; threads are measured from outside.
     const pool = openPool({
@@ -53,7 +53,7 @@ describe.each(kinds)('stats of $name pools', (kind) => {
       scaler,
     })
     await pool.ready()
-    // Keep both workers busy for a while, so utilisation is well above 0.
+    // Keep both workers busy for a while, so utilization is well above 0.
     const busy = Promise.all([pool.run(600, { name: 'busy' }), pool.run(600, { name: 'busy' })])
     await vi.waitFor(
       () => {
@@ -72,7 +72,7 @@ describe.each(kinds)('stats of $name pools', (kind) => {
 })
 
 describe('stats().perWorker on threads', () => {
-  it("lists each worker with its task counts and event-loop utilisation, a number from 0 to 1, after it worked", async () => {
+  it("lists each worker with its task counts and event-loop utilization, a number from 0 to 1, after it worked", async () => {
     const kind = kinds.find((k) => k.name === 'threads')!
     const pool = openPool({ executor: kind.executor('tasks.worker.mjs'), concurrency: 2 })
     await pool.ready()

@@ -23,8 +23,14 @@ export type DestroyReason = 'idle' | 'max-uses' | 'max-lifetime' | 'invalid' | '
 export type ResourcePoolState = 'open' | 'draining' | 'drained'
 
 /**
- * The events of a resource pool. Listeners run synchronously; one that throws
- * does not disturb the pool (its error is rethrown in a microtask).
+ * The events of a resource pool. Listeners run synchronously, in the order they
+ * were added. One that throws does not disturb the pool nor stop the other
+ * listeners: its error goes to the `'error'` listeners (operation
+ * `'listener'`), or, when there is none or an `'error'` listener threw, is
+ * rethrown in a microtask, so it surfaces as an uncaught exception. An
+ * `'error'` the pool reports for `create`, `destroy` or `validate` with no
+ * listener is dropped: the pool has already handled it. (The rule of every
+ * poolkit emitter, `Emitter` in `@poolkit/core/emitter`.)
  * @public
  */
 export interface ResourcePoolEvents<T> {
@@ -33,10 +39,11 @@ export interface ResourcePoolEvents<T> {
   /** The pool is destroying a resource (`destroy` is being called), and why. */
   destroy: (resource: T, reason: DestroyReason) => void
   /**
-   * `create`, `destroy` or `validate` threw or rejected. Create errors also
-   * reach the acquires they fail; the others are reported here only.
+   * `create`, `destroy` or `validate` threw or rejected, or a listener of
+   * another event threw (`'listener'`). Create errors also reach the acquires
+   * they fail; the others are reported here only.
    */
-  error: (error: unknown, operation: 'create' | 'destroy' | 'validate') => void
+  error: (error: unknown, operation: 'create' | 'destroy' | 'validate' | 'listener') => void
 }
 
 /**

@@ -134,7 +134,7 @@ describe('events', () => {
     vi.unstubAllGlobals()
   })
 
-  it('keeps going when a listener throws, and rethrows its error in a microtask', async () => {
+  it("keeps going when a listener throws, and rethrows its error in a microtask when nobody listens to 'error'", async () => {
     const clock = createVirtualClock()
     const pool = createResourcePool({ ...factory(), clock })
     const boom = new Error('listener bug')
@@ -151,6 +151,24 @@ describe('events', () => {
     expect(lease.resource.id).toBe(1)
     expect(deferred).toHaveLength(1)
     expect(() => deferred[0]!()).toThrow(boom)
+  })
+
+  it("gives a listener's throw to the 'error' listeners, as operation 'listener', and keeps going", async () => {
+    const clock = createVirtualClock()
+    const pool = createResourcePool({ ...factory(), clock })
+    const boom = new Error('listener bug')
+    const errors: unknown[][] = []
+    pool.on('error', (error, operation) => errors.push([error, operation]))
+    pool.on('create', () => {
+      throw boom
+    })
+    const deferred: (() => void)[] = []
+    vi.stubGlobal('queueMicrotask', (callback: () => void) => deferred.push(callback))
+    const lease = await pool.acquire()
+    vi.unstubAllGlobals()
+    expect(lease.resource.id).toBe(1)
+    expect(errors).toEqual([[boom, 'listener']])
+    expect(deferred).toHaveLength(0)
   })
 
   it('tells create and destroy listeners about each resource, and stops after unsubscribe', async () => {

@@ -61,7 +61,7 @@ describe('createResourcePool types', () => {
       expectTypeOf(client).toEqualTypeOf<Client>()
       expectTypeOf(reason).toEqualTypeOf<'idle' | 'max-uses' | 'max-lifetime' | 'invalid' | 'destroyed' | 'cleared' | 'drained'>()
     })
-    pool.on('error', (_error, operation) => expectTypeOf(operation).toEqualTypeOf<'create' | 'destroy' | 'validate'>())
+    pool.on('error', (_error, operation) => expectTypeOf(operation).toEqualTypeOf<'create' | 'destroy' | 'validate' | 'listener'>())
   })
 })
 

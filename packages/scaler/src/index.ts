@@ -8,8 +8,9 @@ export { littleScaler } from './little-scaler.js'
 export type { LittleScalerOptions } from './little-scaler.js'
 export { adaptiveLimit } from './adaptive-limit.js'
 export type { AdaptiveLimitOptions } from './adaptive-limit.js'
-export { idleScaler } from './idle-scaler.js'
-export type { IdleScalerOptions } from './idle-scaler.js'
+// The idle rule is core's, one copy for the pools this package sizes and the node adapter's `idleTimeout`.
+export { idleScaler } from '@poolkit/core'
+export type { IdleScalerOptions } from '@poolkit/core'
 
 // Simulator
 export { simulate } from './simulate.js'

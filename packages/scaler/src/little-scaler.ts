@@ -23,7 +23,7 @@ export interface LittleScalerOptions {
    * bursts. 1 sizes the pool to the mean load exactly, which queues at every burst.
    * @defaultValue 0.7
    */
-  targetUtilisation?: number | undefined
+  targetUtilization?: number | undefined
   /**
    * The weight of the newest interval in the moving averages of the arrival
    * rate, run time and error rate, in `(0, 1]` (1: no smoothing). It is also the
@@ -46,7 +46,7 @@ const SHRINK_BAND = 0.2
  * average are the arrival rate times the mean run time, so the workers needed
  * are
  *
- * `ceil(arrivalRate / 1000 × meanRunMs / tasksPerWorker / targetUtilisation × (1 + errorRate))`
+ * `ceil(arrivalRate / 1000 × meanRunMs / tasksPerWorker / targetUtilization × (1 + errorRate))`
  *
  * on moving averages (weight `smoothing`) of the arrival rate (tasks/s), the run
  * time and the error rate. Failed tasks are usually retried, so the error rate
@@ -73,7 +73,7 @@ const SHRINK_BAND = 0.2
 export function littleScaler(options?: LittleScalerOptions): Scaler {
   const o = optionsObject('options', options)
   const { min, max } = bounds('options', o.min, o.max, { min: 1, max: undefined })
-  const targetUtilisation = o.targetUtilisation === undefined ? 0.7 : shareAbove0('options.targetUtilisation', o.targetUtilisation)
+  const targetUtilization = o.targetUtilization === undefined ? 0.7 : shareAbove0('options.targetUtilization', o.targetUtilization)
   const smoothing = o.smoothing === undefined ? 0.3 : shareAbove0('options.smoothing', o.smoothing)
   const intervalMs = o.intervalMs === undefined ? 1000 : positiveDuration('options.intervalMs', o.intervalMs)
 
@@ -100,7 +100,7 @@ export function littleScaler(options?: LittleScalerOptions): Scaler {
       if (meanRun === undefined) return clampCount(Math.max(floor, s.target), min, max)
 
       const idle = s.arrivalRate === 0 && s.running === 0 && s.queued === 0
-      const raw = idle ? 0 : ((arrivals.value! / 1000) * meanRun * (1 + errors.value!)) / s.tasksPerWorker / targetUtilisation
+      const raw = idle ? 0 : ((arrivals.value! / 1000) * meanRun * (1 + errors.value!)) / s.tasksPerWorker / targetUtilization
       const needed = Math.max(floor, ceilCount(raw))
       if (needed >= s.target) return clampCount(needed, min, max)
       // Shrink only once the load is clearly under what the workers give (a band

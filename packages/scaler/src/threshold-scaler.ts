@@ -28,13 +28,13 @@ export interface ThresholdScalerOptions {
    */
   max?: number | undefined
   /**
-   * Scale up when the interval's utilisation (busy worker-time over available
+   * Scale up when the interval's utilization (busy worker-time over available
    * worker-time) is above this share, in `(0, 1]`.
    * @defaultValue 0.8
    */
   scaleUpAt?: number | undefined
   /**
-   * Scale down when the interval's utilisation is below this share, in
+   * Scale down when the interval's utilization is below this share, in
    * `[0, 1)` and below `scaleUpAt`. 0 never scales down.
    * @defaultValue 0.3
    */
@@ -58,12 +58,12 @@ export interface ThresholdScalerOptions {
   cooldownMs?: number | undefined
   /**
    * Also scale up when the interval's mean queue wait is above this (ms), even
-   * with utilisation under `scaleUpAt`. `Infinity` turns the check off.
+   * with utilization under `scaleUpAt`. `Infinity` turns the check off.
    * @defaultValue Infinity
    */
   maxWaitMs?: number | undefined
   /**
-   * How often the pool asks, in ms (above 0): the window utilisation is measured over.
+   * How often the pool asks, in ms (above 0): the window utilization is measured over.
    * @defaultValue 1000
    */
   intervalMs?: number | undefined
@@ -71,14 +71,14 @@ export interface ThresholdScalerOptions {
 
 /**
  * A threshold scaler, the rule of cloud autoscalers: multiply the worker count
- * by `upFactor` when the interval's utilisation is over `scaleUpAt` (or its
- * mean queue wait over `maxWaitMs`), remove `downStep` workers when utilisation
+ * by `upFactor` when the interval's utilization is over `scaleUpAt` (or its
+ * mean queue wait over `maxWaitMs`), remove `downStep` workers when utilization
  * is under `scaleDownAt` and nothing waits, and never change twice within
  * `cooldownMs`.
  *
  * Scaling down lowers the target only: the pool retires idle workers, and a
  * busy worker finishes its task first. A pool at 0 workers (`min: 0`) cannot
- * measure utilisation, so a task waiting there brings it up to one worker.
+ * measure utilization, so a task waiting there brings it up to one worker.
  *
  * Its state is the time of its last change; the rest is read from each snapshot.
  * @param options - see {@link ThresholdScalerOptions}; each is checked now.
@@ -119,13 +119,13 @@ export function thresholdScaler(options?: ThresholdScalerOptions): Scaler {
       if (changedAt !== undefined && s.now - changedAt < cooldownMs) return current
       let next = current
       if (s.target === 0) {
-        // No worker, no utilisation to read: what waits needs one to start with.
+        // No worker, no utilization to read: what waits needs one to start with.
         if (s.queued > 0) next = clampCount(1, min, max)
       } else if (s.intervalMs > 0) {
         // A zero-length window says nothing about load: decide on real intervals only.
-        if (s.utilisation > scaleUpAt || s.meanWaitMs > maxWaitMs) {
+        if (s.utilization > scaleUpAt || s.meanWaitMs > maxWaitMs) {
           next = clampCount(Math.max(s.target + 1, ceilCount(s.target * upFactor)), min, max)
-        } else if (s.utilisation < scaleDownAt && s.queued === 0) {
+        } else if (s.utilization < scaleDownAt && s.queued === 0) {
           next = clampCount(s.target - downStep, min, max)
         }
       }

@@ -17,8 +17,8 @@ describe('littleScaler: options', () => {
   it.each([
     [{ min: -2 }, 'options.min must be a non-negative integer, got -2'],
     [{ max: 2.5 }, 'options.max must be a positive integer, got 2.5'],
-    [{ targetUtilisation: 0 }, 'options.targetUtilisation must be a number above 0 and at most 1, got 0'],
-    [{ targetUtilisation: 1.01 }, 'options.targetUtilisation must be a number above 0 and at most 1, got 1.01'],
+    [{ targetUtilization: 0 }, 'options.targetUtilization must be a number above 0 and at most 1, got 0'],
+    [{ targetUtilization: 1.01 }, 'options.targetUtilization must be a number above 0 and at most 1, got 1.01'],
     [{ smoothing: 0 }, 'options.smoothing must be a number above 0 and at most 1, got 0'],
     [{ smoothing: null }, 'options.smoothing must be a number above 0 and at most 1, got null'],
     [{ intervalMs: -1 }, 'options.intervalMs must be a positive finite number of milliseconds, got -1'],
@@ -33,10 +33,10 @@ describe('littleScaler: options', () => {
 })
 
 describe("littleScaler: Little's law", () => {
-  it('asks for ceil(arrivalRate/1000 × meanRunMs / targetUtilisation) workers', () => {
+  it('asks for ceil(arrivalRate/1000 × meanRunMs / targetUtilization) workers', () => {
     // 200 tasks/s × 50 ms = 10 in service; at 70% busy: 14.3, so 15.
     expect(littleScaler().desired(load(1, 200, 50))).toBe(15)
-    expect(littleScaler({ targetUtilisation: 1 }).desired(load(1, 200, 50))).toBe(10)
+    expect(littleScaler({ targetUtilization: 1 }).desired(load(1, 200, 50))).toBe(10)
   })
 
   it('adds the error rate as headroom', () => {
@@ -54,17 +54,17 @@ describe("littleScaler: Little's law", () => {
   })
 
   it('smooths the arrival rate, run time and error rate with weight `smoothing` on the newest interval', () => {
-    const scaler = littleScaler({ smoothing: 0.5, targetUtilisation: 1 })
+    const scaler = littleScaler({ smoothing: 0.5, targetUtilization: 1 })
     expect(scaler.desired(load(1, 100, 100))).toBe(10)
     // Arrivals 100 → 150, run time 100 → 150: 0.15 × 150 = 22.5.
     expect(scaler.desired(load(10, 200, 200))).toBe(23)
-    const raw = littleScaler({ smoothing: 1, targetUtilisation: 1 })
+    const raw = littleScaler({ smoothing: 1, targetUtilization: 1 })
     raw.desired(load(1, 100, 100))
     expect(raw.desired(load(10, 200, 200))).toBe(40)
   })
 
   it('keeps the run-time estimate when no task finished in the interval', () => {
-    const scaler = littleScaler({ targetUtilisation: 1, smoothing: 1 })
+    const scaler = littleScaler({ targetUtilization: 1, smoothing: 1 })
     scaler.desired(load(1, 100, 100))
     // meanRunMs 0 here means "none finished", not "instant".
     expect(scaler.desired(load(10, 100, 0, { completionRate: 0 }))).toBe(10)
@@ -81,7 +81,7 @@ describe("littleScaler: Little's law", () => {
   })
 
   it('shrinks at most ceil(target × smoothing) workers an interval, down to the load plus a 20% band', () => {
-    const scaler = littleScaler({ targetUtilisation: 1 })
+    const scaler = littleScaler({ targetUtilization: 1 })
     // The formula says 2 each time; with the band, 3: the count comes down 10 → 7 → 4 → 3.
     expect(scaler.desired(load(10, 20, 100))).toBe(7)
     expect(scaler.desired(load(7, 20, 100))).toBe(4)
@@ -90,7 +90,7 @@ describe("littleScaler: Little's law", () => {
   })
 
   it('does not shrink while the load is within 20% of the workers, so a load near a whole count does not flip it', () => {
-    const scaler = littleScaler({ targetUtilisation: 1, smoothing: 1 })
+    const scaler = littleScaler({ targetUtilization: 1, smoothing: 1 })
     // 8 workers, a load of 7.5, then 6.8: ceil(7.5 × 1.2) = 9 and ceil(6.8 × 1.2) = 9 are not under 8.
     expect(scaler.desired(load(8, 75, 100))).toBe(8)
     expect(scaler.desired(load(8, 68, 100))).toBe(8)
@@ -99,7 +99,7 @@ describe("littleScaler: Little's law", () => {
   })
 
   it('never shrinks while tasks wait', () => {
-    const scaler = littleScaler({ targetUtilisation: 1 })
+    const scaler = littleScaler({ targetUtilization: 1 })
     expect(scaler.desired(load(10, 20, 100, { queued: 1 }))).toBe(10)
   })
 
@@ -123,7 +123,7 @@ describe("littleScaler: Little's law", () => {
   })
 
   it('neither samples nor decides on a zero-length interval', () => {
-    const scaler = littleScaler({ smoothing: 0.5, targetUtilisation: 1 })
+    const scaler = littleScaler({ smoothing: 0.5, targetUtilization: 1 })
     scaler.desired(load(1, 100, 100))
     expect(scaler.desired(load(10, 10_000, 10_000, { intervalMs: 0 }))).toBe(10)
     expect(scaler.desired(load(10, 100, 100))).toBe(10)
@@ -137,7 +137,7 @@ describe("littleScaler: Little's law", () => {
 })
 
 describe('littleScaler: with a pool', () => {
-  it('sizes the pool to arrivals × run time / target utilisation, then steps it down once arrivals stop', async () => {
+  it('sizes the pool to arrivals × run time / target utilization, then steps it down once arrivals stop', async () => {
     const clock = createVirtualClock()
     const handler = (ms: number) => new Promise<number>((resolve) => clock.setTimeout(() => resolve(ms), ms))
     const pool = createPool({ handler, clock, concurrency: 16, scaler: littleScaler({ min: 1, max: 16 }) })

@@ -33,7 +33,7 @@ const thresholdSpecs: readonly OptionSpec[] = [
 
 const littleSpecs: readonly OptionSpec[] = [
   ...bounds,
-  spec('options.targetUtilisation', invalid.shareAbove0, fc.double({ min: 0.01, max: 1, noNaN: true })),
+  spec('options.targetUtilization', invalid.shareAbove0, fc.double({ min: 0.01, max: 1, noNaN: true })),
   spec('options.smoothing', invalid.shareAbove0, fc.double({ min: 0.01, max: 1, noNaN: true })),
   spec('options.intervalMs', invalid.positiveDuration, positiveDuration),
 ]

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Scaler } from '@poolkit/core'
 import { adaptiveLimit } from '../src/adaptive-limit.js'
-import { idleScaler } from '../src/idle-scaler.js'
+import { idleScaler } from '../src/index.js'
 import { littleScaler } from '../src/little-scaler.js'
 import { simulate } from '../src/simulate.js'
 import type { Arrivals, ServiceModel, SimulationSample } from '../src/simulate.js'

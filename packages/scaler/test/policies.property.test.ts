@@ -28,7 +28,7 @@ const interval = fc.record({
   errorRate: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) }, { weight: 1, arbitrary: odd }),
   meanWaitMs: amount(60_000),
   meanRunMs: amount(60_000),
-  utilisation: fc.oneof({ weight: 12, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) }, { weight: 1, arbitrary: odd }),
+  utilization: fc.oneof({ weight: 12, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) }, { weight: 1, arbitrary: odd }),
 })
 type Interval = typeof interval extends fc.Arbitrary<infer T> ? T : never
 
@@ -47,7 +47,7 @@ function toSnapshot(i: Interval, now: number, target = i.target): PoolSnapshot {
     errorRate: i.errorRate,
     meanWaitMs: i.meanWaitMs,
     meanRunMs: i.meanRunMs,
-    utilisation: i.utilisation,
+    utilization: i.utilization,
     eventLoopUtilization: undefined,
   }
 }
@@ -74,7 +74,7 @@ const policies = fc.oneof(
     })
     .map(({ b, ...o }) => ({ name: 'threshold', make: () => thresholdScaler({ ...b, ...o }), ...b })),
   fc
-    .record({ b: bounds, targetUtilisation: fc.double({ min: 0.05, max: 1, noNaN: true }), smoothing: fc.double({ min: 0.01, max: 1, noNaN: true }) })
+    .record({ b: bounds, targetUtilization: fc.double({ min: 0.05, max: 1, noNaN: true }), smoothing: fc.double({ min: 0.01, max: 1, noNaN: true }) })
     .map(({ b, ...o }) => ({ name: 'little', make: () => littleScaler({ ...b, ...o }), ...b })),
   fc
     .record({

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPool } from '@poolkit/core'
 import type { Pool, PoolObserver, WorkerExitReason } from '@poolkit/core'
 import { threads } from '@poolkit/node-adapter'
-import { idleScaler } from '../src/idle-scaler.js'
+import { idleScaler } from '../src/index.js'
 
 /**
  * Vitest runs with the `@poolkit/source` condition and workers inherit the

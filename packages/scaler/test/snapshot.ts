@@ -26,7 +26,7 @@ export function snapshotOf(fields: SnapshotFields = {}): PoolSnapshot {
     errorRate: 0,
     meanWaitMs: 0,
     meanRunMs: 0,
-    utilisation: 0,
+    utilization: 0,
     eventLoopUtilization: undefined,
     ...fields,
     workers,

@@ -54,76 +54,76 @@ describe('thresholdScaler: options', () => {
 })
 
 describe('thresholdScaler: decisions', () => {
-  it('multiplies the count by upFactor when utilisation is over scaleUpAt, and holds at exactly scaleUpAt', () => {
-    expect(thresholdScaler().desired(at(1000, 4, { utilisation: 0.81 }))).toBe(8)
-    expect(thresholdScaler().desired(at(1000, 4, { utilisation: 0.8 }))).toBe(4)
-    expect(thresholdScaler({ scaleUpAt: 0.5 }).desired(at(1000, 4, { utilisation: 0.6 }))).toBe(8)
+  it('multiplies the count by upFactor when utilization is over scaleUpAt, and holds at exactly scaleUpAt', () => {
+    expect(thresholdScaler().desired(at(1000, 4, { utilization: 0.81 }))).toBe(8)
+    expect(thresholdScaler().desired(at(1000, 4, { utilization: 0.8 }))).toBe(4)
+    expect(thresholdScaler({ scaleUpAt: 0.5 }).desired(at(1000, 4, { utilization: 0.6 }))).toBe(8)
   })
 
   it('rounds a fractional growth up and always adds at least one worker', () => {
-    expect(thresholdScaler({ upFactor: 1.5 }).desired(at(1000, 3, { utilisation: 1 }))).toBe(5)
-    expect(thresholdScaler({ upFactor: 1.1 }).desired(at(1000, 1, { utilisation: 1 }))).toBe(2)
+    expect(thresholdScaler({ upFactor: 1.5 }).desired(at(1000, 3, { utilization: 1 }))).toBe(5)
+    expect(thresholdScaler({ upFactor: 1.1 }).desired(at(1000, 1, { utilization: 1 }))).toBe(2)
     // 10 × 1.1 is 11.000000000000002 in floating point: still 11, not 12.
-    expect(thresholdScaler({ upFactor: 1.1 }).desired(at(1000, 10, { utilisation: 1 }))).toBe(11)
+    expect(thresholdScaler({ upFactor: 1.1 }).desired(at(1000, 10, { utilization: 1 }))).toBe(11)
   })
 
-  it('scales up when the mean queue wait exceeds maxWaitMs even at low utilisation, and ignores waits by default', () => {
-    const busyEnough = { utilisation: 0.5, meanWaitMs: 250, queued: 3 }
+  it('scales up when the mean queue wait exceeds maxWaitMs even at low utilization, and ignores waits by default', () => {
+    const busyEnough = { utilization: 0.5, meanWaitMs: 250, queued: 3 }
     expect(thresholdScaler({ maxWaitMs: 200 }).desired(at(1000, 2, busyEnough))).toBe(4)
     expect(thresholdScaler({ maxWaitMs: 250 }).desired(at(1000, 2, busyEnough))).toBe(2)
     expect(thresholdScaler().desired(at(1000, 2, { ...busyEnough, meanWaitMs: 1e9 }))).toBe(2)
   })
 
-  it('removes downStep workers when utilisation is under scaleDownAt and nothing waits', () => {
-    expect(thresholdScaler().desired(at(1000, 6, { utilisation: 0.29 }))).toBe(5)
-    expect(thresholdScaler({ downStep: 3 }).desired(at(1000, 6, { utilisation: 0.1 }))).toBe(3)
-    expect(thresholdScaler().desired(at(1000, 6, { utilisation: 0.3 }))).toBe(6)
-    expect(thresholdScaler({ scaleDownAt: 0 }).desired(at(1000, 6, { utilisation: 0 }))).toBe(6)
+  it('removes downStep workers when utilization is under scaleDownAt and nothing waits', () => {
+    expect(thresholdScaler().desired(at(1000, 6, { utilization: 0.29 }))).toBe(5)
+    expect(thresholdScaler({ downStep: 3 }).desired(at(1000, 6, { utilization: 0.1 }))).toBe(3)
+    expect(thresholdScaler().desired(at(1000, 6, { utilization: 0.3 }))).toBe(6)
+    expect(thresholdScaler({ scaleDownAt: 0 }).desired(at(1000, 6, { utilization: 0 }))).toBe(6)
   })
 
-  it('never scales down while tasks wait, whatever the utilisation', () => {
-    expect(thresholdScaler().desired(at(1000, 6, { utilisation: 0, queued: 1 }))).toBe(6)
+  it('never scales down while tasks wait, whatever the utilization', () => {
+    expect(thresholdScaler().desired(at(1000, 6, { utilization: 0, queued: 1 }))).toBe(6)
   })
 
   it('holds between the thresholds', () => {
-    expect(thresholdScaler().desired(at(1000, 6, { utilisation: 0.5 }))).toBe(6)
+    expect(thresholdScaler().desired(at(1000, 6, { utilization: 0.5 }))).toBe(6)
   })
 
   it('clamps growth to max and shrinking to min', () => {
-    expect(thresholdScaler({ max: 5 }).desired(at(1000, 4, { utilisation: 1 }))).toBe(5)
-    expect(thresholdScaler({ min: 3, downStep: 5 }).desired(at(1000, 4, { utilisation: 0 }))).toBe(3)
+    expect(thresholdScaler({ max: 5 }).desired(at(1000, 4, { utilization: 1 }))).toBe(5)
+    expect(thresholdScaler({ min: 3, downStep: 5 }).desired(at(1000, 4, { utilization: 0 }))).toBe(3)
   })
 
   it('never changes twice within cooldownMs, and a change is allowed again once it has passed', () => {
     const scaler = thresholdScaler({ cooldownMs: 5000 })
-    expect(scaler.desired(at(1000, 2, { utilisation: 1 }))).toBe(4)
-    expect(scaler.desired(at(2000, 4, { utilisation: 1 }))).toBe(4)
-    expect(scaler.desired(at(5999, 4, { utilisation: 0 }))).toBe(4)
-    expect(scaler.desired(at(6000, 4, { utilisation: 0 }))).toBe(3)
-    expect(scaler.desired(at(7000, 3, { utilisation: 0 }))).toBe(3)
+    expect(scaler.desired(at(1000, 2, { utilization: 1 }))).toBe(4)
+    expect(scaler.desired(at(2000, 4, { utilization: 1 }))).toBe(4)
+    expect(scaler.desired(at(5999, 4, { utilization: 0 }))).toBe(4)
+    expect(scaler.desired(at(6000, 4, { utilization: 0 }))).toBe(3)
+    expect(scaler.desired(at(7000, 3, { utilization: 0 }))).toBe(3)
   })
 
   it('starts no cooldown when it holds, and none with cooldownMs 0', () => {
     const holding = thresholdScaler()
-    expect(holding.desired(at(1000, 4, { utilisation: 0.5 }))).toBe(4)
-    expect(holding.desired(at(2000, 4, { utilisation: 1 }))).toBe(8)
+    expect(holding.desired(at(1000, 4, { utilization: 0.5 }))).toBe(4)
+    expect(holding.desired(at(2000, 4, { utilization: 1 }))).toBe(8)
     const eager = thresholdScaler({ cooldownMs: 0 })
-    expect([eager.desired(at(1000, 4, { utilisation: 1 })), eager.desired(at(2000, 8, { utilisation: 0 }))]).toEqual([8, 7])
+    expect([eager.desired(at(1000, 4, { utilization: 1 })), eager.desired(at(2000, 8, { utilization: 0 }))]).toEqual([8, 7])
   })
 
   it('decides nothing on a zero-length interval', () => {
-    expect(thresholdScaler().desired(at(0, 4, { intervalMs: 0, utilisation: 1 }))).toBe(4)
-    expect(thresholdScaler().desired(at(0, 4, { intervalMs: 0, utilisation: 0 }))).toBe(4)
+    expect(thresholdScaler().desired(at(0, 4, { intervalMs: 0, utilization: 1 }))).toBe(4)
+    expect(thresholdScaler().desired(at(0, 4, { intervalMs: 0, utilization: 0 }))).toBe(4)
   })
 
   it('brings a pool at 0 workers to one when a task waits, and leaves an empty idle pool at 0', () => {
     expect(thresholdScaler({ min: 0 }).desired(at(1000, 0, { queued: 2 }))).toBe(1)
     expect(thresholdScaler({ min: 0 }).desired(at(1000, 0))).toBe(0)
-    expect(thresholdScaler({ min: 0, max: 4 }).desired(at(1000, 1, { utilisation: 0 }))).toBe(0)
+    expect(thresholdScaler({ min: 0, max: 4 }).desired(at(1000, 1, { utilization: 0 }))).toBe(0)
   })
 
   it('returns an integer within [min, max] for a snapshot full of NaN', () => {
-    const nan = at(NaN, NaN, { utilisation: NaN, meanWaitMs: NaN, queued: NaN, intervalMs: NaN })
+    const nan = at(NaN, NaN, { utilization: NaN, meanWaitMs: NaN, queued: NaN, intervalMs: NaN })
     const out = thresholdScaler({ min: 2, max: 6 }).desired(nan)
     expect(Number.isInteger(out)).toBe(true)
     expect(out).toBe(2)

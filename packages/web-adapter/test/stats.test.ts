@@ -1,7 +1,8 @@
 // stats() of a pool over webWorkers(), in Node with a stand-in for the page's
 // Worker: what the figures count does not depend on a browser.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createPool, PROTOCOL_VERSION } from '@poolkit/core'
+import { createPool } from '@poolkit/core'
+import { PROTOCOL_VERSION } from '@poolkit/core/worker'
 import { webWorkers } from '../src/index.js'
 
 /** A Web Worker that reports ready, runs nothing, and closes when told to, as the real worker side does. */

@@ -3,6 +3,7 @@
 
 import { CircuitOpenError } from '@poolkit/core'
 import type { BreakerDenial, Clock, TaskInfo } from '@poolkit/core'
+import { Emitter, rethrowLater } from '@poolkit/core/emitter'
 import type { CircuitBreaker, CircuitBreakerOptions, CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
 import { CircuitKeys } from './circuit-keys.js'
 import { resolveCircuitOptions } from './circuit-options.js'
@@ -12,13 +13,11 @@ import { CircuitWakes } from './circuit-wake.js'
 
 type EventName = 'open' | 'half-open' | 'close'
 type Listener = (event: CircuitEvent) => void
+/** No 'error' event: a listener's throw is rethrown in a microtask (core's emitter rule). */
+type CircuitEvents = Record<EventName, Listener>
 
 const EVENT_OF: Record<CircuitState, EventName> = { open: 'open', 'half-open': 'half-open', closed: 'close' }
-
-const rethrowLater = (error: unknown): void =>
-  queueMicrotask(() => {
-    throw error
-  })
+const EVENTS: readonly string[] = ['open', 'half-open', 'close']
 
 /** The circuit breaker behind `createCircuitBreaker()`. */
 export class CircuitBreakerImpl implements CircuitBreaker {
@@ -30,7 +29,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   private readonly permits = new Map<TaskInfo, CircuitPermit>()
   /** Whether an outcome needs the time it ended: a slow-call limit or a time window. */
   private readonly timed: boolean
-  private readonly listeners: Record<EventName, Listener[]> = { open: [], 'half-open': [], close: [] }
+  private readonly events = new Emitter<CircuitEvents>()
   private untrackedCount = 0
 
   constructor(options: CircuitBreakerOptions | undefined) {
@@ -124,17 +123,9 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   }
 
   on(event: EventName, listener: Listener): () => void {
-    // An own property only: 'constructor' or '__proto__' must not find Object.prototype's.
-    const list = Object.hasOwn(this.listeners, event) ? this.listeners[event] : undefined
-    if (list === undefined) throw new TypeError(`event must be one of 'open', 'half-open', 'close', got ${String(event)}`)
+    if (!EVENTS.includes(event)) throw new TypeError(`event must be one of 'open', 'half-open', 'close', got ${String(event)}`)
     if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${typeof listener}`)
-    // A wrapper per registration, so the same function added twice is removed once per unsubscribe.
-    const entry: Listener = (e) => listener(e)
-    list.push(entry)
-    return () => {
-      const i = list.indexOf(entry)
-      if (i !== -1) list.splice(i, 1)
-    }
+    return this.events.on(event, listener)
   }
 
   reset(key?: string): void {
@@ -232,13 +223,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   /** Reports a change of state to listeners, then wakes what the circuit held. */
   private transitioned(circuit: Circuit, transition: CircuitTransition, wakeNow: boolean): void {
     const event: CircuitEvent = { key: circuit.key, ...transition }
-    for (const listener of this.listeners[EVENT_OF[transition.to]].slice()) {
-      try {
-        listener(event)
-      } catch (error) {
-        rethrowLater(error)
-      }
-    }
+    this.events.emit(EVENT_OF[transition.to], [event])
     // A circuit that closes, half-opens or re-opens lets held tasks in or gives
     // them a new retryAt; a closed one held nothing, nor does one that rejects.
     if (transition.from === 'closed' || this.o.whenOpen !== 'hold') return

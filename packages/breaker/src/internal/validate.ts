@@ -1,7 +1,7 @@
 // Option checks shared by the policies: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is the breakers' own stays in this file.
-import { describeValue } from '@poolkit/core/options'
+import { describeValue } from '@poolkit/core/validate'
 
 export {
   checkDurationOrInfinity as durationOrInfinity,
@@ -11,18 +11,14 @@ export {
   checkOptionalFunction as optionalFunction,
   checkOptionsObject as optionsObject,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
-} from '@poolkit/core/options'
-
-/** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
-export function describe(value: unknown): string {
-  return value instanceof Date ? 'a Date' : describeValue(value)
-}
+  describeValue as describe,
+} from '@poolkit/core/validate'
 
 /** A record of named entries (`options.limits`): `undefined` for none, otherwise a plain object. */
 export function recordOf(path: string, value: unknown): Readonly<Record<string, unknown>> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${path} must be an object keyed by task key, got ${describe(value)}`)
+    throw new TypeError(`${path} must be an object keyed by task key, got ${describeValue(value)}`)
   }
   return value as Record<string, unknown>
 }

@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is BullMQ's own stays in this file.
-import { describeValue } from '@poolkit/core/options'
+import { describeValue } from '@poolkit/core/validate'
 
 export {
   checkDurationOrInfinity as duration,
@@ -12,7 +12,7 @@ export {
   checkOptionalFunction as optionalFunction,
   checkOptionalString as optionalString,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
-} from '@poolkit/core/options'
+} from '@poolkit/core/validate'
 
 /** A BullMQ queue name: a non-empty string without `:` (BullMQ builds its Redis keys with it). */
 export function queueName(path: string, value: unknown): string {

@@ -131,7 +131,7 @@ export interface WorkerHandle<I = unknown, O = unknown> {
  * @public
  */
 export interface WorkerRuntimeStats {
-  /** Event-loop utilisation between 0 and 1, where known. */
+  /** Event-loop utilization between 0 and 1, where known. */
   readonly eventLoopUtilization?: number
   /** Heap in use, in bytes, where known. */
   readonly heapUsed?: number

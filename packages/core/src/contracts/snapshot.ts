@@ -66,7 +66,7 @@ export interface WorkerStatus {
   readonly capacity: number
   /** Tasks it has finished, any outcome. */
   readonly finished: number
-  /** Its event-loop utilisation (0 to 1) over the last measuring window, where the executor reports it. */
+  /** Its event-loop utilization (0 to 1) over the last measuring window, where the executor reports it. */
   readonly eventLoopUtilization: number | undefined
   /** Its heap in use, in bytes, where the executor reports it. */
   readonly heapUsed: number | undefined
@@ -163,8 +163,8 @@ export interface PoolSnapshot {
   /** Mean run time of the tasks finished over the interval (ms). */
   readonly meanRunMs: number
   /** Busy worker-time over available worker-time across the interval, 0 to 1. */
-  readonly utilisation: number
-  /** Mean event-loop utilisation of the workers, where the executor reports it. */
+  readonly utilization: number
+  /** Mean event-loop utilization of the workers, where the executor reports it. */
   readonly eventLoopUtilization: number | undefined
   /**
    * When each idle worker became idle (it started, or its last task ended), on

@@ -89,7 +89,7 @@ export class LoadMeter {
       errorRate: this.finished > 0 ? Math.min(1, this.errors / this.finished) : 0,
       meanWaitMs: this.started > 0 ? this.waitMs / this.started : 0,
       meanRunMs: this.finished > 0 ? this.runMs / this.finished : 0,
-      utilisation: interval > 0 ? Math.min(1, this.busy / (interval * capacity)) : gauges.running > 0 ? 1 : 0,
+      utilization: interval > 0 ? Math.min(1, this.busy / (interval * capacity)) : gauges.running > 0 ? 1 : 0,
       eventLoopUtilization: gauges.eventLoopUtilization,
       idleSince: gauges.idleSince,
     }

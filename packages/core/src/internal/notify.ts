@@ -1,6 +1,7 @@
 // What the pool tells the outside: its observers' hooks and its events ('idle',
-// 'drain', 'error', 'close'). User code that throws here goes to the 'error' event
-// and never breaks the pool.
+// 'drain', 'error', 'close'). User code that throws here never breaks the pool:
+// an observer's throw goes to the 'error' event, a listener's as core's Emitter
+// rules (to the 'error' listeners, else rethrown in a microtask).
 import type { PoolObserver, WorkerExitReason, WorkerInfo } from '../contracts/observer.js'
 import type { TaskInfo, TaskOutcome } from '../contracts/task.js'
 import type { PoolEvents } from '../pool-options.js'
@@ -9,7 +10,7 @@ import type { Observers } from './resolve-options.js'
 
 /** One per pool: the observers grouped by hook, and the pool's event listeners. */
 export class Notifier {
-  readonly events = new Emitter<PoolEvents>()
+  readonly events = new Emitter<PoolEvents>((error) => [error])
 
   constructor(
     /** The pool's name, the first argument of every hook. */
@@ -82,14 +83,12 @@ export class Notifier {
   }
 
   emit<K extends keyof PoolEvents>(name: K, args: Parameters<PoolEvents[K]>): void {
-    this.events.emit(name, args, (error) => {
-      if (name !== 'error') this.error(error)
-    })
+    this.events.emit(name, args)
   }
 
   /** Something failed outside any one task: the 'error' event. */
   error(error: unknown): void {
-    this.events.emit('error', [error], () => {})
+    this.events.emit('error', [error])
   }
 
   /** Runs user code (a breaker, a scaler, a selector); a throw goes to the 'error' event and gives `undefined`. */

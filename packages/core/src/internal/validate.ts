@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
-// The checks are public at `@poolkit/core/options`; core's own code uses them
+// The checks are public at `@poolkit/core/validate`; core's own code uses them
 // under these short names.
-import { checkDurationOrInfinity, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, describeValue } from '../options.js'
+import { checkDurationOrInfinity, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, describeValue } from '../validate.js'
 
 export {
   checkBoolean as boolean,
@@ -21,7 +21,7 @@ export {
   checkPositiveInteger as positiveInteger,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
   describeValue as describe,
-} from '../options.js'
+} from '../validate.js'
 
 /** Checks the options of one task (run, submit, map, runAll); messages name `options.<field>`. */
 export function runOptions(options: unknown): void {

@@ -124,7 +124,7 @@ export class WorkerSet<I, O> {
     return capacity
   }
 
-  /** The mean event-loop utilisation of the workers that report one; `undefined` when none does. */
+  /** The mean event-loop utilization of the workers that report one; `undefined` when none does. */
   eventLoopUtilization(): number | undefined {
     let sum = 0
     let count = 0

@@ -215,7 +215,7 @@ export interface AbortAckMessage {
 export interface PongMessage {
   readonly type: 'pong'
   readonly seq: number
-  /** Event-loop utilisation since the previous pong, 0 to 1, where known. */
+  /** Event-loop utilization since the previous pong, 0 to 1, where known. */
   readonly eventLoopUtilization?: number | undefined
   /** Heap in use, in bytes, where known. */
   readonly heapUsed?: number | undefined

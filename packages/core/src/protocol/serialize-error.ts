@@ -224,7 +224,8 @@ export function isSerializedError(value: unknown): value is SerializedError | Se
 const BUILT_IN = new Map<string, ErrorConstructor>([Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].map((c) => [c.name, c]))
 
 /**
- * An error class that {@link deserializeError} may rebuild an error as.
+ * An error class that an error from a worker may be rebuilt as (by
+ * `deserializeError` of `@poolkit/core/worker`, and by the adapters' `errorClasses` option).
  * @public
  */
 export type ErrorClass = abstract new (...args: any[]) => Error

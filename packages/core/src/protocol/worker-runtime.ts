@@ -95,7 +95,7 @@ export interface WorkerEndpoint {
   listen(listener: (post: MainPost) => void): void
   /** Leaves the worker (unsubscribes, lets the runtime exit). */
   close(): void
-  /** Heap and event-loop utilisation, where the runtime can tell. */
+  /** Heap and event-loop utilization, where the runtime can tell. */
   measure?(): WorkerMeasurements
   /**
    * Registers `flush`, to be called synchronously when the worker is about to

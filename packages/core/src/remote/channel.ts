@@ -27,7 +27,7 @@ export interface Channel {
   onExit(listener: (exit: ChannelExit) => void): void
   /** Stops the worker at once; resolves when it is gone (and `onExit` was called). */
   kill(): Promise<void>
-  /** Event-loop utilisation since the previous call, where the runtime can read it from outside. */
+  /** Event-loop utilization since the previous call, where the runtime can read it from outside. */
   eventLoopUtilization?(): number
   /** Whether it can move transfer lists (threads, Web Workers) or copies everything (processes). */
   readonly transfers: boolean

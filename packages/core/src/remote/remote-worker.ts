@@ -6,6 +6,7 @@ import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS } from '.
 import type { WorkerMessage, WorkerPost } from '../protocol/messages.js'
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
+import { describeValue } from '../validate.js'
 import type { Channel, ChannelExit, RemoteWorkerOptions } from './channel.js'
 import { FrameWriter } from './frame-writer.js'
 import { Heartbeat } from './heartbeat.js'
@@ -527,10 +528,3 @@ export class RemoteWorker implements WorkerHandle {
 }
 
 const ABORT_STATES = new Set<unknown>(['dropped', 'running', 'done'])
-
-/** A short description of a value a worker sent, for an error message. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
-  return Array.isArray(value) ? 'an array' : `an ${typeof value}`
-}

@@ -2,8 +2,9 @@
 // skipLibCheck off. Every entry a browser user may install must compile here.
 import { createPool, Priority } from '@poolkit/core'
 import type { AsyncDisposableLike, Pool } from '@poolkit/core'
-import * as coreOptions from '@poolkit/core/options'
+import * as coreEmitter from '@poolkit/core/emitter'
 import * as coreRemote from '@poolkit/core/remote'
+import * as coreValidate from '@poolkit/core/validate'
 import * as coreWorker from '@poolkit/core/worker'
 import { createFairQueue } from '@poolkit/queue'
 import { thresholdScaler } from '@poolkit/scaler'
@@ -26,7 +27,7 @@ export const connections = createResourcePool({ create: () => new WebSocket('wss
 // Without the disposable lib the pool is still a pool; the dispose member is simply not typed.
 export const disposable: AsyncDisposableLike = pool
 export const high: number = Priority.High
-export { coreOptions, coreRemote, coreWorker, expose }
+export { coreEmitter, coreRemote, coreValidate, coreWorker, expose }
 
 export async function hash(buffer: ArrayBuffer): Promise<string> {
   return pool.run(buffer, { name: 'sha256', transfer: [buffer], priority: Priority.High })

@@ -3,15 +3,10 @@ import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { serialize } from 'node:v8'
 import { resolveRemoteWorkerOptions } from '@poolkit/core/remote'
+import { describeValue as describe } from '@poolkit/core/validate'
 import type { NodeWorkerOptions } from '../options.js'
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'bigint') return `${value}n`
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
-}
+export { describe }
 
 function nonNegativeInteger(path: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback

@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is the queues' own stays in this file.
-import { checkOptionsObject, describeValue } from '@poolkit/core/options'
+import { checkOptionsObject, describeValue } from '@poolkit/core/validate'
 
 export {
   checkNonNegativeIntegerOrInfinity as nonNegativeIntegerOrInfinity,
@@ -9,7 +9,7 @@ export {
   checkPositiveInteger as positiveInteger,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
   describeValue as describe,
-} from '@poolkit/core/options'
+} from '@poolkit/core/validate'
 
 /** The options object itself (named `options`): `undefined` for none, otherwise a plain object. */
 export function optionsObject<T extends object>(value: T | undefined): Partial<T> {

@@ -1,5 +1,6 @@
 import { systemClock } from '@poolkit/core'
 import type { Clock, CollectedMetric, TimerHandle } from '@poolkit/core'
+import { rethrowLater } from '@poolkit/core/emitter'
 import { LeaseReleasedError, ResourceAcquireTimeoutError, ResourcePoolDrainedError } from '../errors.js'
 import type { KeyLease, KeyRing, KeyRingOptions, KeyRingStats, KeyStats, RetryAfter } from '../key-ring.js'
 import type { AcquireOptions } from '../options.js'
@@ -184,9 +185,7 @@ export class KeyRingImpl<K> implements KeyRing<K> {
       hint = this.cooldownOn!(error)
     } catch (thrown) {
       // A broken predicate must not hide the error `fn` threw: surface it apart.
-      queueMicrotask(() => {
-        throw thrown
-      })
+      rethrowLater(thrown)
       return
     }
     if (hint === false || hint === undefined) return

@@ -1,10 +1,10 @@
 import type { Clock, CollectedMetric } from '@poolkit/core'
+import { Emitter } from '@poolkit/core/emitter'
 import { ResourceAcquireTimeoutError, ResourcePoolDrainedError, TooManyWaitersError } from '../errors.js'
 import type { ResourceLease } from '../lease.js'
 import type { AcquireOptions, ResourcePoolOptions } from '../options.js'
 import type { DestroyReason, ResourcePool, ResourcePoolEvents, ResourcePoolState, ResourcePoolStats } from '../resource-pool.js'
 import { CreateFailures } from './create-failures.js'
-import { Emitter } from './emitter.js'
 import { Line } from './line.js'
 import { Lease, type LeaseOwner } from './pool-lease.js'
 import { poolMetrics } from './pool-metrics.js'
@@ -21,7 +21,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   readonly name: string
   private readonly o: ResolvedPoolOptions<T>
   private readonly clock: Clock
-  private readonly events = new Emitter<ResourcePoolEvents<T>>()
+  private readonly events = new Emitter<ResourcePoolEvents<T>>((error) => [error, 'listener'])
   private state: ResourcePoolState = 'open'
 
   // Idle resources as a stack: lend the most recently returned, so the others
@@ -438,7 +438,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
       this.failures.reset()
       this.backoffTimer.clear()
     }
-    if (this.events.has('create')) this.events.emit('create', resource)
+    if (this.events.has('create')) this.events.emit('create', [resource])
     const slot = new Slot(resource, this.o.maxLifetimeMs === Infinity ? 0 : this.clock.now())
     // A fresh resource needs no validation: straight to the first waiter.
     const waiter = this.firstNeedy()
@@ -549,7 +549,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
    */
   private retire(slot: Slot<T>, reason: DestroyReason): Promise<void> | undefined {
     this.destroyed++
-    if (this.events.has('destroy')) this.events.emit('destroy', slot.resource, reason)
+    if (this.events.has('destroy')) this.events.emit('destroy', [slot.resource, reason])
     let result: void | PromiseLike<void>
     try {
       result = this.o.destroy(slot.resource)
@@ -574,7 +574,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
   }
 
   private report(error: unknown, operation: 'create' | 'destroy' | 'validate'): void {
-    if (this.events.has('error')) this.events.emit('error', error, operation)
+    this.events.emit('error', [error, operation])
   }
 
   // ---------------------------------------------------------------- life cycle

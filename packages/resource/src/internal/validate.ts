@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is the resource pool's own stays in this file.
-import { describeValue } from '@poolkit/core/options'
+import { describeValue } from '@poolkit/core/validate'
 
 export {
   checkDurationOrInfinity as durationOrInfinity,
@@ -19,12 +19,8 @@ export {
   checkPositiveDurationOrInfinity as positiveDurationOrInfinity,
   checkPositiveInteger as positiveInteger,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
-} from '@poolkit/core/options'
-
-/** A short description of a value for an error message; a Date by name, as a Retry-After may be one. */
-export function describe(value: unknown): string {
-  return value instanceof Date ? 'a Date' : describeValue(value)
-}
+  describeValue as describe,
+} from '@poolkit/core/validate'
 
 /**
  * Refuses the option names other pool libraries use (`idleTimeoutMillis`,
@@ -54,7 +50,7 @@ export function keyPath(path: string, key: string): string {
 /** A finite number of at least `min` (core's check says "a number of at least"). */
 export function numberAtLeast(path: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new TypeError(`${path} must be a finite number of at least ${min}, got ${describe(value)}`)
+    throw new TypeError(`${path} must be a finite number of at least ${min}, got ${describeValue(value)}`)
   }
   return value
 }

@@ -21,7 +21,7 @@ export interface Reading {
   readonly errorRate: number
   readonly meanWaitMs: number
   readonly meanRunMs: number
-  readonly utilisation: number
+  readonly utilization: number
 }
 
 const count = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? Math.round(x) : 0)
@@ -47,7 +47,7 @@ export function read(s: PoolSnapshot): Reading {
     errorRate: share(s.errorRate),
     meanWaitMs: amount(s.meanWaitMs),
     meanRunMs: amount(s.meanRunMs),
-    utilisation: share(s.utilisation),
+    utilization: share(s.utilization),
   }
 }
 

@@ -1,15 +1,8 @@
 /** Option checks for the simulator: each message names the option path and the value. */
 
-/** A short, readable form of any value for an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return 'an array'
-  if (value === null) return 'null'
-  if (typeof value === 'object') return 'an object'
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives are left here
-  return String(value)
-}
+import { describeValue as describe } from '@poolkit/core/validate'
+
+export { describe }
 
 /** A finite number `>= 0`. */
 export function nonNegative(path: string, value: unknown): number {

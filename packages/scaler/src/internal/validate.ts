@@ -1,7 +1,7 @@
 // Option checks shared by the policies: each message names the option path and the value it got.
-// The generic checks are core's (`@poolkit/core/options`), under the names the
+// The generic checks are core's (`@poolkit/core/validate`), under the names the
 // code here uses; what is the scalers' own stays in this file.
-import { checkNonNegativeInteger, checkPositiveInteger, describeValue as describe } from '@poolkit/core/options'
+import { checkNonNegativeInteger, checkPositiveInteger, describeValue as describe } from '@poolkit/core/validate'
 
 export {
   checkDurationOrInfinity as durationOrInfinity,
@@ -11,7 +11,7 @@ export {
   checkOptionsObject as optionsObject,
   checkPositiveDuration as positiveDuration,
   checkPositiveInteger as positiveInteger,
-} from '@poolkit/core/options'
+} from '@poolkit/core/validate'
 
 /** A share in `(0, 1]`: above 0, at most 1. */
 export function shareAbove0(path: string, value: unknown): number {

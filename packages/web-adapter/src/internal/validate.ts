@@ -1,9 +1,9 @@
 import { resolveRemoteWorkerOptions } from '@poolkit/core/remote'
 import type { RemoteExecutorOptions } from '@poolkit/core/remote'
+import { describeValue as describe } from '@poolkit/core/validate'
 import type { TaskFunction, TaskFunctions } from '@poolkit/core/worker'
 import type { WebWorkersOptions } from '../options.js'
 import { defaultConcurrency } from '../default-concurrency.js'
-import { describe } from './describe.js'
 
 function fallbackFunctions(value: unknown): TaskFunctions | undefined {
   if (value === undefined) return undefined

@@ -17,6 +17,8 @@ export const SPECIFIERS: Readonly<Record<string, string>> = {
   '@poolkit/core': '/core/dist/index.js',
   '@poolkit/core/worker': '/core/dist/worker.js',
   '@poolkit/core/remote': '/core/dist/remote.js',
+  '@poolkit/core/validate': '/core/dist/validate.js',
+  '@poolkit/core/emitter': '/core/dist/emitter.js',
   '@poolkit/core/testing': '/core/dist/testing/index.js',
   '@poolkit/web-adapter': '/web-adapter/dist/index.js',
   '@poolkit/web-adapter/worker': '/web-adapter/dist/worker.js',
