@@ -47,13 +47,10 @@ function findEntryPoints() {
       .sort((a, b) => (a === 'api-extractor.json' ? -1 : b === 'api-extractor.json' ? 1 : a < b ? -1 : 1))
     for (const configFile of configs) {
       const config = readJson(join(pkgDir, configFile))
-      const fill = (path) =>
-        path.replaceAll('<projectFolder>', pkgDir).replaceAll('<unscopedPackageName>', unscoped)
+      const fill = (path) => path.replaceAll('<projectFolder>', pkgDir).replaceAll('<unscopedPackageName>', unscoped)
       const dts = fill(config.mainEntryPointFilePath ?? base.mainEntryPointFilePath)
       const types = './' + relative(pkgDir, dts).split('\\').join('/')
-      const subpath = Object.entries(pkgJson.exports ?? {}).find(
-        ([, target]) => typeof target === 'object' && target.types === types,
-      )?.[0]
+      const subpath = Object.entries(pkgJson.exports ?? {}).find(([, target]) => typeof target === 'object' && target.types === types)?.[0]
       if (subpath === undefined) {
         throw new Error(`${pkgJson.name}: ${configFile} documents ${types}, which no "exports" entry names as its types`)
       }
@@ -199,9 +196,7 @@ function generate(entries, outDir) {
   const bin = join(root, 'node_modules', '@microsoft', 'api-documenter', 'bin', 'api-documenter')
   const run = spawnSync(process.execPath, [bin, 'markdown', '-i', modelDir, '-o', outDir], { encoding: 'utf8' })
   // api-documenter lists every page it writes; show only what is not routine.
-  const log = `${run.stdout}${run.stderr}`
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !/^(Reading|Writing|Deleting old output)|api-documenter \d/.test(line))
+  const log = `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.trim() !== '' && !/^(Reading|Writing|Deleting old output)|api-documenter \d/.test(line))
   if (run.status !== 0 || log.some((line) => /warning|error/i.test(line))) console.log(log.join('\n'))
   if (run.status !== 0) throw new Error(`api-documenter exited with ${run.status}`)
   const renames = entries
@@ -217,7 +212,10 @@ function generate(entries, outDir) {
   const pages = new Map()
   for (const file of readdirSync(outDir).sort()) {
     const text = readFileSync(join(outDir, file), 'utf8').replaceAll('\r\n', '\n')
-    pages.set(file, renames.reduce((acc, [pattern, replacement]) => acc.replace(pattern, replacement), text))
+    pages.set(
+      file,
+      renames.reduce((acc, [pattern, replacement]) => acc.replace(pattern, replacement), text),
+    )
   }
   return pages
 }

@@ -70,17 +70,23 @@ async function startServer(): Promise<{ origin: string; server: Server }> {
         return
       }
       const raw = await readFile(file)
-      const body = extname(file) === '.js'
-        ? raw.toString('utf8').replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])(@poolkit\/[^'"]+)\2/g, (all, lead: string, q: string, spec: string) =>
-            SPECIFIERS[spec] === undefined ? all : `${lead}${q}${SPECIFIERS[spec]}${q}`)
-        : raw
-      response.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cross-origin-resource-policy': 'same-origin',
-      }).end(body)
+      const body =
+        extname(file) === '.js'
+          ? raw
+              .toString('utf8')
+              .replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])(@poolkit\/[^'"]+)\2/g, (all, lead: string, q: string, spec: string) =>
+                SPECIFIERS[spec] === undefined ? all : `${lead}${q}${SPECIFIERS[spec]}${q}`,
+              )
+          : raw
+      response
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+          'cross-origin-resource-policy': 'same-origin',
+        })
+        .end(body)
     } catch {
       response.writeHead(404).end()
     }
@@ -138,7 +144,12 @@ function report(version: string, r: PageResult): BrowserResult {
   printTable(
     ['line', 'tasks/s (median)', 'ms/batch', 'MAD', 'submit blocks', 'poolkit vs this'],
     Object.entries(r.throughput).map(([name, line]) => [
-      name, fmtRate(rates.get(name)!), `${median(line.ms).toFixed(1)} ms`, `±${(relativeMad(line.ms) * 100).toFixed(1)}%`, `${median(line.submitMs).toFixed(1)} ms`, fmtRatio(own / rates.get(name)!),
+      name,
+      fmtRate(rates.get(name)!),
+      `${median(line.ms).toFixed(1)} ms`,
+      `±${(relativeMad(line.ms) * 100).toFixed(1)}%`,
+      `${median(line.submitMs).toFixed(1)} ms`,
+      fmtRatio(own / rates.get(name)!),
     ]),
   )
 
@@ -149,21 +160,29 @@ function report(version: string, r: PageResult): BrowserResult {
   printTable(
     ['line', 'median', 'p90', 'p99', 'samples', 'this / poolkit'],
     Object.entries(r.latency).map(([name, samples]) => [
-      name, us(median(samples)), us(quantile(samples, 0.9)), us(quantile(samples, 0.99)), String(samples.length), fmtRatio(median(samples) / latency.get('poolkit')!),
+      name,
+      us(median(samples)),
+      us(quantile(samples, 0.9)),
+      us(quantile(samples, 0.99)),
+      String(samples.length),
+      fmtRatio(median(samples) / latency.get('poolkit')!),
     ]),
   )
 
   const c = settings.browser.cpu
   const mainMs = median(r.cpu.mainMs)
-  console.log(`\n### W3. CPU-bound: ${c.tasks} tasks of a plain-JS SHA-256 of 1 MiB (${(mainMs / c.tasks).toFixed(1)} ms each on the main thread), submitted at once to pools warmed with ${c.warmupPerWorker} tasks per worker, vs the same one after another on the main thread, ${c.rounds} rounds`)
+  console.log(
+    `\n### W3. CPU-bound: ${c.tasks} tasks of a plain-JS SHA-256 of 1 MiB (${(mainMs / c.tasks).toFixed(1)} ms each on the main thread), submitted at once to pools warmed with ${c.warmupPerWorker} tasks per worker, vs the same one after another on the main thread, ${c.rounds} rounds`,
+  )
   const speedup = new Map<string, number>()
   for (const [name, ms] of Object.entries(r.cpu.lines)) speedup.set(name, mainMs / median(ms))
   printTable(
     ['line', 'time (median)', 'MAD', 'speedup over main thread'],
-    [['main thread', `${mainMs.toFixed(0)} ms`, `±${(relativeMad(r.cpu.mainMs) * 100).toFixed(1)}%`, '1.00x'],
-      ...Object.entries(r.cpu.lines).map(([name, ms]) => [name, `${median(ms).toFixed(0)} ms`, `±${(relativeMad(ms) * 100).toFixed(1)}%`, fmtRatio(speedup.get(name)!)])],
+    [
+      ['main thread', `${mainMs.toFixed(0)} ms`, `±${(relativeMad(r.cpu.mainMs) * 100).toFixed(1)}%`, '1.00x'],
+      ...Object.entries(r.cpu.lines).map(([name, ms]) => [name, `${median(ms).toFixed(0)} ms`, `±${(relativeMad(ms) * 100).toFixed(1)}%`, fmtRatio(speedup.get(name)!)]),
+    ],
   )
   if (quick) console.log('(quick mode: small counts, not for reporting)')
   return { version, rates, latency, speedup }
 }
-

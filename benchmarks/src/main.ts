@@ -41,7 +41,25 @@ function versions(): string {
   } catch {
     // Not a git checkout: leave it at 'workspace'.
   }
-  const peers = ['p-queue', 'p-limit', 'denque', 'yocto-queue', 'heap-js', 'tinyqueue', '@datastructures-js/priority-queue', 'hdr-histogram-js', 'prom-client', 'cockatiel', 'opossum', 'bottleneck', 'piscina', 'tinypool', 'poolifier', 'workerpool', 'tinybench']
+  const peers = [
+    'p-queue',
+    'p-limit',
+    'denque',
+    'yocto-queue',
+    'heap-js',
+    'tinyqueue',
+    '@datastructures-js/priority-queue',
+    'hdr-histogram-js',
+    'prom-client',
+    'cockatiel',
+    'opossum',
+    'bottleneck',
+    'piscina',
+    'tinypool',
+    'poolifier',
+    'workerpool',
+    'tinybench',
+  ]
   return `@poolkit/core, @poolkit/queue, @poolkit/metrics and @poolkit/breaker (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
@@ -76,9 +94,7 @@ function summarise(
   if (p !== undefined) {
     const own = p.mixed.get('poolkit')! / p.single.get('poolkit')!
     const peer = p.mixed.get('p-queue')! / p.single.get('p-queue')!
-    console.log(
-      `priority    poolkit mixed/single ${fmtRatio(own)} (${fmtRate(p.mixed.get('poolkit')!)} vs ${fmtRate(p.single.get('poolkit')!)})   target >= 0.80x: ${met(own >= 0.8)}`,
-    )
+    console.log(`priority    poolkit mixed/single ${fmtRatio(own)} (${fmtRate(p.mixed.get('poolkit')!)} vs ${fmtRate(p.single.get('poolkit')!)})   target >= 0.80x: ${met(own >= 0.8)}`)
     console.log(`priority    p-queue mixed/single ${fmtRatio(peer)} (${fmtRate(p.mixed.get('p-queue')!)} vs ${fmtRate(p.single.get('p-queue')!)})`)
     console.log(`priority    poolkit / p-queue, mixed ${fmtRatio(p.mixed.get('poolkit')! / p.mixed.get('p-queue')!)}, single ${fmtRatio(p.single.get('poolkit')! / p.single.get('p-queue')!)}`)
   }
@@ -120,7 +136,9 @@ function summarise(
     console.log(`metrics     onSettled (the one hook per task) ${hook.plain.toFixed(1)} ns, ${hook.keyed.toFixed(1)} ns with 16 keys`)
     for (const [concurrency, k] of mx.overhead.kept) {
       const lost = (1 - k.plain) * 100
-      console.log(`metrics     attached to a pool at concurrency ${concurrency}: ${lost.toFixed(1)}% of throughput lost (with 16 keys: ${((1 - k.keyed) * 100).toFixed(1)}%)   target < 10%: ${met(lost < 10)}`)
+      console.log(
+        `metrics     attached to a pool at concurrency ${concurrency}: ${lost.toFixed(1)}% of throughput lost (with 16 keys: ${((1 - k.keyed) * 100).toFixed(1)}%)   target < 10%: ${met(lost < 10)}`,
+      )
     }
   }
   if (b !== undefined) {
@@ -131,18 +149,43 @@ function summarise(
       return `${ratios.map((x) => `/ ${x.name} ${fmtRatio(x.r)}`).join(', ')}   target no slower than the faster (${faster.name}): ${met(faster.r >= 1)}`
     }
     const c = b.closedNs
-    console.log(`breaker     B1 closed, execute ${c.get(LINE.oursExecute)!.toFixed(0)} ns/call ${vsFaster(c.get(LINE.oursExecute)!, [['cockatiel', c.get(LINE.cockatiel)!], ['opossum', c.get(LINE.opossum)!]], true)}`)
+    console.log(
+      `breaker     B1 closed, execute ${c.get(LINE.oursExecute)!.toFixed(0)} ns/call ${vsFaster(
+        c.get(LINE.oursExecute)!,
+        [
+          ['cockatiel', c.get(LINE.cockatiel)!],
+          ['opossum', c.get(LINE.opossum)!],
+        ],
+        true,
+      )}`,
+    )
     console.log(`breaker     B1 closed, pool path (admit+acquire+onSuccess) ${c.get(LINE.oursPoolPath)!.toFixed(1)} ns/call; await floor ${c.get(LINE.floor)!.toFixed(0)} ns`)
     const o = b.openNs
     console.log(
       `breaker     B2 open, execute ${o.get(LINE.oursExecute)!.toFixed(0)} ns/call / cockatiel ${fmtRatio(o.get(LINE.cockatiel)! / o.get(LINE.oursExecute)!)}, / opossum ${fmtRatio(o.get(LINE.opossum)! / o.get(LINE.oursExecute)!)}; admit ${o.get(LINE.oursAdmit)!.toFixed(1)} ns (no target)`,
     )
     const l = b.limiterNs
-    console.log(`breaker     B3 limiter decision ${l.get(LINE.oursLimiter)!.toFixed(1)} ns/call ${vsFaster(l.get(LINE.oursLimiter)!, [['bottleneck', l.get(LINE.bottleneck)!], ['p-queue', l.get(LINE.pQueue)!]], true)}`)
+    console.log(
+      `breaker     B3 limiter decision ${l.get(LINE.oursLimiter)!.toFixed(1)} ns/call ${vsFaster(
+        l.get(LINE.oursLimiter)!,
+        [
+          ['bottleneck', l.get(LINE.bottleneck)!],
+          ['p-queue', l.get(LINE.pQueue)!],
+        ],
+        true,
+      )}`,
+    )
     const r = b.limiterRates
     const kept = r.get(LINE.poolLimited)! / r.get(LINE.poolBare)!
     console.log(
-      `breaker     B3 pool + limiter ${fmtRate(r.get(LINE.poolLimited)!)} (${((1 - kept) * 100).toFixed(1)}% below no limiter) ${vsFaster(r.get(LINE.poolLimited)!, [['bottleneck', r.get(LINE.bottleneckPool)!], ['p-queue', r.get(LINE.pQueuePool)!]], false)}`,
+      `breaker     B3 pool + limiter ${fmtRate(r.get(LINE.poolLimited)!)} (${((1 - kept) * 100).toFixed(1)}% below no limiter) ${vsFaster(
+        r.get(LINE.poolLimited)!,
+        [
+          ['bottleneck', r.get(LINE.bottleneckPool)!],
+          ['p-queue', r.get(LINE.pQueuePool)!],
+        ],
+        false,
+      )}`,
     )
     for (const pc of b.pacing) {
       // The bound is reached exactly when the queue stays full: every line here submits all its tasks at once.

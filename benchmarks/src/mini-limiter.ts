@@ -22,7 +22,10 @@ export function createMiniLimiter(concurrency: number): <T>(fn: () => Promise<T>
     new Promise<T>((resolve, reject) => {
       const start = (): void => {
         active++
-        fn().then((v) => (resolve(v), next()), (e: unknown) => (reject(e), next()))
+        fn().then(
+          (v) => (resolve(v), next()),
+          (e: unknown) => (reject(e), next()),
+        )
       }
       if (active < concurrency) start()
       else queue.push(start)

@@ -90,27 +90,34 @@ export function renderMarkdown(r: BenchResults): string {
     for (const t of r.tables.filter((x) => x.suite === suite)) {
       const peer = bestPeer(t)
       out.push('', `### ${t.title} (${t.unit}, ${t.better} is better)`, '')
-      out.push(markdownTable(
-        ['line', 'kind', t.unit, 'vs best peer'],
-        t.lines.map((l) => [l.name, l.role, formatValue(t.unit, l.value), peer === undefined ? '-' : l === peer ? '1.00x (best peer)' : fmtR(ratio(t, l, peer))]),
-        2,
-      ))
+      out.push(
+        markdownTable(
+          ['line', 'kind', t.unit, 'vs best peer'],
+          t.lines.map((l) => [l.name, l.role, formatValue(t.unit, l.value), peer === undefined ? '-' : l === peer ? '1.00x (best peer)' : fmtR(ratio(t, l, peer))]),
+          2,
+        ),
+      )
     }
   }
   if (r.scaling !== undefined) {
     const s = r.scaling
     out.push('', '## scaling', '')
-    out.push(`${s.tasks.toLocaleString('en-US')} CPU-bound tasks through poolkit threads() at each worker count, against the same batch run sequentially (${s.sequentialMs.toFixed(0)} ms); ${s.rounds} rounds, ${s.cores} cores.` +
-      (s.othersCores === undefined ? '' : ` Other processes kept ${s.othersCores.toFixed(2)} cores busy meanwhile.`))
+    out.push(
+      `${s.tasks.toLocaleString('en-US')} CPU-bound tasks through poolkit threads() at each worker count, against the same batch run sequentially (${s.sequentialMs.toFixed(0)} ms); ${s.rounds} rounds, ${s.cores} cores.` +
+        (s.othersCores === undefined ? '' : ` Other processes kept ${s.othersCores.toFixed(2)} cores busy meanwhile.`),
+    )
     out.push('')
-    out.push(markdownTable(
-      ['workers', 'poolkit ms', 'speedup', 'efficiency', 'hand-rolled pool speedup'],
-      s.rows.map((row) =>
-        row.measured
-          ? [String(row.workers), row.poolkitMs!.toFixed(0), fmtRatio(row.speedup!), `${(row.efficiency! * 100).toFixed(0)}%`, fmtRatio(row.referenceSpeedup!)]
-          : [String(row.workers), `not measured: ${s.cores} cores`, '-', '-', '-']),
-      1,
-    ))
+    out.push(
+      markdownTable(
+        ['workers', 'poolkit ms', 'speedup', 'efficiency', 'hand-rolled pool speedup'],
+        s.rows.map((row) =>
+          row.measured
+            ? [String(row.workers), row.poolkitMs!.toFixed(0), fmtRatio(row.speedup!), `${(row.efficiency! * 100).toFixed(0)}%`, fmtRatio(row.referenceSpeedup!)]
+            : [String(row.workers), `not measured: ${s.cores} cores`, '-', '-', '-'],
+        ),
+        1,
+      ),
+    )
   }
   out.push('')
   return out.join('\n')

@@ -88,21 +88,17 @@ export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
 
 type Roles = (name: string) => LineRole
 
-function table(
-  base: Omit<ResultTable, 'lines'>,
-  values: Iterable<readonly [string, number]>,
-  roles: Roles,
-  scale = 1,
-): ResultTable {
+function table(base: Omit<ResultTable, 'lines'>, values: Iterable<readonly [string, number]>, roles: Roles, scale = 1): ResultTable {
   const lines = [...values].filter(([, v]) => Number.isFinite(v)).map(([name, v]) => ({ name, role: roles(name), value: v * scale }))
   return { ...base, lines }
 }
 
-const pick = (map: ReadonlyMap<string, number>, names: readonly string[]): [string, number][] =>
-  names.filter((n) => map.has(n)).map((n) => [n, map.get(n)!])
+const pick = (map: ReadonlyMap<string, number>, names: readonly string[]): [string, number][] => names.filter((n) => map.has(n)).map((n) => [n, map.get(n)!])
 
-const rolesOf = (ours: readonly string[], references: readonly string[] = []): Roles => (name) =>
-  ours.includes(name) ? 'ours' : references.includes(name) ? 'reference' : 'peer'
+const rolesOf =
+  (ours: readonly string[], references: readonly string[] = []): Roles =>
+  (name) =>
+    ours.includes(name) ? 'ours' : references.includes(name) ? 'reference' : 'peer'
 
 const THREAD_REFERENCES = ['hand-rolled pool', 'bare echo', 'sequential (main thread)']
 const threadRoles: Roles = (name) => (name.startsWith('poolkit') ? 'ours' : THREAD_REFERENCES.includes(name) ? 'reference' : 'peer')
@@ -112,10 +108,13 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
   const tables: ResultTable[] = []
   if (r.throughput !== undefined) {
     for (const [concurrency, byLib] of r.throughput.rates) {
-      tables.push(table(
-        { suite: 'throughput', id: `throughput@${concurrency}`, title: `No-op async tasks, batches at concurrency ${concurrency}`, unit: 'tasks/s', better: 'higher', chart: 'throughput' },
-        byLib, rolesOf(['poolkit'], ['minimal limiter']),
-      ))
+      tables.push(
+        table(
+          { suite: 'throughput', id: `throughput@${concurrency}`, title: `No-op async tasks, batches at concurrency ${concurrency}`, unit: 'tasks/s', better: 'higher', chart: 'throughput' },
+          byLib,
+          rolesOf(['poolkit'], ['minimal limiter']),
+        ),
+      )
     }
   }
   if (r.priority !== undefined) {
@@ -127,8 +126,20 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
     const reports = [...r.memory.reports.values()]
     const roles = rolesOf(['poolkit'], ['minimal limiter'])
     const tasks = reports[0]?.tasks.toLocaleString('en-US') ?? '?'
-    tables.push(table({ suite: 'memory', id: 'memory-queued-rss', title: `RSS with ${tasks} tasks queued`, unit: 'bytes', better: 'lower' }, reports.map((m) => [m.library, m.queuedRss] as const), roles))
-    tables.push(table({ suite: 'memory', id: 'memory-max-rss', title: `Peak RSS, queuing and draining ${tasks} tasks`, unit: 'bytes', better: 'lower' }, reports.map((m) => [m.library, m.maxRss] as const), roles))
+    tables.push(
+      table(
+        { suite: 'memory', id: 'memory-queued-rss', title: `RSS with ${tasks} tasks queued`, unit: 'bytes', better: 'lower' },
+        reports.map((m) => [m.library, m.queuedRss] as const),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'memory', id: 'memory-max-rss', title: `Peak RSS, queuing and draining ${tasks} tasks`, unit: 'bytes', better: 'lower' },
+        reports.map((m) => [m.library, m.maxRss] as const),
+        roles,
+      ),
+    )
   }
   if (r.queues !== undefined) {
     const rates = r.queues.rates
@@ -143,53 +154,78 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
       tables.push(table({ suite: 'queues', id: `queues-priority-${c}`, title: `Priority queue (${c}): push all, then pop in order`, unit: 'items/s', better: 'higher' }, lines, rolesOf([ownHeap!])))
     }
     const pool = QUEUE_NAMES.pool.map((n) => [n, rates.get(`pool ${n}`)!] as const)
-    tables.push(table({ suite: 'queues', id: 'queues-in-pool', title: 'Queues inside a core pool (no peers: ours against core\'s default)', unit: 'tasks/s', better: 'higher' }, pool, () => 'ours'))
+    tables.push(table({ suite: 'queues', id: 'queues-in-pool', title: "Queues inside a core pool (no peers: ours against core's default)", unit: 'tasks/s', better: 'higher' }, pool, () => 'ours'))
   }
   if (r.threads !== undefined) {
     const t = r.threads
-    tables.push(table({ suite: 'threads', id: 'threads-throughput', title: 'Thread pools: no-op tasks submitted at once', unit: 'tasks/s', better: 'higher', chart: 'throughput' }, t.rates, threadRoles))
-    tables.push(table({ suite: 'threads', id: 'threads-latency', title: 'Thread pools: median round trip, one task at a time', unit: 'µs', better: 'lower', chart: 'latency' }, t.latency, threadRoles, 1000))
+    tables.push(
+      table({ suite: 'threads', id: 'threads-throughput', title: 'Thread pools: no-op tasks submitted at once', unit: 'tasks/s', better: 'higher', chart: 'throughput' }, t.rates, threadRoles),
+    )
+    tables.push(
+      table({ suite: 'threads', id: 'threads-latency', title: 'Thread pools: median round trip, one task at a time', unit: 'µs', better: 'lower', chart: 'latency' }, t.latency, threadRoles, 1000),
+    )
     tables.push(table({ suite: 'threads', id: 'threads-peak-rss', title: 'Thread pools: peak RSS of the burst', unit: 'bytes', better: 'lower' }, t.peakRss, threadRoles))
-    tables.push(table({ suite: 'threads', id: 'threads-cpu-speedup', title: 'Thread pools: CPU-bound speedup over sequential', unit: 'x', better: 'higher' }, [...t.speedup].filter(([n]) => n !== 'sequential (main thread)'), threadRoles))
+    tables.push(
+      table(
+        { suite: 'threads', id: 'threads-cpu-speedup', title: 'Thread pools: CPU-bound speedup over sequential', unit: 'x', better: 'higher' },
+        [...t.speedup].filter(([n]) => n !== 'sequential (main thread)'),
+        threadRoles,
+      ),
+    )
   }
   if (r.metrics !== undefined) {
     const mx = r.metrics
     tables.push(table({ suite: 'metrics', id: 'metrics-record', title: 'Histogram record()', unit: 'ns/call', better: 'lower' }, mx.recordNs, rolesOf(['@poolkit/metrics'])))
     for (const [concurrency, byLine] of mx.overhead.rates) {
-      tables.push(table(
-        { suite: 'metrics', id: `metrics-overhead@${concurrency}`, title: `Core pool with and without createMetrics(), concurrency ${concurrency} (no peers)`, unit: 'tasks/s', better: 'higher' },
-        byLine, (name) => (name.startsWith('no metrics') ? 'reference' : 'ours'),
-      ))
+      tables.push(
+        table(
+          { suite: 'metrics', id: `metrics-overhead@${concurrency}`, title: `Core pool with and without createMetrics(), concurrency ${concurrency} (no peers)`, unit: 'tasks/s', better: 'higher' },
+          byLine,
+          (name) => (name.startsWith('no metrics') ? 'reference' : 'ours'),
+        ),
+      )
     }
   }
   if (r.breaker !== undefined) {
     const b = r.breaker
-    tables.push(table(
-      { suite: 'breaker', id: 'breaker-closed', title: 'Circuit breaker, closed: a guarded no-op call', unit: 'ns/call', better: 'lower' },
-      pick(b.closedNs, [LINE.oursExecute, LINE.oursKeyed, LINE.oursPoolPath, LINE.cockatiel, LINE.opossum, LINE.floor]),
-      rolesOf([LINE.oursExecute, LINE.oursKeyed, LINE.oursPoolPath], [LINE.floor]),
-    ))
-    tables.push(table(
-      { suite: 'breaker', id: 'breaker-open', title: 'Circuit breaker, open: a refused call', unit: 'ns/call', better: 'lower' },
-      pick(b.openNs, [LINE.oursExecute, LINE.oursAdmit, LINE.cockatiel, LINE.opossum]),
-      rolesOf([LINE.oursExecute, LINE.oursAdmit]),
-    ))
-    tables.push(table(
-      { suite: 'breaker', id: 'breaker-limiter', title: 'Rate limiter decision', unit: 'ns/call', better: 'lower' },
-      pick(b.limiterNs, [LINE.oursLimiter, LINE.bottleneck, LINE.pQueue]),
-      rolesOf([LINE.oursLimiter]),
-    ))
-    tables.push(table(
-      { suite: 'breaker', id: 'breaker-limited-pool', title: 'No-op tasks through a rate limiter, concurrency 16', unit: 'tasks/s', better: 'higher' },
-      pick(b.limiterRates, [LINE.poolLimited, LINE.bottleneckPool, LINE.pQueuePool, LINE.poolBare]),
-      rolesOf([LINE.poolLimited], [LINE.poolBare]),
-    ))
+    tables.push(
+      table(
+        { suite: 'breaker', id: 'breaker-closed', title: 'Circuit breaker, closed: a guarded no-op call', unit: 'ns/call', better: 'lower' },
+        pick(b.closedNs, [LINE.oursExecute, LINE.oursKeyed, LINE.oursPoolPath, LINE.cockatiel, LINE.opossum, LINE.floor]),
+        rolesOf([LINE.oursExecute, LINE.oursKeyed, LINE.oursPoolPath], [LINE.floor]),
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'breaker', id: 'breaker-open', title: 'Circuit breaker, open: a refused call', unit: 'ns/call', better: 'lower' },
+        pick(b.openNs, [LINE.oursExecute, LINE.oursAdmit, LINE.cockatiel, LINE.opossum]),
+        rolesOf([LINE.oursExecute, LINE.oursAdmit]),
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'breaker', id: 'breaker-limiter', title: 'Rate limiter decision', unit: 'ns/call', better: 'lower' },
+        pick(b.limiterNs, [LINE.oursLimiter, LINE.bottleneck, LINE.pQueue]),
+        rolesOf([LINE.oursLimiter]),
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'breaker', id: 'breaker-limited-pool', title: 'No-op tasks through a rate limiter, concurrency 16', unit: 'tasks/s', better: 'higher' },
+        pick(b.limiterRates, [LINE.poolLimited, LINE.bottleneckPool, LINE.pQueuePool, LINE.poolBare]),
+        rolesOf([LINE.poolLimited], [LINE.poolBare]),
+      ),
+    )
   }
   if (r.browser !== undefined) {
     const w = r.browser
     const roles = rolesOf(['poolkit'], ['hand-rolled postMessage', 'bare echo worker'])
-    tables.push(table({ suite: 'browser', id: 'browser-throughput', title: `Chromium ${w.version}: no-op tasks submitted at once`, unit: 'tasks/s', better: 'higher', chart: 'throughput' }, w.rates, roles))
-    tables.push(table({ suite: 'browser', id: 'browser-latency', title: `Chromium ${w.version}: median round trip, one task at a time`, unit: 'µs', better: 'lower', chart: 'latency' }, w.latency, roles, 1000))
+    tables.push(
+      table({ suite: 'browser', id: 'browser-throughput', title: `Chromium ${w.version}: no-op tasks submitted at once`, unit: 'tasks/s', better: 'higher', chart: 'throughput' }, w.rates, roles),
+    )
+    tables.push(
+      table({ suite: 'browser', id: 'browser-latency', title: `Chromium ${w.version}: median round trip, one task at a time`, unit: 'µs', better: 'lower', chart: 'latency' }, w.latency, roles, 1000),
+    )
     tables.push(table({ suite: 'browser', id: 'browser-cpu-speedup', title: `Chromium ${w.version}: CPU-bound speedup over the main thread`, unit: 'x', better: 'higher' }, w.speedup, roles))
   }
   if (r.resource !== undefined) {
@@ -197,8 +233,16 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
     const names = [RESOURCE_LINE.ours, RESOURCE_LINE.genericPool, RESOURCE_LINE.genericPoolNoTimeout, RESOURCE_LINE.tarn]
     const roles = rolesOf([RESOURCE_LINE.ours])
     tables.push(table({ suite: 'resource', id: 'resource-sequential', title: 'Resource pool: acquire + release, one caller', unit: 'ns/call', better: 'lower' }, pick(x.sequentialNs, names), roles))
-    tables.push(table({ suite: 'resource', id: 'resource-contended', title: `Resource pool: acquire + release, ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' }, pick(x.contendedNs, names), roles))
-    tables.push(table({ suite: 'resource', id: 'resource-use', title: `Resource pool: use(fn), ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' }, pick(x.useNs, names), roles))
+    tables.push(
+      table(
+        { suite: 'resource', id: 'resource-contended', title: `Resource pool: acquire + release, ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' },
+        pick(x.contendedNs, names),
+        roles,
+      ),
+    )
+    tables.push(
+      table({ suite: 'resource', id: 'resource-use', title: `Resource pool: use(fn), ${x.users} callers sharing ${x.max} resources`, unit: 'ns/call', better: 'lower' }, pick(x.useNs, names), roles),
+    )
   }
   if (r.bullmq !== undefined) {
     const x = r.bullmq
@@ -207,17 +251,30 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
     tables.push(table({ suite: 'bullmq', id: 'bullmq-throughput', title: 'BullMQ: CPU-bound jobs queued at once, drained by 2 workers', unit: 'jobs/s', better: 'higher' }, x.rates, roles))
     tables.push(table({ suite: 'bullmq', id: 'bullmq-burst-p50', title: 'BullMQ: median latency of those jobs, from the start of the drain', unit: 'ms', better: 'lower' }, at('p50', x.burst), roles))
     tables.push(table({ suite: 'bullmq', id: 'bullmq-burst-p99', title: 'BullMQ: p99 latency of those jobs, from the start of the drain', unit: 'ms', better: 'lower' }, at('p99', x.burst), roles))
-    tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p50', title: `BullMQ: median job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p50', x.steady), roles))
-    tables.push(table({ suite: 'bullmq', id: 'bullmq-steady-p99', title: `BullMQ: p99 job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p99', x.steady), roles))
+    tables.push(
+      table({ suite: 'bullmq', id: 'bullmq-steady-p50', title: `BullMQ: median job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p50', x.steady), roles),
+    )
+    tables.push(
+      table({ suite: 'bullmq', id: 'bullmq-steady-p99', title: `BullMQ: p99 job latency, add to completed, ${x.steadyPerSecond} jobs/s`, unit: 'ms', better: 'lower' }, at('p99', x.steady), roles),
+    )
   }
   if (r.keys !== undefined) {
     const x = r.keys
     const roles: Roles = (name) => (KEY_ROWS.find((row) => row.name === name)?.reference === true ? 'reference' : 'ours')
     for (const k of x.keyCounts) {
-      tables.push(table(
-        { suite: 'keys', id: `keys@${k}`, title: `Keyed structures in a pool: ${k.toLocaleString('en-US')} distinct keys round-robin, concurrency ${x.concurrency}`, unit: 'ns/task', better: 'lower' },
-        [...x.ns].map(([name, byKeys]) => [name, byKeys.get(k)!] as const), roles,
-      ))
+      tables.push(
+        table(
+          {
+            suite: 'keys',
+            id: `keys@${k}`,
+            title: `Keyed structures in a pool: ${k.toLocaleString('en-US')} distinct keys round-robin, concurrency ${x.concurrency}`,
+            unit: 'ns/task',
+            better: 'lower',
+          },
+          [...x.ns].map(([name, byKeys]) => [name, byKeys.get(k)!] as const),
+          roles,
+        ),
+      )
     }
   }
   return { schema: RESULTS_SCHEMA, ...info, tables, ...(r.scaling === undefined ? {} : { scaling: r.scaling }) }

@@ -46,8 +46,7 @@ export function fmtPct(r: number): string {
 /** Prints rows as a plain aligned text table (stable to paste into a README, unlike console.table). */
 export function printTable(headers: readonly string[], rows: readonly (readonly string[])[], rightAlignFrom = 1): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (i >= rightAlignFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i >= rightAlignFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')
   console.log(line(headers))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const r of rows) console.log(line(r))

@@ -66,10 +66,7 @@ async function latency(workers: number, samples: number, warmup: number, block: 
   await Promise.all(runners.map((runner) => runner.ready?.()))
   const bare = bareEcho()
   let input = 0
-  const lines: TripLine[] = [
-    ...libraries.map((library, k) => ({ name: library.name, trip: () => runners[k]!.echo(input++) })),
-    { name: BARE, trip: () => bare.roundTrip() },
-  ]
+  const lines: TripLine[] = [...libraries.map((library, k) => ({ name: library.name, trip: () => runners[k]!.echo(input++) })), { name: BARE, trip: () => bare.roundTrip() }]
   await interleaved(lines, warmup, warmup)
   gc!()
   const times = await interleaved(lines, samples, block)
@@ -118,7 +115,17 @@ async function main(): Promise<void> {
   let report: object
   if (mode === 'burst') report = await burst(args[0]!, n[1]!, n[2]!)
   else if (mode === 'startup') report = await startup(args[0]!, n[1]!)
-  else if (mode === 'latency') report = await latency(n[0]!, n[1]!, n[2]!, n[3]!, args[4]!.split(',').filter((p) => p !== '').map(Number))
+  else if (mode === 'latency')
+    report = await latency(
+      n[0]!,
+      n[1]!,
+      n[2]!,
+      n[3]!,
+      args[4]!
+        .split(',')
+        .filter((p) => p !== '')
+        .map(Number),
+    )
   else if (mode === 'transfer') report = await transfer(n[0]!, n[1]!, n[2]!, n[3]!)
   else throw new Error(`unknown mode ${JSON.stringify(mode)}; usage: thread-child.js burst|startup|latency|transfer ...`)
   process.stdout.write(JSON.stringify({ ...report, hung: [...closeHangs.keys()], othersCores: others() }) + '\n')

@@ -154,7 +154,6 @@ export async function untilIdle(): Promise<void> {
   if (ticks0 !== undefined && ticks1 !== undefined) waited.othersMs += othersMs(ticks0, ticks1, process.cpuUsage(cpu0))
 }
 
-
 /** A line of the latency-bound sections: one round trip at a time. */
 export interface TripLine {
   readonly name: string

@@ -46,9 +46,8 @@ export function poolkitThreads(prefetch?: number, options: { copy?: boolean } = 
       return {
         echo: (i) => pool.run(i),
         hash: (i) => pool.run(i, { name: 'hash' }),
-        move: options.copy === true
-          ? (buffer) => pool.run(buffer, { name: 'move' }) as Promise<ArrayBuffer>
-          : (buffer) => pool.run(buffer, { name: 'move', transfer: [buffer] }) as Promise<ArrayBuffer>,
+        move:
+          options.copy === true ? (buffer) => pool.run(buffer, { name: 'move' }) as Promise<ArrayBuffer> : (buffer) => pool.run(buffer, { name: 'move', transfer: [buffer] }) as Promise<ArrayBuffer>,
         ready: () => pool.ready(),
         close: () => pool.close(),
       }

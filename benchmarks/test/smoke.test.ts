@@ -33,8 +33,7 @@ const SUITES = [
 
 /** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */
 function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
   if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })

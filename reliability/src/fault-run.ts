@@ -83,7 +83,8 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const scenario = argv[0] as Scenario
-  if (!['faults', 'breaker', 'close', 'destroy'].includes(scenario)) throw new Error(`usage: fault-run.js <faults|breaker|close|destroy> [--kind threads|processes] [--tasks N] [--workers W] [--seed S] [--timeout MS]`)
+  if (!['faults', 'breaker', 'close', 'destroy'].includes(scenario))
+    throw new Error(`usage: fault-run.js <faults|breaker|close|destroy> [--kind threads|processes] [--tasks N] [--workers W] [--seed S] [--timeout MS]`)
   const flag = (name: string, fallback: string): string => {
     const at = argv.indexOf(`--${name}`)
     return at < 0 ? fallback : argv[at + 1]!
@@ -170,7 +171,14 @@ export async function run(args: Args): Promise<RunReport> {
   const metrics = createMetrics()
   const breaker =
     scenario === 'breaker'
-      ? createCircuitBreaker({ keyed: true, failureRateThreshold: 0.5, minimumCalls: 20, window: { type: 'count', size: 50 }, openMs: 50, isFailure: (e) => (e as { code?: unknown })?.code === 'E_INJECTED' })
+      ? createCircuitBreaker({
+          keyed: true,
+          failureRateThreshold: 0.5,
+          minimumCalls: 20,
+          window: { type: 'count', size: 50 },
+          openMs: 50,
+          isFailure: (e) => (e as { code?: unknown })?.code === 'E_INJECTED',
+        })
       : undefined
   const executor = kind === 'threads' ? threads<{ i: number; kind: FaultKind }, number>(worker) : processes<{ i: number; kind: FaultKind }, number>(worker)
   const pool: Pool<{ i: number; kind: FaultKind }, number> = createPool({
@@ -211,19 +219,21 @@ export async function run(args: Args): Promise<RunReport> {
   let settledBefore = 0
   const done: boolean[] = []
   const tracked = promises.map((p, i) =>
-    p.then(
-      (value) => ({ status: 'fulfilled', value }) as const,
-      (reason: unknown) => ({ status: 'rejected', reason }) as const,
-    ).finally(() => {
-      settledCount++
-      done[i] = true
-      if ((scenario === 'close' || scenario === 'destroy') && closing === undefined && settledCount >= tasks / 5) {
-        // The pool's own count: some tasks have settled whose callbacks here have not run yet.
-        const c = pool.stats().counters
-        settledBefore = c.completed + c.failed + c.cancelled + c.timedOut + c.rejected
-        closing = scenario === 'close' ? pool.close({ timeout: 50 }) : pool.destroy()
-      }
-    }),
+    p
+      .then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      )
+      .finally(() => {
+        settledCount++
+        done[i] = true
+        if ((scenario === 'close' || scenario === 'destroy') && closing === undefined && settledCount >= tasks / 5) {
+          // The pool's own count: some tasks have settled whose callbacks here have not run yet.
+          const c = pool.stats().counters
+          settledBefore = c.completed + c.failed + c.cancelled + c.timedOut + c.rejected
+          closing = scenario === 'close' ? pool.close({ timeout: 50 }) : pool.destroy()
+        }
+      }),
   )
   // A task that never settles would leave the run waiting: past the deadline, name the
   // first ones and exit 2 (unref'd: it never keeps a finished run alive).

@@ -25,7 +25,9 @@ function panel(x0: number, y0: number, title: string, unit: string, samples: rea
   const py = (y: number): number => y0 + PAD.top + h - (y / yMax) * h
   const half = samples[Math.floor(samples.length / 2)]
   const parts: string[] = []
-  parts.push(`<text x="${x0 + PAD.left}" y="${y0 + 18}" font-size="12" font-weight="600">${esc(title)} <tspan font-weight="400" fill="${verdict.ok ? '#15803d' : '#b91c1c'}">${verdict.ok ? 'levels off' : 'GROWS'}</tspan></text>`)
+  parts.push(
+    `<text x="${x0 + PAD.left}" y="${y0 + 18}" font-size="12" font-weight="600">${esc(title)} <tspan font-weight="400" fill="${verdict.ok ? '#15803d' : '#b91c1c'}">${verdict.ok ? 'levels off' : 'GROWS'}</tspan></text>`,
+  )
   if (half !== undefined) parts.push(`<rect x="${px(half.tasks)}" y="${y0 + PAD.top}" width="${px(xMax) - px(half.tasks)}" height="${h}" fill="#f1f5f9"/>`)
   parts.push(`<line x1="${x0 + PAD.left}" y1="${y0 + PAD.top + h}" x2="${x0 + PAD.left + w}" y2="${y0 + PAD.top + h}" stroke="#64748b"/>`)
   parts.push(`<line x1="${x0 + PAD.left}" y1="${y0 + PAD.top}" x2="${x0 + PAD.left}" y2="${y0 + PAD.top + h}" stroke="#64748b"/>`)

@@ -143,9 +143,21 @@ async function phase(pool: ReturnType<typeof createPool<number, number>>, name: 
     failed,
     samples,
     verdicts: {
-      heap: judge(half.map((s) => s.tasks), half.map((s) => s.heapMB), { relative: 0.05, absolute: 2 }),
-      rss: judge(half.map((s) => s.tasks), half.map((s) => s.rssMB), { relative: 0.1, absolute: 16 }),
-      p99: judge(half.map((s) => s.tasks), half.map((s) => s.p99Ms), { relative: 0.5, absolute: 1, robust: true }),
+      heap: judge(
+        half.map((s) => s.tasks),
+        half.map((s) => s.heapMB),
+        { relative: 0.05, absolute: 2 },
+      ),
+      rss: judge(
+        half.map((s) => s.tasks),
+        half.map((s) => s.rssMB),
+        { relative: 0.1, absolute: 16 },
+      ),
+      p99: judge(
+        half.map((s) => s.tasks),
+        half.map((s) => s.p99Ms),
+        { relative: 0.5, absolute: 1, robust: true },
+      ),
     },
   }
 }

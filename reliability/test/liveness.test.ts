@@ -144,7 +144,7 @@ const heldClose: Scenario[] = [
     notes: { unstarted: 0 },
   },
   {
-    name: "held by a rate limit: close({ timeout: 500 }) reports the held tasks that cannot start in time as unstarted",
+    name: 'held by a rate limit: close({ timeout: 500 }) reports the held tasks that cannot start in time as unstarted',
     file: 'held-close.mjs',
     args: ['rate'],
     expect: { opener: openers.rate, 'held#*': closed(/before the task started/), close: fulfilled(undefined, 500 + SLACK) },
@@ -236,9 +236,7 @@ const timers: Scenario[] = [
 function redisMissing(): string | undefined {
   const binary = process.env.REDIS_SERVER ?? 'redis-server'
   const probe = spawnSync(binary, ['--version'], { stdio: 'ignore' })
-  return probe.error === undefined && probe.status === 0
-    ? undefined
-    : `skipped: \`${binary}\` is not on PATH (install redis-server, as .ci/run does, or set REDIS_SERVER)`
+  return probe.error === undefined && probe.status === 0 ? undefined : `skipped: \`${binary}\` is not on PATH (install redis-server, as .ci/run does, or set REDIS_SERVER)`
 }
 const noRedis = redisMissing()
 const connectionError: Expectation = rejected({ name: 'BullmqConnectionError', code: 'ERR_BULLMQ_CONNECTION' }, 500 + SLACK)
@@ -327,7 +325,16 @@ const built = fileURLToPath(new URL('../../packages/core/dist/index.js', import.
 describe.concurrent('liveness: each scenario exits by itself, every awaited promise settled as expected', () => {
   if (noRedis !== undefined) console.warn(`liveness: the bullmq scenarios that need Redis are ${noRedis}`)
 
-  const groups = { 'node-adapter starts': [...workerStart, ...startBackoff, ...parentExit], 'hostile errors': hostile, resource, scaler, 'breaker holds': [...held, ...heldClose], '429s and the README pool': tooMany, 'timer waits': timers, bullmq }
+  const groups = {
+    'node-adapter starts': [...workerStart, ...startBackoff, ...parentExit],
+    'hostile errors': hostile,
+    resource,
+    scaler,
+    'breaker holds': [...held, ...heldClose],
+    '429s and the README pool': tooMany,
+    'timer waits': timers,
+    bullmq,
+  }
   for (const [group, scenarios] of Object.entries(groups)) {
     describe(group, () => {
       for (const s of scenarios) {

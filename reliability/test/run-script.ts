@@ -12,8 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** Compiles src/ when dist/ is missing or older than a source file (`pnpm test` has built it already). */
 export function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
   const dist = join(root, 'dist')
   if (existsSync(dist) && newest(dist) >= newest(join(root, 'src'))) return
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')

@@ -23,10 +23,7 @@ describe('soak (short form)', () => {
    */
   const soakRun = () => runScript<SoakReport>('soak', ['--short', '--out', out], 240_000, ['--expose-gc'])
   const onlyP99 = (report: SoakReport | undefined): boolean =>
-    report !== undefined &&
-    !report.ok &&
-    report.counters.completed === report.counters.submitted &&
-    report.phases.every((p) => p.failed === 0 && p.verdicts.heap.ok && p.verdicts.rss.ok)
+    report !== undefined && !report.ok && report.counters.completed === report.counters.submitted && report.phases.every((p) => p.failed === 0 && p.verdicts.heap.ok && p.verdicts.rss.ok)
 
   it('completes every task, and heap, RSS and p99 latency level off over the second half of each phase', async () => {
     let run = await soakRun()

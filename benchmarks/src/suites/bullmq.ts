@@ -245,7 +245,7 @@ async function measure(line: Line, round: number, redis: RedisServer, expected: 
       steady.push(performance.now() - addedAt.get(job.data)!)
     })
     const start = performance.now()
-    for (let added = 0; added < s.steadyJobs; ) {
+    for (let added = 0; added < s.steadyJobs;) {
       const due = Math.min(s.steadyJobs, Math.floor(((performance.now() - start) * s.steadyPerSecond) / 1000) + 1)
       if (due > added) {
         const now = performance.now()
@@ -296,10 +296,12 @@ export async function bullmq(): Promise<BullmqResult> {
     await redis.stop()
   }
 
-  const latency = (pick: (x: Sample) => readonly number[]) => (runs: Sample[]): BullmqLatency => ({
-    p50: median(runs.map((r) => percentile(pick(r), 0.5))),
-    p99: median(runs.map((r) => percentile(pick(r), 0.99))),
-  })
+  const latency =
+    (pick: (x: Sample) => readonly number[]) =>
+    (runs: Sample[]): BullmqLatency => ({
+      p50: median(runs.map((r) => percentile(pick(r), 0.5))),
+      p99: median(runs.map((r) => percentile(pick(r), 0.99))),
+    })
   const rates = new Map([...samples].map(([name, runs]) => [name, median(runs.map((r) => r.rate))]))
   const cpuPerJob = new Map([...samples].map(([name, runs]) => [name, median(runs.map((r) => r.cpuPerJob))]))
   const burst = new Map([...samples].map(([name, runs]) => [name, latency((r) => r.burst)(runs)]))

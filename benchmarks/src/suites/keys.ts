@@ -143,11 +143,7 @@ export async function keys(): Promise<KeysResult> {
       row.reference === true ? '-' : quick ? 'not judged in quick mode' : ratio <= 1.5 ? 'met' : 'NOT met',
     ]
   })
-  printTable(
-    ['structure', ...counts.flatMap((k) => [`ns/task @${k}`, 'MAD', 'over pool']), `${many}/${few} keys`, 'target <= 1.5x'],
-    rows,
-    1,
-  )
+  printTable(['structure', ...counts.flatMap((k) => [`ns/task @${k}`, 'MAD', 'over pool']), `${many}/${few} keys`, 'target <= 1.5x'], rows, 1)
   console.log(`"over pool": ns/task minus the pool alone at the same key count; "${many}/${few} keys": ns/task with ${many.toLocaleString('en-US')} keys over ns/task with ${few}`)
   return { keyCounts: counts, ns, batch: s.batch, concurrency: s.concurrency }
 }

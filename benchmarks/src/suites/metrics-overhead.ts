@@ -27,12 +27,7 @@ function pool(name: string, withMetrics: boolean, keyed: boolean): Contender {
   }
 }
 
-const LINES = [
-  pool('no metrics', false, false),
-  pool('with metrics', true, false),
-  pool('no metrics, 16 keys', false, true),
-  pool('with metrics, 16 keys', true, true),
-] as const
+const LINES = [pool('no metrics', false, false), pool('with metrics', true, false), pool('no metrics, 16 keys', false, true), pool('with metrics, 16 keys', true, true)] as const
 
 /** ns per `onSettled` call of a metrics object (the one hook it needs per task), on a reused task, median of 5 batches. */
 function hookNs(keyed: boolean): number {

@@ -26,7 +26,6 @@ export interface MetricsResult {
 /** prom-client's default buckets (s): 5 ms to 10 s, 11 bounds. */
 const PROM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-
 /** The same values in each library's unit: ms (ours), whole µs (hdr-histogram-js, integers only), s (prom-client). */
 interface Values {
   readonly ms: Float64Array

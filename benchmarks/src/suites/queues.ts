@@ -26,7 +26,6 @@ function makeTasks(n: number, priorityOf: (i: number) => number): TaskInfo[] {
   return out
 }
 
-
 const done = Promise.resolve()
 
 // ---------------------------------------------------------------- FIFO

@@ -320,7 +320,7 @@ export async function resource(): Promise<ResourceResult> {
     'generic-pool use(fn); tarn has none, so acquire, try { await fn(conn) } finally { release }',
   )
 
-  console.log('\n### Resource: targets (ratios of medians: the peer\'s ns / ours; above 1x, ours is faster)')
+  console.log("\n### Resource: targets (ratios of medians: the peer's ns / ours; above 1x, ours is faster)")
   for (const [label, ns] of [
     ['R1 acquire+release, one caller ', sequentialNs],
     ['R2 acquire+release, contended  ', contendedNs],

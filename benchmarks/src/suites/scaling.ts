@@ -73,7 +73,13 @@ export async function scaling(): Promise<ScalingResult> {
   const others = watchOthers()
   const expected = Array.from({ length: s.tasks }, (_, i) => hash(i))
   type Line = { library: ThreadLibrary; workers: number } | typeof SEQUENTIAL
-  const lines: Line[] = [SEQUENTIAL, ...counts.flatMap((workers) => [{ library: poolkit, workers }, { library: handRolled, workers }])]
+  const lines: Line[] = [
+    SEQUENTIAL,
+    ...counts.flatMap((workers) => [
+      { library: poolkit, workers },
+      { library: handRolled, workers },
+    ]),
+  ]
   const key = (line: Line): string => (line === SEQUENTIAL ? SEQUENTIAL : `${line.library.name} x${line.workers}`)
   const times = new Map<string, number[]>()
   for (let round = 0; round < s.rounds; round++) {
@@ -103,10 +109,30 @@ export async function scaling(): Promise<ScalingResult> {
   printTable(
     ['workers', 'poolkit ms (median)', 'each round', 'speedup', 'efficiency', 'hand-rolled speedup'],
     [
-      [`sequential`, sequentialMs.toFixed(0), times.get(SEQUENTIAL)!.map((t) => t.toFixed(0)).join(', '), '1.00x', '', ''],
+      [
+        `sequential`,
+        sequentialMs.toFixed(0),
+        times
+          .get(SEQUENTIAL)!
+          .map((t) => t.toFixed(0))
+          .join(', '),
+        '1.00x',
+        '',
+        '',
+      ],
       ...rows.map((r) =>
         r.measured
-          ? [String(r.workers), r.poolkitMs!.toFixed(0), times.get(`${poolkit.name} x${r.workers}`)!.map((t) => t.toFixed(0)).join(', '), fmtRatio(r.speedup!), `${(r.efficiency! * 100).toFixed(0)}%`, fmtRatio(r.referenceSpeedup!)]
+          ? [
+              String(r.workers),
+              r.poolkitMs!.toFixed(0),
+              times
+                .get(`${poolkit.name} x${r.workers}`)!
+                .map((t) => t.toFixed(0))
+                .join(', '),
+              fmtRatio(r.speedup!),
+              `${(r.efficiency! * 100).toFixed(0)}%`,
+              fmtRatio(r.referenceSpeedup!),
+            ]
           : [String(r.workers), `not measured: ${cores} cores`, '', '', '', ''],
       ),
     ],

@@ -1,32 +1,7 @@
 import { quick, settings } from '../config.js'
 import { fmtRate, fmtRatio, median, printTable } from '../stats.js'
-import {
-  burst,
-  canPin,
-  childHangs,
-  closeWithin,
-  idleWaits,
-  ordered,
-  reportOthers,
-  runChild,
-  untilIdle,
-  versionOf,
-  waitIdle,
-  watchOthers,
-} from '../thread-harness.js'
-import {
-  BARE,
-  bareEcho,
-  closeHangs,
-  handRolled,
-  piscina,
-  poolifier,
-  poolkit,
-  poolkitThreads,
-  THREAD_LIBRARIES,
-  type ThreadLibrary,
-  type ThreadRunner,
-} from '../thread-pools.js'
+import { burst, canPin, childHangs, closeWithin, idleWaits, ordered, reportOthers, runChild, untilIdle, versionOf, waitIdle, watchOthers } from '../thread-harness.js'
+import { BARE, bareEcho, closeHangs, handRolled, piscina, poolifier, poolkit, poolkitThreads, THREAD_LIBRARIES, type ThreadLibrary, type ThreadRunner } from '../thread-pools.js'
 import type { BurstReport, LatencyLine, LatencyReport, StartupReport, TransferReport } from '../thread-report.js'
 import { hash } from '../workers/work.js'
 
@@ -189,7 +164,9 @@ async function cpuBound(): Promise<Map<string, number>> {
   const others = watchOthers()
   const s = settings.threads
   const n = s.cpu.tasks
-  console.log(`\n### T4. CPU-bound: ${n.toLocaleString('en-US')} tasks of 16 sha256 digests of 64 KiB, submitted at once, ${s.workers} workers, vs the same work on the main thread, ${s.rounds} rounds`)
+  console.log(
+    `\n### T4. CPU-bound: ${n.toLocaleString('en-US')} tasks of 16 sha256 digests of 64 KiB, submitted at once, ${s.workers} workers, vs the same work on the main thread, ${s.rounds} rounds`,
+  )
   const SEQUENTIAL = 'sequential (main thread)'
   const lines: (ThreadLibrary | typeof SEQUENTIAL)[] = [poolkit, piscina, poolifier, handRolled, SEQUENTIAL]
   const expected = Array.from({ length: n }, (_, i) => hash(i))
@@ -226,13 +203,7 @@ async function cpuBound(): Promise<Map<string, number>> {
   const speedup = new Map([...times].map(([name, t]) => [name, seq / median(t)]))
   printTable(
     ['line', 'ms (median)', 'each round', 'ms / task', 'speedup vs sequential'],
-    [...times].map(([name, t]) => [
-      name,
-      median(t).toFixed(0),
-      t.map((x) => x.toFixed(0)).join(', '),
-      (median(t) / n).toFixed(3),
-      fmtRatio(speedup.get(name)!),
-    ]),
+    [...times].map(([name, t]) => [name, median(t).toFixed(0), t.map((x) => x.toFixed(0)).join(', '), (median(t) / n).toFixed(3), fmtRatio(speedup.get(name)!)]),
   )
   reportOthers(others)
   return speedup
@@ -394,9 +365,7 @@ export async function threads(): Promise<ThreadsResult> {
     console.log(`hangs       close() did not settle within 2 s (its threads were then terminated directly): ${counts.join('; ')}`)
   }
   console.log(`\n### Threads: poolkit's prefetch bound (at most that many tasks sent to a worker ahead of the one it runs), from T1 and T3`)
-  const byPrefetch = [poolkit, ...prefetchLines()]
-    .map((line) => ({ line, prefetch: Number(/prefetch=(\d+)/.exec(line.name)?.[1] ?? 256) }))
-    .sort((a, b) => a.prefetch - b.prefetch)
+  const byPrefetch = [poolkit, ...prefetchLines()].map((line) => ({ line, prefetch: Number(/prefetch=(\d+)/.exec(line.name)?.[1] ?? 256) })).sort((a, b) => a.prefetch - b.prefetch)
   printTable(
     ['prefetch', 'tasks/s', 'vs hand-rolled pool', 'vs poolifier', 'latency median', 'latency p99', 'median on 1 core'],
     byPrefetch.map(({ line, prefetch }) => [

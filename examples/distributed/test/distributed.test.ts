@@ -14,7 +14,7 @@ beforeAll(() => {
 })
 
 describe('examples/distributed', () => {
-  it('runs every job on the two consumers, prints progress and each one\'s share, and shuts them down on SIGTERM', async () => {
+  it("runs every job on the two consumers, prints progress and each one's share, and shuts them down on SIGTERM", async () => {
     const env = { ...process.env }
     delete env.REDIS_URL
     const { stdout } = await run(process.execPath, [join(root, 'dist/main.js'), '--jobs', '300'], { cwd: root, env, timeout: 50_000 })

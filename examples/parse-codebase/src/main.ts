@@ -367,9 +367,7 @@ function printSummary(s: Summary): void {
       `  speedup     ${s.speedup?.toFixed(2)}x over one thread`,
     )
   }
-  lines.push(
-    `  found       ${n(s.totals.functions)} functions, ${n(s.totals.classes)} classes, ${n(s.totals.imports)} imports, ${n(s.totals.lines)} lines`,
-  )
+  lines.push(`  found       ${n(s.totals.functions)} functions, ${n(s.totals.classes)} classes, ${n(s.totals.imports)} imports, ${n(s.totals.lines)} lines`)
   for (const error of s.errors) lines.push(`  error       ${error}`)
   process.stdout.write(`${lines.join('\n')}\n`)
 }

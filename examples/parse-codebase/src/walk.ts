@@ -71,7 +71,14 @@ export async function findSourceFiles(root: string, maxBytes: number): Promise<W
       if (entry.isDirectory()) pending.push(path)
       else if (entry.isFile() && isSourceName(entry.name)) found.push(path)
     }
-    const sizes = await Promise.all(found.map((path) => stat(path).then((s) => s.size, () => -1)))
+    const sizes = await Promise.all(
+      found.map((path) =>
+        stat(path).then(
+          (s) => s.size,
+          () => -1,
+        ),
+      ),
+    )
     for (let i = found.length - 1; i >= 0; i--) {
       const size = sizes[i]!
       if (size < 0) continue

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest'
 import { createBulkhead } from '../src/index.js'
 import { task } from './task.js'
 
-
 /** A handler that takes `ms` of virtual time. */
 const timed =
   (clock: VirtualClock) =>
@@ -184,7 +183,12 @@ describe('createBulkhead', () => {
             breaker: bulkhead,
             retry: { attempts: 2, backoff: { initialMs: 5, maxMs: 5, jitter: 0 } },
           })
-          const results = tasks.map((t) => pool.run(t, { key: t.key }).then(() => 'ok', () => 'failed'))
+          const results = tasks.map((t) =>
+            pool.run(t, { key: t.key }).then(
+              () => 'ok',
+              () => 'failed',
+            ),
+          )
           await clock.runAll()
           const settled = await Promise.all(results)
           expect(settled).toHaveLength(tasks.length)
@@ -205,9 +209,7 @@ describe('createBulkhead', () => {
   it('validates its options, naming the option and the value', () => {
     expect(() => createBulkhead(5 as never)).toThrow(new TypeError('options must be an object, got 5'))
     expect(() => createBulkhead({ limits: [] as never })).toThrow(new TypeError('options.limits must be an object keyed by task key, got an array'))
-    expect(() => createBulkhead({ limits: { openai: -1 } })).toThrow(
-      new TypeError('options.limits["openai"] must be a non-negative integer or Infinity, got -1'),
-    )
+    expect(() => createBulkhead({ limits: { openai: -1 } })).toThrow(new TypeError('options.limits["openai"] must be a non-negative integer or Infinity, got -1'))
     expect(() => createBulkhead({ limits: { openai: 1.5 } })).toThrow(TypeError)
     expect(() => createBulkhead({ defaultLimit: Number.NaN })).toThrow(new TypeError('options.defaultLimit must be a non-negative integer or Infinity, got NaN'))
     expect(() => createBulkhead({ queuePerKey: '10' as never })).toThrow(new TypeError('options.queuePerKey must be a non-negative integer or Infinity, got "10"'))

@@ -5,7 +5,6 @@ import { createCircuitBreaker } from '../src/index.js'
 import type { CircuitBreakerOptions, CircuitEvent } from '../src/index.js'
 import { task } from './task.js'
 
-
 class HttpError extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`)
@@ -682,8 +681,7 @@ describe('createCircuitBreaker: with a core pool', () => {
     const breaker = createCircuitBreaker({ clock, keyed: true, failureThreshold: 1, openMs: 1000, whenOpen: 'hold' })
     const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker })
     const done: string[] = []
-    const run = (id: string, key: string, fail?: unknown) =>
-      settle(pool.run({ id, ms: 10, fail }, { key }).then((v) => void done.push(`${v}@${clock.now()}`)))
+    const run = (id: string, key: string, fail?: unknown) => settle(pool.run({ id, ms: 10, fail }, { key }).then((v) => void done.push(`${v}@${clock.now()}`)))
     const failed = run('a0', 'a', new Error('down'))
     await clock.advance(10)
     expect((await failed).ok).toBe(false)

@@ -4,13 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { combine, createBulkhead, createRateLimiter } from '../src/index.js'
 import { task } from './task.js'
 
-
 /** A policy that logs every call as `name.method` and answers as told. */
-function spy(
-  name: string,
-  log: string[],
-  answers: { admit?: BreakerDenial; acquire?: BreakerDenial; failure?: BreakerRetry; attach?: boolean; settled?: boolean } = {},
-): Breaker {
+function spy(name: string, log: string[], answers: { admit?: BreakerDenial; acquire?: BreakerDenial; failure?: BreakerRetry; attach?: boolean; settled?: boolean } = {}): Breaker {
   const policy: Breaker = {
     admit: () => (log.push(`${name}.admit`), answers.admit),
     acquire: () => (log.push(`${name}.acquire`), answers.acquire),
@@ -101,7 +96,12 @@ describe('combine', () => {
   it('still reports to every policy when one of them throws, then throws the first error', () => {
     const log: string[] = []
     const boom = new Error('boom')
-    const thrower: Breaker = { ...spy('t', log), onSuccess: () => { throw boom } }
+    const thrower: Breaker = {
+      ...spy('t', log),
+      onSuccess: () => {
+        throw boom
+      },
+    }
     const combined = combine(spy('a', log), thrower, spy('b', log))
     expect(() => combined.onSuccess(task(), 1)).toThrow(boom)
     expect(log).toEqual(['a.onSuccess', 'b.onSuccess'])

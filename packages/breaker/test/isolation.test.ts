@@ -128,7 +128,10 @@ describe.each(['token-bucket', 'sliding-window'] as const)('rate limit (%s): a l
     // The free key alone, on the same pool size.
     const alone = createVirtualClock()
     const solo = recordingPool(alone, CONCURRENCY)
-    const soloDone = finishTime(alone, Array.from({ length: TASKS }, () => solo.pool.run({ key: 'free', ms: MS }, { key: 'free' })))
+    const soloDone = finishTime(
+      alone,
+      Array.from({ length: TASKS }, () => solo.pool.run({ key: 'free', ms: MS }, { key: 'free' })),
+    )
     await alone.runAll()
     const baseline = await soloDone
     expect(baseline).toBe((TASKS / CONCURRENCY) * MS)

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest'
 import { createRateLimiter } from '../src/index.js'
 import { task } from './task.js'
 
-
 /** A clock the test moves by hand, synchronously (the limiter only reads `now`). */
 const stepped = (now: () => number): Clock => ({ now, setTimeout: () => 0, clearTimeout: () => {} })
 
@@ -315,32 +314,18 @@ describe('createRateLimiter: options', () => {
   it('validates its options, naming the option and the value', () => {
     expect(() => createRateLimiter('fast' as never)).toThrow(new TypeError('options must be an object, got "fast"'))
     expect(() => createRateLimiter({ clock: {} as never })).toThrow(new TypeError('options.clock.now must be a function, got undefined'))
-    expect(() => createRateLimiter({ limits: { openai: { perSecond: 0 } } })).toThrow(
-      new TypeError('options.limits["openai"].perSecond must be a number above 0 or Infinity, got 0'),
-    )
-    expect(() => createRateLimiter({ limits: { openai: 50 as never } })).toThrow(
-      new TypeError('options.limits["openai"] must be an object like { perSecond: 10 }, got 50'),
-    )
-    expect(() => createRateLimiter({ limits: { openai: { perSecond: 50, burst: 0.5 } } })).toThrow(
-      new TypeError('options.limits["openai"].burst must be a finite number of at least 1, got 0.5'),
-    )
-    expect(() => createRateLimiter({ defaultLimit: { perSecond: Number.NaN } })).toThrow(
-      new TypeError('options.defaultLimit.perSecond must be a number above 0 or Infinity, got NaN'),
-    )
-    expect(() => createRateLimiter({ algorithm: 'leaky' as never })).toThrow(
-      new TypeError("options.algorithm must be one of 'token-bucket', 'sliding-window', got \"leaky\""),
-    )
+    expect(() => createRateLimiter({ limits: { openai: { perSecond: 0 } } })).toThrow(new TypeError('options.limits["openai"].perSecond must be a number above 0 or Infinity, got 0'))
+    expect(() => createRateLimiter({ limits: { openai: 50 as never } })).toThrow(new TypeError('options.limits["openai"] must be an object like { perSecond: 10 }, got 50'))
+    expect(() => createRateLimiter({ limits: { openai: { perSecond: 50, burst: 0.5 } } })).toThrow(new TypeError('options.limits["openai"].burst must be a finite number of at least 1, got 0.5'))
+    expect(() => createRateLimiter({ defaultLimit: { perSecond: Number.NaN } })).toThrow(new TypeError('options.defaultLimit.perSecond must be a number above 0 or Infinity, got NaN'))
+    expect(() => createRateLimiter({ algorithm: 'leaky' as never })).toThrow(new TypeError("options.algorithm must be one of 'token-bucket', 'sliding-window', got \"leaky\""))
     expect(() => createRateLimiter({ algorithm: 'sliding-window', limits: { A: { perSecond: 2.5 } } })).toThrow(
-      new RangeError("options.limits[\"A\"].perSecond must be an integer with algorithm 'sliding-window' (starts in any 1,000 ms), got 2.5"),
+      new RangeError('options.limits["A"].perSecond must be an integer with algorithm \'sliding-window\' (starts in any 1,000 ms), got 2.5'),
     )
     expect(() => createRateLimiter({ retryAfter: 5 as never })).toThrow(new TypeError('options.retryAfter must be a function, got 5'))
-    expect(() => createRateLimiter({ maxPauseMs: -1 })).toThrow(
-      new TypeError('options.maxPauseMs must be a non-negative number of milliseconds or Infinity, got -1'),
-    )
+    expect(() => createRateLimiter({ maxPauseMs: -1 })).toThrow(new TypeError('options.maxPauseMs must be a non-negative number of milliseconds or Infinity, got -1'))
     const limiter = createRateLimiter()
-    expect(() => limiter.setLimit('A', { perSecond: -5 })).toThrow(
-      new TypeError('setLimit("A", limit): limit.perSecond must be a number above 0 or Infinity, got -5'),
-    )
+    expect(() => limiter.setLimit('A', { perSecond: -5 })).toThrow(new TypeError('setLimit("A", limit): limit.perSecond must be a number above 0 or Infinity, got -5'))
   })
 
   it('reads the system clock when given none', () => {

@@ -19,8 +19,7 @@ export type RetryOwner = 'bullmq' | 'pool'
  * `concurrency` (it follows the pool), `autorun` and the sandbox ones.
  * @public
  */
-export interface ConsumeOptions<I = unknown, O = unknown>
-  extends Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun' | 'useWorkerThreads' | 'workerForkOptions' | 'workerThreadsOptions'> {
+export interface ConsumeOptions<I = unknown, O = unknown> extends Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun' | 'useWorkerThreads' | 'workerForkOptions' | 'workerThreadsOptions'> {
   /** The Redis connection: ioredis options, or an ioredis instance with `maxRetriesPerRequest: null`. */
   connection: ConnectionOptions
   /** The pool that runs the jobs. The consumer does not own it: close the consumer, then the pool. */

@@ -349,7 +349,10 @@ describe('consume(): shutdown', () => {
     )
     const consumer = await consume<JobEnvelope, string>(queue.name, { connection: redis.connection, pool: stuck, input: 'envelope', prefetch: 0 })
     cleanup.push(() => consumer.close({ timeout: 100 }))
-    await queue.addBulk([{ name: 'job', data: 0, opts: { jobId: 'h-0', attempts: 1 } }, { name: 'job', data: 1, opts: { jobId: 'h-1', attempts: 1 } }])
+    await queue.addBulk([
+      { name: 'job', data: 0, opts: { jobId: 'h-0', attempts: 1 } },
+      { name: 'job', data: 1, opts: { jobId: 'h-1', attempts: 1 } },
+    ])
     await until(() => running.length === 2, 'both jobs run')
     const report = await consumer.close({ timeout: 100 })
     expect(report.timedOut).toBe(true)
@@ -390,14 +393,10 @@ describe('consume(): start-up errors', () => {
     const pool = track(createPool<number, number>({ handler: (n) => n }))
     const connection = redis.connection
     await expect(consume('a:b', { connection, pool })).rejects.toThrow(new TypeError(`queueName must be a non-empty string without ':', got "a:b"`))
-    await expect(consume('q', { connection, pool: {} as never })).rejects.toThrow(
-      new TypeError('options.pool must be a poolkit Pool (createPool from @poolkit/core), got an object without submit()'),
-    )
+    await expect(consume('q', { connection, pool: {} as never })).rejects.toThrow(new TypeError('options.pool must be a poolkit Pool (createPool from @poolkit/core), got an object without submit()'))
     await expect(consume('q', { connection, pool, prefetch: -1 })).rejects.toThrow(new TypeError('options.prefetch must be a non-negative integer, got -1'))
     await expect(consume('q', { connection, pool, input: 'json' as never })).rejects.toThrow(new TypeError(`options.input must be one of 'data', 'envelope', got "json"`))
     await expect(consume('q', { connection, pool, retries: 'both' as never })).rejects.toThrow(new TypeError(`options.retries must be one of 'bullmq', 'pool', got "both"`))
-    await expect(consume('q', { connection: undefined as never, pool })).rejects.toThrow(
-      new TypeError('options.connection must be Redis connection options or an ioredis instance, got undefined'),
-    )
+    await expect(consume('q', { connection: undefined as never, pool })).rejects.toThrow(new TypeError('options.connection must be Redis connection options or an ioredis instance, got undefined'))
   })
 })

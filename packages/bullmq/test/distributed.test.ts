@@ -22,8 +22,7 @@ const consumerScript = fileURLToPath(new URL('./fixtures/consumer.mjs', import.m
 
 /** The consumer processes run plain Node on the built package: compile it when dist/ is missing or older than src/. */
 function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
   const entry = join(root, 'dist/index.js')
   if (existsSync(entry) && statSync(entry).mtimeMs >= newest(join(root, 'src'))) return
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
@@ -161,6 +160,5 @@ describe('two consumer processes on one queue', () => {
       `SIGKILL after ${killed.done.size} jobs: ${stalled} stalled jobs taken back, ${duplicates.length} of them had started and ran twice ` +
         `(${inFlight.size} in flight in the killed consumer); the survivor ran ${survived.runs.length}`,
     )
-
   }, 240_000)
 })

@@ -6,7 +6,25 @@
 import { createPool, systemClock } from '@poolkit/core'
 import fc from 'fast-check'
 import { afterAll, describe, it } from 'vitest'
-import { anArray, expectOptionError, fractional, infinities, nan, negative, notFunction, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf as rejectionOfStart, setAt, spec, symbol, thrownBy } from '@poolkit/test-utils'
+import {
+  anArray,
+  expectOptionError,
+  fractional,
+  infinities,
+  nan,
+  negative,
+  notFunction,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  rejectionOf as rejectionOfStart,
+  setAt,
+  spec,
+  symbol,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { consume, createQueueMetrics, createRemotePool } from '../src/index.js'
 
@@ -16,7 +34,11 @@ afterAll(() => pool.close())
 
 const invalidPositiveDuration = fc.oneof(notNumber, negative, fc.constant(0), nan, fc.constant(-Infinity))
 const invalidDuration = fc.oneof(notNumber, negative, nan, fc.constant(-Infinity))
-const invalidQueueName = fc.oneof(notString, fc.constant(''), fc.string({ maxLength: 5 }).map((s) => `${s}:${s}`))
+const invalidQueueName = fc.oneof(
+  notString,
+  fc.constant(''),
+  fc.string({ maxLength: 5 }).map((s) => `${s}:${s}`),
+)
 
 const consumeSpecs: readonly OptionSpec[] = [
   spec('options.prefetch', fc.oneof(notNumber, negative, fractional, nan, infinities), fc.integer({ min: 0, max: 16 })),
@@ -25,10 +47,38 @@ const consumeSpecs: readonly OptionSpec[] = [
   // Short, so an invalid value that slipped through fails fast on the closed port instead of waiting.
   spec('options.connectTimeout', invalidPositiveDuration, fc.integer({ min: 1, max: 200 })),
   spec('options.closeTimeout', invalidDuration, fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constant(Infinity))),
-  spec('options.input', fc.oneof(fc.string({ maxLength: 6 }).filter((s) => s !== 'data' && s !== 'envelope'), fc.double(), fc.constant(null), symbol, plainObject), fc.constantFrom('data', 'envelope')),
-  spec('options.retries', fc.oneof(fc.string({ maxLength: 6 }).filter((s) => s !== 'bullmq' && s !== 'pool'), fc.double(), fc.constant(null), symbol, plainObject), fc.constantFrom('bullmq', 'pool')),
-  spec('options.taskName', notFunction, fc.constant(() => 'default')),
-  spec('options.key', notFunction, fc.constant(() => undefined)),
+  spec(
+    'options.input',
+    fc.oneof(
+      fc.string({ maxLength: 6 }).filter((s) => s !== 'data' && s !== 'envelope'),
+      fc.double(),
+      fc.constant(null),
+      symbol,
+      plainObject,
+    ),
+    fc.constantFrom('data', 'envelope'),
+  ),
+  spec(
+    'options.retries',
+    fc.oneof(
+      fc.string({ maxLength: 6 }).filter((s) => s !== 'bullmq' && s !== 'pool'),
+      fc.double(),
+      fc.constant(null),
+      symbol,
+      plainObject,
+    ),
+    fc.constantFrom('bullmq', 'pool'),
+  ),
+  spec(
+    'options.taskName',
+    notFunction,
+    fc.constant(() => 'default'),
+  ),
+  spec(
+    'options.key',
+    notFunction,
+    fc.constant(() => undefined),
+  ),
   spec('options.pool', fc.oneof(notObject, plainObject, anArray), fc.constant(pool)),
   spec('options.connection', fc.oneof(fc.double(), fc.string({ maxLength: 5 }), fc.boolean(), fc.constant(null), symbol, anArray), fc.constant(connection)),
   spec('options.clock', fc.oneof(notObject, plainObject, anArray), fc.constant(systemClock)),
@@ -40,10 +90,14 @@ const rejectionOf = (start: () => Promise<unknown>): Promise<unknown> => rejecti
 describe('consume(queueName, options)', () => {
   it.each(consumeSpecs.map((s) => [s.path, s] as const))('rejects with a TypeError or RangeError naming %s and the value, before connecting', async (_path, s) => {
     await fc.assert(
-      fc.asyncProperty(s.invalid, optionsArbitrary(() => ({ connection, pool, connectTimeout: 200 }), consumeSpecs, s), async (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(await rejectionOf(() => consume('fuzz', options as never)), s.path, bad)
-      }),
+      fc.asyncProperty(
+        s.invalid,
+        optionsArbitrary(() => ({ connection, pool, connectTimeout: 200 }), consumeSpecs, s),
+        async (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(await rejectionOf(() => consume('fuzz', options as never)), s.path, bad)
+        },
+      ),
       { numRuns: 40 },
     )
   })
@@ -71,10 +125,18 @@ describe('createRemotePool(options)', () => {
   ]
   it.each(remoteSpecs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value', (_path, s) => {
     fc.assert(
-      fc.property(s.invalid, optionsArbitrary(() => ({ queueName: 'fuzz', connection }), remoteSpecs, s), (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => createRemotePool(options as never)), s.path, bad)
-      }),
+      fc.property(
+        s.invalid,
+        optionsArbitrary(() => ({ queueName: 'fuzz', connection }), remoteSpecs, s),
+        (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(
+            thrownBy(() => createRemotePool(options as never)),
+            s.path,
+            bad,
+          )
+        },
+      ),
       { numRuns: 40 },
     )
   })
@@ -90,10 +152,18 @@ describe('createQueueMetrics(queueName, options)', () => {
   ]
   it.each(metricsSpecs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value', (_path, s) => {
     fc.assert(
-      fc.property(s.invalid, optionsArbitrary(() => ({ connection }), metricsSpecs, s), (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => createQueueMetrics('fuzz', options as never)), s.path, bad)
-      }),
+      fc.property(
+        s.invalid,
+        optionsArbitrary(() => ({ connection }), metricsSpecs, s),
+        (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(
+            thrownBy(() => createQueueMetrics('fuzz', options as never)),
+            s.path,
+            bad,
+          )
+        },
+      ),
       { numRuns: 40 },
     )
   })

@@ -12,7 +12,10 @@ const { redis, cleanup } = useRedisServer()
 function open(label: string): { queue: Queue; metrics: QueueMetrics } {
   const queue = new Queue(queueName(label), { connection: redis.connection })
   const metrics = createQueueMetrics(queue.name, { connection: redis.connection, intervalMs: 50 })
-  cleanup.push(() => queue.close(), () => metrics.close())
+  cleanup.push(
+    () => queue.close(),
+    () => metrics.close(),
+  )
   return { queue, metrics }
 }
 

@@ -77,8 +77,7 @@ describe('createRemotePool(): run() as on a local pool', () => {
     await serve(
       pool.name,
       createPool<string, string>({
-        handler: (input, ctx) =>
-          input === 'hang' ? new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) : `${input} for ${ctx.key}`,
+        handler: (input, ctx) => (input === 'hang' ? new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) : `${input} for ${ctx.key}`),
       }),
     )
     expect(await pool.run('report', { key: 'tenant-a' })).toBe('report for tenant-a')

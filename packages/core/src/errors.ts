@@ -40,7 +40,6 @@ export class PoolError extends Error {
     super(message, options)
     this.code = code
   }
-
 }
 
 /**
@@ -58,14 +57,7 @@ export class QueueFullError extends PoolError {
 
   constructor(limit: number, options?: { key?: string; cause?: unknown; message?: string }) {
     const key = options?.key
-    super(
-      ErrorCode.QueueFull,
-      options?.message ??
-        (key === undefined
-          ? `The queue is full (${limit} tasks waiting)`
-          : `The queue for key "${key}" is full (${limit} tasks waiting)`),
-      options,
-    )
+    super(ErrorCode.QueueFull, options?.message ?? (key === undefined ? `The queue is full (${limit} tasks waiting)` : `The queue for key "${key}" is full (${limit} tasks waiting)`), options)
     this.limit = limit
     this.key = key
   }
@@ -127,11 +119,7 @@ export class CircuitOpenError extends PoolError {
   readonly retryAt: number
 
   constructor(key: string | undefined, retryAt: number, options?: { cause?: unknown }) {
-    super(
-      ErrorCode.CircuitOpen,
-      `The circuit for ${key === undefined ? 'tasks without a key' : `key "${key}"`} is open; it retries at ${retryAt}`,
-      options,
-    )
+    super(ErrorCode.CircuitOpen, `The circuit for ${key === undefined ? 'tasks without a key' : `key "${key}"`} is open; it retries at ${retryAt}`, options)
     this.key = key
     this.retryAt = retryAt
   }
@@ -158,20 +146,8 @@ export class WorkerExitError extends PoolError {
    */
   readonly taskStarted: boolean
 
-  constructor(info: {
-    workerId: number
-    exitCode?: number | undefined
-    signal?: string | undefined
-    cause?: unknown
-    message?: string | undefined
-    taskStarted?: boolean | undefined
-  }) {
-    const how =
-      info.signal !== undefined
-        ? `was killed by ${info.signal}`
-        : info.exitCode !== undefined
-          ? `exited with code ${info.exitCode}`
-          : 'exited'
+  constructor(info: { workerId: number; exitCode?: number | undefined; signal?: string | undefined; cause?: unknown; message?: string | undefined; taskStarted?: boolean | undefined }) {
+    const how = info.signal !== undefined ? `was killed by ${info.signal}` : info.exitCode !== undefined ? `exited with code ${info.exitCode}` : 'exited'
     super(ErrorCode.WorkerExit, info.message ?? `Worker ${info.workerId} ${how} while running the task`, info)
     this.workerId = info.workerId
     this.exitCode = info.exitCode

@@ -6,18 +6,7 @@
 // The pool
 export { createPool } from './pool.js'
 export type { Pool } from './pool.js'
-export type {
-  BackoffOptions,
-  CloseOptions,
-  CloseReport,
-  MapOptions,
-  PoolEvents,
-  PoolOptions,
-  QueueFullPolicy,
-  RetryOptions,
-  RunAllOptions,
-  TaskHandler,
-} from './pool-options.js'
+export type { BackoffOptions, CloseOptions, CloseReport, MapOptions, PoolEvents, PoolOptions, QueueFullPolicy, RetryOptions, RunAllOptions, TaskHandler } from './pool-options.js'
 export { Priority } from './priority.js'
 export { concurrencyFromEnv } from './env.js'
 export type { AsyncDisposableLike, DisposableLike } from './disposable.js'
@@ -35,31 +24,10 @@ export { createVirtualClock } from './virtual-clock.js'
 export type { VirtualClock } from './virtual-clock.js'
 
 // Errors
-export {
-  CircuitOpenError,
-  ErrorCode,
-  isPoolError,
-  PoolClosedError,
-  PoolError,
-  QueueFullError,
-  TaskDroppedError,
-  TaskTimeoutError,
-  WorkerExitError,
-  WorkerStartError,
-} from './errors.js'
+export { CircuitOpenError, ErrorCode, isPoolError, PoolClosedError, PoolError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError, WorkerStartError } from './errors.js'
 
 // Contracts
-export type {
-  RejectReason,
-  RunOptions,
-  TaskContext,
-  TaskFailure,
-  TaskInfo,
-  TaskOutcome,
-  TaskResult,
-  TaskSuccess,
-  TransferList,
-} from './contracts/task.js'
+export type { RejectReason, RunOptions, TaskContext, TaskFailure, TaskInfo, TaskOutcome, TaskResult, TaskSuccess, TransferList } from './contracts/task.js'
 export type { TaskQueue } from './contracts/task-queue.js'
 export type { AttemptOutcome, Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
 export type { Scaler } from './contracts/scaler.js'

@@ -27,16 +27,7 @@ import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
 import { WorkerSet } from './internal/worker-set.js'
 import { Priority } from './priority.js'
-import type {
-  CloseOptions,
-  CloseReport,
-  MapOptions,
-  PoolEvents,
-  PoolOptions,
-  QueueFullPolicy,
-  RunAllOptions,
-  TaskHandler,
-} from './pool-options.js'
+import type { CloseOptions, CloseReport, MapOptions, PoolEvents, PoolOptions, QueueFullPolicy, RunAllOptions, TaskHandler } from './pool-options.js'
 
 /** The task whose promise `capture` is making (set right before each `new Promise`). */
 let capturing: TaskRecord<any, any> | undefined
@@ -828,12 +819,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
 
 /** A `WorkerExitError` saying the task never started (checked by code, so it holds across copies of core). */
 function neverStarted(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === ErrorCode.WorkerExit &&
-    (error as { taskStarted?: unknown }).taskStarted === false
-  )
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === ErrorCode.WorkerExit && (error as { taskStarted?: unknown }).taskStarted === false
 }
 
 function isAborted(signal: AbortSignal | undefined): boolean {

@@ -356,10 +356,7 @@ export function checkClock(path: string, value: unknown): void {
  * @public
  */
 export function checkOptionalAbortSignal(path: string, value: unknown): void {
-  if (
-    value !== undefined &&
-    (typeof value !== 'object' || value === null || typeof (value as { addEventListener?: unknown }).addEventListener !== 'function' || !('aborted' in value))
-  ) {
+  if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as { addEventListener?: unknown }).addEventListener !== 'function' || !('aborted' in value))) {
     throw new TypeError(`${path} must be an AbortSignal, got ${describeValue(value)}`)
   }
 }

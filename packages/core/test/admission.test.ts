@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  concurrencyFromEnv,
-  createDefaultQueue,
-  createPool,
-  createVirtualClock,
-  ErrorCode,
-  isPoolError,
-  Priority,
-  QueueFullError,
-  TaskDroppedError,
-} from '../src/index.js'
+import { concurrencyFromEnv, createDefaultQueue, createPool, createVirtualClock, ErrorCode, isPoolError, Priority, QueueFullError, TaskDroppedError } from '../src/index.js'
 import type { PoolOptions, RunOptions, TaskContext, TaskQueue, TaskResult } from '../src/index.js'
 import { controlled, gate, sleep, tick, track } from './support.js'
 
@@ -810,7 +800,7 @@ describe('pause() and resume()', () => {
     await pool.close()
   })
 
-  it("starts paused with the option paused: true", async () => {
+  it('starts paused with the option paused: true', async () => {
     const handler = vi.fn((x: number) => x)
     const pool = createPool({ handler, paused: true })
     expect(pool.state).toBe('paused')
@@ -1060,17 +1050,14 @@ describe('concurrencyFromEnv()', () => {
     expect(concurrencyFromEnv(NAME, 4)).toBe(1)
   })
 
-  it.each(['0', '-1', 'abc', '1.5', '2x', '1e3', 'Infinity'])(
-    'throws a TypeError naming the variable and the value for %j',
-    (value) => {
-      process.env[NAME] = value
-      const read = () => concurrencyFromEnv(NAME, 4)
-      expect(read).toThrowError(TypeError)
-      expect(read).toThrowError(NAME)
-      expect(read).toThrowError(JSON.stringify(value))
-      expect(read).toThrowError(/positive integer/)
-    },
-  )
+  it.each(['0', '-1', 'abc', '1.5', '2x', '1e3', 'Infinity'])('throws a TypeError naming the variable and the value for %j', (value) => {
+    process.env[NAME] = value
+    const read = () => concurrencyFromEnv(NAME, 4)
+    expect(read).toThrowError(TypeError)
+    expect(read).toThrowError(NAME)
+    expect(read).toThrowError(JSON.stringify(value))
+    expect(read).toThrowError(/positive integer/)
+  })
 
   it('throws a TypeError for an invalid fallback or name', () => {
     delete process.env[NAME]

@@ -171,8 +171,7 @@ describe('breaker holds', () => {
     const clock = createVirtualClock()
     const reasons: string[] = []
     const breaker: Breaker = {
-      admit: (task) =>
-        task.key === 'full' ? { retryAt: 0, error: new QueueFullError(3, { key: 'full' }) } : task.key === 'open' ? { retryAt: 50 } : undefined,
+      admit: (task) => (task.key === 'full' ? { retryAt: 0, error: new QueueFullError(3, { key: 'full' }) } : task.key === 'open' ? { retryAt: 50 } : undefined),
       acquire: () => undefined,
       onSuccess: () => {},
       onFailure: () => {},

@@ -1051,7 +1051,10 @@ describe('tasks that share one signal', () => {
     process.on('warning', onWarning)
     try {
       const pool = createPool({ handler: async (x: number) => x * 2, concurrency: 4 })
-      const out = await pool.runAll(Array.from({ length: 50 }, (_, i) => i), { window: 40 })
+      const out = await pool.runAll(
+        Array.from({ length: 50 }, (_, i) => i),
+        { window: 40 },
+      )
       expect(out[49]).toBe(98)
       await tick()
       expect(warnings).not.toContain('MaxListenersExceededWarning')

@@ -358,15 +358,7 @@ describe('error classes', () => {
   it('exposes every code in ErrorCode, each with the ERR_POOL_ prefix and distinct', () => {
     const codes = Object.values(ErrorCode)
     expect(codes.sort()).toEqual(
-      [
-        'ERR_POOL_CIRCUIT_OPEN',
-        'ERR_POOL_CLOSED',
-        'ERR_POOL_QUEUE_FULL',
-        'ERR_POOL_TASK_DROPPED',
-        'ERR_POOL_TASK_TIMEOUT',
-        'ERR_POOL_WORKER_EXIT',
-        'ERR_POOL_WORKER_START',
-      ].sort(),
+      ['ERR_POOL_CIRCUIT_OPEN', 'ERR_POOL_CLOSED', 'ERR_POOL_QUEUE_FULL', 'ERR_POOL_TASK_DROPPED', 'ERR_POOL_TASK_TIMEOUT', 'ERR_POOL_WORKER_EXIT', 'ERR_POOL_WORKER_START'].sort(),
     )
     expect(new Set(codes).size).toBe(codes.length)
     expect(ErrorCode).toMatchObject({

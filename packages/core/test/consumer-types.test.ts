@@ -52,8 +52,7 @@ function compile(project: string): Promise<{ errors: string[]; files: string[] }
 }
 
 /** The packages whose built declarations a compilation read. */
-const builtPackagesIn = (files: string[]): string[] =>
-  PACKAGES.filter((name) => files.some((file) => file.startsWith(join(PACKAGES_DIR, name, 'dist') + '/') && file.endsWith('.d.ts')))
+const builtPackagesIn = (files: string[]): string[] => PACKAGES.filter((name) => files.some((file) => file.startsWith(join(PACKAGES_DIR, name, 'dist') + '/') && file.endsWith('.d.ts')))
 
 describe('the published .d.ts in user projects (tsc, skipLibCheck off)', () => {
   it('compile in a page project with lib ES2022 + DOM, no @types/node and no esnext.disposable', async () => {

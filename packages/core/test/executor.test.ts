@@ -775,13 +775,7 @@ describe('a custom WorkerSelector', () => {
     const results = [1, 2, 3, 4, 5].map((x) => pool.run(x))
     await tick()
     expect(fake.runs.map((r) => r.worker.id)).toEqual([3, 3, 2, 2, 1])
-    expect(seen).toEqual([
-      [1, 2, 3],
-      [1, 2, 3],
-      [1, 2],
-      [1, 2],
-      [1],
-    ])
+    expect(seen).toEqual([[1, 2, 3], [1, 2, 3], [1, 2], [1, 2], [1]])
     fake.runs.forEach((r) => r.resolve(r.input))
     expect(await Promise.all(results)).toEqual([1, 2, 3, 4, 5])
     await pool.close()
@@ -1321,14 +1315,7 @@ describe('PoolObserver hooks', () => {
     fake.runs[1]!.reject(e2)
     await clock.flush()
     expect(result.error).toBe(e2)
-    expect(hooks().filter((h) => h !== 'onWorkerStarted')).toEqual([
-      'onSubmitted',
-      'onStarted',
-      'onRetried',
-      'onStarted',
-      'onDeadLettered',
-      'onSettled',
-    ])
+    expect(hooks().filter((h) => h !== 'onWorkerStarted')).toEqual(['onSubmitted', 'onStarted', 'onRetried', 'onStarted', 'onDeadLettered', 'onSettled'])
     expect(calls.find((c) => c[0] === 'onRetried')).toEqual(['onRetried', 'pool', { id: 1, attempt: 1 }, e1, 25])
     expect(calls.find((c) => c[0] === 'onDeadLettered')).toEqual(['onDeadLettered', 'pool', { id: 1, attempt: 2 }, e2])
     expect(calls.find((c) => c[0] === 'onSettled')).toEqual(['onSettled', 'pool', { id: 1, attempt: 2 }, 'failed', e2])

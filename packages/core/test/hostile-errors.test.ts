@@ -36,8 +36,7 @@ function errorWithThrowingGetter(): Error {
 }
 
 /** A proxy of a plain object whose every trap throws. */
-const proxyOfObject = (): object =>
-  new Proxy({}, { get: trap, getPrototypeOf: trap, ownKeys: trap, has: trap, getOwnPropertyDescriptor: trap })
+const proxyOfObject = (): object => new Proxy({}, { get: trap, getPrototypeOf: trap, ownKeys: trap, has: trap, getOwnPropertyDescriptor: trap })
 
 function revoked(): object {
   const { proxy, revoke } = Proxy.revocable(new Error('gone'), {})
@@ -333,8 +332,14 @@ function hostileSpec(): fc.Arbitrary<Spec> {
       { depthIdentifier: 'hostile' },
       fc.record({
         kind: fc.constant('error' as const),
-        message: fc.oneof(fc.string().map((value): Spec => ({ kind: 'plain', value })), tie('spec')),
-        name: fc.oneof(fc.constantFrom('Error', 'TypeError', 'CustomError').map((value): Spec => ({ kind: 'plain', value })), tie('spec')),
+        message: fc.oneof(
+          fc.string().map((value): Spec => ({ kind: 'plain', value })),
+          tie('spec'),
+        ),
+        name: fc.oneof(
+          fc.constantFrom('Error', 'TypeError', 'CustomError').map((value): Spec => ({ kind: 'plain', value })),
+          tie('spec'),
+        ),
         code: tie('spec'),
         cause: tie('spec'),
         fields: fc.array(fc.tuple(key, tie('spec')), { maxLength: 3 }),
@@ -486,9 +491,7 @@ describe('runWorker with hostile thrown values', () => {
     ep.send([RUN_FRAME, 1, 11, 'f', 1, 1, undefined, 2, 12, 'f', 2, 1, undefined])
     await tick()
     const byId = new Map(ep.results.map((r) => [r.id, r]))
-    expect(errorOf(byId.get(1)).message).toBe(
-      'The error thrown by task 11 (f) could not be sent back from the worker: DataCloneError: could not be cloned; it was RangeError: too big',
-    )
+    expect(errorOf(byId.get(1)).message).toBe('The error thrown by task 11 (f) could not be sent back from the worker: DataCloneError: could not be cloned; it was RangeError: too big')
     expect(byId.get(2)).toMatchObject({ ok: true, value: 2 })
   })
 

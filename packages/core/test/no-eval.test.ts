@@ -83,9 +83,15 @@ function findEvaluation(file: string, text: string): string[] {
         }
         if (name === 'require' && args[0] !== undefined && isConstantString(args[0]) && /^(node:)?vm$/.test((args[0] as ts.StringLiteral).text)) report(node, "require('vm')")
       }
-      if (node.expression.kind === ts.SyntaxKind.ImportKeyword && args[0] !== undefined && isConstantString(args[0]) && /^(node:)?vm$/.test((args[0] as ts.StringLiteral).text)) report(node, "import('vm')")
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword && args[0] !== undefined && isConstantString(args[0]) && /^(node:)?vm$/.test((args[0] as ts.StringLiteral).text))
+        report(node, "import('vm')")
     }
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier) && /^(node:)?vm$/.test(node.moduleSpecifier.text)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(node.moduleSpecifier) &&
+      /^(node:)?vm$/.test(node.moduleSpecifier.text)
+    ) {
       report(node, "import from 'vm'")
     }
     if (isConstantString(node) || ts.isTemplateHead(node)) {
@@ -190,26 +196,22 @@ describe('no string of source is evaluated in what the packages ship', () => {
     ])
   })
 
-  it(
-    'finds no eval, Function constructor, vm runner, computed importScripts or string timer in any package dist',
-    () => {
-      const packages = shippedCode()
-      expect(packages.map((p) => p.name)).toEqual(expect.arrayContaining(['core', 'queue', 'breaker', 'scaler', 'metrics', 'node-adapter', 'web-adapter']))
-      const found: string[] = []
-      let files = 0
-      for (const { name, files: list } of packages) {
-        for (const file of list) {
-          files++
-          found.push(...findEvaluation(`${name}/${relative(join(packagesDir, name), file)}`, readFileSync(file, 'utf8')))
-        }
+  it('finds no eval, Function constructor, vm runner, computed importScripts or string timer in any package dist', () => {
+    const packages = shippedCode()
+    expect(packages.map((p) => p.name)).toEqual(expect.arrayContaining(['core', 'queue', 'breaker', 'scaler', 'metrics', 'node-adapter', 'web-adapter']))
+    const found: string[] = []
+    let files = 0
+    for (const { name, files: list } of packages) {
+      for (const file of list) {
+        files++
+        found.push(...findEvaluation(`${name}/${relative(join(packagesDir, name), file)}`, readFileSync(file, 'utf8')))
       }
-      expect(files).toBeGreaterThan(50)
-      expect(found).toEqual([])
-    },
-    120_000,
-  )
+    }
+    expect(files).toBeGreaterThan(50)
+    expect(found).toEqual([])
+  }, 120_000)
 
-  it('starts workers only from the URL or path the user gave: new Worker(url, ...) without eval, fork(fileURLToPath(options.url), ...); a web worker factory is the user\'s own code', () => {
+  it("starts workers only from the URL or path the user gave: new Worker(url, ...) without eval, fork(fileURLToPath(options.url), ...); a web worker factory is the user's own code", () => {
     const sites: string[] = []
     for (const name of ['node-adapter', 'web-adapter']) {
       for (const file of filesUnder(join(packagesDir, name, 'dist'), '.js')) {

@@ -3,7 +3,28 @@
 // names the option and the value, at once; valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { aFunction, anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notBoolean, notFunction, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf, setAt, settlesSoon, spec, thrownBy } from '@poolkit/test-utils'
+import {
+  aFunction,
+  anArray,
+  expectOptionError,
+  fractional,
+  fuzzEachOption,
+  infinities,
+  nan,
+  negative,
+  notBoolean,
+  notFunction,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  rejectionOf,
+  setAt,
+  settlesSoon,
+  spec,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { concurrencyFromEnv, createDefaultQueue, createPool, createVirtualClock, inProcess } from '../src/index.js'
 import type { Executor, Pool } from '../src/index.js'
@@ -56,15 +77,27 @@ const poolSpecs: readonly OptionSpec[] = [
   spec('options.retry.backoff.maxMs', invalid.duration, fc.oneof(fc.double({ min: 100, max: 1e9, noNaN: true }), fc.constant(Infinity))),
   spec('options.retry.backoff.factor', invalid.atLeast1, fc.double({ min: 1, max: 10, noNaN: true })),
   spec('options.retry.backoff.jitter', fc.oneof(notNumber, negative, fc.double({ min: 1, minExcluded: true, noNaN: true }), nan, infinities), fc.double({ min: 0, max: 1, noNaN: true })),
-  spec('options.retry.retryIf', invalid.func, fc.constant(() => true)),
+  spec(
+    'options.retry.retryIf',
+    invalid.func,
+    fc.constant(() => true),
+  ),
   spec('options.deadLetter', fc.oneof(notObject, fc.constant({}), fc.constant({ put: 1 })), fc.constant({ put() {} })),
   spec('options.breaker', fc.oneof(notObject, fc.constant({}), fc.constant({ ...breaker, onCancel: 'no' })), fc.constant(breaker)),
   spec('options.selector', fc.oneof(notObject, fc.constant({ select: null })), fc.constant({ select: () => undefined })),
-  spec('options.random', invalid.func, fc.constant(() => 0.5)),
+  spec(
+    'options.random',
+    invalid.func,
+    fc.constant(() => 0.5),
+  ),
   spec('options.paused', invalid.boolean, fc.boolean()),
   spec('options.observers', invalid.array, fc.constant([{ onSubmitted() {} }])),
   spec('options.clock', fc.oneof(notObject, fc.constant({ now: () => 0 })), fc.constant(clock)),
-  spec('options.queue', fc.oneof(notObject, fc.constant({ push() {}, shift() {} })), fc.constant(null).map(() => createDefaultQueue())),
+  spec(
+    'options.queue',
+    fc.oneof(notObject, fc.constant({ push() {}, shift() {} })),
+    fc.constant(null).map(() => createDefaultQueue()),
+  ),
   spec('options.maxStartFailures', invalid.positiveIntegerOrInfinity, fc.oneof(fc.integer({ min: 1, max: 10 }), fc.constant(Infinity))),
   spec('options.scaler', fc.oneof(notObject, fc.constant({ min: 1 })), fc.constant({ desired: () => 1 })),
   spec('options.scaler.min', invalid.nonNegativeInteger, fc.integer({ min: 0, max: 2 })),
@@ -86,14 +119,26 @@ fuzzEachOption('createPool(options)', poolBase, poolSpecs, buildPool)
 describe('createPool(options): the options themselves, the executor and the handler', () => {
   it('throws a TypeError naming options for options that are not an object', () => {
     fc.assert(
-      fc.property(notObject, (bad) => expectOptionError(thrownBy(() => createPool(bad as never)), 'options', bad)),
+      fc.property(notObject, (bad) =>
+        expectOptionError(
+          thrownBy(() => createPool(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 60 },
     )
   })
 
   it('throws a TypeError naming options.handler for a handler that is not a function', () => {
     fc.assert(
-      fc.property(notFunction, (bad) => expectOptionError(thrownBy(() => createPool({ handler: bad as never })), 'options.handler', bad)),
+      fc.property(notFunction, (bad) =>
+        expectOptionError(
+          thrownBy(() => createPool({ handler: bad as never })),
+          'options.handler',
+          bad,
+        ),
+      ),
       { numRuns: 60 },
     )
   })
@@ -102,14 +147,22 @@ describe('createPool(options): the options themselves, the executor and the hand
     const spawn = () => ({ id: 1, run: async () => 1, terminate: async () => {} })
     fc.assert(
       fc.property(fc.oneof(notObject, fc.constant({ kind: 'x' })), (bad) => {
-        expectOptionError(thrownBy(() => createPool({ executor: bad as never })), 'options.executor', bad)
+        expectOptionError(
+          thrownBy(() => createPool({ executor: bad as never })),
+          'options.executor',
+          bad,
+        )
       }),
       { numRuns: 60 },
     )
     fc.assert(
       fc.property(invalid.positiveInteger, (bad) => {
         const executor = { kind: 'x', spawn, tasksPerWorker: bad } as unknown as Executor<unknown, unknown>
-        expectOptionError(thrownBy(() => createPool({ executor })), 'options.executor.tasksPerWorker', bad)
+        expectOptionError(
+          thrownBy(() => createPool({ executor })),
+          'options.executor.tasksPerWorker',
+          bad,
+        )
       }),
       { numRuns: 60 },
     )
@@ -129,7 +182,11 @@ describe('createPool(options): the options themselves, the executor and the hand
         const options: Record<string, unknown> = { executor, clock, scaler: { desired: () => 1 } }
         const bad = gen(() => s.invalid)
         setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => createPool(options as never)), s.path, bad)
+        expectOptionError(
+          thrownBy(() => createPool(options as never)),
+          s.path,
+          bad,
+        )
       }),
       { numRuns: 200 },
     )
@@ -187,15 +244,23 @@ describe('run(), submit(), map() and runAll() options', () => {
 
   it.each(runSpecs.map((s) => [s.path, s] as const))('rejects run() at once with a TypeError naming %s and the value; the handler never runs', async (_path, s) => {
     await fc.assert(
-      fc.asyncProperty(s.invalid, optionsArbitrary(() => ({}), runSpecs, s), async (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(await rejectionOf(pool.run(1, options)), s.path, bad)
-        let error: unknown
-        expect(pool.submit(1, (result) => (error = result.ok ? undefined : result.error), options)).toBe(-1)
-        expectOptionError(error, s.path, bad)
-        expectOptionError(thrownBy(() => pool.map([1], options)), s.path, bad)
-        expectOptionError(await rejectionOf(pool.runAll([1], options)), s.path, bad)
-      }),
+      fc.asyncProperty(
+        s.invalid,
+        optionsArbitrary(() => ({}), runSpecs, s),
+        async (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(await rejectionOf(pool.run(1, options)), s.path, bad)
+          let error: unknown
+          expect(pool.submit(1, (result) => (error = result.ok ? undefined : result.error), options)).toBe(-1)
+          expectOptionError(error, s.path, bad)
+          expectOptionError(
+            thrownBy(() => pool.map([1], options)),
+            s.path,
+            bad,
+          )
+          expectOptionError(await rejectionOf(pool.runAll([1], options)), s.path, bad)
+        },
+      ),
       { numRuns: 40 },
     )
     expect(spy).not.toHaveBeenCalled()
@@ -210,8 +275,16 @@ describe('run(), submit(), map() and runAll() options', () => {
     )
     await fc.assert(
       fc.asyncProperty(invalid.positiveInteger, invalid.boolean, invalid.func, async (window, ordered, onProgress) => {
-        expectOptionError(thrownBy(() => pool.map([1], { window: window as never })), 'options.window', window)
-        expectOptionError(thrownBy(() => pool.map([1], { ordered: ordered as never })), 'options.ordered', ordered)
+        expectOptionError(
+          thrownBy(() => pool.map([1], { window: window as never })),
+          'options.window',
+          window,
+        )
+        expectOptionError(
+          thrownBy(() => pool.map([1], { ordered: ordered as never })),
+          'options.ordered',
+          ordered,
+        )
         expectOptionError(await rejectionOf(pool.runAll([1], { window: window as never })), 'options.window', window)
         expectOptionError(await rejectionOf(pool.runAll([1], { onProgress: onProgress as never })), 'options.onProgress', onProgress)
       }),
@@ -222,9 +295,12 @@ describe('run(), submit(), map() and runAll() options', () => {
 
   it('accepts valid run options, boundaries included: the task runs', async () => {
     await fc.assert(
-      fc.asyncProperty(optionsArbitrary(() => ({}), runSpecs, undefined), async (options) => {
-        await expect(settlesSoon(pool.run(7, options))).resolves.toBe(7)
-      }),
+      fc.asyncProperty(
+        optionsArbitrary(() => ({}), runSpecs, undefined),
+        async (options) => {
+          await expect(settlesSoon(pool.run(7, options))).resolves.toBe(7)
+        },
+      ),
       { numRuns: 60 },
     )
     await expect(settlesSoon(pool.run(7, { priority: -Number.MAX_VALUE, timeout: 0, key: '', name: '' }))).resolves.toBe(7)
@@ -233,9 +309,21 @@ describe('run(), submit(), map() and runAll() options', () => {
   it('throws a TypeError naming options.timeout for close() and resize(workers) for resize(), and nothing is closed or resized', async () => {
     fc.assert(
       fc.property(invalid.duration, invalid.positiveInteger, notObject, (timeout, workers, options) => {
-        expectOptionError(thrownBy(() => pool.close({ timeout: timeout as never })), 'options.timeout', timeout)
-        expectOptionError(thrownBy(() => pool.close(options as never)), 'options', options)
-        expectOptionError(thrownBy(() => pool.resize(workers as never)), 'resize(workers)', workers)
+        expectOptionError(
+          thrownBy(() => pool.close({ timeout: timeout as never })),
+          'options.timeout',
+          timeout,
+        )
+        expectOptionError(
+          thrownBy(() => pool.close(options as never)),
+          'options',
+          options,
+        )
+        expectOptionError(
+          thrownBy(() => pool.resize(workers as never)),
+          'resize(workers)',
+          workers,
+        )
       }),
       { numRuns: 60 },
     )
@@ -250,11 +338,23 @@ describe('run(), submit(), map() and runAll() options', () => {
 describe('createVirtualClock(options)', () => {
   it('throws a TypeError naming options.now (or options) for each invalid value', () => {
     fc.assert(
-      fc.property(invalid.finite, (bad) => expectOptionError(thrownBy(() => createVirtualClock({ now: bad as never })), 'options.now', bad)),
+      fc.property(invalid.finite, (bad) =>
+        expectOptionError(
+          thrownBy(() => createVirtualClock({ now: bad as never })),
+          'options.now',
+          bad,
+        ),
+      ),
       { numRuns: 60 },
     )
     fc.assert(
-      fc.property(notObject, (bad) => expectOptionError(thrownBy(() => createVirtualClock(bad as never)), 'options', bad)),
+      fc.property(notObject, (bad) =>
+        expectOptionError(
+          thrownBy(() => createVirtualClock(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 40 },
     )
   })
@@ -272,9 +372,21 @@ describe('concurrencyFromEnv(name, fallback) and inProcess(handler)', () => {
   it('throw a TypeError naming the argument for each invalid value', () => {
     fc.assert(
       fc.property(fc.oneof(notString, fc.constant('')), invalid.positiveInteger, notFunction, (name, fallback, handlerValue) => {
-        expectOptionError(thrownBy(() => concurrencyFromEnv(name as never, 1)), 'concurrencyFromEnv(name)', name)
-        expectOptionError(thrownBy(() => concurrencyFromEnv('POOLKIT_FUZZ_UNSET', fallback as never)), 'fallback', fallback)
-        expectOptionError(thrownBy(() => inProcess(handlerValue as never)), 'options.handler', handlerValue)
+        expectOptionError(
+          thrownBy(() => concurrencyFromEnv(name as never, 1)),
+          'concurrencyFromEnv(name)',
+          name,
+        )
+        expectOptionError(
+          thrownBy(() => concurrencyFromEnv('POOLKIT_FUZZ_UNSET', fallback as never)),
+          'fallback',
+          fallback,
+        )
+        expectOptionError(
+          thrownBy(() => inProcess(handlerValue as never)),
+          'options.handler',
+          handlerValue,
+        )
       }),
       { numRuns: 80 },
     )
@@ -289,21 +401,39 @@ const remoteSpecs: readonly OptionSpec[] = [
   spec('options.unresponsiveTimeout', invalid.duration, valid.duration),
   spec('options.abortTimeout', invalid.duration, valid.duration),
   spec('options.closeTimeout', invalid.duration, valid.duration),
-  spec('options.errorClasses', fc.oneof(notObject, plainObject, fc.constant([RangeError, 'QuotaError']), fc.constant(new Map([['QuotaError', 5]]))), fc.constantFrom([], [RangeError], new Map([['QuotaError', Error]]))),
+  spec(
+    'options.errorClasses',
+    fc.oneof(notObject, plainObject, fc.constant([RangeError, 'QuotaError']), fc.constant(new Map([['QuotaError', 5]]))),
+    fc.constantFrom([], [RangeError], new Map([['QuotaError', Error]])),
+  ),
 ]
 
-fuzzEachOption('resolveRemoteWorkerOptions(settings), the checks every adapter shares', () => ({}), remoteSpecs, (options) => resolveRemoteWorkerOptions(options as never))
+fuzzEachOption(
+  'resolveRemoteWorkerOptions(settings), the checks every adapter shares',
+  () => ({}),
+  remoteSpecs,
+  (options) => resolveRemoteWorkerOptions(options as never),
+)
 
 describe('resolveRemoteWorkerOptions(settings): valid settings', () => {
   it('accepts any mix of valid settings and fills in the rest', () => {
     fc.assert(
-      fc.property(optionsArbitrary(() => ({}), remoteSpecs, undefined), (settings) => {
-        expect(resolveRemoteWorkerOptions(settings).concurrentTasksPerWorker).toBeGreaterThanOrEqual(1)
-      }),
+      fc.property(
+        optionsArbitrary(() => ({}), remoteSpecs, undefined),
+        (settings) => {
+          expect(resolveRemoteWorkerOptions(settings).concurrentTasksPerWorker).toBeGreaterThanOrEqual(1)
+        },
+      ),
       { numRuns: 100 },
     )
     fc.assert(
-      fc.property(notObject, (bad) => expectOptionError(thrownBy(() => resolveRemoteWorkerOptions(bad as never)), 'options', bad)),
+      fc.property(notObject, (bad) =>
+        expectOptionError(
+          thrownBy(() => resolveRemoteWorkerOptions(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 40 },
     )
   })

@@ -35,14 +35,8 @@ const taskSpec: fc.Arbitrary<TaskSpec> = fc.record({
   priority: fc.integer({ min: -2, max: 3 }),
   fails: fc.boolean(),
   preAborted: fc.integer({ min: 0, max: 9 }).map((n) => n === 0), // about one task in ten
-  abortAt: fc.oneof(
-    { weight: 4, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 120 }) },
-  ),
-  timeout: fc.oneof(
-    { weight: 3, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 60 }) },
-  ),
+  abortAt: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 120 }) }),
+  timeout: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 60 }) }),
   viaSubmit: fc.boolean(),
 })
 
@@ -63,13 +57,7 @@ interface Outcome {
  * Submits `specs` to `pool` at their times, with their aborts, and returns the
  * per-task outcome record (how many times each settled, and how).
  */
-function drive(
-  pool: ReturnType<typeof createPool<number, number>>,
-  clock: VirtualClock,
-  specs: readonly TaskSpec[],
-  startedInputs: Set<number>,
-  startedBeforeAbort: Map<number, boolean>,
-): Outcome[] {
+function drive(pool: ReturnType<typeof createPool<number, number>>, clock: VirtualClock, specs: readonly TaskSpec[], startedInputs: Set<number>, startedBeforeAbort: Map<number, boolean>): Outcome[] {
   const outcomes: Outcome[] = specs.map(() => ({ settles: 0, ok: undefined, error: undefined }))
   specs.forEach((spec, i) => {
     const controller = new AbortController()
@@ -107,69 +95,64 @@ function drive(
 describe('property: the concurrency limit holds and every task settles exactly once', () => {
   it('for random workloads of durations, priorities, failures, aborts, timeouts and retries', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(taskSpec, { maxLength: 40, size: 'medium' }),
-        fc.integer({ min: 1, max: 3 }),
-        async (concurrency, specs, attempts) => {
-          const clock = createVirtualClock()
-          let inFlight = 0
-          let maxInFlight = 0
-          const startedInputs = new Set<number>()
-          const startedBeforeAbort = new Map<number, boolean>()
-          const observed = new Map<number, number>() // task id -> onSettled/onRejected calls
-          const observer: PoolObserver = {
-            onSettled: (_pool, task) => void observed.set(task.id, (observed.get(task.id) ?? 0) + 1),
-            onRejected: (_pool, task) => void observed.set(task.id, (observed.get(task.id) ?? 0) + 1),
-          }
-          const pool = createPool<number, number>({
-            clock,
-            concurrency,
-            observers: [observer],
-            retry: { attempts, backoff: { initialMs: 5, factor: 2, jitter: 0 } },
-            handler: async (i: number, _ctx: TaskContext) => {
-              startedInputs.add(i)
-              inFlight++
-              maxInFlight = Math.max(maxInFlight, inFlight)
-              try {
-                await sleep(clock, specs[i]!.duration)
-              } finally {
-                inFlight--
-              }
-              if (specs[i]!.fails) throw new HandlerError(`task ${i}`)
-              return i
-            },
-          })
-          const outcomes = drive(pool, clock, specs, startedInputs, startedBeforeAbort)
-          await clock.runAll()
-
-          expect(maxInFlight).toBeLessThanOrEqual(concurrency)
-          expect(inFlight).toBe(0)
-          // Every task settled exactly once, through its promise or callback and through the observer.
-          expect(outcomes.map((o) => o.settles)).toEqual(specs.map(() => 1))
-          expect(observed.size).toBe(specs.length)
-          expect([...observed.values()].every((n) => n === 1)).toBe(true)
-          specs.forEach((spec, i) => {
-            const o = outcomes[i]!
-            // A task whose signal aborted before it started never starts, and rejects with the reason.
-            if (spec.preAborted) {
-              expect(startedInputs.has(i)).toBe(false)
-              expect(o.error).toBeInstanceOf(CancelReason)
+      fc.asyncProperty(fc.integer({ min: 1, max: 8 }), fc.array(taskSpec, { maxLength: 40, size: 'medium' }), fc.integer({ min: 1, max: 3 }), async (concurrency, specs, attempts) => {
+        const clock = createVirtualClock()
+        let inFlight = 0
+        let maxInFlight = 0
+        const startedInputs = new Set<number>()
+        const startedBeforeAbort = new Map<number, boolean>()
+        const observed = new Map<number, number>() // task id -> onSettled/onRejected calls
+        const observer: PoolObserver = {
+          onSettled: (_pool, task) => void observed.set(task.id, (observed.get(task.id) ?? 0) + 1),
+          onRejected: (_pool, task) => void observed.set(task.id, (observed.get(task.id) ?? 0) + 1),
+        }
+        const pool = createPool<number, number>({
+          clock,
+          concurrency,
+          observers: [observer],
+          retry: { attempts, backoff: { initialMs: 5, factor: 2, jitter: 0 } },
+          handler: async (i: number, _ctx: TaskContext) => {
+            startedInputs.add(i)
+            inFlight++
+            maxInFlight = Math.max(maxInFlight, inFlight)
+            try {
+              await sleep(clock, specs[i]!.duration)
+            } finally {
+              inFlight--
             }
-            if (o.ok === true) expect(spec.fails).toBe(false)
-          })
-          // A task whose signal aborted while it waited never starts afterwards.
-          for (const [i, startedFirst] of startedBeforeAbort) {
-            if (!startedFirst && outcomes[i]!.error instanceof CancelReason) expect(startedInputs.has(i)).toBe(false)
+            if (specs[i]!.fails) throw new HandlerError(`task ${i}`)
+            return i
+          },
+        })
+        const outcomes = drive(pool, clock, specs, startedInputs, startedBeforeAbort)
+        await clock.runAll()
+
+        expect(maxInFlight).toBeLessThanOrEqual(concurrency)
+        expect(inFlight).toBe(0)
+        // Every task settled exactly once, through its promise or callback and through the observer.
+        expect(outcomes.map((o) => o.settles)).toEqual(specs.map(() => 1))
+        expect(observed.size).toBe(specs.length)
+        expect([...observed.values()].every((n) => n === 1)).toBe(true)
+        specs.forEach((spec, i) => {
+          const o = outcomes[i]!
+          // A task whose signal aborted before it started never starts, and rejects with the reason.
+          if (spec.preAborted) {
+            expect(startedInputs.has(i)).toBe(false)
+            expect(o.error).toBeInstanceOf(CancelReason)
           }
-          const stats = pool.stats()
-          expect(stats).toMatchObject({ queued: 0, running: 0, delayed: 0, waitingForRoom: 0 })
-          const report = await pool.close()
-          expect(report.unstarted).toEqual([])
-          expect(report.aborted).toEqual([])
-          expect(clock.pending).toBe(0) // nothing of the pool's is left on the clock
-        },
-      ),
+          if (o.ok === true) expect(spec.fails).toBe(false)
+        })
+        // A task whose signal aborted while it waited never starts afterwards.
+        for (const [i, startedFirst] of startedBeforeAbort) {
+          if (!startedFirst && outcomes[i]!.error instanceof CancelReason) expect(startedInputs.has(i)).toBe(false)
+        }
+        const stats = pool.stats()
+        expect(stats).toMatchObject({ queued: 0, running: 0, delayed: 0, waitingForRoom: 0 })
+        const report = await pool.close()
+        expect(report.unstarted).toEqual([])
+        expect(report.aborted).toEqual([])
+        expect(clock.pending).toBe(0) // nothing of the pool's is left on the clock
+      }),
       { numRuns: 150 },
     )
   })
@@ -178,11 +161,7 @@ describe('property: the concurrency limit holds and every task settles exactly o
 // ---------------------------------------------------------------- (2) ordering
 
 describe('property: start order follows priority, FIFO within equal priorities', () => {
-  const priority = fc.oneof(
-    fc.integer({ min: -3, max: 3 }),
-    fc.constantFrom(0, 1, 2, 3),
-    fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }),
-  )
+  const priority = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0, 1, 2, 3), fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }))
 
   it('with the pool paused, tasks start sorted by priority descending, stable for ties (array model)', async () => {
     await fc.assert(
@@ -199,7 +178,10 @@ describe('property: start order follows priority, FIFO within equal priorities',
         pool.resume()
         await Promise.all(runs)
         // The model: a stable sort (Array.prototype.sort is stable) on priority, descending.
-        const model = priorities.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p).map((x) => x.i)
+        const model = priorities
+          .map((p, i) => ({ p, i }))
+          .sort((a, b) => b.p - a.p)
+          .map((x) => x.i)
         expect(order).toEqual(model)
         await pool.close()
       }),

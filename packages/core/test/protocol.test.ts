@@ -1,16 +1,6 @@
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  CircuitOpenError,
-  isPoolError,
-  PoolClosedError,
-  PoolError,
-  QueueFullError,
-  TaskDroppedError,
-  TaskTimeoutError,
-  WorkerExitError,
-  type TransferList,
-} from '../src/index.js'
+import { CircuitOpenError, isPoolError, PoolClosedError, PoolError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError, type TransferList } from '../src/index.js'
 import {
   cooperative,
   decodeResults,
@@ -198,9 +188,7 @@ describe('serializeError and deserializeError', () => {
   })
 
   it('keep the code, cause and fields of an error from another realm (where instanceof Error fails)', () => {
-    const foreign = runInNewContext(
-      `const e = new TypeError('from a vm'); e.code = 'E_VM'; e.detail = { n: 1 }; e.cause = new Error('inner'); e`,
-    ) as Error & { code?: unknown; detail?: unknown }
+    const foreign = runInNewContext(`const e = new TypeError('from a vm'); e.code = 'E_VM'; e.detail = { n: 1 }; e.cause = new Error('inner'); e`) as Error & { code?: unknown; detail?: unknown }
     expect(foreign instanceof Error).toBe(false)
     const back = roundTrip(foreign) as Error & { code?: unknown; detail?: unknown }
     expect(back).toBeInstanceOf(TypeError)
@@ -375,9 +363,7 @@ describe('runWorker', () => {
       },
       ep.endpoint,
     )
-    expect(ep.messages()).toEqual([
-      { type: 'ready', protocol: PROTOCOL_VERSION, functions: ['double', 'slow', 'other'], cooperative: ['slow'] },
-    ])
+    expect(ep.messages()).toEqual([{ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['double', 'slow', 'other'], cooperative: ['slow'] }])
     expect(ep.listening).toBe(true)
   })
 
@@ -614,11 +600,7 @@ describe('runWorker', () => {
     const ep = createEndpoint()
     const finish: (() => void)[] = []
     let tornDown = 0
-    runWorker(
-      { wait: () => new Promise<string>((resolve) => finish.push(() => resolve('done'))) },
-      ep.endpoint,
-      { teardown: () => void tornDown++ },
-    )
+    runWorker({ wait: () => new Promise<string>((resolve) => finish.push(() => resolve('done'))) }, ep.endpoint, { teardown: () => void tornDown++ })
     ep.send({ type: 'configure', concurrency: 2, reportHeap: false })
     ep.run(1, 'wait', null)
     ep.run(2, 'wait', null)

@@ -41,7 +41,12 @@ describe('resolveRemoteWorkerOptions', () => {
       startTimeout: 30_000,
       errorClasses: undefined,
     })
-    expect(resolveRemoteWorkerOptions({ prefetch: 0, prefetchMs: Infinity, concurrentTasksPerWorker: 4 })).toMatchObject({ prefetch: 0, prefetchMs: Infinity, concurrentTasksPerWorker: 4, maxHeapBytes: Infinity })
+    expect(resolveRemoteWorkerOptions({ prefetch: 0, prefetchMs: Infinity, concurrentTasksPerWorker: 4 })).toMatchObject({
+      prefetch: 0,
+      prefetchMs: Infinity,
+      concurrentTasksPerWorker: 4,
+      maxHeapBytes: Infinity,
+    })
   })
 
   it.each([

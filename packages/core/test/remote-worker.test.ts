@@ -349,7 +349,13 @@ describe('RemoteWorker: prefetch window and capacity', () => {
     const w = await readyWorker({ concurrentTasksPerWorker: 2, prefetch: 8 })
     expect(w.capacities).toEqual([10])
     await w.send([1, 2])
-    w.channel.results([[1, true, 1], [2, true, 2]], 500)
+    w.channel.results(
+      [
+        [1, true, 1],
+        [2, true, 2],
+      ],
+      500,
+    )
     expect(w.capacities).toEqual([10])
   })
 
@@ -359,7 +365,13 @@ describe('RemoteWorker: prefetch window and capacity', () => {
     expect(w.channel.messages('configure').map((m) => m.flushEvery)).toEqual([1])
     await w.send([1, 2])
     // Two tasks took 0.2 ms in all: 3 ms of work is 30 tasks, over the cap of 8.
-    w.channel.results([[1, true, 1], [2, true, 2]], 0.2)
+    w.channel.results(
+      [
+        [1, true, 1],
+        [2, true, 2],
+      ],
+      0.2,
+    )
     expect(w.capacities).toEqual([2, 9])
     expect(w.channel.messages('configure').map((m) => m.flushEvery)).toEqual([1, 5])
   })
@@ -367,11 +379,23 @@ describe('RemoteWorker: prefetch window and capacity', () => {
   it('narrows the window when tasks get long: about prefetchMs of work ahead, at least one', async () => {
     const w = await readyWorker({ prefetch: 8, prefetchMs: 3 })
     await w.send([1, 2])
-    w.channel.results([[1, true, 1], [2, true, 2]], 2)
+    w.channel.results(
+      [
+        [1, true, 1],
+        [2, true, 2],
+      ],
+      2,
+    )
     // 1 ms per task: 3 ahead.
     expect(w.capacities).toEqual([2, 4])
     await w.send([3, 4])
-    w.channel.results([[3, true, 3], [4, true, 4]], 200)
+    w.channel.results(
+      [
+        [3, true, 3],
+        [4, true, 4],
+      ],
+      200,
+    )
     expect(w.capacities).toEqual([2, 4, 2])
   })
 

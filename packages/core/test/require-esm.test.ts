@@ -22,7 +22,11 @@ interface Manifest {
 }
 const manifest = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest
 const manifests = PUBLIC.map((name) => manifest(join(ROOT, 'packages', name)))
-const entries = manifests.flatMap((m) => Object.keys(m.exports).filter((key) => key !== './package.json').map((key) => (key === '.' ? m.name : `${m.name}/${key.slice(2)}`)))
+const entries = manifests.flatMap((m) =>
+  Object.keys(m.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? m.name : `${m.name}/${key.slice(2)}`)),
+)
 
 let dir: string
 

@@ -1,13 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import {
-  createPool,
-  type CloseReport,
-  type Executor,
-  type Pool,
-  type PoolStats,
-  type TaskContext,
-  type TaskResult,
-} from '../src/index.js'
+import { createPool, type CloseReport, type Executor, type Pool, type PoolStats, type TaskContext, type TaskResult } from '../src/index.js'
 
 describe('createPool type inference', () => {
   it('infers Pool<number, string> from an async handler', () => {
@@ -91,7 +83,8 @@ describe('Pool methods', () => {
 
   it('runAll() resolves to an array of outputs', () => {
     expectTypeOf(pool.runAll([1, 2])).toEqualTypeOf<Promise<string[]>>()
-    void pool.runAll(new Set([1]), { // compiled, never run
+    void pool.runAll(new Set([1]), {
+      // compiled, never run
       onProgress: (done, total) => {
         expectTypeOf(done).toEqualTypeOf<number>()
         expectTypeOf(total).toEqualTypeOf<number | undefined>()

@@ -7,18 +7,7 @@ import { describe } from './internal/validate.js'
 import type { MetricsSnapshot, PoolMetrics } from './snapshot.js'
 
 // The snapshot types MetricsSource names, so this entry's API report is self-contained.
-export type {
-  KeyMetrics,
-  LatencyBucket,
-  LatencyMetrics,
-  LatencySummary,
-  MetricsSnapshot,
-  PoolMetrics,
-  RejectedCounts,
-  TaskCounts,
-  WindowRates,
-  WorkerMetrics,
-} from './snapshot.js'
+export type { KeyMetrics, LatencyBucket, LatencyMetrics, LatencySummary, MetricsSnapshot, PoolMetrics, RejectedCounts, TaskCounts, WindowRates, WorkerMetrics } from './snapshot.js'
 
 /**
  * What {@link serveMetrics} reads: anything with a JSON snapshot and a
@@ -303,12 +292,7 @@ function validate(options: ServeMetricsOptions): Required<ServeMetricsOptions> {
     throw new TypeError(`options must be an object, got ${describe(options)}`)
   }
   const { metrics, port = DEFAULT_PORT, host = DEFAULT_HOST, intervalMs = DEFAULT_INTERVAL_MS, allowedHosts = [] } = options
-  if (
-    typeof metrics !== 'object' ||
-    metrics === null ||
-    typeof metrics.snapshot !== 'function' ||
-    typeof metrics.toPrometheus !== 'function'
-  ) {
+  if (typeof metrics !== 'object' || metrics === null || typeof metrics.snapshot !== 'function' || typeof metrics.toPrometheus !== 'function') {
     throw new TypeError(`options.metrics must have snapshot() and toPrometheus() methods, got ${describe(metrics)}`)
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

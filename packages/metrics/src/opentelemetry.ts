@@ -173,34 +173,84 @@ function instrumentDefinitions(p: string): Definition[] {
   })
   const value = (read: (pool: PoolMetrics) => number) => (pool: PoolMetrics, emit: Emit) => emit(read(pool), {})
   return [
-    def('task.submitted', 'counter', '{task}', 'Tasks submitted to the pool.', value((s) => s.tasks.submitted)),
-    def('task.started', 'counter', '{task}', 'Tasks started on a worker.', value((s) => s.tasks.started)),
-    def('tasks', 'counter', '{task}', 'Tasks by outcome.', (s, emit) => TASK_OUTCOMES.forEach(([outcome, field]) => emit(s.tasks[field], { outcome }))),
-    def('task.rejected', 'counter', '{task}', 'Tasks rejected, by reason.', (s, emit) =>
-      REJECT_REASONS.forEach(([reason, field]) => emit(s.tasks.rejectedBy[field], { reason })),
+    def(
+      'task.submitted',
+      'counter',
+      '{task}',
+      'Tasks submitted to the pool.',
+      value((s) => s.tasks.submitted),
     ),
+    def(
+      'task.started',
+      'counter',
+      '{task}',
+      'Tasks started on a worker.',
+      value((s) => s.tasks.started),
+    ),
+    def('tasks', 'counter', '{task}', 'Tasks by outcome.', (s, emit) => TASK_OUTCOMES.forEach(([outcome, field]) => emit(s.tasks[field], { outcome }))),
+    def('task.rejected', 'counter', '{task}', 'Tasks rejected, by reason.', (s, emit) => REJECT_REASONS.forEach(([reason, field]) => emit(s.tasks.rejectedBy[field], { reason }))),
     def('workers', 'upDownCounter', '{worker}', 'Workers now, by state.', (s, emit) => WORKER_STATES.forEach((state) => emit(s.workers[state], { state }))),
-    def('worker.starts', 'counter', '{worker}', 'Workers that became ready (first starts and replacements).', value((s) => s.workers.started)),
-    def('worker.crashes', 'counter', '{worker}', 'Workers that left by crashing or going unresponsive.', value((s) => s.workers.crashed)),
-    def('worker.restarts', 'counter', '{worker}', 'Workers started to replace one that left.', value((s) => s.workers.restarts)),
+    def(
+      'worker.starts',
+      'counter',
+      '{worker}',
+      'Workers that became ready (first starts and replacements).',
+      value((s) => s.workers.started),
+    ),
+    def(
+      'worker.crashes',
+      'counter',
+      '{worker}',
+      'Workers that left by crashing or going unresponsive.',
+      value((s) => s.workers.crashed),
+    ),
+    def(
+      'worker.restarts',
+      'counter',
+      '{worker}',
+      'Workers started to replace one that left.',
+      value((s) => s.workers.restarts),
+    ),
     def('worker.event_loop.utilization', 'gauge', '1', "Each worker's event-loop utilization (0 to 1).", (s, emit) =>
       s.workers.eventLoopUtilization.forEach(({ worker, value: v }) => emit(v, { worker })),
     ),
-    def('queue.depth', 'upDownCounter', '{task}', 'Tasks waiting in the queue now.', value((s) => s.queueDepth)),
-    def('task.running', 'upDownCounter', '{task}', 'Tasks running now.', value((s) => s.running)),
-    def('utilization', 'gauge', '1', 'Busy time over capacity (0 to 1) over the last 10 seconds.', value((s) => s.utilization)),
+    def(
+      'queue.depth',
+      'upDownCounter',
+      '{task}',
+      'Tasks waiting in the queue now.',
+      value((s) => s.queueDepth),
+    ),
+    def(
+      'task.running',
+      'upDownCounter',
+      '{task}',
+      'Tasks running now.',
+      value((s) => s.running),
+    ),
+    def(
+      'utilization',
+      'gauge',
+      '1',
+      'Busy time over capacity (0 to 1) over the last 10 seconds.',
+      value((s) => s.utilization),
+    ),
     ...durationDefinitions(def, 'task.wait.duration', 'Time tasks waited in the queue before starting', (s) => s.wait),
     ...durationDefinitions(def, 'task.run.duration', 'Time tasks ran, per attempt', (s) => s.run),
-    def('throughput', 'gauge', '{task}/s', 'Finished tasks per second over a sliding window.', (s, emit) =>
-      WINDOWS.forEach((window) => emit(s.throughput[window], { window })),
-    ),
+    def('throughput', 'gauge', '{task}/s', 'Finished tasks per second over a sliding window.', (s, emit) => WINDOWS.forEach((window) => emit(s.throughput[window], { window }))),
     def('error_ratio', 'gauge', '1', 'Share of finished tasks that failed or timed out (0 to 1) over a sliding window.', (s, emit) =>
       WINDOWS.forEach((window) => emit(s.errorRate[window], { window })),
     ),
     def('key.tasks', 'counter', '{task}', 'Tasks of each tracked key, by outcome.', (s, emit) =>
       s.keys.forEach((k) => KEY_OUTCOMES.forEach(([outcome, field]) => emit(k[field], { key: k.key, outcome }))),
     ),
-    def('key.untracked_tasks', 'counter', '{task}', 'Tasks whose key was not tracked because maxKeys keys already were.', value((s) => s.untrackedKeyTasks)),
+    def(
+      'key.untracked_tasks',
+      'counter',
+      '{task}',
+      'Tasks whose key was not tracked because maxKeys keys already were.',
+      value((s) => s.untrackedKeyTasks),
+    ),
   ]
 }
 
@@ -227,9 +277,7 @@ function openTelemetryPrefix(options: OpenTelemetryOptions | undefined): string 
   const prefix: unknown = options.prefix
   if (prefix === undefined) return DEFAULT_PREFIX
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
-    throw new TypeError(
-      `options.prefix must be an OpenTelemetry instrument name prefix (dot-separated parts, each a letter then letters, digits, "_" or "-"), got ${describe(prefix)}`,
-    )
+    throw new TypeError(`options.prefix must be an OpenTelemetry instrument name prefix (dot-separated parts, each a letter then letters, digits, "_" or "-"), got ${describe(prefix)}`)
   }
   return prefix
 }

@@ -170,8 +170,16 @@ export function prometheusFamilies(snapshot: MetricsSnapshot, options?: Promethe
   }
   const one = (value: (pool: PoolMetrics) => number) => perPool((pool, add) => add({}, value(pool)))
   return [
-    counter(`${p}_tasks_submitted_total`, 'Tasks submitted to the pool.', one((s) => s.tasks.submitted)),
-    counter(`${p}_tasks_started_total`, 'Tasks started on a worker.', one((s) => s.tasks.started)),
+    counter(
+      `${p}_tasks_submitted_total`,
+      'Tasks submitted to the pool.',
+      one((s) => s.tasks.submitted),
+    ),
+    counter(
+      `${p}_tasks_started_total`,
+      'Tasks started on a worker.',
+      one((s) => s.tasks.started),
+    ),
     counter(
       `${p}_tasks_total`,
       'Tasks by outcome: completed, failed, rejected, cancelled, timed_out, retried, dead_lettered.',
@@ -182,19 +190,51 @@ export function prometheusFamilies(snapshot: MetricsSnapshot, options?: Promethe
       'Tasks rejected, by reason.',
       perPool((s, add) => REJECT_REASONS.forEach(([reason, field]) => add({ reason }, s.tasks.rejectedBy[field]))),
     ),
-    gauge(`${p}_pool_open`, 'Whether the pool takes tasks: 1 while open or paused, 0 once closing or closed.', one((s) => (s.state === 'open' || s.state === 'paused' ? 1 : 0))),
-    gauge(`${p}_workers`, 'Workers now, by state.', perPool((s, add) => WORKER_STATES.forEach((state) => add({ state }, s.workers[state])))),
-    counter(`${p}_worker_starts_total`, 'Workers that became ready (first starts and replacements).', one((s) => s.workers.started)),
-    counter(`${p}_worker_crashes_total`, 'Workers that left by crashing or going unresponsive.', one((s) => s.workers.crashed)),
-    counter(`${p}_worker_restarts_total`, 'Workers started to replace one that left.', one((s) => s.workers.restarts)),
+    gauge(
+      `${p}_pool_open`,
+      'Whether the pool takes tasks: 1 while open or paused, 0 once closing or closed.',
+      one((s) => (s.state === 'open' || s.state === 'paused' ? 1 : 0)),
+    ),
+    gauge(
+      `${p}_workers`,
+      'Workers now, by state.',
+      perPool((s, add) => WORKER_STATES.forEach((state) => add({ state }, s.workers[state]))),
+    ),
+    counter(
+      `${p}_worker_starts_total`,
+      'Workers that became ready (first starts and replacements).',
+      one((s) => s.workers.started),
+    ),
+    counter(
+      `${p}_worker_crashes_total`,
+      'Workers that left by crashing or going unresponsive.',
+      one((s) => s.workers.crashed),
+    ),
+    counter(
+      `${p}_worker_restarts_total`,
+      'Workers started to replace one that left.',
+      one((s) => s.workers.restarts),
+    ),
     gauge(
       `${p}_worker_event_loop_utilization_ratio`,
       "Each worker's event-loop utilization (0 to 1).",
       perPool((s, add) => s.workers.eventLoopUtilization.forEach(({ worker, value }) => add({ worker: String(worker) }, value))),
     ),
-    gauge(`${p}_queue_depth`, 'Tasks waiting in the queue now.', one((s) => s.queueDepth)),
-    gauge(`${p}_tasks_running`, 'Tasks running now.', one((s) => s.running)),
-    gauge(`${p}_utilization_ratio`, 'Busy time over capacity (0 to 1) over the last 10 seconds.', one((s) => s.utilization)),
+    gauge(
+      `${p}_queue_depth`,
+      'Tasks waiting in the queue now.',
+      one((s) => s.queueDepth),
+    ),
+    gauge(
+      `${p}_tasks_running`,
+      'Tasks running now.',
+      one((s) => s.running),
+    ),
+    gauge(
+      `${p}_utilization_ratio`,
+      'Busy time over capacity (0 to 1) over the last 10 seconds.',
+      one((s) => s.utilization),
+    ),
     histogram(`${p}_task_wait_seconds`, 'Time tasks waited in the queue before starting.', pools, (s) => s.wait),
     histogram(`${p}_task_run_seconds`, 'Time tasks ran, per attempt.', pools, (s) => s.run),
     gauge(
@@ -212,7 +252,11 @@ export function prometheusFamilies(snapshot: MetricsSnapshot, options?: Promethe
       'Tasks of each tracked key, by outcome.',
       perPool((s, add) => s.keys.forEach((k) => KEY_OUTCOMES.forEach(([outcome, field]) => add({ key: k.key, outcome }, k[field])))),
     ),
-    counter(`${p}_untracked_key_tasks_total`, 'Tasks whose key was not tracked because maxKeys keys already were.', one((s) => s.untrackedKeyTasks)),
+    counter(
+      `${p}_untracked_key_tasks_total`,
+      'Tasks whose key was not tracked because maxKeys keys already were.',
+      one((s) => s.untrackedKeyTasks),
+    ),
   ]
 }
 
@@ -241,9 +285,7 @@ export function prometheusPrefix(options: PrometheusOptions | undefined): string
   const prefix: unknown = options.prefix
   if (prefix === undefined) return DEFAULT_PREFIX
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
-    throw new TypeError(
-      `options.prefix must be a Prometheus metric name prefix (a letter or underscore, then letters, digits or underscores), got ${describe(prefix)}`,
-    )
+    throw new TypeError(`options.prefix must be a Prometheus metric name prefix (a letter or underscore, then letters, digits or underscores), got ${describe(prefix)}`)
   }
   return prefix
 }

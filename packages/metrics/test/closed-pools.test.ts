@@ -55,8 +55,19 @@ describe('closed pools', () => {
     // worker exits, nothing sees the close until the next read.
     const pool = createPool({ clock, handler: async (n: number) => n })
     let state: PoolState = 'open'
-    metrics.onAttached!('quiet', { name: 'quiet', get state() { return state }, stats: () => pool.stats() })
-    metrics.onSettled!('quiet', { id: 1, priority: 0, key: undefined, name: undefined, attempt: 1, submittedAt: 0, enqueuedAt: 0, startedAt: 0, endedAt: 1, waitMs: 0, runMs: 1 }, 'completed', undefined)
+    metrics.onAttached!('quiet', {
+      name: 'quiet',
+      get state() {
+        return state
+      },
+      stats: () => pool.stats(),
+    })
+    metrics.onSettled!(
+      'quiet',
+      { id: 1, priority: 0, key: undefined, name: undefined, attempt: 1, submittedAt: 0, enqueuedAt: 0, startedAt: 0, endedAt: 1, waitMs: 0, runMs: 1 },
+      'completed',
+      undefined,
+    )
     state = 'closed'
     await clock.advance(60_000)
     expect(metrics.snapshot().pools).toMatchObject([{ pool: 'quiet', state: 'closed', tasks: { completed: 1 } }])
@@ -184,7 +195,7 @@ describe('closed pools', () => {
     expect(metrics.snapshot().pools).toMatchObject([{ pool: 'late', state: 'closed', tasks: { rejectedBy: { closed: 1 } } }])
   })
 
-  it('a new pool taking a closed pool\'s name continues its series, counters never going back', async () => {
+  it("a new pool taking a closed pool's name continues its series, counters never going back", async () => {
     const clock = createVirtualClock()
     const metrics = createMetrics({ clock })
     await shortLived(metrics, clock, 'worker')

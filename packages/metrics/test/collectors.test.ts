@@ -44,11 +44,24 @@ describe('metrics collectors', () => {
 
   it('merges the families of the same name from several collectors into one family with all their samples', () => {
     const metrics = createMetrics({ collectors: [collectorOf(() => [resourceSize('a', 1)]), collectorOf(() => [resourceSize('b', 2)])] })
-    expect(metrics.snapshot().collected).toEqual([{ name: 'resource_size', help: 'Resources in the pool.', type: 'gauge', samples: [{ labels: { pool: 'a' }, value: 1 }, { labels: { pool: 'b' }, value: 2 }] }])
+    expect(metrics.snapshot().collected).toEqual([
+      {
+        name: 'resource_size',
+        help: 'Resources in the pool.',
+        type: 'gauge',
+        samples: [
+          { labels: { pool: 'a' }, value: 1 },
+          { labels: { pool: 'b' }, value: 2 },
+        ],
+      },
+    ])
     const text = metrics.toPrometheus()
     expect(text.match(/# TYPE poolkit_resource_size /g)).toHaveLength(1)
     const parsed = parsePrometheusTextFormat(text).find((f) => f.name === 'poolkit_resource_size')!
-    expect(parsed.metrics).toEqual([{ labels: { pool: 'a' }, value: '1' }, { labels: { pool: 'b' }, value: '2' }])
+    expect(parsed.metrics).toEqual([
+      { labels: { pool: 'a' }, value: '1' },
+      { labels: { pool: 'b' }, value: '2' },
+    ])
   })
 
   it('addCollector adds a collector next to a pool, and the function it returns removes it', async () => {

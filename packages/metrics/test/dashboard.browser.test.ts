@@ -50,9 +50,16 @@ function simulatedPool(pool: string, step: number, idle: boolean): PoolMetrics {
     pool,
     state: 'open',
     tasks: {
-      submitted: completed + queueDepth + busy, started: completed + busy, completed, failed: Math.floor(completed / 40), rejected: 0,
+      submitted: completed + queueDepth + busy,
+      started: completed + busy,
+      completed,
+      failed: Math.floor(completed / 40),
+      rejected: 0,
       rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 },
-      cancelled: 0, timedOut: 0, retried: 0, deadLettered: 0,
+      cancelled: 0,
+      timedOut: 0,
+      retried: 0,
+      deadLettered: 0,
     },
     workers: { total: 8, busy, idle: 8 - busy, starting: 0, started: 8, crashed: 0, restarts: 0, eventLoopUtilization: [] },
     queueDepth,
@@ -183,7 +190,10 @@ describe('dashboard in headless Chromium', { timeout: 60_000 }, () => {
       const points = Number(await page.getAttribute(`#chart-${id}`, 'data-points'))
       expect(points, id).toBeGreaterThanOrEqual(30)
       const last = JSON.parse((await page.getAttribute(`#chart-${id}`, 'data-last'))!) as Record<string, number>
-      expect(Object.values(last).some((v) => v > 0), `${id} shows a non-zero value`).toBe(true)
+      expect(
+        Object.values(last).some((v) => v > 0),
+        `${id} shows a non-zero value`,
+      ).toBe(true)
     }
     // The throughput line left the baseline: more of its colour is drawn than when flat.
     expect(await countColour(page, 'chart-throughput', blue)).toBeGreaterThan(flatBlue * 2)

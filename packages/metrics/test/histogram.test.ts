@@ -3,7 +3,6 @@ import { seededRandom } from '@poolkit/core/testing'
 import { createHistogram } from '../src/histogram.js'
 import type { Histogram } from '../src/histogram.js'
 
-
 /** `n` values spread evenly on a log scale over [from, to] (ms). */
 function logUniform(seed: number, n: number, from: number, to: number): number[] {
   const random = seededRandom(seed)
@@ -247,8 +246,7 @@ describe('createHistogram: merge, reset, clone', () => {
     const h = createHistogram()
     expect(() => h.merge(createHistogram({ highest: 1_000 }))).toThrow(
       new RangeError(
-        'cannot merge a histogram of { lowest: 0.001, highest: 1000, relativeError: 2^-7 } into one of ' +
-          '{ lowest: 0.001, highest: 3600000, relativeError: 2^-7 }: the options must be the same',
+        'cannot merge a histogram of { lowest: 0.001, highest: 1000, relativeError: 2^-7 } into one of ' + '{ lowest: 0.001, highest: 3600000, relativeError: 2^-7 }: the options must be the same',
       ),
     )
     expect(() => h.merge(createHistogram({ relativeError: 0.001 }))).toThrow(RangeError)
@@ -351,9 +349,7 @@ describe('createHistogram: options', () => {
   it('names the option and the value in each error', () => {
     expect(() => createHistogram({ relativeError: 0.5 })).toThrow(new RangeError('options.relativeError must be a number in (0, 0.1], got 0.5'))
     expect(() => createHistogram({ relativeError: 0 })).toThrow(new TypeError('options.relativeError must be a finite number above 0, got 0'))
-    expect(() => createHistogram({ relativeError: '0.01' as unknown as number })).toThrow(
-      new TypeError('options.relativeError must be a finite number above 0, got "0.01"'),
-    )
+    expect(() => createHistogram({ relativeError: '0.01' as unknown as number })).toThrow(new TypeError('options.relativeError must be a finite number above 0, got "0.01"'))
     expect(() => createHistogram({ lowest: -1 })).toThrow(new TypeError('options.lowest must be a finite number above 0, got -1'))
     expect(() => createHistogram({ highest: Infinity })).toThrow(new TypeError('options.highest must be a finite number above 0, got Infinity'))
     expect(() => createHistogram({ lowest: 10, highest: 5 })).toThrow(new RangeError('options.highest (5) must be above options.lowest (10)'))
@@ -361,9 +357,7 @@ describe('createHistogram: options', () => {
   })
 
   it('refuses a relative error below 2^-20 and a layout over 4,194,304 slots, with a RangeError', () => {
-    expect(() => createHistogram({ relativeError: 1e-9 })).toThrow(
-      new RangeError('options.relativeError must be at least 2^-20 (9.5367431640625e-7), got 1e-9'),
-    )
+    expect(() => createHistogram({ relativeError: 1e-9 })).toThrow(new RangeError('options.relativeError must be at least 2^-20 (9.5367431640625e-7), got 1e-9'))
     expect(() => createHistogram({ relativeError: 2 ** -20 })).toThrow(/need 33,554,434 slots; at most 4,194,304 are allowed/)
     expect(createHistogram({ relativeError: 2 ** -20, lowest: 1, highest: 2 }).relativeError).toBe(2 ** -20)
   })

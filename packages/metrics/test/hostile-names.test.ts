@@ -93,10 +93,7 @@ describe('hostile pool names and task keys', () => {
     const family = (name: string, labels: Record<string, string>, value: number): CollectedMetric => ({ name, help: name, type: 'gauge', samples: [{ labels, value }] })
     const labels = JSON.parse('{"constructor":"a","toString":"b","hasOwnProperty":"c"}') as Record<string, string>
     const metrics = createMetrics({
-      collectors: [
-        { collect: () => [family('constructor', labels, 1), family('toString', {}, 2)] },
-        { collect: () => [family('constructor', { valueOf: 'x' }, 3)] },
-      ],
+      collectors: [{ collect: () => [family('constructor', labels, 1), family('toString', {}, 2)] }, { collect: () => [family('constructor', { valueOf: 'x' }, 3)] }],
     })
     const collected = metrics.snapshot().collected!
     expect(collected.map((f) => [f.name, f.samples.length])).toEqual([

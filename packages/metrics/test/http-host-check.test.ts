@@ -75,7 +75,20 @@ describe('serveMetrics: the Host check against DNS rebinding', () => {
   test('answers loopback names and IP addresses, with or without a port', async () => {
     const { server } = await serve()
     const port = server.port
-    for (const host of ['localhost', `localhost:${port}`, 'LocalHost:8080', 'localhost.', 'dashboard.localhost', `a.b.localhost:${port}`, '127.0.0.1', `127.0.0.1:${port}`, '[::1]', `[::1]:${port}`, '10.0.0.7:9464', '[fe80::1]']) {
+    for (const host of [
+      'localhost',
+      `localhost:${port}`,
+      'LocalHost:8080',
+      'localhost.',
+      'dashboard.localhost',
+      `a.b.localhost:${port}`,
+      '127.0.0.1',
+      `127.0.0.1:${port}`,
+      '[::1]',
+      `[::1]:${port}`,
+      '10.0.0.7:9464',
+      '[fe80::1]',
+    ]) {
       const res = await ask(server, host)
       expect(res.status, `Host ${host}`).toBe(200)
       expect(JSON.parse(res.body)).toEqual({ time: 1, pools: [] })

@@ -17,9 +17,16 @@ function poolMetrics(over: Partial<PoolMetrics> & { workersTotal?: number } = {}
     pool: 'pool',
     state: 'open',
     tasks: {
-      submitted: 0, started: 0, completed: 0, failed: 0, rejected: 0,
+      submitted: 0,
+      started: 0,
+      completed: 0,
+      failed: 0,
+      rejected: 0,
       rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 },
-      cancelled: 0, timedOut: 0, retried: 0, deadLettered: 0,
+      cancelled: 0,
+      timedOut: 0,
+      retried: 0,
+      deadLettered: 0,
     },
     workers: { total: workersTotal, busy: 0, idle: workersTotal, starting: 0, started: workersTotal, crashed: 0, restarts: 0, eventLoopUtilization: [] },
     queueDepth: 0,
@@ -56,7 +63,11 @@ function fakeSource(pools: PoolMetrics[] = [poolMetrics()]) {
   return source
 }
 
-interface Frame { readonly data?: string; readonly comments: readonly string[]; readonly retry?: number }
+interface Frame {
+  readonly data?: string
+  readonly comments: readonly string[]
+  readonly retry?: number
+}
 
 /** A bare SSE client that keeps every frame, comments and `retry:` included. */
 async function openEvents(url: string) {

@@ -8,8 +8,17 @@ import type { Metrics } from '../src/index.js'
 
 /** A completed task of `key` that ran from `at - 1` to `at` (ms). */
 const task = (key: string, at: number): TaskInfo => ({
-  id: 0, priority: 0, key, name: undefined, attempt: 1,
-  submittedAt: at - 1, enqueuedAt: at - 1, startedAt: at - 1, endedAt: at, waitMs: 0, runMs: 1,
+  id: 0,
+  priority: 0,
+  key,
+  name: undefined,
+  attempt: 1,
+  submittedAt: at - 1,
+  enqueuedAt: at - 1,
+  startedAt: at - 1,
+  endedAt: at,
+  waitMs: 0,
+  runMs: 1,
 })
 
 function keyed(maxKeys: number, keyIdleMs: number) {

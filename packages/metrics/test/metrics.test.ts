@@ -6,10 +6,7 @@ import type { PoolMetrics } from '../src/index.js'
 
 /** A handler that takes `ms` of virtual time, then returns it (or throws when `fail`). */
 function timed(clock: VirtualClock) {
-  return (input: { ms: number; fail?: boolean }) =>
-    new Promise<number>((resolve, reject) =>
-      clock.setTimeout(() => (input.fail === true ? reject(new Error('failed')) : resolve(input.ms)), input.ms),
-    )
+  return (input: { ms: number; fail?: boolean }) => new Promise<number>((resolve, reject) => clock.setTimeout(() => (input.fail === true ? reject(new Error('failed')) : resolve(input.ms)), input.ms))
 }
 
 const poolOf = (metrics: ReturnType<typeof createMetrics>, name: string): PoolMetrics => {
@@ -33,12 +30,12 @@ describe('createMetrics', () => {
       deadLetter: { put: (letter) => void letters.push(letter) },
     })
     const controller = new AbortController()
-    const results = [
-      pool.run({ ms: 10 }),
-      pool.run({ ms: 20, fail: true }),
-      pool.run({ ms: 1000 }, { timeout: 50 }),
-      pool.run({ ms: 10 }, { signal: controller.signal }),
-    ].map((p) => p.then(() => 'ok', (e: Error) => e.name))
+    const results = [pool.run({ ms: 10 }), pool.run({ ms: 20, fail: true }), pool.run({ ms: 1000 }, { timeout: 50 }), pool.run({ ms: 10 }, { signal: controller.signal })].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: Error) => e.name,
+      ),
+    )
     controller.abort()
     for (let i = 0; i < 10; i++) await clock.advance(100)
     expect(await Promise.all(results)).toEqual(['ok', 'Error', 'TaskTimeoutError', 'AbortError'])

@@ -4,7 +4,25 @@
 // nothing is registered or listened on; valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf, setAt, settlesSoon, spec, thrownBy } from '@poolkit/test-utils'
+import {
+  anArray,
+  expectOptionError,
+  fractional,
+  fuzzEachOption,
+  infinities,
+  nan,
+  negative,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  rejectionOf,
+  setAt,
+  settlesSoon,
+  spec,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { bridgeOpenTelemetry, createHistogram, createMetrics, formatPrometheus, registerPromClient } from '../src/index.js'
 import { serveMetrics } from '../src/http.js'
@@ -32,11 +50,7 @@ const metricsSpecs: readonly OptionSpec[] = [
     fc.uniqueArray(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 20 }).map((b) => b.sort((x, y) => x - y)),
   ),
   spec('options.clock', fc.oneof(notObject.filter(noSymbol).filter(notNull), plainObject, fc.constant({ now: 0 })), fc.constant({ now: () => 0 })),
-  spec(
-    'options.closedPoolRetentionMs',
-    fc.oneof(notNumber, negative, nan).filter(noSymbol).filter(notNull),
-    fc.oneof(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.constant(Infinity)),
-  ),
+  spec('options.closedPoolRetentionMs', fc.oneof(notNumber, negative, nan).filter(noSymbol).filter(notNull), fc.oneof(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.constant(Infinity))),
   spec(
     'options.maxClosedPools',
     fc.oneof(notNumber, negative, fractional, nan, fc.constant(-Infinity)).filter(noSymbol).filter(notNull),
@@ -44,25 +58,51 @@ const metricsSpecs: readonly OptionSpec[] = [
   ),
 ]
 
-fuzzEachOption('createMetrics(options)', () => ({}), metricsSpecs, (options) => createMetrics(options))
+fuzzEachOption(
+  'createMetrics(options)',
+  () => ({}),
+  metricsSpecs,
+  (options) => createMetrics(options),
+)
 
 const histogramSpecs: readonly OptionSpec[] = [
   // lowest up to 1 and highest from 10: never in conflict, and few enough slots.
   spec('options.lowest', fc.oneof(notNumber, negative, fc.constant(0), nan, infinities), fc.double({ min: 0.001, max: 1, noNaN: true })),
   spec('options.highest', fc.oneof(notNumber, negative, fc.constant(0), nan, infinities), fc.double({ min: 10, max: 3_600_000, noNaN: true })),
-  spec('options.relativeError', fc.oneof(notNumber, negative, fc.constant(0), fc.double({ min: 0.1, minExcluded: true, noNaN: true }), fc.double({ min: Number.MIN_VALUE, max: 2 ** -21, noNaN: true }), nan, infinities), fc.double({ min: 0.001, max: 0.1, noNaN: true })),
+  spec(
+    'options.relativeError',
+    fc.oneof(notNumber, negative, fc.constant(0), fc.double({ min: 0.1, minExcluded: true, noNaN: true }), fc.double({ min: Number.MIN_VALUE, max: 2 ** -21, noNaN: true }), nan, infinities),
+    fc.double({ min: 0.001, max: 0.1, noNaN: true }),
+  ),
 ]
 
-fuzzEachOption('createHistogram(options)', () => ({}), histogramSpecs, (options) => createHistogram(options))
+fuzzEachOption(
+  'createHistogram(options)',
+  () => ({}),
+  histogramSpecs,
+  (options) => createHistogram(options),
+)
 
 describe('createHistogram(options) and createMetrics(options): the options objects, layouts and valid values', () => {
   it('throws a TypeError naming options for options that are not an object', () => {
     fc.assert(
-      fc.property(fc.oneof(notObject, anArray), (bad) => expectOptionError(thrownBy(() => createHistogram(bad as never)), 'options', bad)),
+      fc.property(fc.oneof(notObject, anArray), (bad) =>
+        expectOptionError(
+          thrownBy(() => createHistogram(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 40 },
     )
     fc.assert(
-      fc.property(fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.bigInt()), (bad) => expectOptionError(thrownBy(() => createMetrics(bad as never)), 'options', bad)),
+      fc.property(fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.bigInt()), (bad) =>
+        expectOptionError(
+          thrownBy(() => createMetrics(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 40 },
     )
   })
@@ -86,10 +126,14 @@ describe('createHistogram(options) and createMetrics(options): the options objec
 
   it('accepts any mix of valid options, boundaries included', () => {
     fc.assert(
-      fc.property(optionsArbitrary(() => ({}), metricsSpecs, undefined), optionsArbitrary(() => ({}), histogramSpecs, undefined), (options, histogram) => {
-        expect(createMetrics({ ...options, histogram, keyHistogram: histogram }).snapshot().pools).toEqual([])
-        expect(createHistogram(histogram).count).toBe(0)
-      }),
+      fc.property(
+        optionsArbitrary(() => ({}), metricsSpecs, undefined),
+        optionsArbitrary(() => ({}), histogramSpecs, undefined),
+        (options, histogram) => {
+          expect(createMetrics({ ...options, histogram, keyHistogram: histogram }).snapshot().pools).toEqual([])
+          expect(createHistogram(histogram).count).toBe(0)
+        },
+      ),
       { numRuns: 100 },
     )
     expect(() => createMetrics({ maxKeys: 0, buckets: [], windowMs: Number.MIN_VALUE })).not.toThrow()
@@ -101,9 +145,17 @@ describe('createHistogram(options) and createMetrics(options): the options objec
 // ---------------------------------------------------------------- exporters' prefix
 
 const promPrefix = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/)
-const badPromPrefix = fc.oneof(fc.string({ maxLength: 8 }).filter((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)), fc.constantFrom('', '1up', 'a-b', 'a.b', 'a:b', 'pool kit'), notString)
+const badPromPrefix = fc.oneof(
+  fc.string({ maxLength: 8 }).filter((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)),
+  fc.constantFrom('', '1up', 'a-b', 'a.b', 'a:b', 'pool kit'),
+  notString,
+)
 const otelPrefix = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,6}(\.[A-Za-z][A-Za-z0-9_-]{0,6}){0,2}$/)
-const badOtelPrefix = fc.oneof(fc.string({ maxLength: 8 }).filter((p) => !/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/.test(p)), fc.constantFrom('', '_x', 'a..b', 'a.', '.a', '1a'), notString)
+const badOtelPrefix = fc.oneof(
+  fc.string({ maxLength: 8 }).filter((p) => !/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/.test(p)),
+  fc.constantFrom('', '_x', 'a..b', 'a.', '.a', '1a'),
+  notString,
+)
 
 function fakeRegistry() {
   const registered: string[] = []
@@ -141,9 +193,17 @@ describe("the exporters' options.prefix", () => {
   it('formatPrometheus and registerPromClient throw a TypeError naming options.prefix and the value for each invalid prefix, registering nothing', () => {
     fc.assert(
       fc.property(badPromPrefix, (bad) => {
-        expectOptionError(thrownBy(() => formatPrometheus(snapshot, { prefix: bad as never })), 'options.prefix', bad)
+        expectOptionError(
+          thrownBy(() => formatPrometheus(snapshot, { prefix: bad as never })),
+          'options.prefix',
+          bad,
+        )
         const fake = fakeRegistry()
-        expectOptionError(thrownBy(() => registerPromClient(metrics, fake.registry as never, { prefix: bad as never })), 'options.prefix', bad)
+        expectOptionError(
+          thrownBy(() => registerPromClient(metrics, fake.registry as never, { prefix: bad as never })),
+          'options.prefix',
+          bad,
+        )
         expect(fake.registered).toEqual([])
       }),
       { numRuns: 100 },
@@ -154,7 +214,11 @@ describe("the exporters' options.prefix", () => {
     fc.assert(
       fc.property(badOtelPrefix, (bad) => {
         const fake = fakeMeter()
-        expectOptionError(thrownBy(() => bridgeOpenTelemetry(metrics, fake.meter, { prefix: bad as never })), 'options.prefix', bad)
+        expectOptionError(
+          thrownBy(() => bridgeOpenTelemetry(metrics, fake.meter, { prefix: bad as never })),
+          'options.prefix',
+          bad,
+        )
         expect(fake.calls).toBe(0)
       }),
       { numRuns: 100 },
@@ -164,8 +228,16 @@ describe("the exporters' options.prefix", () => {
   it('throw a TypeError naming options for exporter options that are not an object', () => {
     fc.assert(
       fc.property(fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null)), (bad) => {
-        expectOptionError(thrownBy(() => formatPrometheus(snapshot, bad as never)), 'options', bad)
-        expectOptionError(thrownBy(() => bridgeOpenTelemetry(metrics, fakeMeter().meter, bad as never)), 'options', bad)
+        expectOptionError(
+          thrownBy(() => formatPrometheus(snapshot, bad as never)),
+          'options',
+          bad,
+        )
+        expectOptionError(
+          thrownBy(() => bridgeOpenTelemetry(metrics, fakeMeter().meter, bad as never)),
+          'options',
+          bad,
+        )
       }),
       { numRuns: 40 },
     )
@@ -214,10 +286,14 @@ describe('serveMetrics(options)', () => {
   it.each(serveSpecs.map((s) => [s.path, s] as const))('rejects at once with a TypeError naming %s and the value, and listens on nothing', async (_path, s) => {
     const before = servers()
     await fc.assert(
-      fc.asyncProperty(s.invalid, optionsArbitrary(() => ({ metrics: createMetrics() }), serveSpecs, s), async (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(await rejectionOf(serveMetrics(options as never)), s.path, bad)
-      }),
+      fc.asyncProperty(
+        s.invalid,
+        optionsArbitrary(() => ({ metrics: createMetrics() }), serveSpecs, s),
+        async (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(await rejectionOf(serveMetrics(options as never)), s.path, bad)
+        },
+      ),
       { numRuns: 40 },
     )
     expect(servers()).toBe(before)
@@ -242,16 +318,28 @@ describe('createMetrics(options): what the fuzzing found', () => {
     'rejects null for %s with a TypeError naming it (null is not "left out")',
     (path) => {
       const options = path === 'options' ? null : { [path.slice('options.'.length)]: null }
-      expectOptionError(thrownBy(() => createMetrics(options as never)), path, null)
+      expectOptionError(
+        thrownBy(() => createMetrics(options as never)),
+        path,
+        null,
+      )
     },
   )
 
   it('names options.histogram.lowest, not options.lowest, for a bad histogram layout', () => {
-    expectOptionError(thrownBy(() => createMetrics({ histogram: { lowest: -1 } })), 'options.histogram.lowest', -1)
+    expectOptionError(
+      thrownBy(() => createMetrics({ histogram: { lowest: -1 } })),
+      'options.histogram.lowest',
+      -1,
+    )
   })
 
   it('describes a symbol as the symbol, not as "an object"', () => {
     const bad = Symbol('ms')
-    expectOptionError(thrownBy(() => createMetrics({ windowMs: bad as never })), 'options.windowMs', bad)
+    expectOptionError(
+      thrownBy(() => createMetrics({ windowMs: bad as never })),
+      'options.windowMs',
+      bad,
+    )
   })
 })

@@ -242,9 +242,7 @@ describe('formatPrometheus', () => {
   })
 
   it('spells NaN and infinities as the format does and writes large integers without an exponent', () => {
-    const out = formatPrometheus(
-      snapshotOf(poolMetrics('api', { utilization: Number.NaN, queueDepth: 123_456_789_012_345, throughput: { '1s': Infinity, '10s': -Infinity, '60s': 0 } })),
-    )
+    const out = formatPrometheus(snapshotOf(poolMetrics('api', { utilization: Number.NaN, queueDepth: 123_456_789_012_345, throughput: { '1s': Infinity, '10s': -Infinity, '60s': 0 } })))
     checkExposition(out)
     expect(out).toContain('poolkit_utilization_ratio{pool="api"} NaN\n')
     expect(out).toContain('poolkit_queue_depth{pool="api"} 123456789012345\n')

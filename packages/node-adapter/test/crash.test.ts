@@ -28,9 +28,7 @@ describe.each(kinds)('crash injection on $name', (kind) => {
     const events = recordWorkers()
     const pool = openPool({ executor: kind.executor('tasks.worker.mjs'), concurrency: 1, observers: [events.observer] })
     await pool.ready()
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => pool.run({ i: i + 1, exitAt: 3, code: 7 }, { name: 'exitAt' })),
-    )
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => pool.run({ i: i + 1, exitAt: 3, code: 7 }, { name: 'exitAt' })))
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ task: i + 1, error: r.reason as WorkerExitError }] : []))
     expect(failed.map((f) => f.task)).toEqual([3])
     expect(failed[0]!.error).toBeInstanceOf(WorkerExitError)

@@ -65,10 +65,7 @@ describe.each(kinds)('expose() on $name', (kind) => {
       // setup() waits 100 ms before the worker can report ready.
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90)
       expect(events.started).toHaveLength(2)
-      await expect(Promise.all([pool.run(null, { name: 'state' }), pool.run(null, { name: 'state' })])).resolves.toEqual([
-        { setupDone: true },
-        { setupDone: true },
-      ])
+      await expect(Promise.all([pool.run(null, { name: 'state' }), pool.run(null, { name: 'state' })])).resolves.toEqual([{ setupDone: true }, { setupDone: true }])
     })
 
     it('runs teardown() in every worker when the pool closes', async () => {

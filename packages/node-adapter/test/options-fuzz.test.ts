@@ -6,7 +6,26 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createPool } from '@poolkit/core'
 import type { Pool } from '@poolkit/core'
-import { aFunction, anArray, expectOptionError, fractional, infinities, nan, negative, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf, setAt, settlesSoon, spec, symbol, thrownBy } from '@poolkit/test-utils'
+import {
+  aFunction,
+  anArray,
+  expectOptionError,
+  fractional,
+  infinities,
+  nan,
+  negative,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  rejectionOf,
+  setAt,
+  settlesSoon,
+  spec,
+  symbol,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { processes, threads } from '../src/index.js'
 import { execArgv, fixture } from './helpers.js'
@@ -84,10 +103,18 @@ describe.each(kinds)('%s(workerUrl, options)', (kind, factory, specs) => {
   it.each(specs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value for each invalid value, and starts nothing', (_path, s) => {
     const before = { ...started }
     fc.assert(
-      fc.property(s.invalid, optionsArbitrary(() => ({ execArgv }), specs, s), (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => factory(worker, options)), s.path, bad)
-      }),
+      fc.property(
+        s.invalid,
+        optionsArbitrary(() => ({ execArgv }), specs, s),
+        (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(
+            thrownBy(() => factory(worker, options)),
+            s.path,
+            bad,
+          )
+        },
+      ),
       { numRuns: 60 },
     )
     expect(started).toEqual(before)
@@ -105,21 +132,38 @@ describe.each(kinds)('%s(workerUrl, options)', (kind, factory, specs) => {
     )
     fc.assert(
       fc.property(badUrl, fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol), (url, options) => {
-        expectOptionError(thrownBy(() => factory(url as never, { execArgv })), 'workerUrl', url instanceof URL ? String(url) : url)
-        expectOptionError(thrownBy(() => factory(worker, options as never)), 'options', options)
+        expectOptionError(
+          thrownBy(() => factory(url as never, { execArgv })),
+          'workerUrl',
+          url instanceof URL ? String(url) : url,
+        )
+        expectOptionError(
+          thrownBy(() => factory(worker, options as never)),
+          'options',
+          options,
+        )
       }),
       { numRuns: 80 },
     )
-    if (kind === 'processes') expectOptionError(thrownBy(() => factory('data:text/javascript,1', { execArgv })), 'workerUrl', 'data:text/javascript,1')
+    if (kind === 'processes')
+      expectOptionError(
+        thrownBy(() => factory('data:text/javascript,1', { execArgv })),
+        'workerUrl',
+        'data:text/javascript,1',
+      )
     expect(started).toEqual(before)
   })
 
   it('accepts any mix of valid options, and starts no worker until a pool asks for one', () => {
     const before = { ...started }
     fc.assert(
-      fc.property(fc.constantFrom<string | URL>(worker, worker.pathname, worker.href), optionsArbitrary(() => ({ execArgv }), specs, undefined), (url, options) => {
-        expect(factory(url, options).kind).toBe(kind)
-      }),
+      fc.property(
+        fc.constantFrom<string | URL>(worker, worker.pathname, worker.href),
+        optionsArbitrary(() => ({ execArgv }), specs, undefined),
+        (url, options) => {
+          expect(factory(url, options).kind).toBe(kind)
+        },
+      ),
       { numRuns: 100 },
     )
     expect(started).toEqual(before)
@@ -157,10 +201,14 @@ describe.each(kinds)('run options on a %s pool', (kind, factory) => {
     const before = { ...started }
     const counters = pool.stats().counters
     await fc.assert(
-      fc.asyncProperty(s.invalid, optionsArbitrary(() => ({}), runSpecs, s), async (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(await rejectionOf(pool.run('x', options)), s.path, bad)
-      }),
+      fc.asyncProperty(
+        s.invalid,
+        optionsArbitrary(() => ({}), runSpecs, s),
+        async (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(await rejectionOf(pool.run('x', options)), s.path, bad)
+        },
+      ),
       { numRuns: 30 },
     )
     expect(started).toEqual(before)
@@ -171,9 +219,13 @@ describe.each(kinds)('run options on a %s pool', (kind, factory) => {
   it('runs tasks with any mix of valid run options on the same worker', async () => {
     const before = { ...started }
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), optionsArbitrary(() => ({}), runSpecs, undefined), async (input, options) => {
-        await expect(settlesSoon(pool.run(input, options))).resolves.toEqual(input)
-      }),
+      fc.asyncProperty(
+        fc.jsonValue(),
+        optionsArbitrary(() => ({}), runSpecs, undefined),
+        async (input, options) => {
+          await expect(settlesSoon(pool.run(input, options))).resolves.toEqual(input)
+        },
+      ),
       { numRuns: 20 },
     )
     expect(started).toEqual(before)

@@ -72,7 +72,7 @@ describe.each(kinds)('stats of $name pools', (kind) => {
 })
 
 describe('stats().perWorker on threads', () => {
-  it("lists each worker with its task counts and event-loop utilization, a number from 0 to 1, after it worked", async () => {
+  it('lists each worker with its task counts and event-loop utilization, a number from 0 to 1, after it worked', async () => {
     const kind = kinds.find((k) => k.name === 'threads')!
     const pool = openPool({ executor: kind.executor('tasks.worker.mjs'), concurrency: 2 })
     await pool.ready()

@@ -50,14 +50,18 @@ describe.each(variants)('workerData on $name', (variant) => {
   it.each([
     ['1 MiB', 1],
     ['16 MiB', 16],
-  ])('hands a %s workerData to every worker intact: the same at top level, in setup and in each task', async (_label, mib) => {
-    const workerData = dataOf(mib * MiB, randomUUID())
-    expect(JSON.stringify(workerData).length).toBeGreaterThanOrEqual(mib * MiB)
-    const pool = openPool({ executor: variant.executor('worker-data.worker.mjs', { workerData }), concurrency: 2 })
-    const expected = digest(workerData)
-    const reports = await Promise.all([pool.run(null, { name: 'digests' }), pool.run(null, { name: 'digests' })])
-    for (const report of reports) expect(report).toEqual({ top: expected, setup: expected, task: expected, same: true })
-  }, 60_000)
+  ])(
+    'hands a %s workerData to every worker intact: the same at top level, in setup and in each task',
+    async (_label, mib) => {
+      const workerData = dataOf(mib * MiB, randomUUID())
+      expect(JSON.stringify(workerData).length).toBeGreaterThanOrEqual(mib * MiB)
+      const pool = openPool({ executor: variant.executor('worker-data.worker.mjs', { workerData }), concurrency: 2 })
+      const expected = digest(workerData)
+      const reports = await Promise.all([pool.run(null, { name: 'digests' }), pool.run(null, { name: 'digests' })])
+      for (const report of reports) expect(report).toEqual({ top: expected, setup: expected, task: expected, same: true })
+    },
+    60_000,
+  )
 
   it("leaves no trace of workerData in the worker's environment, and keeps options.env", async () => {
     const secret = `poolkit-secret-${randomUUID()}`
@@ -105,7 +109,10 @@ describe.each(variants)('workerData on $name', (variant) => {
 describe.each(variants.filter((v) => v.structured))('workerData on $name', (variant) => {
   it('carries what structured clone copies: Maps, Sets, Dates, typed arrays, BigInts, NaN, undefined', async () => {
     const workerData = {
-      map: new Map<string, unknown>([['a', 1n], ['b', { deep: [1, 2] }]]),
+      map: new Map<string, unknown>([
+        ['a', 1n],
+        ['b', { deep: [1, 2] }],
+      ]),
       set: new Set(['x', 'y']),
       date: new Date(86_400_000),
       bytes: Uint8Array.of(1, 2, 3),
@@ -133,11 +140,16 @@ describe("processes() with serialization: 'json'", () => {
     ['a Buffer', { bytes: Buffer.from('a') }, 'options.workerData.bytes', /Buffer|Uint8Array/],
     ['NaN', { ratio: Number.NaN }, 'options.workerData.ratio', /NaN/],
     ['a function', { callback: () => 1 }, 'options.workerData.callback', /function/],
-    ['a cycle', (() => {
-      const o: Record<string, unknown> = {}
-      o.self = o
-      return o
-    })(), 'options.workerData', /circular/],
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = {}
+        o.self = o
+        return o
+      })(),
+      'options.workerData',
+      /circular/,
+    ],
   ])('refuses workerData holding %s at creation, naming where it is and what to do', (_label, workerData, path, what) => {
     let error: unknown
     try {

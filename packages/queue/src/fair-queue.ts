@@ -463,7 +463,5 @@ keepShape(new FairQueueImpl(() => 1, Infinity))
 keepShape(new KeyNode())
 
 function keyFull(limit: number, key: string | undefined): QueueFullError {
-  return key === undefined
-    ? new QueueFullError(limit, { message: `The queue for tasks without a key is full (${limit} tasks waiting)` })
-    : new QueueFullError(limit, { key })
+  return key === undefined ? new QueueFullError(limit, { message: `The queue for tasks without a key is full (${limit} tasks waiting)` }) : new QueueFullError(limit, { key })
 }

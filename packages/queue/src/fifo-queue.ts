@@ -249,8 +249,5 @@ export class FifoQueue<T extends TaskInfo> implements TaskQueue<T> {
 keepShape(new FifoQueue())
 
 function wrongPriority(task: TaskInfo): TypeError {
-  return new TypeError(
-    `task.priority must be Priority.Normal (1) in a FIFO queue, got ${describe(task.priority)} (task ${task.id}); ` +
-      'use createPriorityQueue() to order tasks by priority',
-  )
+  return new TypeError(`task.priority must be Priority.Normal (1) in a FIFO queue, got ${describe(task.priority)} (task ${task.id}); ` + 'use createPriorityQueue() to order tasks by priority')
 }

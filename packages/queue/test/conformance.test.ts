@@ -9,12 +9,7 @@ const test = { describe, it }
 runQueueConformance('createDefaultQueue (core)', () => createDefaultQueue(), test)
 runQueueConformance('createFifoQueue', () => createFifoQueue(), test, { order: 'fifo', priorities: false })
 runQueueConformance('createPriorityQueue', () => createPriorityQueue(), test, { order: 'priority' })
-runQueueConformance(
-  'createPriorityQueue with a comparator equivalent to priority order',
-  () => createPriorityQueue({ compare: (a, b) => b.priority - a.priority }),
-  test,
-  { order: 'priority' },
-)
+runQueueConformance('createPriorityQueue with a comparator equivalent to priority order', () => createPriorityQueue({ compare: (a, b) => b.priority - a.priority }), test, { order: 'priority' })
 runQueueConformance('createPriorityQueue with a reversed comparator', () => createPriorityQueue({ compare: (a, b) => a.priority - b.priority }), test, {
   order: 'any',
 })

@@ -22,9 +22,7 @@ describe('createFifoQueue', () => {
     const q = createFifoQueue()
     const high = task(Priority.High)
     expect(() => q.push(high)).toThrow(TypeError)
-    expect(() => q.push(high)).toThrow(
-      `task.priority must be Priority.Normal (1) in a FIFO queue, got 2 (task ${high.id}); use createPriorityQueue() to order tasks by priority`,
-    )
+    expect(() => q.push(high)).toThrow(`task.priority must be Priority.Normal (1) in a FIFO queue, got 2 (task ${high.id}); use createPriorityQueue() to order tasks by priority`)
     expect(() => q.push(task(0))).toThrow(TypeError)
     expect(() => q.push(task(1.5))).toThrow(TypeError)
     expect(q.size).toBe(0)

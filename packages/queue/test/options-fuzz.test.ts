@@ -3,7 +3,24 @@
 // is built; valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { aFunction, anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notFunction, notNumber, notObject, notString, optionsArbitrary, plainObject, spec, thrownBy } from '@poolkit/test-utils'
+import {
+  aFunction,
+  anArray,
+  expectOptionError,
+  fractional,
+  fuzzEachOption,
+  infinities,
+  nan,
+  negative,
+  notFunction,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  spec,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { createDeadLetterQueue, createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
 
@@ -17,16 +34,34 @@ const fairSpecs: readonly OptionSpec[] = [
   spec('options.weights', fc.oneof(notObject, anArray, aFunction), fc.dictionary(fc.string({ maxLength: 6 }), positiveWeight, { maxKeys: 4 })),
 ]
 
-fuzzEachOption('createFairQueue(options)', () => ({}), fairSpecs, (options) => createFairQueue(options))
+fuzzEachOption(
+  'createFairQueue(options)',
+  () => ({}),
+  fairSpecs,
+  (options) => createFairQueue(options),
+)
 
 describe('createFairQueue(options): weights, the options object, valid values', () => {
   it('throws a TypeError naming the weight of the key, and the value, for each invalid weight in an object or a Map', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 6 }), invalidWeight, optionsArbitrary(() => ({}), fairSpecs.slice(0, 2), undefined), (key, bad, options) => {
-        const path = `options.weights[${JSON.stringify(key)}]`
-        expectOptionError(thrownBy(() => createFairQueue({ ...options, weights: { [key]: bad as never } })), path, bad)
-        expectOptionError(thrownBy(() => createFairQueue({ ...options, weights: new Map([[key, bad as never]]) })), path, bad)
-      }),
+      fc.property(
+        fc.string({ maxLength: 6 }),
+        invalidWeight,
+        optionsArbitrary(() => ({}), fairSpecs.slice(0, 2), undefined),
+        (key, bad, options) => {
+          const path = `options.weights[${JSON.stringify(key)}]`
+          expectOptionError(
+            thrownBy(() => createFairQueue({ ...options, weights: { [key]: bad as never } })),
+            path,
+            bad,
+          )
+          expectOptionError(
+            thrownBy(() => createFairQueue({ ...options, weights: new Map([[key, bad as never]]) })),
+            path,
+            bad,
+          )
+        },
+      ),
       { numRuns: 80 },
     )
   })
@@ -34,7 +69,11 @@ describe('createFairQueue(options): weights, the options object, valid values', 
   it('throws a TypeError naming options.weights for a Map with a key that is not a string', () => {
     fc.assert(
       fc.property(notString, (key) => {
-        expectOptionError(thrownBy(() => createFairQueue({ weights: new Map([[key as never, 1]]) })), 'options.weights', key)
+        expectOptionError(
+          thrownBy(() => createFairQueue({ weights: new Map([[key as never, 1]]) })),
+          'options.weights',
+          key,
+        )
       }),
       { numRuns: 60 },
     )
@@ -43,9 +82,21 @@ describe('createFairQueue(options): weights, the options object, valid values', 
   it('throws a TypeError naming options for options that are not an object', () => {
     fc.assert(
       fc.property(fc.oneof(notObject, anArray), (bad) => {
-        expectOptionError(thrownBy(() => createFairQueue(bad as never)), 'options', bad)
-        expectOptionError(thrownBy(() => createPriorityQueue(bad as never)), 'options', bad)
-        expectOptionError(thrownBy(() => createDeadLetterQueue(bad as never)), 'options', bad)
+        expectOptionError(
+          thrownBy(() => createFairQueue(bad as never)),
+          'options',
+          bad,
+        )
+        expectOptionError(
+          thrownBy(() => createPriorityQueue(bad as never)),
+          'options',
+          bad,
+        )
+        expectOptionError(
+          thrownBy(() => createDeadLetterQueue(bad as never)),
+          'options',
+          bad,
+        )
       }),
       { numRuns: 60 },
     )
@@ -53,12 +104,15 @@ describe('createFairQueue(options): weights, the options object, valid values', 
 
   it('accepts any mix of valid options, boundaries included, and the queue works', () => {
     fc.assert(
-      fc.property(optionsArbitrary(() => ({}), fairSpecs, undefined), (options) => {
-        const queue = createFairQueue(options)
-        queue.push({ id: 1, key: 'a', priority: 0, enqueuedAt: 0, startedAt: -1 } as never)
-        expect(queue.size).toBe(1)
-        expect(queue.shift()).toMatchObject({ id: 1 })
-      }),
+      fc.property(
+        optionsArbitrary(() => ({}), fairSpecs, undefined),
+        (options) => {
+          const queue = createFairQueue(options)
+          queue.push({ id: 1, key: 'a', priority: 0, enqueuedAt: 0, startedAt: -1 } as never)
+          expect(queue.size).toBe(1)
+          expect(queue.shift()).toMatchObject({ id: 1 })
+        },
+      ),
       { numRuns: 100 },
     )
     for (const options of [{ maxPerKey: 1 }, { maxPerKey: Infinity }, { defaultWeight: Number.MIN_VALUE }, { weights: new Map([['a', Number.MAX_VALUE]]) }, { weights: {} }]) {
@@ -70,7 +124,13 @@ describe('createFairQueue(options): weights, the options object, valid values', 
 describe('createPriorityQueue(options)', () => {
   it('throws a TypeError naming options.compare and the value for each compare that is not a function', () => {
     fc.assert(
-      fc.property(notFunction, (bad) => expectOptionError(thrownBy(() => createPriorityQueue({ compare: bad as never })), 'options.compare', bad)),
+      fc.property(notFunction, (bad) =>
+        expectOptionError(
+          thrownBy(() => createPriorityQueue({ compare: bad as never })),
+          'options.compare',
+          bad,
+        ),
+      ),
       { numRuns: 80 },
     )
   })
@@ -88,26 +148,44 @@ describe('createDeadLetterQueue(options) and its methods', () => {
 
   it('throws a TypeError naming options.capacity and the value for each invalid capacity (it is required)', () => {
     fc.assert(
-      fc.property(invalidCapacity, (bad) => expectOptionError(thrownBy(() => createDeadLetterQueue({ capacity: bad as never })), 'options.capacity', bad)),
+      fc.property(invalidCapacity, (bad) =>
+        expectOptionError(
+          thrownBy(() => createDeadLetterQueue({ capacity: bad as never })),
+          'options.capacity',
+          bad,
+        ),
+      ),
       { numRuns: 80 },
     )
-    expectOptionError(thrownBy(() => createDeadLetterQueue(undefined as never)), 'options', undefined)
+    expectOptionError(
+      thrownBy(() => createDeadLetterQueue(undefined as never)),
+      'options',
+      undefined,
+    )
   })
 
   it('throws or rejects with a TypeError naming the argument for invalid take(n) and retry(pool, filter)', async () => {
     const queue = createDeadLetterQueue({ capacity: 1 })
     fc.assert(
       fc.property(fc.oneof(notNumber, negative, fractional, nan, fc.constant(-Infinity)), (bad) => {
-        expectOptionError(thrownBy(() => queue.take(bad as never)), 'n', bad)
+        expectOptionError(
+          thrownBy(() => queue.take(bad as never)),
+          'n',
+          bad,
+        )
       }),
       { numRuns: 60 },
     )
     await fc.assert(
-      fc.asyncProperty(fc.oneof(notObject, plainObject), notFunction.filter((v) => v !== undefined), async (pool, filter) => {
-        expectOptionError(await queue.retry(pool as never).catch((error: unknown) => error), 'pool', pool)
-        const fakePool = { submit: () => 1 }
-        expectOptionError(await queue.retry(fakePool as never, filter as never).catch((error: unknown) => error), 'filter', filter)
-      }),
+      fc.asyncProperty(
+        fc.oneof(notObject, plainObject),
+        notFunction.filter((v) => v !== undefined),
+        async (pool, filter) => {
+          expectOptionError(await queue.retry(pool as never).catch((error: unknown) => error), 'pool', pool)
+          const fakePool = { submit: () => 1 }
+          expectOptionError(await queue.retry(fakePool as never, filter as never).catch((error: unknown) => error), 'filter', filter)
+        },
+      ),
       { numRuns: 60 },
     )
   })

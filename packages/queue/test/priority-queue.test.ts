@@ -371,7 +371,7 @@ describe('the stable heap (NumericHeap): the form of many distinct priorities', 
         for (let victim = 0; victim < n; victim++) {
           const q = new NumericHeap()
           // Ties in groups of three, so stability is checked too.
-          const tasks = Array.from({ length: n }, (_, i) => task(((i * 7) % Math.max(1, n / 3) | 0) + (fractional ? 0.25 : 0)))
+          const tasks = Array.from({ length: n }, (_, i) => task((((i * 7) % Math.max(1, n / 3)) | 0) + (fractional ? 0.25 : 0)))
           for (const t of tasks) q.push(t)
           expect(q.remove(tasks[victim]!)).toBe(true)
           expect(q.remove(tasks[victim]!)).toBe(false)
@@ -422,11 +422,12 @@ describe('the stable heap (NumericHeap): the form of many distinct priorities', 
         const victim = live.splice(Math.floor(random() * live.length), 1)[0]!
         expect(q.remove(victim)).toBe(true)
       }
-      if (i % 500 === 0) for (let j = 0; j < 50; j++) {
-        const t = task(random() * 1_000)
-        live.push(t)
-        q.push(t)
-      }
+      if (i % 500 === 0)
+        for (let j = 0; j < 50; j++) {
+          const t = task(random() * 1_000)
+          live.push(t)
+          q.push(t)
+        }
       expect(q.size).toBe(live.length)
     }
     expect(ids(drain(q))).toEqual(ids(byPriority(live)))

@@ -76,11 +76,13 @@ class ArrayModel implements Model {
 }
 
 /** The first task that nothing beats (so ties go to the earliest pushed). */
-const best = (before: (a: Job, b: Job) => number) => (tasks: readonly Job[]): number => {
-  let at = 0
-  for (let i = 1; i < tasks.length; i++) if (before(tasks[i]!, tasks[at]!) < 0) at = i
-  return at
-}
+const best =
+  (before: (a: Job, b: Job) => number) =>
+  (tasks: readonly Job[]): number => {
+    let at = 0
+    for (let i = 1; i < tasks.length; i++) if (before(tasks[i]!, tasks[at]!) < 0) at = i
+    return at
+  }
 const byPriority = (a: Job, b: Job): number => b.priority - a.priority
 const byDeadline = (a: Job, b: Job): number => a.deadline - b.deadline
 
@@ -207,11 +209,7 @@ function ops(priority: fc.Arbitrary<number>, keys: readonly (string | undefined)
   return fc.array(op, { maxLength: 200, size: 'max' })
 }
 
-const anyPriority = fc.oneof(
-  fc.integer({ min: -2, max: 3 }),
-  fc.double({ min: -1e6, max: 1e6, noNaN: true }),
-  fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 0, -0),
-)
+const anyPriority = fc.oneof(fc.integer({ min: -2, max: 3 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 0, -0))
 
 /** Runs the operations on the queue and the model side by side and compares every answer. */
 function agree(q: TaskQueue<Job>, model: Model, sequence: readonly Op[]): void {
@@ -373,9 +371,7 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
 
   it('createPriorityQueue with a comparator: earliest deadline first, ties in arrival order', () => {
     fc.assert(
-      fc.property(ops(anyPriority), (sequence) =>
-        agree(createPriorityQueue<Job>({ compare: byDeadline }), new ArrayModel(best(byDeadline)), sequence),
-      ),
+      fc.property(ops(anyPriority), (sequence) => agree(createPriorityQueue<Job>({ compare: byDeadline }), new ArrayModel(best(byDeadline)), sequence)),
       runs,
     )
   })
@@ -421,9 +417,7 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
   for (const c of fairCases) {
     it(`createFairQueue (${c.name}): deficit round robin across keys, priority order within a key`, () => {
       fc.assert(
-        fc.property(ops(fc.integer({ min: -1, max: 2 })), (sequence) =>
-          agree(createFairQueue<Job>(c.options), new FairModel(c.quantum, c.max), sequence),
-        ),
+        fc.property(ops(fc.integer({ min: -1, max: 2 })), (sequence) => agree(createFairQueue<Job>(c.options), new FairModel(c.quantum, c.max), sequence)),
         runs,
       )
     })

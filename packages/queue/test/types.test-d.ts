@@ -28,7 +28,8 @@ describe('types', () => {
     expectTypeOf(dlq.list()).toEqualTypeOf<DeadLetter<string>[]>()
     const pool = createPool({ handler: async (s: string) => s.length, deadLetter: dlq })
     expectTypeOf(await dlq.retry(pool)).toEqualTypeOf<TaskResult<number>[]>()
-    void dlq.retry(pool, (letter) => { // compiled, never run
+    void dlq.retry(pool, (letter) => {
+      // compiled, never run
       expectTypeOf(letter.input).toBeString()
       return true
     })

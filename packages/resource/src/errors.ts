@@ -122,9 +122,5 @@ export class TooManyWaitersError extends PoolError {
  * @public
  */
 export function isResourceError(error: unknown): error is PoolError & { readonly code: ResourceErrorCode } {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (error as unknown as { code: string }).code.startsWith('ERR_RESOURCE_')
-  )
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as unknown as { code: string }).code.startsWith('ERR_RESOURCE_')
 }

@@ -11,12 +11,4 @@ export { createKeyRing } from './key-ring.js'
 export type { KeyLease, KeyRing, KeyRingOptions, KeyRingStats, KeyStats, RetryAfter } from './key-ring.js'
 
 // Errors
-export {
-  isResourceError,
-  LeaseReleasedError,
-  ResourceAcquireTimeoutError,
-  ResourceCreateError,
-  ResourceErrorCode,
-  ResourcePoolDrainedError,
-  TooManyWaitersError,
-} from './errors.js'
+export { isResourceError, LeaseReleasedError, ResourceAcquireTimeoutError, ResourceCreateError, ResourceErrorCode, ResourcePoolDrainedError, TooManyWaitersError } from './errors.js'

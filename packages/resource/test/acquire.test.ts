@@ -1,12 +1,6 @@
 import { createVirtualClock, PoolError } from '@poolkit/core'
 import { describe, expect, it } from 'vitest'
-import {
-  createResourcePool,
-  LeaseReleasedError,
-  ResourceAcquireTimeoutError,
-  ResourceErrorCode,
-  TooManyWaitersError,
-} from '../src/index.js'
+import { createResourcePool, LeaseReleasedError, ResourceAcquireTimeoutError, ResourceErrorCode, TooManyWaitersError } from '../src/index.js'
 import { factory, rejection, settled, watch } from './helpers.js'
 import type { Conn } from './helpers.js'
 
@@ -260,7 +254,7 @@ describe('use(fn)', () => {
     expect(pool.stats()).toMatchObject({ borrowed: 0, available: 1 })
   })
 
-  it('releases the resource when fn throws, and rejects with fn\'s error', async () => {
+  it("releases the resource when fn throws, and rejects with fn's error", async () => {
     const clock = createVirtualClock()
     const pool = createResourcePool({ ...factory(), clock })
     const boom = new Error('query failed')

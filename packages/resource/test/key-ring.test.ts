@@ -49,7 +49,10 @@ describe('createKeyRing: lending', () => {
   })
 
   it('works with any key values, such as objects, and ends a lease with `using`', async () => {
-    const keys = [{ id: 'one', secret: 's1' }, { id: 'two', secret: 's2' }]
+    const keys = [
+      { id: 'one', secret: 's1' },
+      { id: 'two', secret: 's2' },
+    ]
     const ring = createKeyRing(keys, { clock: createVirtualClock(), label: (k) => k.id })
     {
       using lease = await ring.acquire()
@@ -287,8 +290,7 @@ describe('createKeyRing: close, stats and metrics', () => {
     ;(await ring.acquire()).coolDown()
     const held = await ring.acquire()
     const metrics = ring.collect()
-    const sample = (name: string, key?: string): number | undefined =>
-      metrics.find((m: CollectedMetric) => m.name === name)?.samples.find((s) => key === undefined || s.labels?.key === key)?.value
+    const sample = (name: string, key?: string): number | undefined => metrics.find((m: CollectedMetric) => m.name === name)?.samples.find((s) => key === undefined || s.labels?.key === key)?.value
     expect(metrics.map((m) => m.name)).toEqual([
       'resource_key_uses_total',
       'resource_key_cooldowns_total',

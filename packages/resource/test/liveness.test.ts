@@ -155,7 +155,7 @@ describe('key ring liveness', () => {
 })
 
 describe('resource pool liveness', () => {
-  it("keeps the shared acquireTimeoutMs timer alive while a waiter waits, rejects on time, and leaves no timer when the line is empty", async () => {
+  it('keeps the shared acquireTimeoutMs timer alive while a waiter waits, rejects on time, and leaves no timer when the line is empty', async () => {
     const t = trackedClock()
     const pool = createResourcePool({ ...factory(), clock: t.clock, max: 1, acquireTimeoutMs: 200 })
     const held = await pool.acquire()
@@ -207,7 +207,7 @@ describe('resource pool liveness', () => {
     expect(t.pending).toBe(0)
   })
 
-  it('a backoff that only restores min is unref\'d, kept alive while a waiter joins, and unref\'d again when it leaves', async () => {
+  it("a backoff that only restores min is unref'd, kept alive while a waiter joins, and unref'd again when it leaves", async () => {
     const t = trackedClock()
     let calls = 0
     const pool = createResourcePool({
@@ -246,7 +246,7 @@ describe('resource pool liveness', () => {
     expect(t.pending).toBe(0)
   })
 
-  it("unrefs the housekeeping timers (min-restoring backoff, idle and lifetime sweep), so an idle pool never keeps the process alive", async () => {
+  it('unrefs the housekeeping timers (min-restoring backoff, idle and lifetime sweep), so an idle pool never keeps the process alive', async () => {
     const t = trackedClock()
     const f = factory()
     f.fail(new Error('down'))
@@ -309,7 +309,14 @@ describe('resource pool liveness', () => {
 describe('liveness properties', () => {
   it('resource pool: kept-alive timers exist exactly while acquires wait, and every bounded wait has one', async () => {
     const command = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ kind: fc.constant('acquire' as const), timeoutMs: fc.option(fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 300 })), { nil: undefined }), abortable: fc.boolean() }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant('acquire' as const),
+          timeoutMs: fc.option(fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 300 })), { nil: undefined }),
+          abortable: fc.boolean(),
+        }),
+      },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), pick: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('failCreates' as const), on: fc.boolean() }) },

@@ -134,8 +134,20 @@ describe('collect()', () => {
     const b = createResourcePool({ ...factory(), clock, name: 'b' })
     ;(await a.acquire()).release()
     const merged = [...a.collect(), ...b.collect()]
-    expect(value(merged.filter((m) => m.samples[0]!.labels!.name === 'a'), 'resource_created_total', { name: 'a' })).toBe(1)
-    expect(value(merged.filter((m) => m.samples[0]!.labels!.name === 'b'), 'resource_created_total', { name: 'b' })).toBe(0)
+    expect(
+      value(
+        merged.filter((m) => m.samples[0]!.labels!.name === 'a'),
+        'resource_created_total',
+        { name: 'a' },
+      ),
+    ).toBe(1)
+    expect(
+      value(
+        merged.filter((m) => m.samples[0]!.labels!.name === 'b'),
+        'resource_created_total',
+        { name: 'b' },
+      ),
+    ).toBe(0)
     expect(createResourcePool({ ...factory() }).collect()[0]!.samples[0]!.labels).toEqual({ name: 'default' })
   })
 })

@@ -5,7 +5,24 @@
 import { createVirtualClock } from '@poolkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { anArray, expectOptionError, fractional, infinities, nan, negative, notFunction, notNumber, notObject, notString, optionsArbitrary, plainObject, setAt, spec, symbol, thrownBy } from '@poolkit/test-utils'
+import {
+  anArray,
+  expectOptionError,
+  fractional,
+  infinities,
+  nan,
+  negative,
+  notFunction,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  setAt,
+  spec,
+  symbol,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { createKeyRing, createResourcePool } from '../src/index.js'
 
@@ -26,9 +43,21 @@ const base = (): Record<string, unknown> => ({
 })
 
 const poolSpecs: readonly OptionSpec[] = [
-  spec('options.create', notFunction, fc.constant(() => ({}))),
-  spec('options.destroy', notFunction, fc.constant(() => {})),
-  spec('options.validate', notFunction, fc.constant(() => true)),
+  spec(
+    'options.create',
+    notFunction,
+    fc.constant(() => ({})),
+  ),
+  spec(
+    'options.destroy',
+    notFunction,
+    fc.constant(() => {}),
+  ),
+  spec(
+    'options.validate',
+    notFunction,
+    fc.constant(() => true),
+  ),
   spec('options.validateOnReturn', fc.oneof(fc.double(), fc.string({ maxLength: 5 }), fc.constant(null), symbol, plainObject), fc.constant(false)),
   spec('options.min', fc.oneof(notNumber, negative, fractional, nan, infinities), fc.integer({ min: 0, max: 3 })),
   spec('options.max', invalidPositiveInteger, fc.integer({ min: 3, max: 50 })),
@@ -50,7 +79,11 @@ describe('createResourcePool(options)', () => {
         setAt(options, s.at, bad)
         // The spec under test may be create itself; the counter is on the base's create.
         creates = 0
-        expectOptionError(thrownBy(() => createResourcePool(options as never)), s.path, bad)
+        expectOptionError(
+          thrownBy(() => createResourcePool(options as never)),
+          s.path,
+          bad,
+        )
         expect(creates).toBe(0)
       }),
       { numRuns: 60 },
@@ -59,7 +92,13 @@ describe('createResourcePool(options)', () => {
 
   it('throws a TypeError naming options for options that are not an object', () => {
     fc.assert(
-      fc.property(fc.oneof(notObject, anArray), (bad) => expectOptionError(thrownBy(() => createResourcePool(bad as never)), 'options', bad)),
+      fc.property(fc.oneof(notObject, anArray), (bad) =>
+        expectOptionError(
+          thrownBy(() => createResourcePool(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
       { numRuns: 60 },
     )
   })
@@ -116,8 +155,16 @@ describe('createKeyRing(keys, options)', () => {
     spec('options.cooldownMs', fc.oneof(notNumber, negative, nan, infinities), fc.integer({ min: 0, max: 1e6 })),
     spec('options.concurrencyPerKey', invalidPositiveIntegerOrInfinity, fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(Infinity))),
     spec('options.acquireTimeoutMs', invalidDuration, durationOrInfinity),
-    spec('options.cooldownOn', notFunction, fc.constant(() => false)),
-    spec('options.label', notFunction, fc.constant((_k: unknown, i: number) => `key-${i}`)),
+    spec(
+      'options.cooldownOn',
+      notFunction,
+      fc.constant(() => false),
+    ),
+    spec(
+      'options.label',
+      notFunction,
+      fc.constant((_k: unknown, i: number) => `key-${i}`),
+    ),
     spec('options.name', fc.oneof(notString, fc.constant('')), fc.string({ minLength: 1, maxLength: 8 })),
     spec('options.clock', fc.oneof(notObject, plainObject, anArray), fc.constant(createVirtualClock())),
   ]
@@ -127,7 +174,11 @@ describe('createKeyRing(keys, options)', () => {
     fc.assert(
       fc.property(s.invalid, optionsArbitrary(ringBase, ringSpecs, s), (bad, options) => {
         setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => createKeyRing(['a', 'b'], options as never)), s.path, bad)
+        expectOptionError(
+          thrownBy(() => createKeyRing(['a', 'b'], options as never)),
+          s.path,
+          bad,
+        )
       }),
       { numRuns: 60 },
     )

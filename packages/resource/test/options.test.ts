@@ -33,9 +33,7 @@ describe('createResourcePool options', () => {
 
   it('throws a RangeError for values that conflict', () => {
     expect(make({ min: 5, max: 2 })).toThrow(new RangeError('options.min (5) must not be greater than options.max (2)'))
-    expect(make({ createBackoff: { initialMs: 500, maxMs: 100 } })).toThrow(
-      new RangeError('options.createBackoff.maxMs (100) must not be less than options.createBackoff.initialMs (500)'),
-    )
+    expect(make({ createBackoff: { initialMs: 500, maxMs: 100 } })).toThrow(new RangeError('options.createBackoff.maxMs (100) must not be less than options.createBackoff.initialMs (500)'))
     expect(make({ validateOnReturn: true })).toThrow(RangeError)
   })
 
@@ -51,9 +49,7 @@ describe('createResourcePool options', () => {
   })
 
   it('throws when options is not an object', () => {
-    expect(() => createResourcePool(undefined as unknown as ResourcePoolOptions<object>)).toThrow(
-      new TypeError('options must be an object with create and destroy, got undefined'),
-    )
+    expect(() => createResourcePool(undefined as unknown as ResourcePoolOptions<object>)).toThrow(new TypeError('options must be an object with create and destroy, got undefined'))
   })
 
   it('checks the options of each acquire', async () => {

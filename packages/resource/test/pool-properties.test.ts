@@ -74,8 +74,7 @@ describe('resource pool properties', () => {
             if (!live.delete(res)) throw new Error(`resource ${res.id} destroyed twice or never created`)
             gone.add(res)
           },
-          validate:
-            s.validate === 'none' ? undefined : s.validate === 'sync' ? (res) => res.healthy : (res) => sleep(clock, 5).then(() => res.healthy),
+          validate: s.validate === 'none' ? undefined : s.validate === 'sync' ? (res) => res.healthy : (res) => sleep(clock, 5).then(() => res.healthy),
           validateOnReturn: s.validateOnReturn,
           min: s.min,
           max: s.max,

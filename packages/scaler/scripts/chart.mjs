@@ -74,9 +74,7 @@ function panel({ y, h }, top, yTicks, label, unit) {
     parts.push(`<text x="${x(s)}" y="${y + h + 17}" text-anchor="middle" font-size="11" fill="${COLORS.axis}">${s / 1000} s</text>`)
   }
   parts.push(`<rect x="${LEFT}" y="${y}" width="${W - LEFT - RIGHT}" height="${h}" fill="none" stroke="${COLORS.axis}"/>`)
-  parts.push(
-    `<text transform="translate(${18},${y + h / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="${COLORS.axis}">${esc(label)}${unit ? ` (${unit})` : ''}</text>`,
-  )
+  parts.push(`<text transform="translate(${18},${y + h / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="${COLORS.axis}">${esc(label)}${unit ? ` (${unit})` : ''}</text>`)
   return { svg: parts.join('\n'), yOf }
 }
 

@@ -1,16 +1,6 @@
 import type { PoolSnapshot, Scaler } from '@poolkit/core'
 import { ceilCount, clampCount, read } from './internal/policy-snapshot.js'
-import {
-  bounds,
-  duration,
-  durationOrInfinity,
-  numberAtLeast,
-  optionsObject,
-  positiveDuration,
-  positiveInteger,
-  shareAbove0,
-  shareBelow1,
-} from './internal/validate.js'
+import { bounds, duration, durationOrInfinity, numberAtLeast, optionsObject, positiveDuration, positiveInteger, shareAbove0, shareBelow1 } from './internal/validate.js'
 
 /**
  * Options of {@link thresholdScaler}.

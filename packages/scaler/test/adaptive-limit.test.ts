@@ -7,8 +7,7 @@ import { adaptiveLimit } from '../src/index.js'
 type Fields = Parameters<typeof snapshotOf>[0]
 let now = 0
 /** An interval in which tasks finished after `runMs` on average, the pool `running` tasks at the end. */
-const interval = (runMs: number, running: number, fields: Fields = {}) =>
-  snapshotOf({ now: (now += 100), intervalMs: 100, completionRate: 50, meanRunMs: runMs, running, ...fields })
+const interval = (runMs: number, running: number, fields: Fields = {}) => snapshotOf({ now: (now += 100), intervalMs: 100, completionRate: 50, meanRunMs: runMs, running, ...fields })
 
 /** Feeds `n` intervals and returns the limits asked for. */
 const feed = (scaler: Scaler, n: number, make: () => ReturnType<typeof snapshotOf>) => Array.from({ length: n }, () => scaler.desired(make()))
@@ -38,9 +37,7 @@ describe('adaptiveLimit: options', () => {
 
   it('refuses conflicting values with a RangeError', () => {
     expect(() => adaptiveLimit({ min: 10, max: 5 })).toThrow(new RangeError('options.min (10) must not exceed options.max (5)'))
-    expect(() => adaptiveLimit({ min: 2, max: 5, initial: 6 })).toThrow(
-      new RangeError('options.initial (6) must be within options.min (2) and options.max (5)'),
-    )
+    expect(() => adaptiveLimit({ min: 2, max: 5, initial: 6 })).toThrow(new RangeError('options.initial (6) must be within options.min (2) and options.max (5)'))
     expect(() => adaptiveLimit({ min: 2, initial: 1 })).toThrow(RangeError)
   })
 })

@@ -4,8 +4,7 @@ import { snapshotOf } from './snapshot.js'
 import { idleScaler } from '../src/index.js'
 
 /** A pool of `target` ready workers, `idle` of them idle, at `now`. */
-const idleAt = (now: number, target: number, idle: number) =>
-  snapshotOf({ now, targetWorkers: target, workers: { total: target, busy: target - idle, idle }, running: target - idle })
+const idleAt = (now: number, target: number, idle: number) => snapshotOf({ now, targetWorkers: target, workers: { total: target, busy: target - idle, idle }, running: target - idle })
 
 describe('idleScaler: options', () => {
   it('tells the pool min 1, no max (its concurrency), to ask on pressure, and every idleTimeout / 2 within [10, 1000] ms', () => {

@@ -3,7 +3,25 @@
 // the option and the value, at once; valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notNumber, notObject, notString, optionsArbitrary, plainObject, rejectionOf, setAt, settlesSoon, spec, thrownBy } from '@poolkit/test-utils'
+import {
+  anArray,
+  expectOptionError,
+  fractional,
+  fuzzEachOption,
+  infinities,
+  nan,
+  negative,
+  notNumber,
+  notObject,
+  notString,
+  optionsArbitrary,
+  plainObject,
+  rejectionOf,
+  setAt,
+  settlesSoon,
+  spec,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { adaptiveLimit, idleScaler, littleScaler, simulate, thresholdScaler } from '../src/index.js'
 
@@ -60,23 +78,37 @@ const policies = [
 ] as const
 
 for (const [label, factory, specs] of policies) {
-  fuzzEachOption(label, () => ({}), specs, (options) => factory(options))
+  fuzzEachOption(
+    label,
+    () => ({}),
+    specs,
+    (options) => factory(options),
+  )
 
   describe(`${label}: the options object and valid values`, () => {
     it('throws a TypeError naming options for options that are not an object', () => {
       fc.assert(
-        fc.property(fc.oneof(notObject, anArray), (bad) => expectOptionError(thrownBy(() => factory(bad as never)), 'options', bad)),
+        fc.property(fc.oneof(notObject, anArray), (bad) =>
+          expectOptionError(
+            thrownBy(() => factory(bad as never)),
+            'options',
+            bad,
+          ),
+        ),
         { numRuns: 40 },
       )
     })
 
     it('accepts any mix of valid options: a scaler the pool can use', () => {
       fc.assert(
-        fc.property(optionsArbitrary(() => ({}), specs, undefined), (options) => {
-          const scaler = factory(options)
-          expect(typeof scaler.desired).toBe('function')
-          if (scaler.max !== undefined) expect(scaler.min ?? 0).toBeLessThanOrEqual(scaler.max)
-        }),
+        fc.property(
+          optionsArbitrary(() => ({}), specs, undefined),
+          (options) => {
+            const scaler = factory(options)
+            expect(typeof scaler.desired).toBe('function')
+            if (scaler.max !== undefined) expect(scaler.min ?? 0).toBeLessThanOrEqual(scaler.max)
+          },
+        ),
         { numRuns: 100 },
       )
     })
@@ -141,7 +173,16 @@ describe('simulate(options)', () => {
       [{ kind: 'steps', steps: [] }, 'options.arrivals.steps'],
       [{ kind: 'steps', steps: [null] }, 'options.arrivals.steps[0]'],
       [{ kind: 'steps', steps: [{ atMs: -1, perSecond: 1 }] }, 'options.arrivals.steps[0].atMs'],
-      [{ kind: 'steps', steps: [{ atMs: 0, perSecond: 1 }, { atMs: 0, perSecond: 2 }] }, 'options.arrivals.steps[1].atMs'],
+      [
+        {
+          kind: 'steps',
+          steps: [
+            { atMs: 0, perSecond: 1 },
+            { atMs: 0, perSecond: 2 },
+          ],
+        },
+        'options.arrivals.steps[1].atMs',
+      ],
       [{ kind: 'burst', perSecond: 1, burst: 'now' }, 'options.arrivals.burst'],
       [{ kind: 'burst', perSecond: 1, burst: { atMs: 0, count: 1.5 } }, 'options.arrivals.burst.count'],
       [{ kind: 7 }, 'options.arrivals.kind'],

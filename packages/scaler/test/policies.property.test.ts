@@ -11,11 +11,7 @@ const count = (max: number) => fc.oneof({ weight: 12, arbitrary: fc.nat(max) }, 
 /** One interval of a pool, minus the time (the sequence adds it). */
 const interval = fc.record({
   // Round steps too, so sequences land exactly on a cooldown's end.
-  dt: fc.oneof(
-    { weight: 6, arbitrary: fc.integer({ min: 1, max: 5000 }) },
-    { weight: 4, arbitrary: fc.constantFrom(250, 500, 1000) },
-    { weight: 1, arbitrary: fc.constant(0) },
-  ),
+  dt: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 5000 }) }, { weight: 4, arbitrary: fc.constantFrom(250, 500, 1000) }, { weight: 1, arbitrary: fc.constant(0) }),
   target: count(64),
   busy: count(64),
   idle: count(64),
@@ -56,9 +52,7 @@ const snapshots = (list: Interval[]): PoolSnapshot[] => {
   return list.map((i) => toSnapshot(i, (now += i.dt)))
 }
 
-const bounds = fc
-  .tuple(fc.nat(8), fc.integer({ min: 1, max: 64 }))
-  .map(([min, span]) => ({ min, max: min + span }))
+const bounds = fc.tuple(fc.nat(8), fc.integer({ min: 1, max: 64 })).map(([min, span]) => ({ min, max: min + span }))
 
 /** Each policy with random valid options, and how to build a fresh copy of it. */
 const policies = fc.oneof(
@@ -90,9 +84,7 @@ const policies = fc.oneof(
       const initial = min + Math.floor(at * (b.max - min))
       return { name: 'adaptive', make: () => adaptiveLimit({ min, max: b.max, initial, ...o }), min, max: b.max }
     }),
-  fc
-    .record({ b: bounds, idleTimeout: fc.oneof(fc.constant(Infinity), fc.nat(60_000)) })
-    .map(({ b, idleTimeout }) => ({ name: 'idle', make: () => idleScaler({ ...b, idleTimeout }), ...b })),
+  fc.record({ b: bounds, idleTimeout: fc.oneof(fc.constant(Infinity), fc.nat(60_000)) }).map(({ b, idleTimeout }) => ({ name: 'idle', make: () => idleScaler({ ...b, idleTimeout }), ...b })),
 )
 
 const run = (scaler: Scaler, list: PoolSnapshot[]) => list.map((s) => scaler.desired(s))

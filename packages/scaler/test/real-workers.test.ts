@@ -14,11 +14,7 @@ import { idleScaler } from '../src/index.js'
  * parent's execArgv; a real worker runs plain Node and loads the built
  * packages, so the condition is dropped for it.
  */
-const execArgv = process.execArgv.filter(
-  (arg, i, all) =>
-    !arg.includes('@poolkit/source') &&
-    !((arg === '--conditions' || arg === '-C') && all[i + 1]?.includes('@poolkit/source')),
-)
+const execArgv = process.execArgv.filter((arg, i, all) => !arg.includes('@poolkit/source') && !((arg === '--conditions' || arg === '-C') && all[i + 1]?.includes('@poolkit/source')))
 const cpuWorker = new URL('./fixtures/cpu.worker.mjs', import.meta.url)
 
 /** Resolves when `ok` holds after a worker event; rejects after `ms`. */

@@ -27,7 +27,15 @@ describe('simulate() options', () => {
     [{ arrivals: { kind: 'poisson', perSecond: -5 } }, TypeError, 'options.arrivals.perSecond must be a non-negative finite number, got -5'],
     [{ arrivals: { kind: 'steps', steps: [] } }, TypeError, 'options.arrivals.steps must be a non-empty array, got an array'],
     [
-      { arrivals: { kind: 'steps', steps: [{ atMs: 100, perSecond: 1 }, { atMs: 50, perSecond: 2 }] } },
+      {
+        arrivals: {
+          kind: 'steps',
+          steps: [
+            { atMs: 100, perSecond: 1 },
+            { atMs: 50, perSecond: 2 },
+          ],
+        },
+      },
       RangeError,
       'options.arrivals.steps[1].atMs (50) must be after steps[0].atMs (100)',
     ],
@@ -97,7 +105,13 @@ describe('simulate() runs', () => {
     const report = await simulate({
       ...base,
       scaler: fixed(50),
-      arrivals: { kind: 'steps', steps: [{ atMs: 1000, perSecond: 200 }, { atMs: 3000, perSecond: 2000 }] },
+      arrivals: {
+        kind: 'steps',
+        steps: [
+          { atMs: 1000, perSecond: 200 },
+          { atMs: 3000, perSecond: 2000 },
+        ],
+      },
       durationMs: 5000,
     })
     const arrived = report.samples.map((s) => s.arrived)

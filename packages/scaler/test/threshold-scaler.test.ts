@@ -4,8 +4,7 @@ import { snapshotOf } from './snapshot.js'
 import { thresholdScaler } from '../src/index.js'
 
 /** A snapshot of a pool at `target` workers over a 1 s interval ending at `now`. */
-const at = (now: number, target: number, fields: Parameters<typeof snapshotOf>[0] = {}) =>
-  snapshotOf({ now, targetWorkers: target, ...fields })
+const at = (now: number, target: number, fields: Parameters<typeof snapshotOf>[0] = {}) => snapshotOf({ now, targetWorkers: target, ...fields })
 
 describe('thresholdScaler: options', () => {
   it('tells the pool min 1, no max (the pool uses its concurrency), a 1000 ms interval and no pressure asks by default', () => {
@@ -46,9 +45,7 @@ describe('thresholdScaler: options', () => {
 
   it('refuses conflicting values with a RangeError naming both', () => {
     expect(() => thresholdScaler({ min: 5, max: 2 })).toThrow(new RangeError('options.min (5) must not exceed options.max (2)'))
-    expect(() => thresholdScaler({ scaleUpAt: 0.5, scaleDownAt: 0.5 })).toThrow(
-      new RangeError('options.scaleDownAt (0.5) must be below options.scaleUpAt (0.5)'),
-    )
+    expect(() => thresholdScaler({ scaleUpAt: 0.5, scaleDownAt: 0.5 })).toThrow(new RangeError('options.scaleDownAt (0.5) must be below options.scaleUpAt (0.5)'))
     expect(() => thresholdScaler({ scaleDownAt: 0.9 })).toThrow(RangeError)
   })
 })

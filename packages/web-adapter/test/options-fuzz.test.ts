@@ -27,7 +27,11 @@ const webSpecs: readonly OptionSpec[] = [
   spec('options.abortTimeout', invalid.duration, duration),
   spec('options.closeTimeout', invalid.duration, duration),
   spec('options.errorClasses', fc.oneof(notObject, plainObject, fc.constant([RangeError, 'QuotaError'])), fc.constantFrom([], [RangeError], new Map([['QuotaError', Error]]))),
-  spec('options.fallback', fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol, anArray, fc.constant({}), fc.constant({ echo: 1 })), fc.constantFrom((x: unknown) => x, { echo: (x: unknown) => x })),
+  spec(
+    'options.fallback',
+    fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol, anArray, fc.constant({}), fc.constant({ echo: 1 })),
+    fc.constantFrom((x: unknown) => x, { echo: (x: unknown) => x }),
+  ),
 ]
 
 /** Counts the Web Workers made: none may be, for invalid options or valid ones (workers start with a pool). */
@@ -51,10 +55,18 @@ describe('webWorkers(url, options) with Worker available', () => {
 
   it.each(webSpecs.map((s) => [s.path, s] as const))('throws a TypeError or RangeError naming %s and the value for each invalid value, and makes no worker', (_path, s) => {
     fc.assert(
-      fc.property(s.invalid, optionsArbitrary(() => ({}), webSpecs, s), (bad, options) => {
-        setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => webWorkers(url, options)), s.path, bad)
-      }),
+      fc.property(
+        s.invalid,
+        optionsArbitrary(() => ({}), webSpecs, s),
+        (bad, options) => {
+          setAt(options, s.at, bad)
+          expectOptionError(
+            thrownBy(() => webWorkers(url, options)),
+            s.path,
+            bad,
+          )
+        },
+      ),
       { numRuns: 80 },
     )
     expect(made).toBe(0)
@@ -62,10 +74,25 @@ describe('webWorkers(url, options) with Worker available', () => {
 
   it('throws a TypeError naming worker or options for a worker that is not a URL, a non-empty string or a function, or options that are not an object', () => {
     fc.assert(
-      fc.property(fc.oneof(notString.filter((v) => !(v instanceof URL) && typeof v !== 'function'), fc.constant('')), fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol), (badUrl, badOptions) => {
-        expectOptionError(thrownBy(() => webWorkers(badUrl as never)), 'worker', badUrl)
-        expectOptionError(thrownBy(() => webWorkers(url, badOptions as never)), 'options', badOptions)
-      }),
+      fc.property(
+        fc.oneof(
+          notString.filter((v) => !(v instanceof URL) && typeof v !== 'function'),
+          fc.constant(''),
+        ),
+        fc.oneof(fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.bigInt(), symbol),
+        (badUrl, badOptions) => {
+          expectOptionError(
+            thrownBy(() => webWorkers(badUrl as never)),
+            'worker',
+            badUrl,
+          )
+          expectOptionError(
+            thrownBy(() => webWorkers(url, badOptions as never)),
+            'options',
+            badOptions,
+          )
+        },
+      ),
       { numRuns: 80 },
     )
     expect(made).toBe(0)
@@ -75,9 +102,12 @@ describe('webWorkers(url, options) with Worker available', () => {
     const factory = vi.fn(() => new CountingWorker() as never)
     const factorySpecs = webSpecs.filter((s) => s.path !== 'options.type' && s.path !== 'options.name')
     fc.assert(
-      fc.property(optionsArbitrary(() => ({}), factorySpecs, undefined), (options) => {
-        expect(webWorkers(factory, options).kind).toBe('web-workers')
-      }),
+      fc.property(
+        optionsArbitrary(() => ({}), factorySpecs, undefined),
+        (options) => {
+          expect(webWorkers(factory, options).kind).toBe('web-workers')
+        },
+      ),
       { numRuns: 100 },
     )
     expect(factory).not.toHaveBeenCalled()
@@ -87,7 +117,11 @@ describe('webWorkers(url, options) with Worker available', () => {
   it('refuses type and name next to a worker factory with a RangeError naming the option and the value', () => {
     fc.assert(
       fc.property(fc.constantFrom('type', 'name'), fc.constantFrom('module', 'classic', 'hash'), (key, value) => {
-        expectOptionError(thrownBy(() => webWorkers(() => new CountingWorker() as never, { [key]: value })), `options.${key}`, value)
+        expectOptionError(
+          thrownBy(() => webWorkers(() => new CountingWorker() as never, { [key]: value })),
+          `options.${key}`,
+          value,
+        )
       }),
       { numRuns: 20 },
     )
@@ -96,9 +130,13 @@ describe('webWorkers(url, options) with Worker available', () => {
 
   it('accepts any mix of valid options and makes no worker until a pool starts one', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.constant(url), fc.constant(new URL(url)), fc.string({ minLength: 1, maxLength: 10 })), optionsArbitrary(() => ({}), webSpecs, undefined), (target, options) => {
-        expect(webWorkers(target, options).kind).toBe('web-workers')
-      }),
+      fc.property(
+        fc.oneof(fc.constant(url), fc.constant(new URL(url)), fc.string({ minLength: 1, maxLength: 10 })),
+        optionsArbitrary(() => ({}), webSpecs, undefined),
+        (target, options) => {
+          expect(webWorkers(target, options).kind).toBe('web-workers')
+        },
+      ),
       { numRuns: 100 },
     )
     expect(made).toBe(0)
@@ -112,7 +150,11 @@ describe('webWorkers(url, options) without Worker', () => {
         const bad = gen(() => s.invalid)
         const options: Record<string, unknown> = {}
         setAt(options, s.at, bad)
-        expectOptionError(thrownBy(() => webWorkers(url, options)), s.path, bad)
+        expectOptionError(
+          thrownBy(() => webWorkers(url, options)),
+          s.path,
+          bad,
+        )
       }),
       { numRuns: 100 },
     )

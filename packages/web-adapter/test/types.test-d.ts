@@ -10,7 +10,7 @@ describe('webWorkers() types', () => {
     expectTypeOf(webWorkers(() => new Worker(new URL('./w.js', import.meta.url), { type: 'module' }), { prefetch: 0 })).toEqualTypeOf<Executor<unknown, unknown>>()
   })
 
-  it('types the factory as returning the page\'s Worker, where the lib declares one', () => {
+  it("types the factory as returning the page's Worker, where the lib declares one", () => {
     expectTypeOf<WebWorkerInstance>().toEqualTypeOf<Worker>()
     expectTypeOf<WebWorkerFactory>().toEqualTypeOf<() => Worker>()
   })

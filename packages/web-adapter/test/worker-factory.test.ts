@@ -151,9 +151,7 @@ describe('webWorkers(factory) with Worker available', () => {
     await exited
     await pool.run(null, { name: 'whoami' })
     // Reported as the worker's exit, caused by the load error.
-    expect(((errors[0] as Error).cause as Error).message).toBe(
-      'The Web Worker made by the worker factory failed to load (a network error, a syntax error, or an error thrown at its top level)',
-    )
+    expect(((errors[0] as Error).cause as Error).message).toBe('The Web Worker made by the worker factory failed to load (a network error, a syntax error, or an error thrown at its top level)')
     await pool.close()
   })
 

@@ -21,22 +21,14 @@ describe('licence and metadata', () => {
     expect(rootLicense).toContain('THE SOFTWARE IS PROVIDED "AS IS"')
   })
 
-  it.each(packages.map((p) => [p.manifest.name, p] as const))(
-    '%s says MIT and carries the root LICENSE in its directory (npm and pnpm always pack LICENSE)',
-    (_name, { dir, manifest }) => {
-      expect(manifest.license).toBe('MIT')
-      const file = path.join(repoRoot, dir, 'LICENSE')
-      expect(fs.existsSync(file), `${dir}/LICENSE is missing: copy the root LICENSE there`).toBe(true)
-      expect(fs.readFileSync(file, 'utf8'), `${dir}/LICENSE differs from the root LICENSE`).toBe(rootLicense)
-    },
-  )
+  it.each(packages.map((p) => [p.manifest.name, p] as const))('%s says MIT and carries the root LICENSE in its directory (npm and pnpm always pack LICENSE)', (_name, { dir, manifest }) => {
+    expect(manifest.license).toBe('MIT')
+    const file = path.join(repoRoot, dir, 'LICENSE')
+    expect(fs.existsSync(file), `${dir}/LICENSE is missing: copy the root LICENSE there`).toBe(true)
+    expect(fs.readFileSync(file, 'utf8'), `${dir}/LICENSE differs from the root LICENSE`).toBe(rootLicense)
+  })
 
-  it.each(packages.map((p) => [p.manifest.name, p] as const))(
-    '%s names its repository, home page and issue tracker',
-    (_name, { dir, manifest }) => {
-      expect({ repository: manifest.repository, homepage: manifest.homepage, bugs: manifest.bugs }).toEqual(
-        expectedMetadata(dir),
-      )
-    },
-  )
+  it.each(packages.map((p) => [p.manifest.name, p] as const))('%s names its repository, home page and issue tracker', (_name, { dir, manifest }) => {
+    expect({ repository: manifest.repository, homepage: manifest.homepage, bugs: manifest.bugs }).toEqual(expectedMetadata(dir))
+  })
 })

@@ -95,8 +95,7 @@ function problemWith(link: Link, anchors: Set<string>): string | undefined {
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     return image
       ? `a relative image does not show on the registry's page: use ${GITHUB_RAW}<path from the repository root>`
-      : `a relative link breaks on the registry's page: use ${GITHUB_BLOB}<path> (a file) ` +
-          `or ${GITHUB_TREE}<path> (a folder)`
+      : `a relative link breaks on the registry's page: use ${GITHUB_BLOB}<path> (a file) ` + `or ${GITHUB_TREE}<path> (a folder)`
   }
   const inRepo = (prefix: string, kind: 'file' | 'folder'): string | undefined => {
     const target = decodeURIComponent(url.slice(prefix.length).split(/[?#]/)[0] ?? '')
@@ -151,17 +150,14 @@ describe('package READMEs work on the registry page', () => {
     expect(problemWith({ url: `${GITHUB_BLOB}LICENSE`, image: true, line: 1 }, anchors)).toMatch(/must come from/)
   })
 
-  it.each(publicPackages().map((p) => [p.manifest.name, p.dir] as const))(
-    '%s: every link and image is absolute or an anchor of its own README, and leads somewhere',
-    (_name, dir) => {
-      const readme = `${dir}/README.md`
-      const markdown = fs.readFileSync(path.join(repoRoot, readme), 'utf8')
-      const anchors = headingAnchors(markdown)
-      const problems = extractLinks(markdown).flatMap((link) => {
-        const problem = problemWith(link, anchors)
-        return problem === undefined ? [] : [`${readme}:${link.line}: ${link.url}: ${problem}`]
-      })
-      expect(problems).toEqual([])
-    },
-  )
+  it.each(publicPackages().map((p) => [p.manifest.name, p.dir] as const))('%s: every link and image is absolute or an anchor of its own README, and leads somewhere', (_name, dir) => {
+    const readme = `${dir}/README.md`
+    const markdown = fs.readFileSync(path.join(repoRoot, readme), 'utf8')
+    const anchors = headingAnchors(markdown)
+    const problems = extractLinks(markdown).flatMap((link) => {
+      const problem = problemWith(link, anchors)
+      return problem === undefined ? [] : [`${readme}:${link.line}: ${link.url}: ${problem}`]
+    })
+    expect(problems).toEqual([])
+  })
 })

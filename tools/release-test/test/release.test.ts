@@ -6,15 +6,7 @@ import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import * as semver from 'semver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  DEPENDENCY_FIELDS,
-  expectedMetadata,
-  type Manifest,
-  publicPackages,
-  readManifest,
-  repoRoot,
-  workingTreeFiles,
-} from './repo.js'
+import { DEPENDENCY_FIELDS, expectedMetadata, type Manifest, publicPackages, readManifest, repoRoot, workingTreeFiles } from './repo.js'
 
 // What a release would publish, proven on a copy of the repository in a temp
 // directory (the working tree as git sees it, pending changesets included; the
@@ -85,9 +77,7 @@ function pendingBumps(root: string): Map<string, Bump> {
 
 function versionsIn(root: string, names: string[]): Record<string, string> {
   const dirs = new Map(publicPackages(root).map((p) => [p.manifest.name, p.dir]))
-  return Object.fromEntries(
-    names.map((name) => [name, readManifest(path.join(root, dirs.get(name) ?? '', 'package.json')).version]),
-  )
+  return Object.fromEntries(names.map((name) => [name, readManifest(path.join(root, dirs.get(name) ?? '', 'package.json')).version]))
 }
 
 /** The range a `workspace:` spec is published as (pnpm's rewrite), for a dependency at `version`. */
@@ -121,7 +111,10 @@ function readTarball(file: string): Tarball {
     const header = data.subarray(offset, offset + 512)
     if (header.every((byte) => byte === 0)) break
     const field = (start: number, length: number): string =>
-      header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '')
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '')
     const size = Number.parseInt(field(124, 12).trim() || '0', 8)
     const type = field(156, 1)
     const prefix = field(257, 6).startsWith('ustar') ? field(345, 155) : ''
@@ -205,10 +198,7 @@ beforeAll(async () => {
   tarballs = await packAll(copy, path.join(copy, '.release-test-tarballs'))
 
   // A later release that changes core alone, by a minor.
-  fs.writeFileSync(
-    path.join(copy, '.changeset', 'release-test-core-minor.md'),
-    `---\n"${CORE}": minor\n---\n\nA later core minor (written by the release test).\n`,
-  )
+  fs.writeFileSync(path.join(copy, '.changeset', 'release-test-core-minor.md'), `---\n"${CORE}": minor\n---\n\nA later core minor (written by the release test).\n`)
   await changesetVersion(copy)
   second = { versions: versionsIn(copy, names), manifests: manifestsIn(copy) }
 })
@@ -242,18 +232,15 @@ describe('the next release (changeset version on a copy of the repository)', () 
     expect(first.output).toMatch(/All files have been updated/)
   })
 
-  it.each(dependents.map((p) => [p.manifest.name] as const))(
-    '%s keeps core as a peer whose range admits the new core and every later 0.x core',
-    (name) => {
-      const manifest = first.manifests.get(name) as Manifest
-      expect(manifest.dependencies?.[CORE], 'core must stay a peer: one copy per tree').toBeUndefined()
-      expect(manifest.optionalDependencies?.[CORE]).toBeUndefined()
-      const spec = manifest.peerDependencies?.[CORE]
-      expect(spec, `${name} has no peer dependency on core`).toMatch(/^workspace:/)
-      const coreVersion = first.versions[CORE] as string
-      expect(peerRangeProblem(publishedRange(spec as string, coreVersion), coreVersion)).toBeUndefined()
-    },
-  )
+  it.each(dependents.map((p) => [p.manifest.name] as const))('%s keeps core as a peer whose range admits the new core and every later 0.x core', (name) => {
+    const manifest = first.manifests.get(name) as Manifest
+    expect(manifest.dependencies?.[CORE], 'core must stay a peer: one copy per tree').toBeUndefined()
+    expect(manifest.optionalDependencies?.[CORE]).toBeUndefined()
+    const spec = manifest.peerDependencies?.[CORE]
+    expect(spec, `${name} has no peer dependency on core`).toMatch(/^workspace:/)
+    const coreVersion = first.versions[CORE] as string
+    expect(peerRangeProblem(publishedRange(spec as string, coreVersion), coreVersion)).toBeUndefined()
+  })
 
   it('has changesets bump peer dependents only when core leaves their range', () => {
     const config = JSON.parse(fs.readFileSync(path.join(repoRoot, '.changeset', 'config.json'), 'utf8')) as {
@@ -273,46 +260,36 @@ describe('a later core minor', () => {
     expect(semver.major(core)).toBe(0)
   })
 
-  it.each(dependents.map((p) => [p.manifest.name] as const))(
-    '%s moves at most by a patch, and its peer range admits the new core',
-    (name) => {
-      const from = first.versions[name] as string
-      const to = second.versions[name] as string
-      expect([null, 'patch'], `${name} went from ${from} to ${to}`).toContain(semver.diff(from, to))
-      const coreVersion = second.versions[CORE] as string
-      const spec = second.manifests.get(name)?.peerDependencies?.[CORE] as string
-      expect(peerRangeProblem(publishedRange(spec, coreVersion), coreVersion)).toBeUndefined()
-    },
-  )
+  it.each(dependents.map((p) => [p.manifest.name] as const))('%s moves at most by a patch, and its peer range admits the new core', (name) => {
+    const from = first.versions[name] as string
+    const to = second.versions[name] as string
+    expect([null, 'patch'], `${name} went from ${from} to ${to}`).toContain(semver.diff(from, to))
+    const coreVersion = second.versions[CORE] as string
+    const spec = second.manifests.get(name)?.peerDependencies?.[CORE] as string
+    expect(peerRangeProblem(publishedRange(spec, coreVersion), coreVersion)).toBeUndefined()
+  })
 })
 
 describe('the packed tarballs (pnpm pack after changeset version)', () => {
   const rootLicense = fs.readFileSync(path.join(repoRoot, 'LICENSE'))
 
-  it.each(packages.map((p) => [p.manifest.name, p.dir] as const))(
-    '%s carries LICENSE, README and a package.json with concrete ranges and its metadata',
-    (name, dir) => {
-      const tarball = tarballs.get(name) as Tarball
-      expect(tarball.files.get('package/LICENSE')?.equals(rootLicense), 'LICENSE missing or not the root one').toBe(
-        true,
-      )
-      expect(tarball.files.has('package/README.md')).toBe(true)
-      // Images are linked by absolute URL (see readme-links.test.ts), not shipped.
-      expect([...tarball.files.keys()].filter((file) => file.startsWith('package/docs/'))).toEqual([])
+  it.each(packages.map((p) => [p.manifest.name, p.dir] as const))('%s carries LICENSE, README and a package.json with concrete ranges and its metadata', (name, dir) => {
+    const tarball = tarballs.get(name) as Tarball
+    expect(tarball.files.get('package/LICENSE')?.equals(rootLicense), 'LICENSE missing or not the root one').toBe(true)
+    expect(tarball.files.has('package/README.md')).toBe(true)
+    // Images are linked by absolute URL (see readme-links.test.ts), not shipped.
+    expect([...tarball.files.keys()].filter((file) => file.startsWith('package/docs/'))).toEqual([])
 
-      const raw = tarball.files.get('package/package.json')?.toString('utf8') ?? ''
-      expect(raw, 'pnpm left a workspace: range in the tarball').not.toMatch(/workspace:/)
-      const packed = JSON.parse(raw) as Manifest
-      expect(packed.version).toBe(first.versions[name])
-      expect({ repository: packed.repository, homepage: packed.homepage, bugs: packed.bugs }).toEqual(
-        expectedMetadata(dir),
-      )
-      if (name !== CORE) {
-        const range = packed.peerDependencies?.[CORE] ?? ''
-        const coreVersion = first.versions[CORE] as string
-        expect(range).toBe(publishedRange(first.manifests.get(name)?.peerDependencies?.[CORE] ?? '', coreVersion))
-        expect(peerRangeProblem(range, coreVersion)).toBeUndefined()
-      }
-    },
-  )
+    const raw = tarball.files.get('package/package.json')?.toString('utf8') ?? ''
+    expect(raw, 'pnpm left a workspace: range in the tarball').not.toMatch(/workspace:/)
+    const packed = JSON.parse(raw) as Manifest
+    expect(packed.version).toBe(first.versions[name])
+    expect({ repository: packed.repository, homepage: packed.homepage, bugs: packed.bugs }).toEqual(expectedMetadata(dir))
+    if (name !== CORE) {
+      const range = packed.peerDependencies?.[CORE] ?? ''
+      const coreVersion = first.versions[CORE] as string
+      expect(range).toBe(publishedRange(first.manifests.get(name)?.peerDependencies?.[CORE] ?? '', coreVersion))
+      expect(peerRangeProblem(range, coreVersion)).toBeUndefined()
+    }
+  })
 })

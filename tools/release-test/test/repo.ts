@@ -48,12 +48,7 @@ export interface Manifest {
   optionalDependencies?: Record<string, string>
 }
 
-export const DEPENDENCY_FIELDS = [
-  'dependencies',
-  'devDependencies',
-  'peerDependencies',
-  'optionalDependencies',
-] as const
+export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const
 
 export function readManifest(file: string): Manifest {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest

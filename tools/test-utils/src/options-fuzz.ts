@@ -75,7 +75,10 @@ export function expectOptionError(error: unknown, path: string, value: unknown):
   expect(error instanceof TypeError || error instanceof RangeError, `expected a TypeError or RangeError, got ${String(error)}`).toBe(true)
   const message = (error as Error).message
   expect(message).toContain(path)
-  expect(descriptionsOf(value).some((d) => message.includes(d)), `${message} should describe the value`).toBe(true)
+  expect(
+    descriptionsOf(value).some((d) => message.includes(d)),
+    `${message} should describe the value`,
+  ).toBe(true)
 }
 
 /** The error `build()` throws, failing if it returns. */
@@ -174,7 +177,11 @@ export function fuzzEachOption(label: string, base: () => Record<string, unknown
       fc.assert(
         fc.property(s.invalid, optionsArbitrary(base, specs, s), (bad, options) => {
           setAt(options, s.at, bad)
-          expectOptionError(thrownBy(() => build(options)), s.path, bad)
+          expectOptionError(
+            thrownBy(() => build(options)),
+            s.path,
+            bad,
+          )
         }),
         { numRuns },
       )

@@ -59,9 +59,7 @@ function resolveWindow(value: unknown): ResolvedCircuitOptions['window'] {
   }
   const w = value as Record<string, unknown>
   const type = oneOf('options.window.type', w.type, ['count', 'time'] as const)
-  return type === 'count'
-    ? { type, size: positiveInteger('options.window.size', w.size) }
-    : { type, ms: positiveFinite('options.window.ms', w.ms) }
+  return type === 'count' ? { type, size: positiveInteger('options.window.size', w.size) } : { type, ms: positiveFinite('options.window.ms', w.ms) }
 }
 
 /** Validates `options` (messages name the option path and the value) and fills in the defaults. */
@@ -78,9 +76,7 @@ export function resolveCircuitOptions(options: CircuitBreakerOptions | undefined
   const window = resolveWindow(o.window)
   const minimumCalls = o.minimumCalls === undefined ? 10 : positiveInteger('options.minimumCalls', o.minimumCalls)
   if (rate !== undefined && window.type === 'count' && minimumCalls > window.size) {
-    throw new RangeError(
-      `options.minimumCalls (${minimumCalls}) must not exceed options.window.size (${window.size}): the failure rate could never trip the circuit`,
-    )
+    throw new RangeError(`options.minimumCalls (${minimumCalls}) must not exceed options.window.size (${window.size}): the failure rate could never trip the circuit`)
   }
   const slowCallMs = o.slowCallMs === undefined ? Infinity : durationOrInfinity('options.slowCallMs', o.slowCallMs)
   const openMs = o.openMs === undefined ? 10_000 : durationOrInfinity('options.openMs', o.openMs)

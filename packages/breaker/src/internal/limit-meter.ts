@@ -242,4 +242,3 @@ export class SlidingWindow implements Meter {
     return this.size === 0 ? now : this.ring[this.slot(this.size - 1)]! + WINDOW_MS
   }
 }
-

@@ -9,9 +9,7 @@ import { forgetClosedSockets, waitReady } from './connect.js'
 import { jobInput, readJobPoolOptions } from './job-input.js'
 import * as check from './validate.js'
 
-const CONSUMER_KEYS = [
-  'connection', 'pool', 'input', 'taskName', 'key', 'retries', 'prefetch', 'maxConcurrency', 'capacityIntervalMs', 'connectTimeout', 'closeTimeout', 'clock',
-] as const
+const CONSUMER_KEYS = ['connection', 'pool', 'input', 'taskName', 'key', 'retries', 'prefetch', 'maxConcurrency', 'capacityIntervalMs', 'connectTimeout', 'closeTimeout', 'clock'] as const
 
 /** The abort reason BullMQ's signal carries when the close timeout hands jobs back. */
 const HAND_BACK = 'poolkit: the consumer closed before the job finished; it goes back to the queue'

@@ -108,7 +108,9 @@ export class QueueMetricsImpl implements QueueMetrics {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined
       // A failed read is counted; the next one comes all the same.
-      this.refresh().catch(() => {}).finally(() => this.schedule())
+      this.refresh()
+        .catch(() => {})
+        .finally(() => this.schedule())
     }, this.intervalMs)
     this.clock.unref?.(this.timer)
   }

@@ -4,10 +4,7 @@
  * cannot load TypeScript, so they get the built packages: drop that condition.
  */
 export const execArgv = process.execArgv.filter(
-  (arg, i, all) =>
-    !arg.includes('@poolkit/source') &&
-    !(arg === '--conditions' && all[i + 1]?.includes('@poolkit/source')) &&
-    !(arg === '-C' && all[i + 1]?.includes('@poolkit/source')),
+  (arg, i, all) => !arg.includes('@poolkit/source') && !(arg === '--conditions' && all[i + 1]?.includes('@poolkit/source')) && !(arg === '-C' && all[i + 1]?.includes('@poolkit/source')),
 )
 
 export const fixture = (name: string): URL => new URL(`../fixtures/${name}`, import.meta.url)

@@ -51,10 +51,13 @@ export class Holds<I, O> {
     const key = task.key
     if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
     h.at = retryAt
-    h.timer = pool.clock.setTimeout(() => {
-      h.timer = undefined
-      this.release(key)
-    }, Math.max(1, retryAt - pool.clock.now()))
+    h.timer = pool.clock.setTimeout(
+      () => {
+        h.timer = undefined
+        this.release(key)
+      },
+      Math.max(1, retryAt - pool.clock.now()),
+    )
   }
 
   /** A breaker's `wake`: its held tasks of `key` (of every key for `undefined`) may be admitted now. */

@@ -41,9 +41,7 @@ function drive<I, O>(
     name: options?.name,
   }
   const asyncIterable = (inputs as AsyncIterable<I>)[Symbol.asyncIterator] !== undefined
-  const iterator: Iterator<I> | AsyncIterator<I> = asyncIterable
-    ? (inputs as AsyncIterable<I>)[Symbol.asyncIterator]()
-    : (inputs as Iterable<I>)[Symbol.iterator]()
+  const iterator: Iterator<I> | AsyncIterator<I> = asyncIterable ? (inputs as AsyncIterable<I>)[Symbol.asyncIterator]() : (inputs as Iterable<I>)[Symbol.iterator]()
   let index = 0
   let outstanding = 0
   let pulling = false
@@ -214,12 +212,7 @@ export async function* mapResults<I, O>(
 }
 
 /** `pool.runAll()`: the outputs in input order, or the first failure. */
-export function runAllInputs<I, O>(
-  pool: Submitter<I, O>,
-  inputs: Iterable<I> | AsyncIterable<I>,
-  options: RunAllOptions | undefined,
-  defaultWindow: number,
-): Promise<O[]> {
+export function runAllInputs<I, O>(pool: Submitter<I, O>, inputs: Iterable<I> | AsyncIterable<I>, options: RunAllOptions | undefined, defaultWindow: number): Promise<O[]> {
   checkInputs(inputs)
   const window = windowOf(options, defaultWindow)
   const onProgress = options?.onProgress
@@ -265,8 +258,7 @@ function checkInputs(inputs: unknown): void {
   if (
     inputs === null ||
     (typeof inputs !== 'object' && typeof inputs !== 'string') ||
-    (typeof (inputs as Iterable<unknown>)[Symbol.iterator] !== 'function' &&
-      typeof (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
+    (typeof (inputs as Iterable<unknown>)[Symbol.iterator] !== 'function' && typeof (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
   ) {
     throw new TypeError(`inputs must be an iterable or async iterable, got ${check.describe(inputs)}`)
   }

@@ -17,17 +17,7 @@ import * as check from './validate.js'
 /** Observers grouped by hook, `undefined` where none has it, so an unused hook costs one check. */
 export type Observers = { readonly [K in keyof PoolObserver]-?: PoolObserver[] | undefined }
 
-const HOOKS: readonly (keyof PoolObserver)[] = [
-  'onAttached',
-  'onSubmitted',
-  'onStarted',
-  'onSettled',
-  'onRejected',
-  'onRetried',
-  'onDeadLettered',
-  'onWorkerStarted',
-  'onWorkerExited',
-]
+const HOOKS: readonly (keyof PoolObserver)[] = ['onAttached', 'onSubmitted', 'onStarted', 'onSettled', 'onRejected', 'onRetried', 'onDeadLettered', 'onWorkerStarted', 'onWorkerExited']
 
 /** Pool options checked, with their defaults filled in. */
 export interface ResolvedOptions<I, O> {
@@ -109,8 +99,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   }
   if (retry.retryIf !== undefined) check.func('options.retry.retryIf', retry.retryIf)
   const retryIf = retry.retryIf
-  const maxBreakerRetries =
-    retry.maxBreakerRetries === undefined ? 10 : check.nonNegativeIntegerOrInfinity('options.retry.maxBreakerRetries', retry.maxBreakerRetries)
+  const maxBreakerRetries = retry.maxBreakerRetries === undefined ? 10 : check.nonNegativeIntegerOrInfinity('options.retry.maxBreakerRetries', retry.maxBreakerRetries)
   if (o.deadLetter !== undefined) check.objectWith('options.deadLetter', o.deadLetter, ['put'])
   const deadLetter = o.deadLetter
   if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
@@ -135,10 +124,8 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     grouped[hook] = list.length > 0 ? list : undefined
   }
 
-  const tasksPerWorker =
-    executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', executor.tasksPerWorker)
-  const runsPerWorker =
-    executor.runsPerWorker === undefined ? tasksPerWorker : check.positiveInteger('options.executor.runsPerWorker', executor.runsPerWorker)
+  const tasksPerWorker = executor.tasksPerWorker === undefined ? 1 : check.positiveInteger('options.executor.tasksPerWorker', executor.tasksPerWorker)
+  const runsPerWorker = executor.runsPerWorker === undefined ? tasksPerWorker : check.positiveInteger('options.executor.runsPerWorker', executor.runsPerWorker)
   if (runsPerWorker > tasksPerWorker) {
     throw new RangeError(`options.executor.runsPerWorker (${runsPerWorker}) must not exceed options.executor.tasksPerWorker (${tasksPerWorker})`)
   }
@@ -188,8 +175,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     paused,
     observers: grouped as Observers,
     defaultQueue: o.queue === undefined,
-    maxStartFailures:
-      o.maxStartFailures === undefined ? 5 : o.maxStartFailures === Infinity ? Infinity : check.positiveInteger('options.maxStartFailures', o.maxStartFailures),
+    maxStartFailures: o.maxStartFailures === undefined ? 5 : o.maxStartFailures === Infinity ? Infinity : check.positiveInteger('options.maxStartFailures', o.maxStartFailures),
     tasksPerWorker,
     runsPerWorker,
     scaler,

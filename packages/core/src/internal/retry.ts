@@ -48,11 +48,7 @@ export class Retry<I, O> {
    */
   rerun(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown, verdict: BreakerRetry): void {
     const pool = this.pool
-    if (
-      pool.lifecycle === 'closed' ||
-      (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
-      (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline)
-    ) {
+    if (pool.lifecycle === 'closed' || (task.held?.reruns ?? 0) >= this.maxBreakerRetries || (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline)) {
       this.afterFailure(task, outcome, error)
       return
     }

@@ -232,10 +232,7 @@ export class WorkerSet<I, O> {
   closeAll(): Promise<void> {
     if (!this.settled() && this.readyError === undefined) {
       // The workers will never be ready now: say why to whoever waits in ready().
-      this.readyError =
-        this.failures > 0
-          ? new WorkerStartError(this.failures, { cause: this.lastStartError })
-          : new PoolClosedError('The pool closed before its workers were ready')
+      this.readyError = this.failures > 0 ? new WorkerStartError(this.failures, { cause: this.lastStartError }) : new PoolClosedError('The pool closed before its workers were ready')
       this.settleReady(this.readyError)
     }
     if (this.respawnTimer !== undefined) {

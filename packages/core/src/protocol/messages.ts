@@ -277,9 +277,7 @@ export function decodeResults(frame: ResultFrame): ResultMessage[] {
     const last = i + RESULT_SLOTS * 2 > frame.length && heapUsed !== undefined
     const id = frame[i] as number
     const result: ResultMessage =
-      frame[i + 1] === true
-        ? { type: 'result', id, ok: true, value: frame[i + 2] }
-        : { type: 'result', id, ok: false, error: frame[i + 2] as SerializedError | SerializedValue }
+      frame[i + 1] === true ? { type: 'result', id, ok: true, value: frame[i + 2] } : { type: 'result', id, ok: false, error: frame[i + 2] as SerializedError | SerializedValue }
     results.push(last ? { ...result, heapUsed } : result)
   }
   return results

@@ -196,10 +196,7 @@ function serialize(error: unknown, causes: number, depth: number, seen: Set<unkn
             : (toText(message) ?? '<the error message could not be converted to a string>'),
       stack: typeof stack === 'string' ? stack : undefined,
       code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-      cause:
-        cause === undefined || cause === UNREADABLE || causes >= MAX_CAUSES || depth >= MAX_NESTING || seen.has(cause)
-          ? undefined
-          : serialize(cause, causes + 1, depth + 1, seen),
+      cause: cause === undefined || cause === UNREADABLE || causes >= MAX_CAUSES || depth >= MAX_NESTING || seen.has(cause) ? undefined : serialize(cause, causes + 1, depth + 1, seen),
       props,
     }
   } finally {
@@ -212,12 +209,7 @@ function serialize(error: unknown, causes: number, depth: number, seen: Set<unkn
  * @public
  */
 export function isSerializedError(value: unknown): value is SerializedError | SerializedValue {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ((value as { __poolkitError?: unknown }).__poolkitError === 1 ||
-      (value as { __poolkitValue?: unknown }).__poolkitValue === 1)
-  )
+  return typeof value === 'object' && value !== null && ((value as { __poolkitError?: unknown }).__poolkitError === 1 || (value as { __poolkitValue?: unknown }).__poolkitValue === 1)
 }
 
 // A Map, so a name such as `__proto__` or `toString` finds nothing.
@@ -238,16 +230,7 @@ export type ErrorClass = abstract new (...args: any[]) => Error
 export type ErrorClasses = ReadonlyMap<string, ErrorClass> | readonly ErrorClass[]
 
 // The pool's own errors come back as themselves (a task may use a pool too).
-const POOL_ERRORS: readonly ErrorClass[] = [
-  PoolError,
-  QueueFullError,
-  TaskDroppedError,
-  TaskTimeoutError,
-  PoolClosedError,
-  CircuitOpenError,
-  WorkerExitError,
-  WorkerStartError,
-]
+const POOL_ERRORS: readonly ErrorClass[] = [PoolError, QueueFullError, TaskDroppedError, TaskTimeoutError, PoolClosedError, CircuitOpenError, WorkerExitError, WorkerStartError]
 
 function lookup(classes: ErrorClasses | undefined, name: string): ErrorClass | undefined {
   if (classes !== undefined) {

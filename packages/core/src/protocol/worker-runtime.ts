@@ -289,11 +289,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       settle(
         message,
         false,
-        new TypeError(
-          name === undefined
-            ? `The worker exposes several functions (${known}); name one in the run options`
-            : `The worker exposes no function "${name}" (it has: ${known})`,
-        ),
+        new TypeError(name === undefined ? `The worker exposes several functions (${known}); name one in the run options` : `The worker exposes no function "${name}" (it has: ${known})`),
       )
       return
     }

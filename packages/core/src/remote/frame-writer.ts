@@ -82,7 +82,12 @@ export class FrameWriter {
         this.channel.post([RUN_FRAME, ...frame.slice(i, i + RUN_SLOTS)], transfer === undefined ? undefined : transferOf(input, transfer))
       } catch (error) {
         const name = frame[i + 2] as string | undefined
-        this.onUnsendable(id, new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${describeThrown(error)}`, { cause: error }))
+        this.onUnsendable(
+          id,
+          new TypeError(`Task ${(frame[i + 1] as number | undefined) ?? id}${name === undefined ? '' : ` (${name})`}: its input could not be sent to the worker: ${describeThrown(error)}`, {
+            cause: error,
+          }),
+        )
       }
     }
   }

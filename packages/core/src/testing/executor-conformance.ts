@@ -92,12 +92,7 @@ function rejection(promise: Promise<unknown>): Promise<unknown> {
  * expose {@link conformanceFunctions}.
  * @public
  */
-export function runExecutorConformance(
-  name: string,
-  factory: () => Executor,
-  test: TestApi,
-  options: ExecutorConformanceOptions = {},
-): void {
+export function runExecutorConformance(name: string, factory: () => Executor, test: TestApi, options: ExecutorConformanceOptions = {}): void {
   const terminates = options.terminatesOnAbort !== false
   const pool = (extra: { concurrency?: number; taskTimeout?: number; clock?: ReturnType<typeof createVirtualClock> } = {}) =>
     createPool<unknown, unknown>({ executor: factory(), concurrency: extra.concurrency ?? 2, ...extra })
@@ -121,9 +116,10 @@ export function runExecutorConformance(
 
     test.it("carries a thrown error's name, message, code, cause and fields back to the caller", async () => {
       const p = pool()
-      const error = (await rejection(
-        p.run({ name: 'QuotaError', message: 'over quota', code: 'E_QUOTA', cause: 'upstream 429', detail: { limit: 5 } }, { name: 'fail' }),
-      )) as Error & { code?: string; detail?: unknown }
+      const error = (await rejection(p.run({ name: 'QuotaError', message: 'over quota', code: 'E_QUOTA', cause: 'upstream 429', detail: { limit: 5 } }, { name: 'fail' }))) as Error & {
+        code?: string
+        detail?: unknown
+      }
       ok(error instanceof Error, 'the rejection is an Error')
       equal(error.name, 'QuotaError', 'name')
       equal(error.message, 'over quota', 'message')
@@ -166,7 +162,11 @@ export function runExecutorConformance(
         peak = Math.max(peak, p.stats().running)
         return r
       })
-      equal(await Promise.all(tasks), Array.from({ length: 40 }, (_, i) => i), 'outputs in order')
+      equal(
+        await Promise.all(tasks),
+        Array.from({ length: 40 }, (_, i) => i),
+        'outputs in order',
+      )
       const { concurrency, capacity } = p.stats()
       ok(peak <= capacity, 'running (handed to workers) never exceeds stats().capacity')
       ok(concurrency >= 2 && concurrency <= capacity, 'stats().concurrency counts what runs at once: at least a task per worker, at most the capacity')
@@ -188,22 +188,19 @@ export function runExecutorConformance(
       await p.close()
     })
 
-    test.it(
-      terminates ? 'stops a non-cooperative task on abort by replacing its worker' : 'settles an aborted non-cooperative task at once',
-      async () => {
-        const p = pool({ concurrency: 1 })
-        await p.ready()
-        const controller = new AbortController()
-        const running = rejection(p.run(null, { name: 'hang', signal: controller.signal }))
-        controller.abort(new Error('enough'))
-        const error = await running
-        ok(error instanceof Error && error.message === 'enough', 'rejects with the abort reason')
-        if (terminates) {
-          equal(await p.run('next', { name: 'echo' }), 'next', 'a replacement worker runs the next task')
-        }
-        await p.destroy()
-      },
-    )
+    test.it(terminates ? 'stops a non-cooperative task on abort by replacing its worker' : 'settles an aborted non-cooperative task at once', async () => {
+      const p = pool({ concurrency: 1 })
+      await p.ready()
+      const controller = new AbortController()
+      const running = rejection(p.run(null, { name: 'hang', signal: controller.signal }))
+      controller.abort(new Error('enough'))
+      const error = await running
+      ok(error instanceof Error && error.message === 'enough', 'rejects with the abort reason')
+      if (terminates) {
+        equal(await p.run('next', { name: 'echo' }), 'next', 'a replacement worker runs the next task')
+      }
+      await p.destroy()
+    })
 
     test.it('times out a running task with TaskTimeoutError on the pool clock', async () => {
       const clock = createVirtualClock()
@@ -228,7 +225,10 @@ export function runExecutorConformance(
         ok(error instanceof WorkerExitError, 'rejects with WorkerExitError')
         ok(isPoolError(error), 'a PoolError')
         equal(await p.run('after', { name: 'echo' }), 'after', 'the replacement runs the next task')
-        ok(errors.some((e) => e instanceof WorkerExitError), "the pool's error event reported the exit")
+        ok(
+          errors.some((e) => e instanceof WorkerExitError),
+          "the pool's error event reported the exit",
+        )
         await p.close()
       })
     }

@@ -75,12 +75,7 @@ function expectedOrder(tasks: readonly TaskInfo[], order: QueueOrder): TaskInfo[
  * ```
  * @public
  */
-export function runQueueConformance(
-  name: string,
-  factory: () => TaskQueue,
-  test: TestApi,
-  options: QueueConformanceOptions = {},
-): void {
+export function runQueueConformance(name: string, factory: () => TaskQueue, test: TestApi, options: QueueConformanceOptions = {}): void {
   const order = options.order ?? 'priority'
   const priorities = options.priorities !== false
   const keys = options.keys ?? [undefined]
@@ -106,8 +101,17 @@ export function runQueueConformance(
       const out: TaskInfo[] = []
       for (let t = q.shift(); t !== undefined; t = q.shift()) out.push(t)
       equal(q.size, 0, 'size after shifting everything')
-      equal(out.map((t) => t.id).sort((a, b) => a - b), tasks.map((t) => t.id), 'the ids shifted')
-      if (order !== 'any') equal(out.map((t) => t.id), checked(tasks).map((t) => t.id), `${order} order`)
+      equal(
+        out.map((t) => t.id).sort((a, b) => a - b),
+        tasks.map((t) => t.id),
+        'the ids shifted',
+      )
+      if (order !== 'any')
+        equal(
+          out.map((t) => t.id),
+          checked(tasks).map((t) => t.id),
+          `${order} order`,
+        )
     })
 
     if (order === 'priority' && priorities) {
@@ -118,7 +122,11 @@ export function runQueueConformance(
         for (const t of tasks) q.push(t)
         const out: number[] = []
         for (let t = q.shift(); t !== undefined; t = q.shift()) out.push(t.id)
-        equal(out, expectedOrder(tasks, 'priority').map((t) => t.id), 'priority order')
+        equal(
+          out,
+          expectedOrder(tasks, 'priority').map((t) => t.id),
+          'priority order',
+        )
       })
     }
 
@@ -160,7 +168,12 @@ export function runQueueConformance(
       equal(q.size, 0, 'size after clear')
       ok(q.shift() === undefined, 'shift() after clear')
       equal(cleared.length, 19, 'clear() returns the tasks still held')
-      if (order !== 'any') equal(cleared.map((t) => t.id), checked(tasks.slice(1)).map((t) => t.id), 'clear() order')
+      if (order !== 'any')
+        equal(
+          cleared.map((t) => t.id),
+          checked(tasks.slice(1)).map((t) => t.id),
+          'clear() order',
+        )
     })
 
     test.it('evict(), where implemented, removes the task queued longest', () => {
@@ -274,8 +287,17 @@ export function runQueueConformance(
             model = model.slice(1)
           } else {
             const cleared = q.clear()
-            equal(cleared.map((t) => t.id).sort((a, b) => a - b), model.map((t) => t.id).sort((a, b) => a - b), `${where}: clear() returns what was queued`)
-            if (order !== 'any') equal(cleared.map((t) => t.id), checked(model).map((t) => t.id), `${where}: clear() follows ${order} order`)
+            equal(
+              cleared.map((t) => t.id).sort((a, b) => a - b),
+              model.map((t) => t.id).sort((a, b) => a - b),
+              `${where}: clear() returns what was queued`,
+            )
+            if (order !== 'any')
+              equal(
+                cleared.map((t) => t.id),
+                checked(model).map((t) => t.id),
+                `${where}: clear() follows ${order} order`,
+              )
             model = []
           }
           equal(q.size, model.length, `${where}: size`)

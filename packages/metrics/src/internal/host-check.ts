@@ -59,4 +59,3 @@ export function allowedEntry(entry: string): string | undefined {
   const name = hostName(entry.slice(1))
   return name === undefined || isIP(name) !== 0 ? undefined : `.${name}`
 }
-

@@ -151,9 +151,7 @@ function checkJson(value: unknown): void {
   } catch (error) {
     if (error instanceof TypeError && error.message.startsWith('options.workerData')) throw error
     // A cycle, or a getter or toJSON that throws.
-    throw new TypeError(
-      `options.workerData must be JSON-safe with serialization: 'json' (or use serialization: 'advanced', the default), got ${describe(value)}: ${(error as Error)?.message}`,
-    )
+    throw new TypeError(`options.workerData must be JSON-safe with serialization: 'json' (or use serialization: 'advanced', the default), got ${describe(value)}: ${(error as Error)?.message}`)
   }
 }
 

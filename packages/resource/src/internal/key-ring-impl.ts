@@ -338,10 +338,30 @@ export class KeyRingImpl<K> implements KeyRing<K> {
     const name = this.name
     const perKey = (value: (k: KeyStats) => number) => s.keys.map((k) => ({ labels: { name, key: k.label }, value: value(k) }))
     return [
-      family('resource_key_uses_total', 'Times each key was lent', 'counter', perKey((k) => k.uses)),
-      family('resource_key_cooldowns_total', 'Times each key was set aside after a rate limit', 'counter', perKey((k) => k.cooldowns)),
-      family('resource_key_cooling', 'Whether each key is cooling down now (1) or not (0)', 'gauge', perKey((k) => (k.coolingUntil === -1 ? 0 : 1))),
-      family('resource_key_in_use', 'Leases of each key out now', 'gauge', perKey((k) => k.inUse)),
+      family(
+        'resource_key_uses_total',
+        'Times each key was lent',
+        'counter',
+        perKey((k) => k.uses),
+      ),
+      family(
+        'resource_key_cooldowns_total',
+        'Times each key was set aside after a rate limit',
+        'counter',
+        perKey((k) => k.cooldowns),
+      ),
+      family(
+        'resource_key_cooling',
+        'Whether each key is cooling down now (1) or not (0)',
+        'gauge',
+        perKey((k) => (k.coolingUntil === -1 ? 0 : 1)),
+      ),
+      family(
+        'resource_key_in_use',
+        'Leases of each key out now',
+        'gauge',
+        perKey((k) => k.inUse),
+      ),
       single('resource_key_available', 'Keys that could be lent now', 'gauge', { name }, s.available),
       single('resource_key_pending', 'Acquires waiting for a key', 'gauge', { name }, s.pending),
       single('resource_key_acquires_total', 'Key acquires, served or not', 'counter', { name }, s.acquires),

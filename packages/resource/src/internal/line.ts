@@ -49,7 +49,7 @@ export class Line<N extends LineNode<N>> {
   /** Empties the line and returns its members in order. */
   drain(): N[] {
     const out: N[] = []
-    for (let n = this.head; n !== undefined; ) {
+    for (let n = this.head; n !== undefined;) {
       const next: N | undefined = n.next
       n.prev = n.next = undefined
       n.queued = false

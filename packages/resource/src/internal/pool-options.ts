@@ -64,8 +64,7 @@ export function resolvePoolOptions<T>(options: ResourcePoolOptions<T>): Resolved
   const max = o.max === undefined ? DEFAULTS.max : check.positiveInteger('options.max', o.max)
   if (min > max) throw new RangeError(`options.min (${min}) must not be greater than options.max (${max})`)
   const idleTimeoutMs = o.idleTimeoutMs === undefined ? DEFAULTS.idleTimeoutMs : check.durationOrInfinity('options.idleTimeoutMs', o.idleTimeoutMs)
-  const acquireTimeoutMs =
-    o.acquireTimeoutMs === undefined ? DEFAULTS.acquireTimeoutMs : check.durationOrInfinity('options.acquireTimeoutMs', o.acquireTimeoutMs)
+  const acquireTimeoutMs = o.acquireTimeoutMs === undefined ? DEFAULTS.acquireTimeoutMs : check.durationOrInfinity('options.acquireTimeoutMs', o.acquireTimeoutMs)
   const maxUses = o.maxUses === undefined ? Infinity : check.positiveIntegerOrInfinity('options.maxUses', o.maxUses)
   const maxLifetimeMs = o.maxLifetimeMs === undefined ? Infinity : check.positiveDurationOrInfinity('options.maxLifetimeMs', o.maxLifetimeMs)
   const maxWaiters = o.maxWaiters === undefined ? Infinity : check.nonNegativeIntegerOrInfinity('options.maxWaiters', o.maxWaiters)

@@ -487,7 +487,7 @@ export class ResourcePoolImpl<T> implements ResourcePool<T>, LeaseOwner<T> {
 
   private onLineTimer(): void {
     const now = this.clock.now()
-    for (let w = this.line.head; w !== undefined; ) {
+    for (let w = this.line.head; w !== undefined;) {
       const next = w.next
       if (!w.ownTimeout) {
         if (w.deadline > now) {

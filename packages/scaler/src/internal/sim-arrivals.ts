@@ -82,9 +82,7 @@ function plan(arrivals: Arrivals): { plan: RatePlan; burst: { atMs: number; coun
       }
     }
     default:
-      throw new TypeError(
-        `options.arrivals.kind must be 'poisson', 'steps' or 'burst', got ${describe((arrivals as { kind?: unknown }).kind)}`,
-      )
+      throw new TypeError(`options.arrivals.kind must be 'poisson', 'steps' or 'burst', got ${describe((arrivals as { kind?: unknown }).kind)}`)
   }
 }
 

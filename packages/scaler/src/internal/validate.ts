@@ -56,12 +56,7 @@ export function bounds(
   max: unknown,
   defaults: { readonly min: number; readonly max: number | undefined; readonly minFloor?: number },
 ): { readonly min: number; readonly max: number | undefined } {
-  const lo =
-    min === undefined
-      ? defaults.min
-      : defaults.minFloor === 1
-        ? checkPositiveInteger(`${path}.min`, min)
-        : checkNonNegativeInteger(`${path}.min`, min)
+  const lo = min === undefined ? defaults.min : defaults.minFloor === 1 ? checkPositiveInteger(`${path}.min`, min) : checkNonNegativeInteger(`${path}.min`, min)
   const hi = max === undefined ? defaults.max : checkPositiveInteger(`${path}.max`, max)
   if (hi !== undefined && lo > hi) {
     throw new RangeError(`${path}.min (${lo}) must not exceed ${path}.max (${hi})`)

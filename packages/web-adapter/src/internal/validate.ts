@@ -69,9 +69,7 @@ export function resolveWebOptions(worker: unknown, options: WebWorkersOptions | 
     // The factory's own new Worker() call says the type and name; two places to say them would disagree.
     for (const key of ['type', 'name'] as const) {
       if (o[key] !== undefined) {
-        throw new RangeError(
-          `options.${key} applies to a worker URL only, got ${describe(o[key])} with a worker factory: pass { ${key}: ${describe(o[key])} } to new Worker() in the factory instead`,
-        )
+        throw new RangeError(`options.${key} applies to a worker URL only, got ${describe(o[key])} with a worker factory: pass { ${key}: ${describe(o[key])} } to new Worker() in the factory instead`)
       }
     }
     const factory = worker as () => unknown

@@ -79,9 +79,7 @@ describe('examples/web-hash in headless Chromium', () => {
     const state = await page.$eval('#status', (el) => ({ state: (el as HTMLElement).dataset.state, text: el.textContent }))
     expect(state.state).toBe('done')
     expect(state.text).toMatch(new RegExp(`^${FILES} / ${FILES} files, [\\d.]+ MB, [\\d.]+ MB/s$`))
-    const rows = await page.$$eval('#results tr', (trs) =>
-      trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, digest: tr.querySelector('.digest')?.textContent })),
-    )
+    const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, digest: tr.querySelector('.digest')?.textContent })))
     expect(rows).toHaveLength(FILES)
     expect(new Map(rows.map((r) => [r.name, r.digest]))).toEqual(expected)
     // The hashing ran in dedicated workers (not an in-process fallback): Chromium lists them for the page.

@@ -35,10 +35,7 @@ function settle(promise) {
 /** Rejects if `promise` has not settled within `ms`, so one stuck test cannot hang the run. */
 function deadline(promise, ms, what) {
   let timer
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer))
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer))
 }
 
 /** Polls `read` every few ms until it returns something other than undefined, or throws after `ms`. */

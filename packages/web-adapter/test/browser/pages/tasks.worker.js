@@ -13,7 +13,7 @@ function burn(ms, seed) {
   let i = 0
   while (performance.now() < end) {
     for (let k = 0; k < 256; k++) {
-      hash ^= (i++ & 0xff)
+      hash ^= i++ & 0xff
       hash = Math.imul(hash, 0x01000193)
     }
   }
