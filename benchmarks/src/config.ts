@@ -28,6 +28,7 @@ const base = quick
   ? {
       throughput: { batch: 2_000, concurrencies: [2, 64], rounds: 1, timeMs: 150, iterations: 5, warmupMs: 50, warmupIterations: 2 },
       priority: { tasks: 10_000, concurrency: 64, rounds: 1, iterations: 2, warmupIterations: 1 },
+      backlog: { sizes: [2_000, 20_000], rounds: 1, warmupBatches: 2 },
       memory: { tasks: 100_000 },
       queues: { fifoItems: 100_000, heapTasks: 10_000, rounds: 1, iterations: 3, warmupIterations: 1, poolBatch: 2_000, poolConcurrency: 2, poolTimeMs: 100, poolIterations: 5 },
       threads: {
@@ -67,6 +68,8 @@ const base = quick
       // samples are pooled, so neither goes first every time.
       throughput: { batch: 10_000, concurrencies: [2, 64], rounds: 2, timeMs: 1_000, iterations: 15, warmupMs: 200, warmupIterations: 3 },
       priority: { tasks: 100_000, concurrency: 64, rounds: 4, iterations: 3, warmupIterations: 1 },
+      // Backlog: the throughput per task as the tasks submitted at once grow (issue 21).
+      backlog: { sizes: [10_000, 200_000, 1_000_000], rounds: 5, warmupBatches: 20 },
       memory: { tasks: 1_000_000 },
       // Data structures: each iteration is one whole run (push everything, then take everything out).
       queues: { fifoItems: 1_000_000, heapTasks: 100_000, rounds: 2, iterations: 15, warmupIterations: 3, poolBatch: 10_000, poolConcurrency: 2, poolTimeMs: 1_000, poolIterations: 15 },

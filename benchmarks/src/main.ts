@@ -13,6 +13,7 @@ import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
 import { browser, type BrowserResult } from './browser.js'
 import { bullmq } from './suites/bullmq.js'
 import { memory, type MemoryResult } from './suites/memory.js'
+import type { MemoryReport } from './memory-report.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
 import { keys } from './suites/keys.js'
@@ -90,6 +91,23 @@ function summarise(
       const fromMeans = geomean([...t.meanRates].map(([, byLib]) => byLib.get('poolkit')! / byLib.get(peer)!))
       console.log(`throughput  poolkit / ${peer.padEnd(15)} ${each}, geomean ${fmtRatio(geomean(ratios))} (from means ${fmtRatio(fromMeans)})${target}`)
     }
+    const sizes = [...t.backlog.rates.keys()]
+    const first = t.backlog.rates.get(sizes[0]!)!
+    const full = sizes.length === 3 && sizes[0] === 10_000
+    for (const library of ['poolkit run()', 'poolkit submit()'] as const) {
+      const flat = sizes.slice(1).map((n) => t.backlog.rates.get(n)!.get(library)! / first.get(library)!)
+      const vsPeer = sizes.map((n) => t.backlog.rates.get(n)!.get(library)! / t.backlog.rates.get(n)!.get('p-queue')!)
+      const judge = (ok: boolean): string => (full ? met(ok) : 'not judged (quick sizes)')
+      console.log(
+        `backlog     ${library.padEnd(16)} at ${sizes
+          .slice(1)
+          .map((n, i) => `${n.toLocaleString('en-US')}: ${fmtRatio(flat[i]!)}`)
+          .join(', ')} of its ${sizes[0]!.toLocaleString('en-US')}-task rate   target >= 0.75x: ${judge(Math.min(...flat) >= 0.75)}`,
+      )
+      console.log(
+        `backlog     ${library.padEnd(16)} / p-queue ${sizes.map((n, i) => `@${n.toLocaleString('en-US')} ${fmtRatio(vsPeer[i]!)}`).join(', ')}   target >= 4x at every size: ${judge(Math.min(...vsPeer) >= 4)}`,
+      )
+    }
   }
   if (p !== undefined) {
     const own = p.mixed.get('poolkit')! / p.single.get('poolkit')!
@@ -106,6 +124,10 @@ function summarise(
       `memory      ${pk.tasks.toLocaleString('en-US')} queued: RSS poolkit ${mb(pk.queuedRss)} vs p-queue ${mb(pq.queuedRss)} (p-queue / poolkit ${fmtRatio(pq.queuedRss / pk.queuedRss)}); ` +
         `max RSS ${mb(pk.maxRss)} vs ${mb(pq.maxRss)} (${fmtRatio(pq.maxRss / pk.maxRss)})`,
     )
+    const perTask = (r: MemoryReport): number => (r.queuedHeap - r.baseHeap) / r.tasks
+    const sub = m.reports.get('poolkit submit()')!
+    const ok = pk.tasks >= 1_000_000 ? met(Math.max(perTask(pk), perTask(sub)) <= 250) : 'not judged (quick size)'
+    console.log(`memory      heap per queued task: poolkit run() ${perTask(pk).toFixed(0)} B, submit() ${perTask(sub).toFixed(0)} B, p-queue ${perTask(pq).toFixed(0)} B   target <= 250 B: ${ok}`)
   }
   if (q !== undefined) {
     const rate = (id: string): number => q.rates.get(id)!

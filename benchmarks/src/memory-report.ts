@@ -1,5 +1,5 @@
 /** What the memory suite's child process measures and prints, as one JSON line. */
-export const MEMORY_LIBRARIES = ['poolkit', 'p-queue', 'p-limit', 'minimal limiter'] as const
+export const MEMORY_LIBRARIES = ['poolkit', 'poolkit submit()', 'p-queue', 'p-limit', 'minimal limiter'] as const
 export type MemoryLibrary = (typeof MEMORY_LIBRARIES)[number]
 
 export interface MemoryReport {

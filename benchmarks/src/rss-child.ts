@@ -20,6 +20,25 @@ function open(library: MemoryLibrary): Held {
       const pool = createPool<number, void>({ handler: noop, concurrency: 1, paused: true })
       return { submit: (i) => pool.run(i), start: () => pool.resume(), pending: () => pool.stats().queued }
     }
+    case 'poolkit submit()': {
+      // A callback per task instead of a promise: what a queued task costs without the caller's promise.
+      const pool = createPool<number, void>({ handler: noop, concurrency: 1, paused: true })
+      let left = 0
+      let done!: () => void
+      const all = new Promise<void>((resolve) => (done = resolve))
+      const callback = (): void => {
+        if (--left === 0) done()
+      }
+      return {
+        submit: (i) => {
+          left++
+          pool.submit(i, callback)
+          return all
+        },
+        start: () => pool.resume(),
+        pending: () => pool.stats().queued,
+      }
+    }
     case 'p-queue': {
       const queue = new PQueue({ concurrency: 1, autoStart: false })
       return { submit: () => queue.add(noop), start: () => void queue.start(), pending: () => queue.size }

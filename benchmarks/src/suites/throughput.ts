@@ -1,6 +1,7 @@
 import { settings } from '../config.js'
 import { ALL, poolkit } from '../contenders.js'
 import { type Case, measure } from '../harness.js'
+import { backlog, type BacklogResult } from './backlog.js'
 import { fmtPct, fmtRate, fmtRatio, mean, median, printTable, relativeMad } from '../stats.js'
 
 export interface ThroughputResult {
@@ -8,6 +9,8 @@ export interface ThroughputResult {
   readonly rates: Map<number, Map<string, number>>
   /** Tasks/s from the mean batch time (all tasks over all time: GC pauses and slow modes count in full). */
   readonly meanRates: Map<number, Map<string, number>>
+  /** The same work as the backlog grows (section 1b). */
+  readonly backlog: BacklogResult
 }
 
 /** Suite 1: no-op async tasks through each limiter, a whole batch per iteration. */
@@ -47,5 +50,5 @@ export async function throughput(): Promise<ThroughputResult> {
     ])
   }
   printTable(['conc', 'library', 'tasks/s (median)', 'ms/batch', 'MAD', 'tasks/s (mean)', 'samples', 'poolkit vs this'], rows, 2)
-  return { rates, meanRates }
+  return { rates, meanRates, backlog: await backlog() }
 }

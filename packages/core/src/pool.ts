@@ -354,21 +354,26 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
 
   private createTask(input: I, options: RunOptions | undefined): TaskRecord<I, O> {
     if (options === undefined) {
-      return new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), Priority.Normal, undefined, undefined, undefined, this.taskTimeout, undefined)
+      const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), Priority.Normal, undefined)
+      if (this.taskTimeout !== Infinity) {
+        const extra = task.extra()
+        extra.timeoutMs = this.taskTimeout
+        extra.keep = true
+      }
+      return task
     }
     check.runOptions(options)
+    const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), options.priority ?? Priority.Normal, options.key)
     const timeout = options.timeout ?? this.taskTimeout
-    return new TaskRecord<I, O>(
-      this.nextTaskId++,
-      input,
-      this.clock.now(),
-      options.priority ?? Priority.Normal,
-      options.key,
-      options.name,
-      options.transfer,
-      timeout === 0 ? Infinity : timeout,
-      options.signal,
-    )
+    if (options.name !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
+      const extra = task.extra()
+      extra.name = options.name
+      extra.transfer = options.transfer
+      extra.timeoutMs = timeout === 0 ? Infinity : timeout
+      extra.userSignal = options.signal
+      extra.keep = true
+    }
+    return task
   }
 
   private admit(task: TaskRecord<I, O>): void {
@@ -724,6 +729,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.counters.completed++
     if (this.obs.onSettled !== undefined) this.notifier.settled(task, 'completed', undefined)
     this.deliver(task, true, value)
+    task.release()
   }
 
   settleFailure(task: TaskRecord<I, O>, outcome: Exclude<TaskOutcome, 'completed' | 'rejected'>, error: unknown): void {
@@ -732,6 +738,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     else this.counters.timedOut++
     if (this.obs.onSettled !== undefined) this.notifier.settled(task, outcome, error)
     this.deliver(task, false, error)
+    // A cancelled task may be going into a close report, which copies it afterwards.
+    if (outcome !== 'cancelled') task.release()
   }
 
   rejectTask(task: TaskRecord<I, O>, reason: RejectReason, error: unknown): void {

@@ -9,6 +9,7 @@ import {
   type Pool,
   type PoolObserver,
   type TaskContext,
+  type TaskInfo,
   type TaskResult,
   type WorkerExitReason,
 } from '../src/index.js'
@@ -304,6 +305,37 @@ describe('close()', () => {
     const report = await pool.close()
     expect(report).toEqual({ settled: 0, unstarted: [], aborted: [], timedOut: false, durationMs: 0 })
     expect(pool.state).toBe('closed')
+  })
+
+  it('reports the attempt fields of the tasks it aborts and of those that never started', async () => {
+    const clock = createVirtualClock({ now: 500 })
+    const pool = createPool({ handler: (_x: number, ctx: TaskContext) => new Promise<number>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))), clock })
+    const running = pool.run(1).catch((e: unknown) => e)
+    const queued = pool.run(2).catch((e: unknown) => e)
+    await clock.advance(40)
+    const closing = pool.close({ timeout: 60 })
+    await clock.advance(60)
+    const report = await closing
+    await Promise.all([running, queued])
+    expect(report.aborted).toEqual([expect.objectContaining({ id: 1, attempt: 1, submittedAt: 500, startedAt: 500, waitMs: 0, endedAt: 600, runMs: 100 })])
+    expect(report.unstarted).toEqual([expect.objectContaining({ id: 2, attempt: 1, submittedAt: 500, startedAt: -1, waitMs: 100 })])
+  })
+
+  it('lets go of the attempt fields of a plain task once it completes, and keeps those of a task made with options', async () => {
+    const seen: TaskInfo[] = []
+    const during: number[] = []
+    const clock = createVirtualClock({ now: 10 })
+    const pool = createPool({
+      handler: (x: number) => x,
+      clock,
+      observers: [{ onSubmitted: (_pool, task) => void seen.push(task), onSettled: (_pool, task) => void during.push(task.startedAt) }],
+    })
+    await pool.run(1)
+    await pool.run(2, { name: 'named' })
+    expect(during).toEqual([10, 10])
+    expect(seen[0]).toMatchObject({ id: 1, startedAt: -1, attempt: 1 })
+    expect(seen[1]).toMatchObject({ id: 2, startedAt: 10, name: 'named', endedAt: 10 })
+    await pool.close()
   })
 
   it('refuses tasks submitted after close with PoolClosedError (ERR_POOL_CLOSED)', async () => {

@@ -8,7 +8,9 @@ export type TransferList = readonly object[]
 /**
  * What a task is, as the pool's observers, queues, selectors and breakers see it.
  * The same object lives for the whole life of the task, retries included, and
- * its fields change as it moves: read them in the hook, and copy what you keep.
+ * its fields change as it moves: read them in the hook, and copy what you keep
+ * (once a task has completed or failed, after `onSettled`, the pool may let go
+ * of its attempt fields, which then read as before it started).
  * `JSON.stringify(task)` (and `console.log`) give exactly these fields, so a
  * logger may write the task as it is. Close reports and dead letters hold
  * plain copies.
