@@ -34,6 +34,7 @@ const base = quick
       threads: {
         workers: 2,
         tasks: 5_000,
+        backlogTasks: 20_000,
         warmupTasks: 1_000,
         rounds: 1,
         prefetch: [0, 16, 64],
@@ -77,6 +78,8 @@ const base = quick
       threads: {
         workers: 2,
         tasks: 100_000,
+        // T2b: the burst again with a backlog ten times larger (issue 21), for poolkit, piscina and poolifier.
+        backlogTasks: 1_000_000,
         warmupTasks: 10_000,
         rounds: 3,
         prefetch: [0, 16, 64],

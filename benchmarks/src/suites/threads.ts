@@ -83,7 +83,7 @@ async function throughput(): Promise<Map<string, number>> {
 
 // ---------------------------------------------------------------- T2 peak RSS
 
-async function peakRss(): Promise<Map<string, number>> {
+async function peakRss(): Promise<BurstReport[]> {
   const s = settings.threads
   console.log(`\n### T2. Peak RSS of that burst: ${s.tasks.toLocaleString('en-US')} no-op tasks at once, ${s.workers} workers, one fresh child process per library`)
   const reports: BurstReport[] = []
@@ -100,7 +100,40 @@ async function peakRss(): Promise<Map<string, number>> {
   )
   console.log('(peak RSS is the process\'s maxRSS, main thread and workers together; "before" is with the pool started and warm)')
   reportOthers(Math.max(...reports.map((r) => r.othersCores ?? 0)))
-  return new Map(reports.map((r) => [r.library, r.peakRss]))
+  return reports
+}
+
+/** poolkit's burst rate at the larger backlog over its rate at the T2 burst. */
+interface BacklogFigures {
+  readonly keeps: number
+  readonly tasks: number
+}
+
+/**
+ * T2b: the same burst with a backlog ten times larger, for poolkit and the two
+ * pools a user weighs it against, one fresh child process each: does the cost
+ * per task stay flat as the backlog grows, and what does the backlog cost in RSS?
+ */
+async function backlogBurst(small: readonly BurstReport[]): Promise<BacklogFigures> {
+  const s = settings.threads
+  const libraries = [poolkit.name, piscina.name, poolifier.name]
+  console.log(`\n### T2b. Backlog: ${s.backlogTasks.toLocaleString('en-US')} no-op tasks at once, ${s.workers} workers, one fresh child process per library, against T2's ${s.tasks.toLocaleString('en-US')}`)
+  const reports: BurstReport[] = []
+  for (const name of libraries) {
+    await untilIdle()
+    reports.push(await runChild<BurstReport>(['burst', name, String(s.workers), String(s.backlogTasks)]))
+    process.stderr.write('.')
+  }
+  process.stderr.write('\n')
+  const rate = (r: BurstReport): number => (r.tasks * 1000) / r.burstMs
+  const smallRate = (name: string): number => rate(small.find((r) => r.library === name)!)
+  const pk = reports.find((r) => r.library === poolkit.name)!
+  printTable(
+    ['library', 'tasks/s', `tasks/s at ${s.tasks.toLocaleString('en-US')}`, 'kept', 'peak RSS', 'peak - before', 'peak vs poolkit'],
+    reports.map((r) => [r.library, fmtRate(rate(r)), fmtRate(smallRate(r.library)), fmtRatio(rate(r) / smallRate(r.library)), mb(r.peakRss), mb(r.peakRss - r.baseRss), fmtRatio(r.peakRss / pk.peakRss)]),
+  )
+  reportOthers(Math.max(...reports.map((r) => r.othersCores ?? 0)))
+  return { keeps: rate(pk) / smallRate(poolkit.name), tasks: s.backlogTasks }
 }
 
 // ---------------------------------------------------------------- T3 latency
@@ -328,7 +361,9 @@ export async function threads(): Promise<ThreadsResult> {
   )
   if (waitIdle) console.log('BENCH_WAIT_IDLE=1: each line waits (up to 30 s) for other processes to go quiet before it starts')
   const rates = await throughput()
-  const peak = await peakRss()
+  const bursts = await peakRss()
+  const peak = new Map<string, number>(bursts.map((r) => [r.library, r.peakRss]))
+  const backlog = await backlogBurst(bursts)
   const lat = await latency()
   const speedup = await cpuBound()
   await transferSuite()
@@ -347,6 +382,9 @@ export async function threads(): Promise<ThreadsResult> {
   console.log(`throughput  poolkit / poolifier ${fmtRatio(vsPoolifier)}   target >= 4x: ${judge(vsPoolifier >= 4)}`)
   console.log(`throughput  poolkit / hand-rolled pool ${fmtRatio(vsHand)}   target >= 0.8x: ${judge(vsHand >= 0.8)}`)
   console.log(`peak RSS    poolkit / hand-rolled pool ${fmtRatio(rss)}   target <= 1.3x: ${judge(rss <= 1.3)}`)
+  console.log(
+    `backlog     poolkit at ${backlog.tasks.toLocaleString('en-US')} tasks keeps ${fmtRatio(backlog.keeps)} of its ${s.tasks.toLocaleString('en-US')}-task rate   target >= 0.8x (issue 21): ${judge(backlog.keeps >= 0.8)}`,
+  )
   console.log(`latency     poolkit median / bare round trip ${fmtRatio(latRatio)}   target <= 1.2x: ${judge(latRatio <= 1.2)}`)
   if (latPinned !== undefined) console.log(`latency     the same on one core (taskset -c 0) ${fmtRatio(latPinned)}   target <= 1.2x: ${judge(latPinned <= 1.2)}`)
   console.log(`CPU-bound   poolkit speedup over sequential ${fmtRatio(cpu)}   target >= 1.9x: ${judge(cpu >= 1.9)}`)
