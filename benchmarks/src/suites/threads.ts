@@ -117,7 +117,9 @@ interface BacklogFigures {
 async function backlogBurst(small: readonly BurstReport[]): Promise<BacklogFigures> {
   const s = settings.threads
   const libraries = [poolkit.name, piscina.name, poolifier.name]
-  console.log(`\n### T2b. Backlog: ${s.backlogTasks.toLocaleString('en-US')} no-op tasks at once, ${s.workers} workers, one fresh child process per library, against T2's ${s.tasks.toLocaleString('en-US')}`)
+  console.log(
+    `\n### T2b. Backlog: ${s.backlogTasks.toLocaleString('en-US')} no-op tasks at once, ${s.workers} workers, one fresh child process per library, against T2's ${s.tasks.toLocaleString('en-US')}`,
+  )
   const reports: BurstReport[] = []
   for (const name of libraries) {
     await untilIdle()
@@ -130,7 +132,15 @@ async function backlogBurst(small: readonly BurstReport[]): Promise<BacklogFigur
   const pk = reports.find((r) => r.library === poolkit.name)!
   printTable(
     ['library', 'tasks/s', `tasks/s at ${s.tasks.toLocaleString('en-US')}`, 'kept', 'peak RSS', 'peak - before', 'peak vs poolkit'],
-    reports.map((r) => [r.library, fmtRate(rate(r)), fmtRate(smallRate(r.library)), fmtRatio(rate(r) / smallRate(r.library)), mb(r.peakRss), mb(r.peakRss - r.baseRss), fmtRatio(r.peakRss / pk.peakRss)]),
+    reports.map((r) => [
+      r.library,
+      fmtRate(rate(r)),
+      fmtRate(smallRate(r.library)),
+      fmtRatio(rate(r) / smallRate(r.library)),
+      mb(r.peakRss),
+      mb(r.peakRss - r.baseRss),
+      fmtRatio(r.peakRss / pk.peakRss),
+    ]),
   )
   reportOthers(Math.max(...reports.map((r) => r.othersCores ?? 0)))
   return { keeps: rate(pk) / smallRate(poolkit.name), tasks: s.backlogTasks }
@@ -388,6 +398,8 @@ export async function threads(): Promise<ThreadsResult> {
   console.log(`latency     poolkit median / bare round trip ${fmtRatio(latRatio)}   target <= 1.2x: ${judge(latRatio <= 1.2)}`)
   if (latPinned !== undefined) console.log(`latency     the same on one core (taskset -c 0) ${fmtRatio(latPinned)}   target <= 1.2x: ${judge(latPinned <= 1.2)}`)
   console.log(`CPU-bound   poolkit speedup over sequential ${fmtRatio(cpu)}   target >= 1.9x: ${judge(cpu >= 1.9)}`)
+  const cpuVsHand = cpu / speedup.get(handRolled.name)!
+  console.log(`CPU-bound   poolkit speedup / the hand-rolled pool's ${fmtRatio(cpuVsHand)} (${fmtRatio(speedup.get(handRolled.name)!)})   target >= 0.98x (issue 21): ${judge(cpuVsHand >= 0.98)}`)
   console.log(
     `start-up    poolkit first result ${start.firstResultMs.toFixed(1)} ms, all ${s.workers} workers ready ${start.readyMs.toFixed(1)} ms   ` +
       `target < 50 ms per worker (first result < 50 ms and ready < ${50 * s.workers} ms): ${judge(start.firstResultMs < 50 && start.readyMs < 50 * s.workers)}`,

@@ -568,11 +568,14 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   // ---------------------------------------------------------------- run
 
   private start(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, picked: boolean, now: number): void {
+    // A fresh context per attempt, which carries the task's running figures. It
+    // exists before observers run, so an abort from inside one reaches it.
+    const context = task.beginAttempt(worker)
     task.state = RUNNING
-    task.startedAt = now
-    task.tries++
+    context.startedAt = now
+    context.tries++
     const waited = now - task.enqueuedAt
-    task.waitMs += waited
+    context.waitMs += waited
     const counters = this.counters
     counters.totalWaitMs += waited
     counters.started++
@@ -587,8 +590,6 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     if (task.timeoutMs !== Infinity) {
       task.timer = this.clock.setTimeout(() => this.onTimeout(task, attempt), task.held === undefined ? task.timeoutMs : task.timeoutMs - task.held.spentMs)
     }
-    // The context exists before observers run, so an abort from inside one reaches it.
-    const context = task.beginAttempt(worker)
     if (this.obs.onStarted !== undefined) {
       this.notifier.started(task, worker)
       if (task.state !== RUNNING || task.attempt !== attempt) {

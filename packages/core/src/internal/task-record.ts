@@ -35,44 +35,45 @@ export class HoldRecord {
 }
 
 /**
- * What a task carries besides what it needs while it waits: its rarer options,
- * and everything about its attempts. Made the first time the task needs one of
- * these (when it starts, or at once for a task with a timeout, a name, a
- * transfer list or a signal), so a queued task costs only its
- * {@link TaskRecord} (issue 21: a backlog of a million tasks).
+ * What a task carries besides what it needs while it waits and runs: its rarer
+ * options, a breaker's holds and its timer. Made the first time the task needs
+ * one of these (at once for a task with a timeout, a name, a transfer list or a
+ * signal), so a queued task costs only its {@link TaskRecord} (issue 21: a
+ * backlog of a million tasks). It also keeps the attempt figures of a task that
+ * has not started yet (the queue wait of a task that never runs) and, for a task
+ * made with options, those of its last attempt once it settles.
  */
-export class TaskExtra<I, O> {
+export class TaskExtra {
   name: string | undefined = undefined
   transfer: TransferList | undefined = undefined
   timeoutMs = Infinity
   userSignal: AbortSignal | undefined = undefined
   onUserAbort: (() => void) | undefined = undefined
-  attempt = 1
+  held: HoldRecord | undefined = undefined
+  timer: TimerHandle | undefined = undefined
+  admitted = false
+  /** Made for the task's options, at submission: it and the last attempt's figures stay when the task settles. */
+  keep = false
   tries = 0
   startedAt = -1
   endedAt = -1
   waitMs = 0
   runMs = 0
-  held: HoldRecord | undefined = undefined
-  timer: TimerHandle | undefined = undefined
-  context: AttemptContext<I, O> | undefined = undefined
-  prev: TaskRecord<I, O> | undefined = undefined
-  next: TaskRecord<I, O> | undefined = undefined
-  linked = false
-  admitted = false
-  /** Made for the task's options, at submission: kept when the task settles. */
-  keep = false
 }
 
 /**
  * One task for its whole life, retries included: what observers, queues and
- * breakers see (TaskInfo). Each attempt's handler gets its own AttemptContext.
+ * breakers see (TaskInfo). Each attempt's handler gets its own AttemptContext,
+ * which also holds the task's running figures (tries, times) and its links in
+ * the pool's list of running tasks, carried from one attempt to the next: a
+ * start makes one object, not two.
  *
  * A queued task holds only its own fields (id, input, priority, key, state,
- * times and settle path); the rest lives in a {@link TaskExtra} made when first
- * needed, read and written through the accessors below, so the pool's code reads
- * as if every field were the record's own. Fields are set in the constructor in
- * a fixed order to keep one hidden class.
+ * attempt, times and settle path); the rest lives in its current context or in
+ * a {@link TaskExtra} made when first needed, read and written through the
+ * accessors below, so the pool's code reads as if every field were the
+ * record's own. Fields are set in the constructor in a fixed order to keep one
+ * hidden class.
  */
 export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   readonly id: number
@@ -82,12 +83,16 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   readonly submittedAt: number
   enqueuedAt: number
   state = NEW
+  /** The current attempt: 1, then 2 for the first retry, and so on. */
+  attempt = 1
   /** A run() task's promise: its resolving functions (a submit() task has a callback instead). */
   resolve: ((value: O) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
   callback: ((result: TaskResult<O>) => void) | undefined = undefined
+  /** The current (or last) attempt's context, made when it starts. */
+  private run: AttemptContext<I, O> | undefined = undefined
   /** Everything else; undefined while a task with no options waits in the queue. */
-  private x: TaskExtra<I, O> | undefined = undefined
+  private x: TaskExtra | undefined = undefined
 
   constructor(id: number, input: I, now: number, priority: number, key: string | undefined) {
     this.id = id
@@ -99,8 +104,8 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
 
   /** The task's extra fields, made on first use. */
-  extra(): TaskExtra<I, O> {
-    return (this.x ??= new TaskExtra<I, O>())
+  extra(): TaskExtra {
+    return (this.x ??= new TaskExtra())
   }
 
   get name(): string | undefined {
@@ -121,44 +126,6 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   set onUserAbort(value: (() => void) | undefined) {
     if (value !== undefined || this.x !== undefined) this.extra().onUserAbort = value
   }
-  /** The current attempt: 1, then 2 for the first retry, and so on. */
-  get attempt(): number {
-    return this.x === undefined ? 1 : this.x.attempt
-  }
-  set attempt(value: number) {
-    this.extra().attempt = value
-  }
-  /** Attempts that started. */
-  get tries(): number {
-    return this.x === undefined ? 0 : this.x.tries
-  }
-  set tries(value: number) {
-    this.extra().tries = value
-  }
-  get startedAt(): number {
-    return this.x === undefined ? -1 : this.x.startedAt
-  }
-  set startedAt(value: number) {
-    this.extra().startedAt = value
-  }
-  get endedAt(): number {
-    return this.x === undefined ? -1 : this.x.endedAt
-  }
-  set endedAt(value: number) {
-    this.extra().endedAt = value
-  }
-  get waitMs(): number {
-    return this.x === undefined ? 0 : this.x.waitMs
-  }
-  set waitMs(value: number) {
-    this.extra().waitMs = value
-  }
-  get runMs(): number {
-    return this.x === undefined ? 0 : this.x.runMs
-  }
-  set runMs(value: number) {
-    this.extra().runMs = value
-  }
   /** What a breaker's holds cost the task; made the first time one holds it (most tasks never are). */
   get held(): HoldRecord | undefined {
     return this.x?.held
@@ -172,29 +139,6 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   set timer(value: TimerHandle | undefined) {
     if (value !== undefined || this.x !== undefined) this.extra().timer = value
   }
-  /** The context of the current attempt, made when the attempt starts. */
-  get context(): AttemptContext<I, O> | undefined {
-    return this.x?.context
-  }
-  /** Links in the pool's list of running tasks. */
-  get prev(): TaskRecord<I, O> | undefined {
-    return this.x?.prev
-  }
-  set prev(value: TaskRecord<I, O> | undefined) {
-    if (value !== undefined || this.x !== undefined) this.extra().prev = value
-  }
-  get next(): TaskRecord<I, O> | undefined {
-    return this.x?.next
-  }
-  set next(value: TaskRecord<I, O> | undefined) {
-    if (value !== undefined || this.x !== undefined) this.extra().next = value
-  }
-  get linked(): boolean {
-    return this.x !== undefined && this.x.linked
-  }
-  set linked(value: boolean) {
-    if (value || this.x !== undefined) this.extra().linked = value
-  }
   /** The breaker admitted it: it hears `onSettled` when the task settles. */
   get admitted(): boolean {
     return this.x !== undefined && this.x.admitted
@@ -203,31 +147,111 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
     if (value || this.x !== undefined) this.extra().admitted = value
   }
 
-  /** Aborts the current attempt's signal (creating it only if a handler read it). */
-  abort(reason: unknown): void {
-    this.x?.context?.abort(reason)
+  /** Attempts that started. */
+  get tries(): number {
+    return this.run !== undefined ? this.run.tries : this.x !== undefined ? this.x.tries : 0
+  }
+  set tries(value: number) {
+    if (this.run !== undefined) this.run.tries = value
+    else this.extra().tries = value
+  }
+  get startedAt(): number {
+    return this.run !== undefined ? this.run.startedAt : this.x !== undefined ? this.x.startedAt : -1
+  }
+  set startedAt(value: number) {
+    if (this.run !== undefined) this.run.startedAt = value
+    else this.extra().startedAt = value
+  }
+  get endedAt(): number {
+    return this.run !== undefined ? this.run.endedAt : this.x !== undefined ? this.x.endedAt : -1
+  }
+  set endedAt(value: number) {
+    if (this.run !== undefined) this.run.endedAt = value
+    else this.extra().endedAt = value
+  }
+  get waitMs(): number {
+    return this.run !== undefined ? this.run.waitMs : this.x !== undefined ? this.x.waitMs : 0
+  }
+  set waitMs(value: number) {
+    if (this.run !== undefined) this.run.waitMs = value
+    else this.extra().waitMs = value
+  }
+  get runMs(): number {
+    return this.run !== undefined ? this.run.runMs : this.x !== undefined ? this.x.runMs : 0
+  }
+  set runMs(value: number) {
+    if (this.run !== undefined) this.run.runMs = value
+    else this.extra().runMs = value
+  }
+  /** The context of the current attempt, made when the attempt starts. */
+  get context(): AttemptContext<I, O> | undefined {
+    return this.run
+  }
+  /** Links in the pool's list of running tasks (only a started task is in it). */
+  get prev(): TaskRecord<I, O> | undefined {
+    return this.run?.prev
+  }
+  set prev(value: TaskRecord<I, O> | undefined) {
+    if (this.run !== undefined) this.run.prev = value
+  }
+  get next(): TaskRecord<I, O> | undefined {
+    return this.run?.next
+  }
+  set next(value: TaskRecord<I, O> | undefined) {
+    if (this.run !== undefined) this.run.next = value
+  }
+  get linked(): boolean {
+    return this.run !== undefined && this.run.linked
+  }
+  set linked(value: boolean) {
+    if (this.run !== undefined) this.run.linked = value
   }
 
-  /** Starts an attempt on `slot`: a fresh context, so a handler of an earlier attempt that still runs keeps its own. */
+  /** Aborts the current attempt's signal (creating it only if a handler read it). */
+  abort(reason: unknown): void {
+    this.run?.abort(reason)
+  }
+
+  /**
+   * Starts an attempt on `slot`: a fresh context, so a handler of an earlier
+   * attempt that still runs keeps its own. The task's running figures move to it.
+   */
   beginAttempt(slot: WorkerSlot<I, O>): AttemptContext<I, O> {
-    return (this.extra().context = new AttemptContext(this, slot))
+    const context = new AttemptContext(this, slot)
+    const from = this.run ?? this.x
+    if (from !== undefined) {
+      context.tries = from.tries
+      context.startedAt = from.startedAt
+      context.endedAt = from.endedAt
+      context.waitMs = from.waitMs
+      context.runMs = from.runMs
+    }
+    return (this.run = context)
   }
 
   /**
    * The task completed or failed for good: let go of what only its attempts
-   * needed. A settled record often sits in the old generation while what its
-   * last start made is young, so keeping the link would carry those objects
-   * through a scavenge into the old generation, once per task (a million-task
-   * backlog drained about 1.6x slower). A task made without options drops its
-   * attempt fields (they read as before it started); one with options keeps
-   * them and drops only the attempt's context. `TaskInfo` tells observers to
-   * copy what they keep past a hook.
+   * needed. A settled record often sits in the old generation while its last
+   * context is young, so keeping the link would carry every context through a
+   * scavenge into the old generation, once per task (a million-task backlog
+   * drained about 1.6x slower). A task made without options drops its attempt
+   * figures (they read as before it started); one with options keeps them in
+   * its {@link TaskExtra}. `TaskInfo` tells observers to copy what they keep
+   * past a hook.
    */
   release(): void {
+    const run = this.run
+    if (run === undefined) return
+    this.run = undefined
     const x = this.x
     if (x === undefined) return
-    if (x.keep) x.context = undefined
-    else this.x = undefined
+    if (x.keep) {
+      x.tries = run.tries
+      x.startedAt = run.startedAt
+      x.endedAt = run.endedAt
+      x.waitMs = run.waitMs
+      x.runMs = run.runMs
+    } else this.x = undefined
   }
 
   /** `JSON.stringify(task)` in an observer gives the documented `TaskInfo` fields, not the links and callbacks (which are circular). */
@@ -256,6 +280,15 @@ export class AttemptContext<I, O> implements WorkerTask {
   private reason: unknown = undefined
   // One listener is the common case (an executor's); more go in an array.
   private listener: ((reason: unknown, task: WorkerTask) => void) | ((reason: unknown, task: WorkerTask) => void)[] | undefined = undefined
+  // The task's running figures while this is its current attempt (see TaskRecord's accessors).
+  tries = 0
+  startedAt = -1
+  endedAt = -1
+  waitMs = 0
+  runMs = 0
+  prev: TaskRecord<I, O> | undefined = undefined
+  next: TaskRecord<I, O> | undefined = undefined
+  linked = false
 
   constructor(
     /** The task this attempt belongs to (for the pool's `done` callback). */
@@ -308,6 +341,8 @@ warm.enqueuedAt = null
 ;(warm as { submittedAt: unknown }).submittedAt = null
 const warmExtra = new TaskExtra() as unknown as Record<string, unknown>
 warmExtra.startedAt = warmExtra.endedAt = warmExtra.waitMs = warmExtra.runMs = null
+const warmContext = new AttemptContext(new TaskRecord(0, undefined, 0, 1, undefined), undefined as never) as unknown as Record<string, unknown>
+warmContext.startedAt = warmContext.endedAt = warmContext.waitMs = warmContext.runMs = null
 
 /** What a task is, as plain data for a report (never the pool's own record, which holds its input, callbacks and links). */
 export function taskInfoOf(task: TaskInfo): TaskInfo {
