@@ -25,6 +25,7 @@ import { clearTaskTimer, DELAYED, DONE, ENDED, QUEUED, RUNNING, TaskList, TaskRe
 import type { AttemptContext } from './internal/task-record.js'
 import * as check from './internal/validate.js'
 import type { WorkerSlot } from './internal/worker-slot.js'
+import { PoolQueue } from './internal/pool-queue.js'
 import { WorkerSet } from './internal/worker-set.js'
 import { Priority } from './priority.js'
 import type { CloseOptions, CloseReport, MapOptions, PoolEvents, PoolOptions, QueueFullPolicy, RunAllOptions, TaskHandler } from './pool-options.js'
@@ -35,6 +36,14 @@ function capture(resolve: (value: any) => void, reject: (error: unknown) => void
   capturing!.resolve = resolve
   capturing!.reject = reject
   capturing = undefined
+}
+
+/** The resolving functions `capturePlain` took, read right after each `new Promise` of a plain task. */
+let plainResolve: ((value: any) => void) | undefined
+let plainReject: ((error: unknown) => void) | undefined
+function capturePlain(resolve: (value: any) => void, reject: (error: unknown) => void): void {
+  plainResolve = resolve
+  plainReject = reject
 }
 
 /**
@@ -141,6 +150,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   readonly executor: Executor<I, O>
   readonly clock: Clock
   readonly queue: TaskQueue<TaskRecord<I, O>>
+  /** The queue's lane for plain tasks, where nothing watches a task at submission (see PoolQueue); undefined otherwise. */
+  private readonly plain: PoolQueue<I, O> | undefined
   private readonly maxQueue: number
   private readonly onQueueFull: QueueFullPolicy
   private readonly queueWaitTimeout: number
@@ -186,7 +197,6 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.executor = o.executor
     this.name = o.name
     this.clock = o.clock
-    this.queue = o.queue
     this.maxQueue = o.maxQueue
     this.onQueueFull = o.onQueueFull
     this.queueWaitTimeout = o.queueWaitTimeout
@@ -197,6 +207,13 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.paused = o.paused
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.obs = o.observers
+    if (this.directStart && this.maxQueue === Infinity && this.obs.onSubmitted === undefined) {
+      this.plain = new PoolQueue(o.queue, (id, input, submittedAt, settle, reject) => this.makePlain(id, input, submittedAt, settle, reject))
+      this.queue = this.plain
+    } else {
+      this.plain = undefined
+      this.queue = o.queue
+    }
     this.notifier = new Notifier(o.name, o.observers)
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)
@@ -228,6 +245,12 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   }
 
   run(input: I, options?: RunOptions): Promise<O> {
+    if (options === undefined && this.plain !== undefined && this.queuesPlain()) {
+      const promise = new Promise<O>(capturePlain)
+      this.admitPlain(input, plainResolve, plainReject)
+      plainResolve = plainReject = undefined
+      return promise
+    }
     let task: TaskRecord<I, O>
     try {
       task = this.createTask(input, options)
@@ -248,6 +271,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
 
   submit(input: I, callback: (result: TaskResult<O>) => void, options?: RunOptions): number {
     check.func('callback', callback)
+    if (options === undefined && this.plain !== undefined && this.queuesPlain()) return this.admitPlain(input, callback, undefined)
     let task: TaskRecord<I, O>
     try {
       task = this.createTask(input, options)
@@ -445,6 +469,46 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     }
     this.enqueue(task, task.submittedAt)
     this.dispatch()
+  }
+
+  /**
+   * Whether a task with no options would go to the queue and nothing else: the
+   * pool is open and has workers, and no free worker takes it at once. Such a
+   * task waits in the queue's plain lane, with no record until it leaves it.
+   */
+  private queuesPlain(): boolean {
+    return this.lifecycle === 'open' && this.startFailure === undefined && !(this.workers.free > 0 && this.queue.size === 0 && !this.paused)
+  }
+
+  /** admit() and enqueue() for a plain task (see queuesPlain): the same counts and signals, no record. */
+  private admitPlain(input: I, settle: unknown, reject: ((error: unknown) => void) | undefined): number {
+    const id = this.nextTaskId++
+    const now = this.clock.now()
+    this.counters.submitted++
+    this.meter?.onSubmitted()
+    this.idleNotified = false
+    this.plain!.pushPlain(id, input, now, settle, reject)
+    if (this.queue.size >= this.drainThreshold) this.drainArmed = true
+    if (this.workers.free === 0 && this.scaling !== undefined) this.scaling.onQueued()
+    this.dispatch()
+    return id
+  }
+
+  /** The record of a plain task, made as it leaves the queue's plain lane: as createTask() and enqueue() would have made it. */
+  private makePlain(id: number, input: I, submittedAt: number, settle: unknown, reject: ((error: unknown) => void) | undefined): TaskRecord<I, O> {
+    const task = new TaskRecord<I, O>(id, input, submittedAt, Priority.Normal, undefined)
+    if (this.taskTimeout !== Infinity) {
+      const extra = task.extra()
+      extra.timeoutMs = this.taskTimeout
+      extra.keep = true
+    }
+    if (reject === undefined) task.callback = settle as (result: TaskResult<O>) => void
+    else {
+      task.resolve = settle as (value: O) => void
+      task.reject = reject
+    }
+    task.state = QUEUED
+    return task
   }
 
   /** Rejects a task a breaker refused: with the breaker's error, or a CircuitOpenError. */
