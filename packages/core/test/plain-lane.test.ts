@@ -42,6 +42,24 @@ describe('the plain lane of the default queue', () => {
     await pool.close()
   })
 
+  it('keeps each task its own id when a task between plain ones took an id without being queued', async () => {
+    const results: TaskResult<number>[] = []
+    const pool = createPool({ handler: (x: number) => x, concurrency: 1, paused: true })
+    const push = (r: TaskResult<number>): void => void results.push(r)
+    const ids = [pool.submit(1, push), pool.submit(2, push, { signal: AbortSignal.abort() }), pool.submit(3, push), pool.submit(4, push)]
+    expect(ids).toEqual([1, 2, 3, 4])
+    pool.resume()
+    await tick()
+    expect(results.map((r) => [r.id, r.ok])).toEqual([
+      [2, false],
+      [1, true],
+      [3, true],
+      [4, true],
+    ])
+    expect(results.filter((r) => r.ok).map((r) => (r.ok ? r.value : undefined))).toEqual([1, 3, 4])
+    await pool.close()
+  })
+
   it('hands observers a task whose times start at its submission, not at the moment it left the lane', async () => {
     const clock = createVirtualClock({ now: 1000 })
     const started: TaskInfo[] = []

@@ -11,11 +11,11 @@ export type MakeRecord<I, O> = (id: number, input: I, submittedAt: number, settl
  *
  * A task submitted with no options to a pool that nothing else watches at
  * submission (no breaker, selector or `onSubmitted` observer, the default queue,
- * no `maxQueue`) needs no record while it waits: its id, input, submission time
- * and settle path sit in five parallel circular arrays, and its
- * {@link TaskRecord} is made when it leaves them. A queued task then costs
- * 40 bytes of slots and no object of its own, so a large backlog gives the
- * garbage collector nothing to copy from one generation to the next.
+ * no `maxQueue`) needs no record while it waits: its input, submission time and
+ * settle path sit in four parallel circular arrays (its id follows from its
+ * place), and its {@link TaskRecord} is made when it leaves them. A queued task
+ * then costs 32 bytes of slots and no object of its own, so a large backlog
+ * gives the garbage collector nothing to copy from one generation to the next.
  *
  * Order is the default queue's: by priority, then first in, first out. Every
  * task in the lane has `Priority.Normal`, and the lane holds the newest tasks of
@@ -25,7 +25,8 @@ export type MakeRecord<I, O> = (id: number, input: I, submittedAt: number, settl
  * Normal or higher, and the lane's otherwise.
  */
 export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
-  private ids: number[]
+  /** The id of the lane's oldest task; the others follow it one by one (see pushPlain). */
+  private headId = 0
   private inputs: (I | undefined)[]
   private settles: unknown[]
   private rejects: (((error: unknown) => void) | undefined)[]
@@ -41,7 +42,6 @@ export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
     private readonly make: MakeRecord<I, O>,
   ) {
     const capacity = 16
-    this.ids = new Array<number>(capacity).fill(0)
     this.inputs = new Array<I | undefined>(capacity)
     this.settles = new Array<unknown>(capacity)
     this.rejects = new Array<((error: unknown) => void) | undefined>(capacity)
@@ -55,9 +55,13 @@ export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
 
   /** Queues a plain task without a record. `reject` is undefined for a submit() task, whose `settle` is its callback. */
   pushPlain(id: number, input: I, submittedAt: number, settle: unknown, reject: ((error: unknown) => void) | undefined): void {
-    if (this.count === this.ids.length) this.grow()
+    // The lane stores no ids: its tasks' ids are consecutive. A task that took an
+    // id without being queued (a signal aborted before submission) breaks the run,
+    // so the lane moves into the queue first and starts again from this id.
+    if (this.count > 0 && id !== this.headId + this.count) this.flush()
+    if (this.count === 0) this.headId = id
+    if (this.count === this.inputs.length) this.grow()
     const at = (this.head + this.count) & this.mask
-    this.ids[at] = id
     this.inputs[at] = input
     this.settles[at] = settle
     this.rejects[at] = reject
@@ -122,7 +126,7 @@ export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
   /** Makes the record of the lane's oldest task and takes it out. */
   private take(): TaskRecord<I, O> {
     const at = this.head
-    const task = this.make(this.ids[at]!, this.inputs[at] as I, this.times[at]!, this.settles[at], this.rejects[at])
+    const task = this.make(this.headId++, this.inputs[at] as I, this.times[at]!, this.settles[at], this.rejects[at])
     this.inputs[at] = undefined
     this.settles[at] = undefined
     this.rejects[at] = undefined
@@ -142,21 +146,18 @@ export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
   }
 
   private grow(): void {
-    const capacity = this.ids.length * 2
-    const ids = new Array<number>(capacity).fill(0)
+    const capacity = this.inputs.length * 2
     const inputs = new Array<I | undefined>(capacity)
     const settles = new Array<unknown>(capacity)
     const rejects = new Array<((error: unknown) => void) | undefined>(capacity)
     const times = new Float64Array(capacity)
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) & this.mask
-      ids[i] = this.ids[from]!
       inputs[i] = this.inputs[from]
       settles[i] = this.settles[from]
       rejects[i] = this.rejects[from]
       times[i] = this.times[from]!
     }
-    this.ids = ids
     this.inputs = inputs
     this.settles = settles
     this.rejects = rejects
