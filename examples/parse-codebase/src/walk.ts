@@ -51,8 +51,9 @@ export function packageKey(root: string, file: string): string {
  * into place from `node_modules/.pnpm`, so following them would parse a file
  * once per link, and a link cycle would never end.
  * @param maxBytes - files larger than this are counted in `skippedHuge` and left out
+ * @param onFile - called with each file as it is found (the caller can start its workers before the walk ends)
  */
-export async function findSourceFiles(root: string, maxBytes: number): Promise<WalkResult> {
+export async function findSourceFiles(root: string, maxBytes: number, onFile?: (file: SourceFile) => void): Promise<WalkResult> {
   const files: SourceFile[] = []
   let skippedHuge = 0
   const pending: string[] = [root]
@@ -83,7 +84,11 @@ export async function findSourceFiles(root: string, maxBytes: number): Promise<W
       const size = sizes[i]!
       if (size < 0) continue
       if (size > maxBytes) skippedHuge++
-      else files.push({ path: found[i]!, size, key: packageKey(root, found[i]!) })
+      else {
+        const file = { path: found[i]!, size, key: packageKey(root, found[i]!) }
+        files.push(file)
+        onFile?.(file)
+      }
     }
   }
   return { files, skippedHuge }
