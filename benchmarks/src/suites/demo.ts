@@ -1,0 +1,121 @@
+import { fileURLToPath } from 'node:url'
+import { createPool } from '@poolkit/core'
+import { threads } from '@poolkit/node-adapter'
+import { referenceFiles } from '@poolkit/example-parse-codebase/references'
+import { largestFirst } from '@poolkit/example-parse-codebase/schedule'
+import { findSourceFiles } from '@poolkit/example-parse-codebase/walk'
+import { Piscina } from 'piscina'
+import Tinypool from 'tinypool'
+import { settings } from '../config.js'
+import { fmtRatio, median, printTable, relativeMad } from '../stats.js'
+import { closeWithin, ordered, reportOthers, watchOthers } from '../thread-harness.js'
+
+/** What a parse task returns (the demo's `ParsedFile`, or null for a binary file); the suite sums the functions. */
+type Parsed = { functions: number } | null
+
+/** One pool under test: runs one file's parse by path, and closes. */
+interface ParseRunner {
+  parse(path: string): Promise<Parsed>
+  close(): Promise<unknown>
+}
+
+interface ParseLibrary {
+  readonly name: string
+  open(workers: number): ParseRunner
+}
+
+const workerFile = (name: string): URL => new URL(`../workers/parse-${name}.worker.js`, import.meta.url)
+
+/** The pools, each with `workers` threads started at once, each worker reading and parsing its files by path as the demo's do. */
+const LIBRARIES: readonly ParseLibrary[] = [
+  {
+    name: 'poolkit threads()',
+    open(workers) {
+      const pool = createPool<string, Parsed>({ executor: threads(workerFile('poolkit')), concurrency: workers })
+      return { parse: (path) => pool.run(path), close: () => pool.close() }
+    },
+  },
+  {
+    name: 'piscina',
+    open(workers) {
+      const pool = new Piscina<string, Parsed>({ filename: workerFile('piscina').href, minThreads: workers, maxThreads: workers })
+      return { parse: (path) => pool.run(path), close: () => pool.destroy() }
+    },
+  },
+  {
+    name: 'tinypool',
+    open(workers) {
+      const pool = new Tinypool({ filename: workerFile('tinypool').href, minThreads: workers, maxThreads: workers })
+      return { parse: (path) => pool.run(path) as Promise<Parsed>, close: () => pool.destroy() }
+    },
+  },
+]
+
+/** What the demo suite measured. */
+export interface DemoResult {
+  readonly files: number
+  readonly bytes: number
+  readonly workers: number
+  readonly rounds: number
+  /** Median wall time (ms) by library: pool start, every file parsed. */
+  readonly ms: Map<string, number>
+}
+
+/** Opens the pool, submits every file at once (largest first), awaits them all; returns the wall time and the functions counted. */
+async function timeJob(library: ParseLibrary, workers: number, paths: readonly string[]): Promise<{ ms: number; functions: number }> {
+  const t0 = performance.now()
+  const runner = library.open(workers)
+  const results = await Promise.all(paths.map((path) => runner.parse(path)))
+  const ms = performance.now() - t0
+  await closeWithin(library.name, runner)
+  return { ms, functions: results.reduce((sum, r) => sum + (r?.functions ?? 0), 0) }
+}
+
+/**
+ * Suite `demo`: the parse-codebase demo's job (every k-th source file of the
+ * repository's node_modules, about `sampleMb` MB, largest first) through
+ * poolkit's `threads()`, piscina and tinypool, each worker reading and parsing
+ * files by path with the demo's own `parsePath`. Each round opens a fresh pool
+ * per library (start-up included in the time, as a user's run has it), the
+ * order of the libraries reversed every other round; medians over the rounds.
+ */
+export async function demo(): Promise<DemoResult> {
+  const { sampleMb, rounds, workers } = settings.demo
+  const root = fileURLToPath(new URL('../../../node_modules', import.meta.url))
+  const walk = await findSourceFiles(root, 2e6)
+  const job = referenceFiles(walk.files, sampleMb * 1e6)
+  const paths = largestFirst(job.files).map((f) => f.path)
+  console.log(`\n## Demo: the parse-codebase job on ${workers} workers (${paths.length.toLocaleString('en-US')} files, ${(job.bytes / 1e6).toFixed(1)} MB of ${root}, largest first)`)
+  console.log(`Each line: a fresh pool, every file submitted at once, until the last result (worker start-up included); ${rounds} round${rounds === 1 ? '' : 's'}, alternating order.`)
+
+  const samples = new Map<string, number[]>(LIBRARIES.map((l) => [l.name, []]))
+  const functions = new Set<number>()
+  const others = watchOthers()
+  for (let round = 0; round < rounds; round++) {
+    for (const library of ordered(LIBRARIES, round)) {
+      const { ms, functions: counted } = await timeJob(library, workers, paths)
+      samples.get(library.name)!.push(ms)
+      functions.add(counted)
+    }
+  }
+  if (functions.size !== 1) throw new Error(`the libraries counted different totals: ${[...functions].join(', ')}`)
+
+  const ms = new Map([...samples].map(([name, s]) => [name, median(s)]))
+  const own = ms.get(LIBRARIES[0]!.name)!
+  printTable(
+    ['line', 'median', 'MAD', 'MB/s', 'vs poolkit'],
+    [...samples].map(([name, s]) => [
+      name,
+      `${(median(s) / 1000).toFixed(2)} s`,
+      `${(relativeMad(s) * 100).toFixed(1)}%`,
+      (job.bytes / 1e6 / (median(s) / 1000)).toFixed(1),
+      fmtRatio(median(s) / own),
+    ]),
+  )
+  reportOthers(others)
+  for (const peer of LIBRARIES.slice(1)) {
+    const ratio = ms.get(peer.name)! / own
+    console.log(`demo        poolkit / ${peer.name}: ${fmtRatio(ratio)} faster   target >= 1x: ${ratio >= 1 ? 'met' : 'NOT met'}`)
+  }
+  return { files: paths.length, bytes: job.bytes, workers, rounds, ms }
+}
