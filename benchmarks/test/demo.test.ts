@@ -43,8 +43,8 @@ describe('pnpm bench demo --quick', () => {
   it('exits 0 and prints a median for poolkit, piscina and tinypool, and poolkit over each', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/^## Demo: the parse-codebase job on 2 workers \([\d,]+ files, [\d.]+ MB/m)
-    for (const line of ['poolkit threads()', 'piscina', 'tinypool']) expect(run.stdout).toMatch(new RegExp(`^${line.replace(/[()]/g, '\\$&')} +[\\d.]+ s `, 'm'))
-    expect(run.stdout).toMatch(/^demo {8}poolkit \/ piscina: [\d.]+x/m)
-    expect(run.stdout).toMatch(/^demo {8}poolkit \/ tinypool: [\d.]+x/m)
+    for (const line of ['poolkit threads()', 'poolkit threads() prefetchMs 50', 'piscina', 'tinypool']) expect(run.stdout).toMatch(new RegExp(`^${line.replace(/[()]/g, '\\$&')} +[\\d.]+ s `, 'm'))
+    expect(run.stdout).toMatch(/^demo {8}poolkit threads\(\) \/ piscina: [\d.]+x/m)
+    expect(run.stdout).toMatch(/^demo {8}poolkit threads\(\) \/ tinypool: [\d.]+x/m)
   })
 })

@@ -57,7 +57,7 @@ export async function runJob(options: JobOptions): Promise<JobRun> {
   }
   const early = options.mode === 'main' ? Infinity : options.mode === 'pool' ? 0 : poolWorthBytes(options.workers)
   let found = 0
-  const walk = await findSourceFiles(options.dir, options.maxBytes, (file) => {
+  const walk = findSourceFiles(options.dir, options.maxBytes, (file) => {
     found += file.size
     if (pool === undefined && found >= early) begin(options.workers)
   })

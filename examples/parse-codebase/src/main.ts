@@ -10,6 +10,7 @@ import { createMetrics } from '@poolkit/metrics'
 import { serveMetrics } from '@poolkit/metrics/http'
 import { runJob, type JobRun } from './job.js'
 import { readOptions, UsageError, USAGE, type Options } from './options.js'
+import { rerunJob } from './rerun.js'
 import type { FileOutcome } from './outcome.js'
 import type { FileCounts } from './parse.js'
 import type { ParsePool } from './pool-run.js'
@@ -113,7 +114,8 @@ async function run(options: Options): Promise<Summary> {
   let totalFiles = 0
   let totalBytes = 0
   const state = () => ({ files: tally.done, totalFiles, bytes: tally.doneBytes, totalBytes })
-  const runs: JobRun[] = []
+  // The job's wall time each round: the first in this process, the others in fresh ones (rerun.ts).
+  const runs: number[] = []
   const one: Reference[] = []
   const two: Reference[] = []
   let ref: ReferenceFiles | undefined
@@ -123,19 +125,21 @@ async function run(options: Options): Promise<Summary> {
     // Rotated each round, so no measurement always goes first (the machine may be shared).
     const order = steps.map((_, i) => steps[(i + round) % steps.length]!)
     for (const step of order) {
-      if (step === 'run') {
-        const counting = first === undefined
+      if (step === 'run' && first !== undefined) {
+        const again = await rerunJob(options)
+        runs.push(again.wallMs)
+        note(`round ${round + 1}: ${again.runner.where === 'pool' ? `pool of ${again.runner.workers}` : 'main thread'} ${(again.wallMs / 1000).toFixed(2)} s (a fresh process)`)
+      } else if (step === 'run') {
+        // The first round: counted, with progress, the dashboard and Ctrl-C on its pool.
         const job = await runJob({
           ...options,
-          metrics: counting ? metrics : createMetrics(),
+          metrics,
           onPool: (pool) => (current = pool),
           onWalk: (walk) => {
-            if (!counting) return
             totalFiles = walk.files.length
             totalBytes = walk.files.reduce((sum, f) => sum + f.size, 0)
           },
           onOutcome: (o) => {
-            if (!counting) return
             tally.add(o)
             progress?.update(state())
           },
@@ -145,12 +149,10 @@ async function run(options: Options): Promise<Summary> {
           const huge = job.walk.skippedHuge > 0 ? ` (${job.walk.skippedHuge} larger than --max-size skipped)` : ''
           throw new UsageError(`no .js, .mjs, .cjs or .ts files under ${options.dir}${huge}`)
         }
-        if (counting) {
-          first = job
-          progress?.done(state())
-          ref = referenceFiles(job.walk.files, options.sampleBytes)
-        }
-        runs.push(job)
+        first = job
+        progress?.done(state())
+        ref = referenceFiles(job.walk.files, options.sampleBytes)
+        runs.push(job.wallMs)
         note(`round ${round + 1}: ${job.runner.where === 'pool' ? `pool of ${job.runner.workers}` : 'main thread'} ${(job.wallMs / 1000).toFixed(2)} s`)
       } else if (step === 'one') {
         const r = await timeOneThread(ref!)
@@ -167,7 +169,7 @@ async function run(options: Options): Promise<Summary> {
   process.removeListener('SIGINT', stopOnSignal)
 
   const job = first!
-  const wallMs = median(runs.map((r) => r.wallMs))
+  const wallMs = median(runs)
   const baseline = summariseReference(ref!, one)
   const limit = summariseReference(ref!, two)
   const sorted = Float64Array.from(tally.parseMs).sort()
@@ -186,7 +188,7 @@ async function run(options: Options): Promise<Summary> {
     errors: tally.errors,
     walkMs: round(job.walkMs, 1),
     wallMs: round(wallMs, 1),
-    roundsMs: runs.map((r) => round(r.wallMs, 1)),
+    roundsMs: runs.map((ms) => round(ms, 1)),
     filesPerSecond: round(tally.files / (wallMs / 1000), 1),
     megabytesPerSecond: round(tally.bytes / MB / (wallMs / 1000)),
     runner: {
