@@ -14,13 +14,17 @@ export interface RunnerCosts {
 }
 
 /**
- * Figures measured on the 2-core machine this demo was tuned on (see the
- * README's "The speedup"): one thread parsed the default job at about 3.2 MB/s,
- * two processes side by side each took about 1.4x longer than one alone, and a
- * pool of 2 workers took about 0.6 s longer than one thread on a job of a
- * few milliseconds.
+ * Figures measured on the shared 2-core machine this demo was tuned on (see
+ * the README's "Small jobs"): one thread parsed the repository's `packages/`
+ * and playwright-core's `lib` at about 3 MB/s (node_modules as a whole goes
+ * faster, 7 to 10 MB/s, its many `.d.ts` files being cheap per byte, but it is
+ * far above the line); two processes side by side used 1.3 times the CPU time
+ * of one for the same files; and a pool of 2 workers took 0.4 to 0.6 s longer
+ * to start than one thread on an idle machine, up to 2 s at a load average of
+ * 5 to 7. With these, a job needs about 2.9 s of one thread's work (8.6 MB)
+ * before the pool is expected to win.
  */
-export const DEFAULT_COSTS: RunnerCosts = { bytesPerMs: 3200, poolStartMs: 600, contention: 1.4 }
+export const DEFAULT_COSTS: RunnerCosts = { bytesPerMs: 3000, poolStartMs: 1000, contention: 1.3 }
 
 /** The decision of {@link chooseRunner}, with the estimates it compared. */
 export interface RunnerChoice {
