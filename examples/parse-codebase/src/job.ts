@@ -1,11 +1,12 @@
 // One run of the job: find the files, decide where to parse them, parse them.
 // The pool starts as soon as the walk has found enough work for it, so its
 // workers load the compiler while the walk goes on.
+import { availableParallelism, loadavg } from 'node:os'
 import type { Metrics } from '@poolkit/metrics'
 import { runOnMain } from './main-run.js'
 import type { OnOutcome } from './outcome.js'
 import { feedPool, startParsePool, type ParsePool } from './pool-run.js'
-import { chooseRunner, poolWorthBytes, type RunnerChoice } from './runner.js'
+import { chooseRunner, poolWorthBytes, usableWorkers, type RunnerChoice } from './runner.js'
 import { largestFirst } from './schedule.js'
 import { findSourceFiles, type WalkResult } from './walk.js'
 
@@ -32,8 +33,8 @@ export interface JobOptions {
 /** What a run did, beyond each file's outcome. */
 export interface JobRun {
   walk: WalkResult
-  /** Where it ran; `forced` when `--mode` chose, not the estimate. */
-  runner: RunnerChoice & { forced: boolean }
+  /** Where it ran; `forced` when `--mode` chose, not the estimate; the load average and the workers it left usable. */
+  runner: RunnerChoice & { forced: boolean; loadAverage: number; usableWorkers: number }
   /** Milliseconds finding the files. */
   walkMs: number
   /** Milliseconds from the start of the walk to the last file's outcome: walk, start-up and parse. */
@@ -50,32 +51,43 @@ export interface JobRun {
 export async function runJob(options: JobOptions): Promise<JobRun> {
   const start = performance.now()
   let pool: ParsePool | undefined
+  let poolSize = 0
   const begin = (workers: number): ParsePool => {
+    poolSize = workers
     pool = startParsePool({ workers, queue: options.queue, metrics: options.metrics })
     options.onPool?.(pool)
     return pool
   }
-  const early = options.mode === 'main' ? Infinity : options.mode === 'pool' ? 0 : poolWorthBytes(options.workers)
+  // Auto mode keeps off the pool on a saturated machine.
+  const load = loadavg()[0] ?? 0
+  const usable = options.mode === 'auto' ? usableWorkers(options.workers, availableParallelism(), load) : options.workers
+  const early = options.mode === 'main' ? Infinity : options.mode === 'pool' ? 0 : poolWorthBytes(usable)
   let found = 0
   const walk = findSourceFiles(options.dir, options.maxBytes, (file) => {
     found += file.size
-    if (pool === undefined && found >= early) begin(options.workers)
+    if (pool === undefined && found >= early) begin(usable)
   })
   const walkMs = performance.now() - start
   const startedInWalk = pool !== undefined
   options.onWalk?.(walk)
 
-  const estimate = chooseRunner(walk.files, options.workers)
+  const unloaded = chooseRunner(walk.files, options.workers)
+  // On a busy machine a job the pool would win runs on the main thread: say so, with the pool's estimate.
+  const estimate =
+    usable < options.workers && unloaded.where === 'pool'
+      ? { ...chooseRunner(walk.files, usable), poolMs: unloaded.poolMs, reason: `the machine is busy (load average ${load.toFixed(1)} on ${availableParallelism()} cores)` }
+      : unloaded
+  const seen = { loadAverage: load, usableWorkers: usable }
   const runner =
     options.mode === 'auto'
-      ? { ...estimate, forced: false }
+      ? { ...estimate, ...seen, forced: false }
       : options.mode === 'main'
-        ? { ...estimate, where: 'main' as const, workers: 0, forced: true }
-        : { ...estimate, where: 'pool' as const, workers: options.workers, forced: true }
+        ? { ...estimate, ...seen, where: 'main' as const, workers: 0, forced: true }
+        : { ...estimate, ...seen, where: 'pool' as const, workers: options.workers, forced: true }
   let peakWorkers = 0
   if (walk.files.length > 0 && runner.where === 'pool') {
     const running = pool ?? begin(runner.workers)
-    if (runner.workers < options.workers) running.resize(runner.workers)
+    if (runner.workers < poolSize) running.resize(runner.workers)
     const order = largestFirst(walk.files)
     await feedPool(running, order, options.read, (outcome) => {
       peakWorkers = Math.max(peakWorkers, running.stats().workers.total)

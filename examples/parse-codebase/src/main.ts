@@ -126,7 +126,7 @@ async function run(options: Options): Promise<Summary> {
     const order = steps.map((_, i) => steps[(i + round) % steps.length]!)
     for (const step of order) {
       if (step === 'run' && first !== undefined) {
-        const again = await rerunJob(options)
+        const again = await rerunJob(options, first.runner)
         runs.push(again.wallMs)
         note(`round ${round + 1}: ${again.runner.where === 'pool' ? `pool of ${again.runner.workers}` : 'main thread'} ${(again.wallMs / 1000).toFixed(2)} s (a fresh process)`)
       } else if (step === 'run') {
@@ -199,6 +199,8 @@ async function run(options: Options): Promise<Summary> {
       estimatedMainMs: round(job.runner.mainMs, 1),
       estimatedPoolMs: round(job.runner.poolMs, 1),
       startedInWalk: job.startedInWalk,
+      loadAverage: round(job.runner.loadAverage),
+      usableWorkers: job.runner.usableWorkers,
       read: options.read,
       queue: options.queue,
     },

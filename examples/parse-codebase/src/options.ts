@@ -41,7 +41,8 @@ half (the machine's limit), and reports all three.
 
 Options:
   --workers N       the most worker threads (default: available parallelism, here ${availableParallelism()})
-  --mode M          auto (default: the pool or the main thread, whichever is estimated faster), pool or main
+  --mode M          auto (default: the pool or the main thread, whichever is estimated faster;
+                    the main thread when the load average is twice the cores), pool or main
   --read R          worker (default: each worker reads its files by path) or main (the main thread reads ahead)
   --queue Q         largest (default: largest files first) or fair (round robin by package)
   --rounds N        run each measurement N times, interleaved, and report medians (default 1)

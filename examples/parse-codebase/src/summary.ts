@@ -53,6 +53,10 @@ export interface Summary {
     estimatedPoolMs: number
     /** Whether the workers started (loading the compiler) during the walk. */
     startedInWalk: boolean
+    /** The machine's 1-minute load average when the run started. */
+    loadAverage: number
+    /** The workers auto mode would consider: the cores the load leaves free, at most `--workers`. */
+    usableWorkers: number
     read: 'worker' | 'main'
     queue: 'largest' | 'fair'
   }

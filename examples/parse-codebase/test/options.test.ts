@@ -27,8 +27,15 @@ describe('readOptions', () => {
 })
 
 describe('rerunArgs', () => {
-  it('repeats the same job alone: the same directory, workers, mode, reading, queue and size limit, JSON only, no references', () => {
-    const options = read('/some/dir', '--workers', '3', '--mode', 'pool', '--read', 'main', '--queue', 'fair', '--max-size', '0.5', '--rounds', '4', '--dashboard')
-    expect(read(...rerunArgs(options))).toEqual({ ...options, json: true, baseline: false, limit: false, rounds: 1, dashboard: false })
+  it('repeats the same job alone: the same directory, reading, queue and size limit, JSON only, no references', () => {
+    const options = read('/some/dir', '--workers', '3', '--read', 'main', '--queue', 'fair', '--max-size', '0.5', '--rounds', '4', '--dashboard')
+    const again = read(...rerunArgs(options, { where: 'pool', workers: 2 }))
+    expect(again).toEqual({ ...options, json: true, baseline: false, limit: false, rounds: 1, dashboard: false, mode: 'pool', workers: 2 })
+  })
+
+  it('runs later rounds where the first one ran, whatever auto mode would say then', () => {
+    const options = read('/some/dir', '--workers', '3')
+    expect(read(...rerunArgs(options, { where: 'main', workers: 0 }))).toMatchObject({ mode: 'main', workers: 3 })
+    expect(read(...rerunArgs(options, { where: 'pool', workers: 3 }))).toMatchObject({ mode: 'pool', workers: 3 })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseRunner, DEFAULT_COSTS, fullestShare, poolWorthBytes, type RunnerCosts } from '../src/runner.js'
+import { chooseRunner, DEFAULT_COSTS, fullestShare, poolWorthBytes, usableWorkers, type RunnerCosts } from '../src/runner.js'
 import type { Sized } from '../src/schedule.js'
 
 // Round figures, so the expected estimates can be worked out by hand: 1,000 bytes a ms.
@@ -63,5 +63,19 @@ describe('poolWorthBytes', () => {
   it('is never for one worker, or where contention eats the whole gain', () => {
     expect(poolWorthBytes(1, costs)).toBe(Infinity)
     expect(poolWorthBytes(2, { ...costs, contention: 2 })).toBe(Infinity)
+  })
+})
+
+describe('usableWorkers', () => {
+  it('keeps every worker unless the load average is at least twice the cores', () => {
+    expect(usableWorkers(2, 2, 0.1)).toBe(2)
+    expect(usableWorkers(2, 2, 3.9)).toBe(2)
+    expect(usableWorkers(2, 2, 4)).toBe(1)
+    expect(usableWorkers(8, 16, 20)).toBe(8)
+    expect(usableWorkers(16, 16, 40)).toBe(1)
+  })
+
+  it('with one usable worker, even a large job runs on the main thread', () => {
+    expect(chooseRunner(many(1_000, 10_000), usableWorkers(2, 2, 6), costs).where).toBe('main')
   })
 })
