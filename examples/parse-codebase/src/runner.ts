@@ -95,10 +95,11 @@ export function poolWorthBytes(workers: number, costs: RunnerCosts = DEFAULT_COS
  * The workers worth starting on a machine that others are using: `workers`,
  * or 1 (the main thread: one worker never beats it) where the 1-minute load
  * average is at least twice the cores. On the shared 2-core machine, at load
- * averages of 5 to 8, two processes parsing side by side were no faster than
- * one in most rounds and a pool took 2 to 4 s to start instead of 0.5; at 2 to
- * 3 (much of it this program's own measuring), two processes were 1.2x faster
- * than one and the pool within 2% of them (see the README). The load average
+ * averages of 5 to 8, two processes parsing side by side were 0.65x to 1.15x
+ * as fast as one (slower on most jobs) and a pool took 2 to 4 s to start
+ * instead of 0.5; at 2 to 3 (much of it this program's own measuring), two
+ * processes were 1.2x faster than one on the default job and the pool within
+ * 2% of them (see the README). The load average
  * lags by a minute and counts every runnable thread, ours included, so it only
  * tells a saturated machine from the rest; the line between was not measured
  * more finely.
