@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'demo'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
@@ -63,6 +63,7 @@ const base = quick
       resource: { calls: 2_000, users: 16, max: 4, rounds: 1, timeMs: 0, iterations: 5, warmupMs: 0, warmupIterations: 2 },
       bullmq: { jobs: 200, warmupJobs: 20, steadyJobs: 100, steadyPerSecond: 400, rounds: 1 },
       keys: { batch: 2_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 3, warmup: 1 },
+      demo: { sampleMb: 1, rounds: 1, workers: 2 },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -120,6 +121,8 @@ const base = quick
       // Keyed structures: every line (a structure at a key count) keeps one pool for the run; the lines take turns
       // batch by batch. The warm-up (5 batches of 10,000) goes round the 20,000 keys more than twice, so tables are full.
       keys: { batch: 10_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 30, warmup: 5 },
+      // The parse-codebase demo's job (a sample of node_modules, about sampleMb MB) through poolkit, piscina and tinypool.
+      demo: { sampleMb: 16, rounds: 5, workers: 2 },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

@@ -12,6 +12,7 @@ import { fmtRate, fmtRatio } from './stats.js'
 import { breaker, LINE, type BreakerResult } from './suites/breaker.js'
 import { browser, type BrowserResult } from './browser.js'
 import { bullmq } from './suites/bullmq.js'
+import { demo } from './suites/demo.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import type { MemoryReport } from './memory-report.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
@@ -253,6 +254,8 @@ async function main(): Promise<void> {
   const bq = suites.includes('bullmq') ? await bullmq() : undefined
   // The keys suite prints its own targets.
   const ks = suites.includes('keys') ? await keys() : undefined
+  // The demo suite prints its own targets.
+  if (suites.includes('demo')) await demo()
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(

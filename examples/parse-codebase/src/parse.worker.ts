@@ -1,14 +1,19 @@
-// The worker side: each task is one file, its bytes moved here (transferred, not
-// copied) as an ArrayBuffer. Decode, parse, count, return the counts.
+// The worker side. `default`: a task is one file's path; the worker reads it
+// itself, so the main thread neither reads nor copies bytes (`--read worker`,
+// the default). `bytes`: the main thread read the file and moved its bytes
+// here (transferred, not copied) as an ArrayBuffer (`--read main`).
+// Importing parse.js loads the compiler, so the worker reports ready only
+// once it can parse.
 import { expose } from '@poolkit/node-adapter/worker'
-import { parseFile, type ParsedFile } from './parse.js'
+import { parseBytes, parsePath } from './parse-path.js'
 
-/** One task's input: the file's path (for the script kind and errors) and its bytes. */
-export interface ParseTask {
+/** The input of the `bytes` task: the file's path (for the script kind and errors) and its bytes. */
+export interface BytesTask {
   name: string
   data: ArrayBuffer
 }
 
-const decoder = new TextDecoder('utf-8')
-
-expose((task: ParseTask): ParsedFile => parseFile(task.name, decoder.decode(task.data)))
+expose({
+  default: parsePath,
+  bytes: (task: BytesTask) => parseBytes(task.name, new Uint8Array(task.data)),
+})

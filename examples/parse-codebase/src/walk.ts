@@ -1,7 +1,7 @@
 // Finding the files to parse: every .js, .mjs, .cjs and .ts file under a
 // directory, without following symbolic links, skipping files too big to be
 // source a person wrote and files that turn out to be binary.
-import { readdir, stat } from 'node:fs/promises'
+import { readdirSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 
 /** The file extensions the demo parses. */
@@ -45,22 +45,37 @@ export function packageKey(root: string, file: string): string {
   return parts.length > 1 ? parts[0]! : '.'
 }
 
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Lists the source files under `root`, depth first in name order (so two runs
  * see the same order). Symbolic links are not followed: pnpm links each package
  * into place from `node_modules/.pnpm`, so following them would parse a file
  * once per link, and a link cycle would never end.
+ *
+ * The calls are synchronous: on a tree in the page cache (the usual case:
+ * `pnpm install` just wrote it) they are 4 to 5 times faster than the
+ * asynchronous ones, each of which is a round trip to libuv's thread pool
+ * (12,000 files of node_modules: 80 ms against 400 ms on the 2-core machine).
+ * Worker threads started from `onFile` load meanwhile on their own threads.
  * @param maxBytes - files larger than this are counted in `skippedHuge` and left out
+ * @param onFile - called with each file as it is found (the caller can start its workers before the walk ends)
  */
-export async function findSourceFiles(root: string, maxBytes: number): Promise<WalkResult> {
+export function findSourceFiles(root: string, maxBytes: number, onFile?: (file: SourceFile) => void): WalkResult {
   const files: SourceFile[] = []
   let skippedHuge = 0
   const pending: string[] = [root]
   while (pending.length > 0) {
     const dir = pending.pop()!
-    let entries
+    let entries: Dirent[]
     try {
-      entries = await readdir(dir, { withFileTypes: true })
+      entries = readdirSync(dir, { withFileTypes: true })
     } catch {
       continue // unreadable directory: nothing to parse there
     }
@@ -71,19 +86,16 @@ export async function findSourceFiles(root: string, maxBytes: number): Promise<W
       if (entry.isDirectory()) pending.push(path)
       else if (entry.isFile() && isSourceName(entry.name)) found.push(path)
     }
-    const sizes = await Promise.all(
-      found.map((path) =>
-        stat(path).then(
-          (s) => s.size,
-          () => -1,
-        ),
-      ),
-    )
     for (let i = found.length - 1; i >= 0; i--) {
-      const size = sizes[i]!
-      if (size < 0) continue
+      const path = found[i]!
+      const size = sizeOf(path)
+      if (size === undefined) continue // gone since the listing, or unreadable
       if (size > maxBytes) skippedHuge++
-      else files.push({ path: found[i]!, size, key: packageKey(root, found[i]!) })
+      else {
+        const file = { path, size, key: packageKey(root, path) }
+        files.push(file)
+        onFile?.(file)
+      }
     }
   }
   return { files, skippedHuge }

@@ -57,8 +57,65 @@ describe('pnpm demo (parse-codebase)', () => {
     expect(summary.packages).toBe(2) // '.' and 'lib'
     expect(summary.failed).toBe(0)
     expect(summary.workers).toBe(2)
-    expect(summary.baseline).toMatchObject({ mode: 'all', files: 5 })
+    expect(summary.baseline).toMatchObject({ mode: 'all', files: 5, processBytes: [summary.bytes] })
     expect(summary.speedup).toBeGreaterThan(0)
+  })
+
+  it('runs a job too small for a pool on the main thread, and on the pool with --mode pool, counting the same', async () => {
+    const auto = JSON.parse((await demo(fixtures, '--json', '--no-baseline')).stdout)
+    expect(auto.runner).toMatchObject({ where: 'main', workers: 0, forced: false, reason: 'too little work for a pool to win' })
+    expect(auto.queueWaitMs).toBeNull()
+    const pool = JSON.parse((await demo(fixtures, '--json', '--no-baseline', '--mode', 'pool', '--workers', '2')).stdout)
+    expect(pool.runner).toMatchObject({ where: 'pool', workers: 2, forced: true, startedInWalk: true })
+    expect(pool.totals).toEqual(auto.totals)
+    expect(pool.files).toBe(auto.files)
+  })
+
+  it('measures one thread and the two-process limit on the same files, the limit on two halves holding every byte', async () => {
+    const { code, stdout } = await demo(fixtures, '--json')
+    expect(code).toBe(0)
+    const summary = JSON.parse(stdout)
+    expect(summary.baseline).toMatchObject({ mode: 'all', files: 5, bytes: summary.bytes })
+    expect(summary.limit).toMatchObject({ mode: 'all', files: 5, bytes: summary.bytes })
+    const [a, b] = summary.limit.processBytes as number[]
+    expect(a! + b!).toBe(summary.bytes)
+    const sizes = fixtureFiles.map((path) => readFileSync(join(fixtures, path)).byteLength)
+    expect(Math.abs(a! - b!)).toBeLessThanOrEqual(Math.max(...sizes))
+    expect(summary.limitSpeedup).toBeCloseTo(summary.baseline.estimatedMs / summary.limit.estimatedMs, 1)
+    expect(summary.ofLimit).toBeCloseTo(summary.limit.estimatedMs / summary.wallMs, 1)
+  })
+
+  it('counts the same with the main thread reading (--read main) and with the fair queue (--queue fair)', async () => {
+    for (const flags of [
+      ['--read', 'main'],
+      ['--queue', 'fair'],
+    ]) {
+      const { code, stdout } = await demo(fixtures, '--json', '--no-baseline', '--mode', 'pool', ...flags)
+      expect(code).toBe(0)
+      const summary = JSON.parse(stdout)
+      expect(summary.runner).toMatchObject({ where: 'pool', read: flags[0] === '--read' ? 'main' : 'worker', queue: flags[0] === '--queue' ? 'fair' : 'largest' })
+      expect(summary.totals).toEqual({ functions: 17, classes: 5, imports: 9, lines: 68 })
+    }
+  })
+
+  it('keeps --sample-mb: the references parse a sample and scale it by bytes', async () => {
+    const { code, stdout } = await demo(fixtures, '--json', '--no-limit', '--sample-mb', '0.0005')
+    expect(code).toBe(0)
+    const summary = JSON.parse(stdout)
+    expect(summary.baseline.mode).toBe('sample')
+    expect(summary.baseline.files).toBeLessThan(5)
+    expect(summary.baseline.estimatedMs).toBeGreaterThanOrEqual(summary.baseline.ms)
+    expect(summary.limit).toBeNull()
+  })
+
+  it('repeats each measurement with --rounds and reports every round', async () => {
+    const { code, stdout } = await demo(fixtures, '--json', '--no-limit', '--rounds', '2')
+    expect(code).toBe(0)
+    const summary = JSON.parse(stdout)
+    expect(summary.rounds).toBe(2)
+    expect(summary.roundsMs).toHaveLength(2)
+    expect(summary.baseline.roundsMs).toHaveLength(2)
+    expect(summary.totals).toEqual({ functions: 17, classes: 5, imports: 9, lines: 68 })
   })
 
   it('prints a text summary, and plain progress lines when stderr is not a terminal', async () => {
@@ -116,6 +173,14 @@ describe('pnpm demo (parse-codebase)', () => {
     const { code, stderr } = await demo(fixtures, '--workers', '0')
     expect(code).toBe(2)
     expect(stderr).toContain('--workers must be a positive integer, got "0"')
+  })
+
+  it('rejects a --mode, --read or --queue it does not know', async () => {
+    const { code, stderr } = await demo(fixtures, '--mode', 'fast')
+    expect(code).toBe(2)
+    expect(stderr).toContain('--mode must be one of auto, pool, main, got "fast"')
+    expect((await demo(fixtures, '--read', 'disk')).stderr).toContain('--read must be one of worker, main')
+    expect((await demo(fixtures, '--queue', 'lifo')).stderr).toContain('--queue must be one of largest, fair')
   })
 })
 
