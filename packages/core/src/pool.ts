@@ -377,15 +377,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   // ---------------------------------------------------------------- admission
 
   private createTask(input: I, options: RunOptions | undefined): TaskRecord<I, O> {
-    if (options === undefined) {
-      const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), Priority.Normal, undefined)
-      if (this.taskTimeout !== Infinity) {
-        const extra = task.extra()
-        extra.timeoutMs = this.taskTimeout
-        extra.keep = true
-      }
-      return task
-    }
+    if (options === undefined) return this.plainRecord(this.nextTaskId++, input, this.clock.now())
     check.runOptions(options)
     const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), options.priority ?? Priority.Normal, options.key)
     const timeout = options.timeout ?? this.taskTimeout
@@ -488,20 +480,25 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.meter?.onSubmitted()
     this.idleNotified = false
     this.plain!.pushPlain(id, input, now, settle, reject)
-    if (this.queue.size >= this.drainThreshold) this.drainArmed = true
-    if (this.workers.free === 0 && this.scaling !== undefined) this.scaling.onQueued()
+    this.queued()
     this.dispatch()
     return id
   }
 
-  /** The record of a plain task, made as it leaves the queue's plain lane: as createTask() and enqueue() would have made it. */
-  private makePlain(id: number, input: I, submittedAt: number, settle: unknown, reject: ((error: unknown) => void) | undefined): TaskRecord<I, O> {
+  /** The record of a task with no options: Normal priority, no key, and the pool's `taskTimeout`. */
+  private plainRecord(id: number, input: I, submittedAt: number): TaskRecord<I, O> {
     const task = new TaskRecord<I, O>(id, input, submittedAt, Priority.Normal, undefined)
     if (this.taskTimeout !== Infinity) {
       const extra = task.extra()
       extra.timeoutMs = this.taskTimeout
       extra.keep = true
     }
+    return task
+  }
+
+  /** The record of a plain task, made as it leaves the queue's plain lane: as createTask() and enqueue() would have made it. */
+  private makePlain(id: number, input: I, submittedAt: number, settle: unknown, reject: ((error: unknown) => void) | undefined): TaskRecord<I, O> {
+    const task = this.plainRecord(id, input, submittedAt)
     if (reject === undefined) task.callback = settle as (result: TaskResult<O>) => void
     else {
       task.resolve = settle as (value: O) => void
@@ -560,6 +557,11 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.rejectTask(task, 'queue-full', error)
       return
     }
+    this.queued()
+  }
+
+  /** A task joined the queue (as a record or in the plain lane): arm 'drain', and tell the scaler when no worker is free. */
+  private queued(): void {
     if (this.queue.size >= this.drainThreshold) this.drainArmed = true
     // Without a scaler the pool never has fewer workers than `concurrency` (at least 1).
     if (this.workers.free === 0 && this.scaling !== undefined) this.scaling.onQueued()

@@ -75,9 +75,9 @@ export class PoolQueue<I, O> implements TaskQueue<TaskRecord<I, O>> {
   }
 
   unshift(task: TaskRecord<I, O>): void {
-    // At the front of its priority: older than everything in the lane.
-    if (this.queue.unshift !== undefined) this.queue.unshift(task)
-    else this.push(task)
+    // At the front of its priority: older than everything in the lane. The lane
+    // wraps only core's default queue, which has unshift().
+    this.queue.unshift!(task)
   }
 
   shift(): TaskRecord<I, O> | undefined {
