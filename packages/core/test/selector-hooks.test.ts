@@ -148,9 +148,7 @@ describe('WorkerSelector hooks', () => {
   })
 
   it('refuses a hook that is not a function, naming it', () => {
-    expect(() => createPool({ handler: (x: number) => x, selector: { select: (c) => c[0], onFinished: 1 as never } })).toThrow(
-      new TypeError('options.selector.onFinished must be a function, got 1'),
-    )
+    expect(() => createPool({ handler: (x: number) => x, selector: { select: (c) => c[0], onFinished: 1 as never } })).toThrow(new TypeError('options.selector.onFinished must be a function, got 1'))
     expect(() => createPool({ handler: (x: number) => x, selector: { select: (c) => c[0], onWorkerStarted: 'no' as never } })).toThrow(/options\.selector\.onWorkerStarted must be a function/)
   })
 

@@ -3,12 +3,31 @@
 // valid values next to it are accepted.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { anArray, expectOptionError, fractional, fuzzEachOption, infinities, nan, negative, notFunction, notNumber, notObject, optionsArbitrary, plainObject, spec, thrownBy } from '@poolkit/test-utils'
+import {
+  anArray,
+  expectOptionError,
+  fractional,
+  fuzzEachOption,
+  infinities,
+  nan,
+  negative,
+  notFunction,
+  notNumber,
+  notObject,
+  optionsArbitrary,
+  plainObject,
+  spec,
+  thrownBy,
+} from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
 import { affinity, leastBusy, weightedRoundRobin } from '../src/index.js'
 
 const affinitySpecs: readonly OptionSpec[] = [
-  spec('options.key', notFunction, fc.constant((task: { key: string | undefined }) => task.key)),
+  spec(
+    'options.key',
+    notFunction,
+    fc.constant((task: { key: string | undefined }) => task.key),
+  ),
   spec('options.fallback', fc.oneof(notObject, plainObject, fc.constant({ select: 1 })), fc.constant(leastBusy())),
   spec('options.maxImbalance', fc.oneof(notNumber, negative, fractional, nan, fc.constant(-Infinity)), fc.oneof(fc.nat({ max: 100 }), fc.constant(Infinity))),
   spec('options.maxKeys', fc.oneof(notNumber, negative, fc.constant(0), fractional, nan, infinities), fc.integer({ min: 1, max: 1e6 })),
@@ -37,9 +56,12 @@ describe('affinity(options): the options object and valid values', () => {
 
   it('accepts any mix of valid options', () => {
     fc.assert(
-      fc.property(optionsArbitrary(() => ({}), affinitySpecs, undefined), (options) => {
-        expect(typeof affinity(options).select).toBe('function')
-      }),
+      fc.property(
+        optionsArbitrary(() => ({}), affinitySpecs, undefined),
+        (options) => {
+          expect(typeof affinity(options).select).toBe('function')
+        },
+      ),
       { numRuns: 100 },
     )
   })

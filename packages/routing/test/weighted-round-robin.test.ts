@@ -102,9 +102,7 @@ describe('weightedRoundRobin()', () => {
     expect(() => weightedRoundRobin({ 1: '2' as unknown as number })).toThrow(new TypeError('weights[1] must be a positive finite number, got "2"'))
     expect(() => weightedRoundRobin({ a: 1 } as unknown as Record<number, number>)).toThrow(new TypeError('weights must be keyed by worker id (a positive integer), got the key "a"'))
     expect(() => weightedRoundRobin({ 0: 1 })).toThrow(/got the key "0"/)
-    expect(() => weightedRoundRobin([1, 2] as unknown as Record<number, number>)).toThrow(
-      new TypeError('weights must be an object of weights by worker id or a function of the worker, got an array'),
-    )
+    expect(() => weightedRoundRobin([1, 2] as unknown as Record<number, number>)).toThrow(new TypeError('weights must be an object of weights by worker id or a function of the worker, got an array'))
     expect(() => weightedRoundRobin(undefined as never)).toThrow(/got undefined/)
   })
 })
