@@ -159,6 +159,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly taskTimeout: number
   private readonly breaker: Breaker | undefined
   private readonly selector: WorkerSelector | undefined
+  /** The selector, where it has `onFinished` (checked once): called as each attempt ends. */
+  private readonly selectorFinished: WorkerSelector | undefined
   /** No selector, breaker or custom queue stands between a free worker and a new task. */
   private readonly directStart: boolean
   /** The observers by hook (the notifier's): checked before each call, so an unused hook costs one check. */
@@ -204,6 +206,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.taskTimeout = o.taskTimeout
     this.breaker = o.breaker
     this.selector = o.selector
+    this.selectorFinished = o.selector?.onFinished !== undefined ? o.selector : undefined
     this.paused = o.paused
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.obs = o.observers
@@ -214,7 +217,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.plain = undefined
       this.queue = o.queue
     }
-    this.notifier = new Notifier(o.name, o.observers)
+    this.notifier = new Notifier(o.name, o.observers, o.selector)
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)
     this.holds = new Holds(this)
@@ -715,7 +718,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     } else if (task.state === RUNNING && task.attempt === attempt) {
       const ran = now - task.startedAt
       task.runMs += ran
-      this.endAttempt(task, ran)
+      this.endAttempt(task, worker, ran, outcome === 'ok')
       if (outcome === 'ok') {
         if (this.breaker !== undefined) this.notifier.guard(() => this.breaker!.onSuccess(task, ran))
         this.settleSuccess(task, value as O)
@@ -729,8 +732,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     else if (this.running === 0) this.checkIdle()
   }
 
-  /** Bookkeeping when an attempt stops counting as running (finished, timed out or aborted). */
-  private endAttempt(task: TaskRecord<I, O>, ran: number): void {
+  /** Bookkeeping when an attempt on `worker` stops counting as running (finished, timed out or aborted); `ok` when it completed. */
+  private endAttempt(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, ran: number, ok: boolean): void {
     // Before anything that may call back into finish() for this attempt (an abort that
     // terminates the worker and reports at once): the attempt is over, and counted once.
     task.state = ENDED
@@ -741,6 +744,17 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.counters.finished++
     this.counters.totalRunMs += ran
     this.meter?.onFinished(ran)
+    worker.busyMs += ran
+    if (this.selectorFinished !== undefined) this.selectorOnFinished(task, worker, ran, ok)
+  }
+
+  /** The selector's `onFinished`, guarded (no closure per call, as `notifier.guard` would make). */
+  private selectorOnFinished(task: TaskRecord<I, O>, worker: WorkerSlot<I, O>, ran: number, ok: boolean): void {
+    try {
+      this.selectorFinished!.onFinished!(task, worker, ran, ok)
+    } catch (error) {
+      this.notifier.error(error)
+    }
   }
 
   private onTimeout(task: TaskRecord<I, O>, attempt: number): void {
@@ -748,7 +762,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     if (task.state !== RUNNING || task.attempt !== attempt) return
     const ran = this.clock.now() - task.startedAt
     task.runMs += ran
-    this.endAttempt(task, ran)
+    this.endAttempt(task, task.worker!, ran, false)
     const error = new TaskTimeoutError(task.timeoutMs)
     task.abort(error)
     const verdict = this.breaker === undefined ? undefined : this.notifier.guard(() => this.breaker!.onFailure(task, error, ran))
@@ -760,7 +774,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   abortRunning(task: TaskRecord<I, O>, reason: unknown): void {
     const ran = this.clock.now() - task.startedAt
     task.runMs += ran
-    this.endAttempt(task, ran)
+    this.endAttempt(task, task.worker!, ran, false)
     task.abort(reason)
     if (this.breaker !== undefined) this.notifier.guard(() => this.breaker!.onCancel(task))
   }

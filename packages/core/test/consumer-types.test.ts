@@ -19,7 +19,7 @@ const TSC = require.resolve('typescript/bin/tsc')
 const FIXTURE = fileURLToPath(new URL('./consumer-types/', import.meta.url))
 const PACKAGES_DIR = fileURLToPath(new URL('../../', import.meta.url))
 /** Every package a browser user may install, and the node adapter for the Node project. */
-const BROWSER_PACKAGES = ['core', 'queue', 'scaler', 'breaker', 'metrics', 'web-adapter', 'resource']
+const BROWSER_PACKAGES = ['core', 'queue', 'scaler', 'breaker', 'metrics', 'web-adapter', 'resource', 'routing']
 const PACKAGES = [...BROWSER_PACKAGES, 'node-adapter']
 
 let dir: string

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const PUBLIC = ['core', 'queue', 'scaler', 'breaker', 'metrics', 'node-adapter', 'web-adapter', 'resource', 'bullmq']
+const PUBLIC = ['core', 'queue', 'scaler', 'breaker', 'metrics', 'node-adapter', 'web-adapter', 'resource', 'bullmq', 'routing']
 const ENGINES = '^20.19.0 || >=22.12.0'
 
 interface Manifest {

@@ -5,7 +5,18 @@ import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { consumer } from './support/context.js'
 
-const PUBLIC = ['@poolkit/breaker', '@poolkit/bullmq', '@poolkit/core', '@poolkit/metrics', '@poolkit/node-adapter', '@poolkit/queue', '@poolkit/resource', '@poolkit/scaler', '@poolkit/web-adapter']
+const PUBLIC = [
+  '@poolkit/breaker',
+  '@poolkit/bullmq',
+  '@poolkit/core',
+  '@poolkit/metrics',
+  '@poolkit/node-adapter',
+  '@poolkit/queue',
+  '@poolkit/resource',
+  '@poolkit/routing',
+  '@poolkit/scaler',
+  '@poolkit/web-adapter',
+]
 
 /** The regular files of a .tgz, by path (npm tarballs put everything under `package/`). */
 function readTarball(file: string): Map<string, Buffer> {

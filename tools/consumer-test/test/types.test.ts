@@ -25,7 +25,7 @@ function expectClean(result: ExecResult): void {
   expect(result.timedOut ? 'timed out' : result.code, message).toBe(0)
 }
 
-describe('strict tsc of a Node program using core, queue, scaler, breaker, metrics (+ /http), node-adapter (+ /worker), resource and bullmq', () => {
+describe('strict tsc of a Node program using core, queue, scaler, breaker, metrics (+ /http), node-adapter (+ /worker), resource, bullmq and routing', () => {
   for (const mode of ['node16', 'nodenext', 'bundler'] as const) {
     it(`compiles with moduleResolution ${mode} (ES2022, types: ["node"], skipLibCheck: false)`, async () => {
       const dir = await copyFixture('node', 'types-node', `types-${mode}`)
@@ -35,7 +35,7 @@ describe('strict tsc of a Node program using core, queue, scaler, breaker, metri
 })
 
 describe('strict tsc of a browser-only project (lib DOM, types: [], no @types/node installed)', () => {
-  it('compiles a page and its worker using core, queue, scaler, breaker, metrics, web-adapter (+ /worker) and resource', async () => {
+  it('compiles a page and its worker using core, queue, scaler, breaker, metrics, web-adapter (+ /worker), resource and routing', async () => {
     const dir = await copyFixture('dom', 'types-dom', 'types-dom')
     // The point of the check: nothing may lean on Node's types, and none are there to lean on.
     expect(existsSync(join(dir, '..', 'node_modules', '@types', 'node')), '@types/node must not be installed in the DOM project').toBe(false)

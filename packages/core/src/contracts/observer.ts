@@ -18,6 +18,18 @@ export interface WorkerInfo {
   readonly finished: number
   /** When it became ready, on the pool's clock (ms); -1 while starting. */
   readonly readyAt: number
+  /**
+   * How long the attempts that ended on it ran, summed, on the pool's clock
+   * (ms): each attempt's run time is added when it completes, fails, times out
+   * or is cancelled. The load measure of a fair-share selector.
+   */
+  readonly busyMs: number
+  /**
+   * Its event-loop utilization between 0 and 1, as its executor measures it
+   * (`WorkerHandle.stats()`, read at each access), or `undefined` where the
+   * executor reports none (in-process workers) or while it is starting.
+   */
+  readonly eventLoopUtilization: number | undefined
 }
 
 /**

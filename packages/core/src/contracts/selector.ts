@@ -6,8 +6,45 @@ import type { TaskInfo } from './task.js'
  * (`candidates` is never empty). Returning `undefined` keeps the task queued
  * until the next worker frees up. Without a selector the pool picks the least
  * busy worker.
+ *
+ * Besides `select`, a selector may keep state of its own about the workers (a
+ * turn, a weight, the keys a worker served) through three optional hooks. The
+ * pool checks once, when it is created, which hooks the selector has and calls
+ * only those, so a selector without them costs nothing more. A hook or
+ * `select()` that throws is reported on the pool's `error` event and never
+ * breaks the pool (a `select()` that throws keeps the task queued). Every
+ * `WorkerInfo` a hook receives is the pool's live view of that worker (the same
+ * object `select()` gets among its candidates); read it in the hook, and key
+ * what you keep by its `id`. `@poolkit/routing` has ready-made selectors.
  * @public
  */
 export interface WorkerSelector {
+  /**
+   * The worker for `task`: one of `candidates` (workers that are ready and have
+   * room), or `undefined` to keep the task queued until a worker frees up.
+   * Called for the task at the head of the queue each time a worker has room;
+   * the pool reports a returned value that is not one of the candidates on its
+   * `error` event and keeps the task queued.
+   */
   select(candidates: readonly WorkerInfo[], task: TaskInfo): WorkerInfo | undefined
+  /**
+   * A worker became ready: called before it is first among the candidates.
+   * Workers that start while the pool is being created are reported too.
+   */
+  onWorkerStarted?(worker: WorkerInfo): void
+  /**
+   * A worker that had started left the pool (retired, replaced after a crash,
+   * recycled, or closed): it is never a candidate again, and what the selector
+   * kept for it can go. A worker that never became ready is not reported.
+   */
+  onWorkerExited?(worker: WorkerInfo): void
+  /**
+   * An attempt of `task` ended on `worker`: it completed (`ok` true), failed,
+   * timed out or was cancelled (`ok` false). `runMs` is how long it ran, on the
+   * pool's clock, as added to the worker's `busyMs`. A timed-out or cancelled
+   * attempt is reported when it ends for the pool, which may be before the
+   * worker lets go of its slot. An attempt that never started (its worker died
+   * first) is not reported: the task goes back to the queue.
+   */
+  onFinished?(task: TaskInfo, worker: WorkerInfo, runMs: number, ok: boolean): void
 }

@@ -207,6 +207,11 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
     if (this.run !== undefined) this.run.linked = value
   }
 
+  /** The worker of the current attempt (while it runs, the one running it); undefined before the first start. */
+  get worker(): WorkerSlot<I, O> | undefined {
+    return this.run?.slot
+  }
+
   /** Aborts the current attempt's signal (creating it only if a handler read it). */
   abort(reason: unknown): void {
     this.run?.abort(reason)

@@ -12,6 +12,8 @@ export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
   capacity: number
   running = 0
   finished = 0
+  /** Run time of the attempts that ended on it (ms): one addition per attempt, in the pool's endAttempt(). */
+  busyMs = 0
   readyAt = -1
   /** When it last became idle (ready, or its last task ended), on the pool's clock; -1 while it runs a task. */
   idleSince = -1
@@ -23,6 +25,11 @@ export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
   constructor(id: number, capacity: number) {
     this.id = id
     this.capacity = capacity
+  }
+
+  /** Read live from the executor's handle at each access (selectors and observers only; never on the pool's hot path). */
+  get eventLoopUtilization(): number | undefined {
+    return this.state === READY ? this.handle?.stats?.().eventLoopUtilization : undefined
   }
 
   /** `JSON.stringify(worker)` in an observer or selector gives the documented `WorkerInfo` fields, not the handle. */
@@ -38,7 +45,15 @@ export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
 
 /** What a worker is, as plain data (never the pool's own slot, which holds the executor's handle). */
 export function workerInfoOf(worker: WorkerInfo): WorkerInfo {
-  return { id: worker.id, running: worker.running, capacity: worker.capacity, finished: worker.finished, readyAt: worker.readyAt }
+  return {
+    id: worker.id,
+    running: worker.running,
+    capacity: worker.capacity,
+    finished: worker.finished,
+    readyAt: worker.readyAt,
+    busyMs: worker.busyMs,
+    eventLoopUtilization: worker.eventLoopUtilization,
+  }
 }
 
 /** Task slots free on a ready worker: none while it runs more than a lowered capacity. */

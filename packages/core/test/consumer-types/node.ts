@@ -9,6 +9,7 @@ import { createCircuitBreaker } from '@poolkit/breaker'
 import { createMetrics } from '@poolkit/metrics'
 import { webWorkers } from '@poolkit/web-adapter'
 import { createKeyRing } from '@poolkit/resource'
+import { leastEventLoopUtilization } from '@poolkit/routing'
 
 export async function main(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/await-thenable -- false positive: the rule misses AsyncDisposableLike's mapped [Symbol.asyncDispose] key (tsc accepts it)
@@ -17,6 +18,7 @@ export async function main(): Promise<string> {
     queue: createFairQueue(),
     scaler: thresholdScaler({ min: 1, max: 2 }),
     breaker: createCircuitBreaker(),
+    selector: leastEventLoopUtilization(),
   })
   using ring = createKeyRing(['a'])
   // Server-side rendering of a page's code: no Worker here, the fallback runs.

@@ -13,12 +13,14 @@ import { createMetrics } from '@poolkit/metrics'
 import { webWorkers } from '@poolkit/web-adapter'
 import { expose } from '@poolkit/web-adapter/worker'
 import { createKeyRing, createResourcePool } from '@poolkit/resource'
+import { affinity } from '@poolkit/routing'
 
 export const pool: Pool<ArrayBuffer, string> = createPool<ArrayBuffer, string>({
   executor: webWorkers(() => new Worker(new URL('./hash.worker.js', import.meta.url), { type: 'module' })),
   queue: createFairQueue(),
   scaler: thresholdScaler({ min: 1, max: 4 }),
   breaker: createCircuitBreaker(),
+  selector: affinity({ maxImbalance: 4 }),
 })
 export const byUrl = webWorkers(new URL('./hash.worker.js', import.meta.url), { type: 'module', name: 'hash' })
 export const metrics = createMetrics()

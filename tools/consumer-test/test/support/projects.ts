@@ -37,12 +37,12 @@ export const PROJECTS = {
   minimal: { poolkit: ['@poolkit/core', '@poolkit/node-adapter'], thirdParty: [] },
   /** Every Node-side package, with TypeScript, Node's types, BullMQ and tsx. */
   node: {
-    poolkit: ['@poolkit/core', '@poolkit/queue', '@poolkit/scaler', '@poolkit/breaker', '@poolkit/metrics', '@poolkit/node-adapter', '@poolkit/resource', '@poolkit/bullmq'],
+    poolkit: ['@poolkit/core', '@poolkit/queue', '@poolkit/scaler', '@poolkit/breaker', '@poolkit/metrics', '@poolkit/node-adapter', '@poolkit/resource', '@poolkit/bullmq', '@poolkit/routing'],
     thirdParty: ['typescript', '@types/node', 'bullmq', 'ioredis', 'tsx'],
   },
   /** The packages that run in a browser, with TypeScript and no `@types/node` anywhere in it. */
   dom: {
-    poolkit: ['@poolkit/core', '@poolkit/queue', '@poolkit/scaler', '@poolkit/breaker', '@poolkit/metrics', '@poolkit/web-adapter', '@poolkit/resource'],
+    poolkit: ['@poolkit/core', '@poolkit/queue', '@poolkit/scaler', '@poolkit/breaker', '@poolkit/metrics', '@poolkit/web-adapter', '@poolkit/resource', '@poolkit/routing'],
     thirdParty: ['typescript'],
   },
   /** A page's dependencies and the two bundlers. */
