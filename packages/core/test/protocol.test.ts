@@ -541,6 +541,27 @@ describe('runWorker', () => {
     expect(ep.listening).toBe(true)
   })
 
+  it('puts the capabilities setup() returns in its ready message, and none when it returns nothing', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, { setup: async () => ({ capabilities: ['gpu', 'avx512'] }) })
+    await tick()
+    expect(ep.messages()).toEqual([{ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['f'], cooperative: [], capabilities: ['gpu', 'avx512'] }])
+    const plain = createEndpoint()
+    runWorker({ f: () => 1 }, plain.endpoint, { setup: () => undefined })
+    await tick()
+    expect(plain.messages()).toEqual([{ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['f'], cooperative: [] }])
+  })
+
+  it('fails the start, naming the value, when setup() returns capabilities that are not an array of non-empty strings', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, { setup: () => ({ capabilities: 'gpu' as never }) })
+    await tick()
+    const [message] = ep.messages()
+    expect(message?.type).toBe('init-error')
+    expect(JSON.stringify(message)).toContain('setup() returned capabilities \\"gpu\\"; they must be an array of non-empty strings')
+    expect(ep.closed).toBe(1)
+  })
+
   it('posts init-error, not ready, when setup() throws, and closes the endpoint', async () => {
     const ep = createEndpoint()
     runWorker({ f: () => 1 }, ep.endpoint, {

@@ -162,6 +162,24 @@ async function readyWorker(options: Partial<RemoteWorkerOptions> = {}, cooperati
 // ---------------------------------------------------------------- starting
 
 describe('RemoteWorker: starting', () => {
+  it('gives the handle the capabilities the worker reported ready with (its setup returned them), none when it reported none', async () => {
+    const w = spawn()
+    w.channel.send({ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['default'], cooperative: [], capabilities: ['gpu'] })
+    await w.clock.flush()
+    expect(w.ready.status).toBe('fulfilled')
+    expect(w.worker.capabilities).toEqual(['gpu'])
+    const plain = await readyWorker()
+    expect(plain.worker.capabilities).toBeUndefined()
+  })
+
+  it('treats a ready message whose capabilities are not strings as malformed: the start fails', async () => {
+    const w = spawn()
+    w.channel.send({ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['default'], cooperative: [], capabilities: [1] })
+    await w.clock.flush()
+    expect(w.ready.status).toBe('rejected')
+    expect((w.ready.error as Error).message).toMatch(/sent a malformed message \(a ready message whose capabilities are /)
+  })
+
   it('resolves ready when the worker reports ready, configures it, and clears the start timer', async () => {
     const w = spawn({ concurrentTasksPerWorker: 2, maxHeapBytes: 1000 })
     expect(w.clock.pending).toBe(1)

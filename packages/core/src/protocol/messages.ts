@@ -164,6 +164,11 @@ export interface ReadyMessage {
    * terminated.
    */
   readonly cooperative: readonly string[]
+  /**
+   * What the worker can do, for tasks that require it (`RunOptions.requires`):
+   * what its `setup` returned as `capabilities`, if anything.
+   */
+  readonly capabilities?: readonly string[]
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TransferList } from '../contracts/task.js'
 import { describeThrown } from '../internal/describe.js'
+import { describeValue } from '../validate.js'
 import { RingBuffer } from '../internal/ring-buffer.js'
 import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
 import { PROTOCOL_VERSION, RESULT_FRAME, RESULT_HEADER, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from './messages.js'
@@ -107,12 +108,23 @@ export interface WorkerEndpoint {
 }
 
 /**
+ * What a worker's `setup` may return: the capabilities the worker has (for
+ * example `['gpu']`), which the pool's `WorkerInfo.capabilities` then shows
+ * and a selector such as `capabilities()` from `@poolkit/routing` routes by.
+ * @public
+ */
+export type WorkerSetupResult = void | undefined | { readonly capabilities?: readonly string[] | undefined }
+
+/**
  * Options of {@link runWorker}.
  * @public
  */
 export interface WorkerRuntimeOptions {
-  /** Runs once before the worker reports ready; a throw is reported as an init error. */
-  setup?: () => void | Promise<void>
+  /**
+   * Runs once before the worker reports ready; a throw is reported as an init
+   * error. It may return `{ capabilities }` (see {@link WorkerSetupResult}).
+   */
+  setup?: () => WorkerSetupResult | Promise<WorkerSetupResult>
   /** Runs once when the worker is closed, after its tasks finished. */
   teardown?: () => void | Promise<void>
 }
@@ -418,7 +430,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     }
   }
 
-  const ready = (): void => {
+  const ready = (capabilities?: string[]): void => {
     endpoint.onExit?.(() => {
       try {
         flush()
@@ -432,6 +444,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       protocol: PROTOCOL_VERSION,
       functions: names,
       cooperative: names.filter((n) => isCooperative(functions[n]!)),
+      ...(capabilities === undefined ? {} : { capabilities }),
     })
   }
 
@@ -441,6 +454,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
   Promise.resolve()
     .then(options.setup)
+    .then(capabilitiesFrom)
     .then(ready, (error: unknown) => {
       try {
         endpoint.post({ type: 'init-error', error: serializeError(error) })
@@ -454,4 +468,15 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
         endpoint.close()
       }
     })
+}
+
+/** The capabilities a setup returned, checked: a setup that returns something else fails the worker's start, naming it. */
+function capabilitiesFrom(result: unknown): string[] | undefined {
+  if (result === undefined || result === null || typeof result !== 'object') return undefined
+  const capabilities = (result as { capabilities?: unknown }).capabilities
+  if (capabilities === undefined) return undefined
+  if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string' && c !== '')) {
+    throw new TypeError(`setup() returned capabilities ${describeValue(capabilities)}; they must be an array of non-empty strings`)
+  }
+  return [...(capabilities as string[])]
 }

@@ -102,6 +102,8 @@ export class RemoteWorker implements WorkerHandle {
   private readyResolve!: (handle: RemoteWorker) => void
   private readyReject!: (error: unknown) => void
   private nextRunId = 1
+  /** What the worker's setup said it can do (WorkerHandle.capabilities), from its ready message. */
+  capabilities: readonly string[] | undefined = undefined
   /** The worker's `flushEvery`, last configured. */
   private flushEvery = 0
   private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
@@ -302,6 +304,10 @@ export class RemoteWorker implements WorkerHandle {
         return
       case 'ready':
         if (!Array.isArray(message.cooperative)) return this.malformed(`a ready message whose cooperative list is ${describeValue(message.cooperative)}`)
+        if (message.capabilities !== undefined && (!Array.isArray(message.capabilities) || !message.capabilities.every((c) => typeof c === 'string'))) {
+          return this.malformed(`a ready message whose capabilities are ${describeValue(message.capabilities)}`)
+        }
+        this.capabilities = message.capabilities === undefined ? undefined : [...message.capabilities]
         this.onReady(message.protocol, message.cooperative)
         return
       case 'init-error':
