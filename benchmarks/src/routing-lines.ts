@@ -35,13 +35,20 @@ export const SELECTOR_LINES: readonly SelectorLine[] = [
   { name: 'fairShare()', make: fairShare, poolifier: ['FAIR_SHARE', 'LEAST_BUSY'] },
   { name: 'weightedRoundRobin({ 1: 2 })', make: () => weightedRoundRobin({ 1: 2 }), poolifier: ['WEIGHTED_ROUND_ROBIN'] },
   { name: 'affinity()', make: () => affinity() },
+  // Without waiting for a full home: the selector's own cost, where affinity() also pays for the tasks it holds back.
+  { name: 'affinity({ maxImbalance: 0 })', make: () => affinity({ maxImbalance: 0 }) },
+  // Never moving a key while its home lives: the most hits, and a task waits for its home whatever the others do.
+  { name: 'affinity({ maxImbalance: Infinity })', make: () => affinity({ maxImbalance: Infinity }) },
 ]
 
 /** poolifier's strategies measured, each matched by a line above. */
 export const POOLIFIER_STRATEGIES: readonly WorkerChoiceStrategy[] = [...new Set(SELECTOR_LINES.flatMap((l) => l.poolifier ?? []))]
 
+/** The lines of R1 and R2 (affinity with an infinite bound is R3's alone). */
+export const BURST_LINES: readonly SelectorLine[] = SELECTOR_LINES.filter((l) => l.name !== 'affinity({ maxImbalance: Infinity })')
+
 /** The lines of R3, where a worker's cache of per-key validators pays off. */
-export const CACHE_LINE_NAMES: readonly string[] = [DEFAULT_LINE, 'roundRobin()', 'affinity()']
+export const CACHE_LINE_NAMES: readonly string[] = [DEFAULT_LINE, 'roundRobin()', 'affinity()', 'affinity({ maxImbalance: 0 })', 'affinity({ maxImbalance: Infinity })']
 
 export function selectorLine(name: string): SelectorLine {
   const line = SELECTOR_LINES.find((l) => l.name === name)

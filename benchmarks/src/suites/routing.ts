@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { quick, settings } from '../config.js'
-import { CACHE_LINE_NAMES, DEFAULT_LINE, POOLIFIER_STRATEGIES, SELECTOR_LINES, type SelectorLine } from '../routing-lines.js'
+import { BURST_LINES, CACHE_LINE_NAMES, DEFAULT_LINE, POOLIFIER_STRATEGIES, type SelectorLine } from '../routing-lines.js'
 import { fmtPct, fmtRate, fmtRatio, median, printTable, relativeMad } from '../stats.js'
 import { ordered, reportOthers, runChild, untilIdle } from '../thread-harness.js'
 import { CACHE_SIZE, KEY_COUNT } from '../workers/validators.js'
@@ -43,7 +43,7 @@ async function threadsBurst(): Promise<{ rates: Map<string, number>; poolifier: 
     `\n### R1. Threads: ${s.tasks.toLocaleString('en-US')} no-op tasks (returning their input; poolkit's with 16 keys) submitted at once, ${s.workers} workers; ` +
       `a fresh process and pool per line and round, ${s.bursts} bursts each after ${s.warmupTasks.toLocaleString('en-US')} tasks of warm-up, ${s.rounds} rounds`,
   )
-  const names = [...SELECTOR_LINES.map((l) => l.name), ...POOLIFIER_STRATEGIES.map((p) => `poolifier ${p}`)]
+  const names = [...BURST_LINES.map((l) => l.name), ...POOLIFIER_STRATEGIES.map((p) => `poolifier ${p}`)]
   const samples = new Map(names.map((name) => [name, [] as number[]]))
   const busy: number[] = []
   for (let round = 0; round < s.rounds; round++) {
@@ -57,7 +57,7 @@ async function threadsBurst(): Promise<{ rates: Map<string, number>; poolifier: 
   const base = rate(DEFAULT_LINE)
   printTable(
     ['line', 'tasks/s (median)', 'MAD', 'vs default', 'target >= 0.90x', 'poolifier, same burst', 'poolkit / poolifier'],
-    SELECTOR_LINES.map((line) => [
+    BURST_LINES.map((line) => [
       line.name,
       fmtRate(rate(line.name)),
       fmtPct(relativeMad(samples.get(line.name)!)),
@@ -70,7 +70,7 @@ async function threadsBurst(): Promise<{ rates: Map<string, number>; poolifier: 
   console.log('("vs default": tasks/s over the pool with no selector on the same burst; poolifier\'s FixedThreadPool runs its default function, an echo as poolkit\'s)')
   reportOthers(median(busy))
   return {
-    rates: new Map(SELECTOR_LINES.map((l) => [l.name, rate(l.name)])),
+    rates: new Map(BURST_LINES.map((l) => [l.name, rate(l.name)])),
     poolifier: new Map(POOLIFIER_STRATEGIES.map((p) => [`poolifier ${p}`, rate(`poolifier ${p}`)])),
   }
 }
@@ -83,20 +83,20 @@ async function inProcessBatches(): Promise<Map<string, number>> {
     `\n### R2. In-process: batches of ${s.batch.toLocaleString('en-US')} tasks (async x => x, 16 keys) at concurrency ${s.concurrency}; ` +
       `a fresh process per line and round, ${s.batches} batches each after ${s.warmup} of warm-up, ${s.rounds} rounds`,
   )
-  const samples = new Map(SELECTOR_LINES.map((l) => [l.name, [] as number[]]))
+  const samples = new Map(BURST_LINES.map((l) => [l.name, [] as number[]]))
   const busy: number[] = []
   for (let round = 0; round < s.rounds; round++) {
-    for (const line of ordered(SELECTOR_LINES, round)) {
+    for (const line of ordered(BURST_LINES, round)) {
       const report = await measure<ChildReport & { ns: number[] }>(['in-process', line.name, s.concurrency, s.batch, s.warmup, s.batches], busy)
       samples.get(line.name)!.push(...report.ns)
     }
   }
   process.stderr.write('\n')
-  const ns = new Map(SELECTOR_LINES.map((l) => [l.name, median(samples.get(l.name)!)]))
+  const ns = new Map(BURST_LINES.map((l) => [l.name, median(samples.get(l.name)!)]))
   const base = ns.get(DEFAULT_LINE)!
   printTable(
     ['line', 'ns/task (median)', 'MAD', 'vs default (rate)', 'target >= 0.90x'],
-    SELECTOR_LINES.map((line) => {
+    BURST_LINES.map((line) => {
       const kept = base / ns.get(line.name)!
       return [line.name, ns.get(line.name)!.toFixed(0), fmtPct(relativeMad(samples.get(line.name)!)), fmtRatio(kept), judged(line, kept)]
     }),

@@ -106,8 +106,9 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const breaker = o.breaker
   if (o.selector !== undefined) {
     check.objectWith('options.selector', o.selector, ['select'])
-    for (const hook of ['onWorkerStarted', 'onWorkerExited', 'onFinished'] as const) {
-      if (o.selector[hook] !== undefined) check.func(`options.selector.${hook}`, o.selector[hook])
+    const hooks = o.selector as unknown as Record<string, unknown>
+    for (const hook of ['onWorkerStarted', 'onWorkerExited', 'onFinished']) {
+      if (hooks[hook] !== undefined) check.func(`options.selector.${hook}`, hooks[hook])
     }
     if (typeof queue.peek !== 'function') throw new RangeError('options.selector needs a queue with peek(); options.queue has none')
   }
