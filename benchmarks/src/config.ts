@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'demo'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'routing', 'demo'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
@@ -65,6 +65,7 @@ const base = quick
       bullmq: { jobs: 200, warmupJobs: 20, steadyJobs: 100, steadyPerSecond: 400, rounds: 1 },
       keys: { batch: 2_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 3, warmup: 1 },
       demo: { sampleMb: 1, rounds: 1, workers: 2 },
+      routing: { workers: 2, tasks: 2_000, warmupTasks: 500, bursts: 1, rounds: 1, cacheTasks: 1_000, inProcess: { batch: 1_000, concurrency: 4, warmup: 1, batches: 2, rounds: 1 } },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -126,6 +127,10 @@ const base = quick
       keys: { batch: 10_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 30, warmup: 5 },
       // The parse-codebase demo's job (a sample of node_modules, about sampleMb MB) through poolkit, piscina and tinypool.
       demo: { sampleMb: 16, rounds: 5, workers: 2 },
+      // Routing: every line and round in a fresh process (routing-child.ts), the lines taking turns. R1 `bursts` bursts of `tasks`
+      // on threads() after `warmupTasks`, poolifier's strategies on the same burst; R2 in-process batches; R3 `cacheTasks` tasks
+      // over per-key validators that each worker caches.
+      routing: { workers: 2, tasks: 50_000, warmupTasks: 10_000, bursts: 3, rounds: 3, cacheTasks: 20_000, inProcess: { batch: 10_000, concurrency: 4, warmup: 10, batches: 10, rounds: 3 } },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

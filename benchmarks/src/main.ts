@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys] [routing]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 // Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -19,6 +19,7 @@ import { metrics, type MetricsResult } from './suites/metrics.js'
 import { priority, type PriorityResult } from './suites/priority.js'
 import { keys } from './suites/keys.js'
 import { resource } from './suites/resource.js'
+import { routing } from './suites/routing.js'
 import { scaling } from './suites/scaling.js'
 import { threads } from './suites/threads.js'
 import { QUEUE_NAMES, queues, type QueuesResult } from './suites/queues.js'
@@ -38,7 +39,7 @@ function versions(): string {
   try {
     const packagesDir = fileURLToPath(new URL('../../packages', import.meta.url))
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: packagesDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = git('status', '--porcelain', '--', 'core', 'queue', 'metrics', 'breaker') !== ''
+    const dirty = git('status', '--porcelain', '--', 'core', 'queue', 'metrics', 'breaker', 'routing') !== ''
     core = `git ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
   } catch {
     // Not a git checkout: leave it at 'workspace'.
@@ -62,7 +63,7 @@ function versions(): string {
     'workerpool',
     'tinybench',
   ]
-  return `@poolkit/core, @poolkit/queue, @poolkit/metrics and @poolkit/breaker (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
+  return `@poolkit/core, @poolkit/queue, @poolkit/metrics, @poolkit/breaker and @poolkit/routing (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
 
 function geomean(values: readonly number[]): number {
@@ -257,13 +258,15 @@ async function main(): Promise<void> {
   const bq = suites.includes('bullmq') ? await bullmq() : undefined
   // The keys suite prints its own targets.
   const ks = suites.includes('keys') ? await keys() : undefined
+  // The routing suite prints its own targets.
+  const rt = suites.includes('routing') ? await routing() : undefined
   // The demo suite prints its own targets.
   if (suites.includes('demo')) await demo()
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(
     { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
-    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks, routing: rt },
   )
   const files = writeResults(results)
   console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)

@@ -13,6 +13,8 @@ import type { ScalingResult } from './suites/scaling.js'
 import type { ThreadsResult } from './suites/threads.js'
 import type { ThroughputResult } from './suites/throughput.js'
 import { KEY_ROWS, type KeysResult } from './suites/keys.js'
+import { SELECTOR_LINES } from './routing-lines.js'
+import type { RoutingResult } from './suites/routing.js'
 
 /** The results file's format; bump on a change that old readers would misread. */
 export const RESULTS_SCHEMA = 'poolkit-bench/1'
@@ -82,6 +84,7 @@ export interface SuiteResults {
   resource?: ResourceResult
   bullmq?: BullmqResult
   keys?: KeysResult
+  routing?: RoutingResult
 }
 
 export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
@@ -276,6 +279,32 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
         ),
       )
     }
+  }
+  if (r.routing !== undefined) {
+    const x = r.routing
+    const roles: Roles = (name) => (name.startsWith('poolifier') ? 'peer' : SELECTOR_LINES.find((l) => l.name === name)?.reference === true ? 'reference' : 'ours')
+    tables.push(
+      table(
+        { suite: 'routing', id: 'routing-threads', title: "Selectors on threads(): a burst of no-op tasks, 2 workers, against poolifier's strategies", unit: 'tasks/s', better: 'higher' },
+        [...x.threads, ...x.poolifier],
+        roles,
+      ),
+    )
+    tables.push(table({ suite: 'routing', id: 'routing-in-process', title: 'Selectors in-process: batches of async no-op tasks, concurrency 4', unit: 'ns/task', better: 'lower' }, x.inProcess, roles))
+    tables.push(
+      table(
+        { suite: 'routing', id: 'routing-cache-rate', title: 'Affinity and a worker-side cache of per-key validators: throughput, 2 workers', unit: 'tasks/s', better: 'higher' },
+        [...x.cache].map(([name, c]) => [name, c.rate] as const),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'routing', id: 'routing-cache-hits', title: 'Affinity and a worker-side cache of per-key validators: hit rate, 2 workers', unit: '%', better: 'higher' },
+        [...x.cache].map(([name, c]) => [name, c.hitRate * 100] as const),
+        roles,
+      ),
+    )
   }
   return { schema: RESULTS_SCHEMA, ...info, tables, ...(r.scaling === undefined ? {} : { scaling: r.scaling }) }
 }

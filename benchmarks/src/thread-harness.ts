@@ -45,13 +45,14 @@ export async function burst(runner: ThreadRunner, n: number): Promise<{ submitMs
 export const canPin = process.platform === 'linux' && existsSync('/usr/bin/taskset')
 
 /**
- * Runs `dist/thread-child.js` with `args` in a fresh process and resolves to the
- * report it prints; `pin` runs it on one core (`taskset -c 0`), `exposeGc: false`
- * without `--expose-gc` (which slows down the start of every worker thread).
+ * Runs `dist/thread-child.js` (or `script`) with `args` in a fresh process and
+ * resolves to the report it prints; `pin` runs it on one core (`taskset -c 0`),
+ * `exposeGc: false` without `--expose-gc` (which slows down the start of every
+ * worker thread).
  */
-export function runChild<R extends { hung: readonly string[] }>(args: readonly string[], { pin = false, exposeGc = true } = {}): Promise<R> {
+export function runChild<R extends { hung: readonly string[] }>(args: readonly string[], { pin = false, exposeGc = true, script = CHILD } = {}): Promise<R> {
   return new Promise((resolve, reject) => {
-    const node = [process.execPath, ...(exposeGc ? ['--expose-gc'] : []), CHILD, ...args]
+    const node = [process.execPath, ...(exposeGc ? ['--expose-gc'] : []), script, ...args]
     const child = pin ? spawn('taskset', ['-c', '0', ...node], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(node[0]!, node.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))

@@ -4,6 +4,7 @@ import { createPool } from '@poolkit/core'
 import { threads } from '@poolkit/node-adapter'
 import { Piscina } from 'piscina'
 import { FixedThreadPool } from 'poolifier'
+import type { WorkerChoiceStrategy } from 'poolifier'
 import Tinypool from 'tinypool'
 import workerpool from 'workerpool'
 import { createHandRolledPool } from './hand-rolled-pool.js'
@@ -79,30 +80,35 @@ export const tinypool: ThreadLibrary = {
   },
 }
 
-export const poolifier: ThreadLibrary = {
-  name: 'poolifier',
-  open(workers) {
-    const pool = new FixedThreadPool<unknown, unknown>(workers, fileURLToPath(workerFile('poolifier')))
-    return {
-      echo: (i) => pool.execute(i),
-      hash: (i) => pool.execute(i, 'hash'),
-      // Moved in; the result cannot be moved back, so it is copied.
-      move: (buffer) => pool.execute(buffer, 'move', undefined, [buffer]) as Promise<ArrayBuffer>,
-      close: async () => {
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const destroyed = pool.destroy().then(() => true)
-        const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, 2_000, false)))
-        const settled = await Promise.race([destroyed, late])
-        clearTimeout(timer)
-        if (settled) return
-        // poolifier's destroy() sometimes never settles (issue 3 saw it hang in 5 of 18 runs): count it and end its threads directly.
-        closeHangs.set('poolifier', (closeHangs.get('poolifier') ?? 0) + 1)
-        const nodes = (pool as unknown as { workerNodes: readonly { worker: Worker }[] }).workerNodes
-        await Promise.all(nodes.map((node) => node.worker.terminate()))
-      },
-    }
-  },
+/** poolifier's fixed thread pool; `strategy` picks its worker choice strategy (poolifier's default, `LEAST_USED`, when left out). */
+export function poolifierWith(strategy?: WorkerChoiceStrategy): ThreadLibrary {
+  return {
+    name: strategy === undefined ? 'poolifier' : `poolifier ${strategy}`,
+    open(workers) {
+      const pool = new FixedThreadPool<unknown, unknown>(workers, fileURLToPath(workerFile('poolifier')), strategy === undefined ? {} : { workerChoiceStrategy: strategy })
+      return {
+        echo: (i) => pool.execute(i),
+        hash: (i) => pool.execute(i, 'hash'),
+        // Moved in; the result cannot be moved back, so it is copied.
+        move: (buffer) => pool.execute(buffer, 'move', undefined, [buffer]) as Promise<ArrayBuffer>,
+        close: async () => {
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const destroyed = pool.destroy().then(() => true)
+          const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, 2_000, false)))
+          const settled = await Promise.race([destroyed, late])
+          clearTimeout(timer)
+          if (settled) return
+          // poolifier's destroy() sometimes never settles (issue 3 saw it hang in 5 of 18 runs): count it and end its threads directly.
+          closeHangs.set('poolifier', (closeHangs.get('poolifier') ?? 0) + 1)
+          const nodes = (pool as unknown as { workerNodes: readonly { worker: Worker }[] }).workerNodes
+          await Promise.all(nodes.map((node) => node.worker.terminate()))
+        },
+      }
+    },
+  }
 }
+
+export const poolifier: ThreadLibrary = poolifierWith()
 
 export const workerpoolLibrary: ThreadLibrary = {
   name: 'workerpool',

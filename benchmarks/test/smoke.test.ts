@@ -29,6 +29,7 @@ const SUITES = [
   ['resource', '## Resource pools'],
   ['bullmq', '## BullMQ:'],
   ['keys', '## Keys:'],
+  ['routing', '## Routing:'],
 ] as const
 
 /** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js'
 import type { Breaker, BreakerDenial } from './contracts/breaker.js'
 import type { AsyncDisposableLike } from './disposable.js'
 import type { AttemptOutcome, Executor, WorkerTask } from './contracts/executor.js'
+import type { WorkerInfo } from './contracts/observer.js'
 import type { WorkerSelector } from './contracts/selector.js'
 import { AsideQueue } from './internal/aside-queue.js'
 import type { PoolState, PoolStats } from './contracts/snapshot.js'
@@ -168,6 +169,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly selectorFinished: WorkerSelector | undefined
   /** No selector, breaker or custom queue stands between a free worker and a new task. */
   private readonly directStart: boolean
+  /** Only a selector stands between a free worker and a new task: it is asked at once, without the queue in between. */
+  private readonly directSelect: boolean
   /** The observers by hook (the notifier's): checked before each call, so an unused hook costs one check. */
   private readonly obs: Observers
   readonly notifier: Notifier
@@ -214,6 +217,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.selectorFinished = o.selector?.onFinished !== undefined ? o.selector : undefined
     this.paused = o.paused
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
+    this.directSelect = o.defaultQueue && this.selector !== undefined && this.breaker === undefined
     this.obs = o.observers
     if (this.directStart && this.maxQueue === Infinity && this.obs.onSubmitted === undefined) {
       this.plain = new PoolQueue(o.queue, (id, input, submittedAt, settle, reject) => this.makePlain(id, input, submittedAt, settle, reject))
@@ -444,9 +448,28 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     }
     // Fast path: a free worker and nobody ahead in the queue. A queue of the
     // user's own sees every task (it may refuse some, or count them).
-    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && this.directStart) {
-      this.start(task, this.workers.pick(), true, task.submittedAt)
-      return
+    // The selector declined the task just now: it waits in the queue until a worker frees up (no second ask).
+    let declined = false
+    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused) {
+      if (this.directStart) {
+        this.start(task, this.workers.pick(), true, task.submittedAt)
+        return
+      }
+      if (this.directSelect) {
+        // As dispatch() would ask for it at the head of an empty queue.
+        const worker = this.selectWorker(task)
+        if (worker !== undefined) {
+          this.start(task, worker, false, task.submittedAt)
+          return
+        }
+        // No worker of the pool can ever run it: it fails now, not when a worker frees up.
+        const refused = this.refusalOf(task)
+        if (refused !== undefined) {
+          this.rejectTask(task, 'unplaceable', refused)
+          return
+        }
+        declined = true
+      }
     }
     // A task a free worker takes at once never waits, so it does not count against maxQueue.
     if (this.queue.size >= this.maxQueue && (this.paused || this.workers.free === 0 || this.queue.size > 0)) {
@@ -472,7 +495,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       }
     }
     this.enqueue(task, task.submittedAt)
-    this.dispatch()
+    if (!declined) this.dispatch()
   }
 
   /**
@@ -643,16 +666,29 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   /** For the aside queue: the selector's worker for `task`, `undefined` to set it aside, `null` when the selector refuses it (the error in `refusal`). */
   private readonly choose = (task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined | null => {
     const worker = this.selectWorker(task)
-    if (worker !== undefined || this.selector!.refuse === undefined) return worker
+    if (worker !== undefined) return worker
+    this.refusal = this.refusalOf(task)
+    return this.refusal === undefined ? undefined : null
+  }
+
+  /** The selector's `refuse()` for a task it declined: the error to fail it with, or undefined to let it wait. */
+  private refusalOf(task: TaskRecord<I, O>): Error | undefined {
+    if (this.selector!.refuse === undefined) return undefined
     const error = this.notifier.guard(() => this.selector!.refuse!(task, this.workers.live()))
     if (error === undefined || error === null) return undefined
-    this.refusal = error instanceof Error ? error : new TypeError(`options.selector.refuse() must return an Error or undefined, got ${check.describe(error)}`)
-    return null
+    return error instanceof Error ? error : new TypeError(`options.selector.refuse() must return an Error or undefined, got ${check.describe(error)}`)
   }
 
   private selectWorker(task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined {
     const candidates = this.workers.candidates()
-    const chosen = this.notifier.guard(() => this.selector!.select(candidates, task))
+    let chosen: WorkerInfo | undefined
+    // As notifier.guard() does, without a closure per task.
+    try {
+      chosen = this.selector!.select(candidates, task)
+    } catch (error) {
+      this.notifier.error(error)
+      return undefined
+    }
     if (chosen === undefined) return undefined
     if (!candidates.includes(chosen as WorkerSlot<I, O>)) {
       this.notifier.error(new TypeError(`options.selector.select() must return one of the candidates or undefined, got ${check.describe(chosen)}`))

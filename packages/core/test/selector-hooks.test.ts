@@ -147,6 +147,36 @@ describe('WorkerSelector hooks', () => {
     await pool.close()
   })
 
+  it('asks the selector once for a task submitted while a worker is free, and again only when a worker frees up', async () => {
+    const clock = createVirtualClock()
+    const asked: number[] = []
+    let decline = true
+    const pool = createPool({
+      handler: sleeper(clock),
+      concurrency: 2,
+      clock,
+      selector: {
+        select(candidates, task) {
+          asked.push(task.id)
+          return task.id === 2 && decline ? undefined : candidates[0]
+        },
+      },
+    })
+    const first = track(pool.run(10))
+    expect(asked).toEqual([1])
+    // Declined with a worker free: it waits in the queue, not asked twice.
+    const second = track(pool.run(10))
+    expect(asked).toEqual([1, 2])
+    expect(pool.stats().queued).toBe(1)
+    decline = false
+    await clock.advance(10)
+    expect(first.value).toBe(10)
+    expect(asked).toEqual([1, 2, 2])
+    await clock.advance(10)
+    expect(second.value).toBe(10)
+    await pool.close()
+  })
+
   it('refuses a hook that is not a function, naming it', () => {
     expect(() => createPool({ handler: (x: number) => x, selector: { select: (c) => c[0], onFinished: 1 as never } })).toThrow(new TypeError('options.selector.onFinished must be a function, got 1'))
     expect(() => createPool({ handler: (x: number) => x, selector: { select: (c) => c[0], onWorkerStarted: 'no' as never } })).toThrow(/options\.selector\.onWorkerStarted must be a function/)

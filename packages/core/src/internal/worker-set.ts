@@ -164,7 +164,13 @@ export class WorkerSet<I, O> {
 
   /** Workers with room for one more task. */
   candidates(): WorkerSlot<I, O>[] {
-    return this.all.filter((w) => w.state === READY && w.running < w.capacity)
+    const out: WorkerSlot<I, O>[] = []
+    const all = this.all
+    for (let i = 0; i < all.length; i++) {
+      const w = all[i]!
+      if (w.state === READY && w.running < w.capacity) out.push(w)
+    }
+    return out
   }
 
   /** When each idle ready worker became idle, oldest first (for scalers that retire workers idle for a while). */
