@@ -38,8 +38,8 @@ export interface RoutingReport {
 
 const sleep = (clock: VirtualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms))
 
-/** Workers that run one task at a time, `slowness[id - 1]` times slower than the task's input (ms), holding up to `tasksPerWorker`. */
-function unequalWorkers(clock: VirtualClock, slowness: readonly number[], tasksPerWorker: number, ran: number[]): Executor<number, number> {
+/** Workers that run one task at a time, `slowness[id - 1]` times slower than the task's input (ms) (workers past the list: 1), holding up to `tasksPerWorker`; `ran` counts the tasks each ran, by id - 1. */
+export function unequalWorkers(clock: VirtualClock, slowness: readonly number[], tasksPerWorker: number, ran: number[]): Executor<number, number> {
   return {
     kind: 'unequal-workers',
     tasksPerWorker,
