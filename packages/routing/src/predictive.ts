@@ -64,12 +64,14 @@ function checkAlpha(value: unknown): number {
 /**
  * Predictive: each task goes to the candidate expected to finish it first,
  * from how long that worker took for tasks of the same name recently (the
- * task's `name`; tasks without one share one bucket). Workers of unequal
- * speed (a slower machine, a worker that shares its core, one slowed by its
- * own warm state) get work in proportion to their speed, task name by name.
+ * task's `name`; tasks without one share one bucket), and how many tasks it
+ * holds. Workers of unequal speed (a slower machine, a worker that shares its
+ * core, one slowed by its own state) get work by their speed, task name by
+ * name, and a slow worker's queue stays short.
  *
  * The rule, per task:
- * 1. Re-probe (see {@link PredictiveOptions.explore}): a candidate never
+ * 1. Re-probe (unless `explore` is `Infinity`; see
+ *    {@link PredictiveOptions.explore}): a candidate never
  *    measured for the task's name, or not picked nor measured for it during the
  *    last `explore` picks of the name, takes the task (the one waiting longest
  *    first, ties to {@link leastBusy}'s order).
@@ -87,12 +89,13 @@ function checkAlpha(value: unknown): number {
  * runs one task at a time this is its run time; for one that holds tasks ahead
  * (`threads()`' `prefetch`) it leaves out the time a task waited behind the
  * others, which `running` already counts. A failed attempt counts as at least
- * the worker's estimate for the name, so a worker that fails at once never
- * looks fast.
+ * the worker's estimate for the name (its mean, or the others' while it has
+ * none), so a worker that fails at once never looks fast.
  *
  * Its state, per live worker, is a mean per task name, at most `maxNames`
  * (least recently used forgotten first, in O(1)), dropped when the worker
- * exits; each task costs a scan of the live workers. With one task per worker
+ * exits. Each task costs a scan of the candidates, and of the live workers
+ * while a candidate has no mean for the name yet. With one task per worker
  * (in-process pools, `prefetch: 0`) it chooses among the idle workers only, so
  * it helps when several are idle; with workers that hold several tasks each it
  * also keeps a slow worker's queue short. poolifier has no exact equivalent

@@ -23,7 +23,9 @@ async function compare(tasksPerWorker: number): Promise<Map<string, RoutingRepor
   for (const [label, make] of selectors) {
     reports.set(label, await simulateRouting({ selector: make(), slowness: [5, 1, 1, 1], tasksPerWorker, load: 0.7, meanMs: 10, tasks: 20_000, seed: 1 }))
   }
-  const rows = [...reports].map(([label, r]) => `| ${label.startsWith('(') ? label : `\`${label}\``} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mean.toFixed(1)} | ${((100 * r.ran[0]!) / 20_000).toFixed(1)}% |`)
+  const rows = [...reports].map(
+    ([label, r]) => `| ${label.startsWith('(') ? label : `\`${label}\``} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mean.toFixed(1)} | ${((100 * r.ran[0]!) / 20_000).toFixed(1)}% |`,
+  )
   console.log([`tasks per worker: ${tasksPerWorker}`, '| selector | p50 (ms) | p99 (ms) | mean (ms) | tasks on the slow worker |', '| --- | --- | --- | --- | --- |', ...rows].join('\n'))
   return reports
 }

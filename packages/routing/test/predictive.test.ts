@@ -251,5 +251,4 @@ describe('predictive() in a pool on the virtual clock', () => {
     expect(share(after, 3)).toBeGreaterThan(0.3)
     expect(share(after, 2)).toBeLessThan(share(before, 2) / 2)
   })
-
 })
