@@ -69,18 +69,16 @@ function checkAlpha(value: unknown): number {
  * core, one slowed by its own state) get work by their speed, task name by
  * name, and a slow worker's queue stays short.
  *
- * The rule, per task:
- * 1. Re-probe (unless `explore` is `Infinity`; see
- *    {@link PredictiveOptions.explore}): a candidate never
- *    measured for the task's name, or not picked nor measured for it during the
- *    last `explore` picks of the name, takes the task (the one waiting longest
- *    first, ties to {@link leastBusy}'s order).
- * 2. Otherwise, the candidate with the least expected completion time
- *    `mean × (running + 1)`: the worker's mean run time for the name, times the
- *    tasks it holds now plus this one (it runs its held tasks, then this one).
- *    A worker picked for the name but not yet measured counts the mean of the
- *    other workers' means for it, or 0 when none has one. Ties go to the fewest
- *    running tasks, then the lowest id.
+ * Per task, a candidate due for a re-probe comes first (unless `explore` is
+ * `Infinity`; see {@link PredictiveOptions.explore}): one never measured for
+ * the task's name, or neither picked nor measured for it during the last
+ * `explore` picks of the name, takes the task (the one left out longest
+ * first, ties to {@link leastBusy}'s order). Otherwise the candidate with the
+ * least expected completion time `mean × (running + 1)` takes it: the worker's
+ * mean run time for the name, times the tasks it holds now plus this one (it
+ * runs its held tasks, then this one). A worker picked for the name but not
+ * yet measured counts the mean of the other workers' means for it, or 0 when
+ * none has one. Ties go to the fewest running tasks, then the lowest id.
  *
  * The mean is exponentially weighted (`alpha`) over each attempt that ended on
  * the worker (`onFinished`), failed, timed out and cancelled ones too: an
