@@ -111,7 +111,9 @@ function summarise(
       )
     }
     // What the promises alone cost per task at each size: the part of run()'s time no pool can save.
-    const floor = sizes.map((n) => `@${n.toLocaleString('en-US')} ${(1e6 / t.backlog.rates.get(n)!.get('promises alone')!).toFixed(2)} µs of ${(1e6 / t.backlog.rates.get(n)!.get('poolkit run()')!).toFixed(2)} µs`)
+    const floor = sizes.map(
+      (n) => `@${n.toLocaleString('en-US')} ${(1e6 / t.backlog.rates.get(n)!.get('promises alone')!).toFixed(2)} µs of ${(1e6 / t.backlog.rates.get(n)!.get('poolkit run()')!).toFixed(2)} µs`,
+    )
     console.log(`backlog     promises alone (no pool), per task, against poolkit run(): ${floor.join(', ')}`)
   }
   if (p !== undefined) {
