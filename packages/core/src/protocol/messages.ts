@@ -260,8 +260,8 @@ export const RESULT_HEADER = 4
  * sends ahead from it); when the worker posted the frame
  * (`performance.timeOrigin + performance.now()`, or `undefined`: the main side
  * learns from it how long it takes to answer, and sends enough ahead to cover
- * that); then {@link RESULT_SLOTS} values per result (`id, ok, value or
- * error`), from index {@link RESULT_HEADER}.
+ * that); then {@link RESULT_SLOTS} values per result
+ * (`id, ok, value or error`), from index {@link RESULT_HEADER}.
  * @public
  */
 export type ResultFrame = readonly unknown[]
