@@ -163,6 +163,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly selector: WorkerSelector | undefined
   /** The queue, when a selector picks the workers: tasks it declines wait aside in it. */
   private readonly aside: AsideQueue<TaskRecord<I, O>> | undefined
+  /** The candidates of the placement the aside queue is making (see dispatch). */
+  private offered: WorkerSlot<I, O>[] | undefined = undefined
   /** The error of the task the selector refused last (read right after `choose` returns null). */
   private refusal: Error | undefined = undefined
   /** The selector, where it has `onFinished` (checked once): called as each attempt ends. */
@@ -457,7 +459,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       }
       if (this.directSelect) {
         // As dispatch() would ask for it at the head of an empty queue.
-        const worker = this.selectWorker(task)
+        const candidates = this.workers.candidates()
+        const worker = this.selectWorker(task, candidates)
         if (worker !== undefined) {
           this.start(task, worker, false, task.submittedAt)
           return
@@ -469,6 +472,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
           return
         }
         declined = true
+        // It waits aside, asked again once the workers change (as dispatch() would have set it).
+        this.aside!.declined(task, candidates, this.workers.generation)
       }
     }
     // A task a free worker takes at once never waits, so it does not count against maxQueue.
@@ -617,7 +622,10 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
           let worker: WorkerSlot<I, O> | undefined
           let task: TaskRecord<I, O>
           if (this.aside !== undefined) {
-            const taken = this.aside.take(this.choose)
+            // The candidates once for this placement: choose() offers each task the same list.
+            const candidates = (this.offered = this.workers.candidates())
+            const taken = this.aside.take(candidates, this.workers.generation, this.choose)
+            this.offered = undefined
             if (taken === undefined) {
               // Every task the selector was offered waits for a worker to free up.
               declined = true
@@ -665,7 +673,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
 
   /** For the aside queue: the selector's worker for `task`, `undefined` to set it aside, `null` when the selector refuses it (the error in `refusal`). */
   private readonly choose = (task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined | null => {
-    const worker = this.selectWorker(task)
+    const worker = this.selectWorker(task, this.offered)
     if (worker !== undefined) return worker
     this.refusal = this.refusalOf(task)
     return this.refusal === undefined ? undefined : null
@@ -679,8 +687,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     return error instanceof Error ? error : new TypeError(`options.selector.refuse() must return an Error or undefined, got ${check.describe(error)}`)
   }
 
-  private selectWorker(task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined {
-    const candidates = this.workers.candidates()
+  private selectWorker(task: TaskRecord<I, O>, offered?: WorkerSlot<I, O>[]): WorkerSlot<I, O> | undefined {
+    const candidates = offered ?? this.workers.candidates()
     let chosen: WorkerInfo | undefined
     // As notifier.guard() does, without a closure per task.
     try {

@@ -839,7 +839,7 @@ describe('a custom WorkerSelector', () => {
     await pool.close()
   })
 
-  it("reports a choice that is not a candidate on 'error' and keeps the task queued", async () => {
+  it("reports a choice that is not a candidate on 'error' and sets the task aside, asked again once the queue behind it is empty", async () => {
     const fake = createFakeExecutor()
     const errors: unknown[] = []
     let bogus = true
@@ -859,9 +859,14 @@ describe('a custom WorkerSelector', () => {
     expect(fake.runs).toHaveLength(0)
     expect(result.settled).toBe(false)
     bogus = false
-    void pool.run(2).catch(() => {}) // a new task makes the pool dispatch again
+    // A new task is offered and placed first; the one set aside is asked again once nothing else waits.
+    void pool.run(2).catch(() => {})
     await tick()
-    expect(fake.runs.map((r) => r.input)).toEqual([1])
+    expect(fake.runs.map((r) => r.input)).toEqual([2])
+    expect(result.settled).toBe(false)
+    fake.runs[0]!.resolve(2)
+    await tick()
+    expect(fake.runs.map((r) => r.input)).toEqual([2, 1])
     await pool.destroy()
   })
 

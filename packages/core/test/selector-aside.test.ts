@@ -55,6 +55,36 @@ describe('a task the selector declines', () => {
     await pool.close()
   })
 
+  it('is asked about again when the workers change or nothing else waits, not at each of the placements behind it on another worker', async () => {
+    const clock = createVirtualClock()
+    const asked = new Map<number, number>()
+    const pool = createPool<number, number>({
+      handler: sleeper(clock),
+      clock,
+      concurrency: 2,
+      selector: {
+        select(candidates, task) {
+          asked.set(task.id, (asked.get(task.id) ?? 0) + 1)
+          return byKey.select(candidates, task)
+        },
+      },
+    })
+    await pool.ready()
+    const first = pool.stats().perWorker[0]!.id
+    // Task 1 holds worker `first` for 100 ms; task 2 waits for it; tasks 3 to 12 run one by one on the other worker.
+    const runs = [pool.run(100, { key: `w${first}` }), pool.run(5, { key: `w${first}` })]
+    for (let i = 0; i < 10; i++) runs.push(pool.run(1))
+    await clock.advance(50)
+    // Asked when it came; not at the ten placements behind it on the other worker (which only freed the slot
+    // it already had when the task was declined); once more when the queue behind it had emptied.
+    expect(asked.get(2)).toBe(2)
+    await clock.runAll()
+    expect(await Promise.all(runs)).toEqual([100, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    // And once when its worker had room.
+    expect(asked.get(2)).toBe(3)
+    await pool.close()
+  })
+
   it('counts as queued: it can be cancelled, and close() reports it unstarted', async () => {
     const clock = createVirtualClock()
     const pool = createPool<number, number>({ handler: sleeper(clock), clock, concurrency: 1, selector: { select: (c, t) => (t.key === 'never' ? undefined : c[0]) } })

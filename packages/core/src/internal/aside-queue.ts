@@ -1,8 +1,18 @@
+import type { WorkerInfo } from '../contracts/observer.js'
 import type { TaskInfo } from '../contracts/task.js'
 import type { TaskQueue } from '../contracts/task-queue.js'
 
 /** The most tasks a selector's declines keep aside before the queue is left as it is. */
 export const ASIDE_LIMIT = 64
+
+/** A task the selector declined, and what the workers were when it last did. */
+interface Declined<T> {
+  readonly task: T
+  /** The worker set's generation then (workers started or gone since: ask again). */
+  generation: number
+  /** Each candidate's id and running tasks then, flat: ask again once one is new or less busy. */
+  seen: number[]
+}
 
 /**
  * The pool's queue when a selector picks the workers: tasks the selector
@@ -11,22 +21,41 @@ export const ASIDE_LIMIT = 64
  * The aside tasks count as queued for everything else: `size`, `remove()` (a
  * task cancelled while aside), `clear()` (close), so no path of the pool needs
  * to know about them.
+ *
+ * While the queue holds other tasks, a declined task is asked about again
+ * only when the candidates could give another answer: a worker started or
+ * left since, or a candidate is new or runs fewer tasks than it did when the
+ * task was declined. So a task that waits for a busy worker costs no
+ * `select()` call each time another worker frees a slot it already had (a
+ * pool asked about 64 aside tasks at every placement ran a no-op burst at a
+ * third of its speed). Once the queue has nothing else to offer, every aside
+ * task is asked again at each placement.
  */
 export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
-  private aside: T[] = []
+  private aside: Declined<T>[] = []
+  /** A task the selector declined at submission, which the next push() sets aside instead of queueing. */
+  private pending: Declined<T> | undefined = undefined
 
   constructor(private readonly queue: TaskQueue<T>) {}
+
+  /** `task`, about to be pushed, was just declined among `candidates`: it goes aside (while there is room), not to the queue. */
+  declined(task: T, candidates: readonly WorkerInfo[], generation: number): void {
+    this.pending = this.aside.length < ASIDE_LIMIT ? { task, generation, seen: snapshot(candidates) } : undefined
+  }
 
   get size(): number {
     return this.aside.length + this.queue.size
   }
 
-  /** Tasks set aside now. */
-  get asideCount(): number {
-    return this.aside.length
-  }
-
   push(task: T): void {
+    const pending = this.pending
+    if (pending !== undefined) {
+      this.pending = undefined
+      if (pending.task === task && this.queue.size === 0) {
+        this.aside.push(pending)
+        return
+      }
+    }
     this.queue.push(task)
   }
 
@@ -37,15 +66,15 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   shift(): T | undefined {
-    return this.aside.length > 0 ? this.aside.shift() : this.queue.shift()
+    return this.aside.length > 0 ? this.aside.shift()!.task : this.queue.shift()
   }
 
   peek(): T | undefined {
-    return this.aside.length > 0 ? this.aside[0] : this.queue.peek?.()
+    return this.aside.length > 0 ? this.aside[0]!.task : this.queue.peek?.()
   }
 
   remove(task: T): boolean {
-    const at = this.aside.indexOf(task)
+    const at = this.aside.findIndex((entry) => entry.task === task)
     if (at === -1) return this.queue.remove(task)
     this.aside.splice(at, 1)
     return true
@@ -54,31 +83,41 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   clear(): T[] {
     const aside = this.aside
     this.aside = []
-    return aside.length === 0 ? this.queue.clear() : [...aside, ...this.queue.clear()]
+    const tasks = aside.map((entry) => entry.task)
+    return tasks.length === 0 ? this.queue.clear() : [...tasks, ...this.queue.clear()]
   }
 
   evict(): T | undefined {
     // The queue's own choice; an aside task is older than anything in it, so it goes only once the queue is empty.
     if (this.queue.size > 0) return this.queue.evict?.()
-    return this.aside.shift()
+    return this.aside.shift()?.task
   }
 
   /**
-   * The first task `choose` places, in order: the aside tasks, oldest first,
-   * then the queue's head, again and again. `choose` returns the place, or
-   * `undefined` to decline (the task goes aside, while fewer than
+   * The first task `choose` places among `candidates`, in order: the aside
+   * tasks, oldest first (each only when the workers changed since it was
+   * declined), then the queue's head, again and again. `choose` returns the
+   * place, or `undefined` to decline (the task goes aside, while fewer than
    * {@link ASIDE_LIMIT} are), or `null` to drop it (it is taken out, and
    * returned with a `null` place, for the caller to settle). Undefined when
-   * nothing can be placed now.
+   * nothing can be placed now. `generation` changes whenever a worker starts
+   * or leaves.
    */
-  take<P>(choose: (task: T) => P | undefined | null): [task: T, place: P | null] | undefined {
+  take<P>(candidates: readonly WorkerInfo[], generation: number, choose: (task: T) => P | undefined | null): [task: T, place: P | null] | undefined {
     const aside = this.aside
+    // With nothing else to offer, every aside task is asked again (a selector may decline for reasons of its own).
+    const all = this.queue.size === 0
     for (let i = 0; i < aside.length; i++) {
-      const task = aside[i]!
-      const place = choose(task)
-      if (place === undefined) continue
+      const entry = aside[i]!
+      if (!all && entry.generation === generation && !relieved(entry.seen, candidates)) continue
+      const place = choose(entry.task)
+      if (place === undefined) {
+        entry.generation = generation
+        entry.seen = snapshot(candidates)
+        continue
+      }
       aside.splice(i, 1)
-      return [task, place]
+      return [entry.task, place]
     }
     while (this.queue.size > 0 && aside.length < ASIDE_LIMIT) {
       const task = this.queue.peek!()!
@@ -87,8 +126,33 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
       if (this.queue.peek!() === task) this.queue.shift()
       else this.queue.remove(task)
       if (place !== undefined) return [task, place]
-      aside.push(task)
+      aside.push({ task, generation, seen: snapshot(candidates) })
     }
     return undefined
   }
+}
+
+/** Each candidate's id and running tasks, flat. */
+function snapshot(candidates: readonly WorkerInfo[]): number[] {
+  const seen = new Array<number>(candidates.length * 2)
+  for (let i = 0; i < candidates.length; i++) {
+    seen[2 * i] = candidates[i]!.id
+    seen[2 * i + 1] = candidates[i]!.running
+  }
+  return seen
+}
+
+/** Whether a candidate is new since `seen`, or runs fewer tasks than it did then. */
+function relieved(seen: readonly number[], candidates: readonly WorkerInfo[]): boolean {
+  outer: for (let i = 0; i < candidates.length; i++) {
+    const { id, running } = candidates[i]!
+    for (let j = 0; j < seen.length; j += 2) {
+      if (seen[j] === id) {
+        if (running < seen[j + 1]!) return true
+        continue outer
+      }
+    }
+    return true
+  }
+  return false
 }

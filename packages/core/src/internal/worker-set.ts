@@ -162,6 +162,9 @@ export class WorkerSet<I, O> {
     return this.all.filter((w) => w.state !== EXITED)
   }
 
+  /** Changes whenever a worker becomes ready or leaves (a selector's declines are asked about again). */
+  generation = 0
+
   /** Workers with room for one more task. */
   candidates(): WorkerSlot<I, O>[] {
     const out: WorkerSlot<I, O>[] = []
@@ -316,6 +319,7 @@ export class WorkerSet<I, O> {
       return this.terminate(slot)
     }
     slot.state = READY
+    this.generation++
     slot.readyAt = this.clock.now()
     slot.idleSince = slot.readyAt
     this.free += slot.capacity
@@ -430,6 +434,7 @@ export class WorkerSet<I, O> {
   private remove(slot: WorkerSlot<I, O>): void {
     const i = this.all.indexOf(slot)
     if (i !== -1) this.all.splice(i, 1)
+    this.generation++
   }
 
   /** Takes a worker out of the idle stack, wherever it is in it. */
