@@ -40,6 +40,7 @@ const base = quick
         prefetch: [0, 16, 64],
         latency: { samples: 200, warmup: 50, block: 50 },
         cpu: { tasks: 200 },
+        busyMain: { tasks: 200, blockMs: 20, everyMs: 25 },
         move: { roundTrips: 100, block: 50, bytes: 2 ** 20 },
         startupRuns: 1,
       },
@@ -87,6 +88,8 @@ const base = quick
         prefetch: [0, 16, 64],
         latency: { samples: 5_000, warmup: 200, block: 100 },
         cpu: { tasks: 3_000 },
+        // T7: the T4 work while the main thread is blocked 20 ms of every 25 (its own work, a busy machine).
+        busyMain: { tasks: 3_000, blockMs: 20, everyMs: 25 },
         move: { roundTrips: 2_000, block: 100, bytes: 2 ** 20 },
         startupRuns: 3,
       },

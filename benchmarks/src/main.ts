@@ -110,6 +110,11 @@ function summarise(
         `backlog     ${library.padEnd(16)} / p-queue ${sizes.map((n, i) => `@${n.toLocaleString('en-US')} ${fmtRatio(vsPeer[i]!)}`).join(', ')}   target >= 4x at every size: ${judge(Math.min(...vsPeer) >= 4)}`,
       )
     }
+    // What the promises alone cost per task at each size: the part of run()'s time no pool can save.
+    const floor = sizes.map(
+      (n) => `@${n.toLocaleString('en-US')} ${(1e6 / t.backlog.rates.get(n)!.get('promises alone')!).toFixed(2)} µs of ${(1e6 / t.backlog.rates.get(n)!.get('poolkit run()')!).toFixed(2)} µs`,
+    )
+    console.log(`backlog     promises alone (no pool), per task, against poolkit run(): ${floor.join(', ')}`)
   }
   if (p !== undefined) {
     const own = p.mixed.get('poolkit')! / p.single.get('poolkit')!

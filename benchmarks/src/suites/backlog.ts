@@ -3,8 +3,13 @@ import PQueue from 'p-queue'
 import { settings } from '../config.js'
 import { fmtRate, fmtRatio, median, printTable } from '../stats.js'
 
-/** The ways a backlog is submitted: poolkit's promise per task, its callback per task, and p-queue. */
-export const BACKLOG_LIBRARIES = ['poolkit run()', 'poolkit submit()', 'p-queue'] as const
+/**
+ * The ways a backlog is submitted: poolkit's promise per task, its callback per
+ * task, p-queue, and `promises alone`: no pool, only what any promise-per-task
+ * API costs (a promise and its resolving functions made per task, held, then
+ * resolved, awaited with `Promise.all`): the floor under run() and p-queue.
+ */
+export const BACKLOG_LIBRARIES = ['poolkit run()', 'poolkit submit()', 'p-queue', 'promises alone'] as const
 export type BacklogLibrary = (typeof BACKLOG_LIBRARIES)[number]
 
 export interface BacklogResult {
@@ -41,6 +46,15 @@ async function once(library: BacklogLibrary, n: number): Promise<number> {
       const ms = performance.now() - t0
       await pool.close()
       return (n * 1000) / ms
+    }
+    case 'promises alone': {
+      const t0 = performance.now()
+      const all = new Array<Promise<number>>(n)
+      const resolvers = new Array<(value: number) => void>(n)
+      for (let i = 0; i < n; i++) all[i] = new Promise<number>((resolve) => (resolvers[i] = resolve))
+      for (let i = 0; i < n; i++) resolvers[i]!(i)
+      await Promise.all(all)
+      return (n * 1000) / (performance.now() - t0)
     }
     case 'p-queue': {
       const queue = new PQueue({ concurrency: 2 })
@@ -81,7 +95,7 @@ export async function backlog(): Promise<BacklogResult> {
   for (const [n, byLib] of rates) {
     for (const library of BACKLOG_LIBRARIES) {
       const rate = byLib.get(library)!
-      rows.push([n.toLocaleString('en-US'), library, fmtRate(rate), fmtRatio(rate / smallest.get(library)!), library === 'p-queue' ? '' : fmtRatio(rate / byLib.get('p-queue')!)])
+      rows.push([n.toLocaleString('en-US'), library, fmtRate(rate), fmtRatio(rate / smallest.get(library)!), library.startsWith('poolkit') ? fmtRatio(rate / byLib.get('p-queue')!) : ''])
     }
   }
   printTable(['tasks', 'library', 'tasks/s (median)', `vs ${s.sizes[0]!.toLocaleString('en-US')}`, 'vs p-queue'], rows, 3)

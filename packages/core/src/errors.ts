@@ -18,6 +18,8 @@ export const ErrorCode = {
   WorkerExit: 'ERR_POOL_WORKER_EXIT',
   /** Workers keep failing to start, and the pool stopped trying. */
   WorkerStart: 'ERR_POOL_WORKER_START',
+  /** No worker of the pool has the capabilities the task requires. */
+  NoCapableWorker: 'ERR_POOL_NO_CAPABLE_WORKER',
 } as const
 
 /**
@@ -172,6 +174,34 @@ export class WorkerStartError extends PoolError {
     const reason = options.cause instanceof Error ? `: ${options.cause.message}` : ''
     super(ErrorCode.WorkerStart, `Workers failed to start ${attempts} times in a row; the pool stopped trying${reason}`, options)
     this.attempts = attempts
+  }
+}
+
+/**
+ * No worker of the pool has every capability the task requires
+ * (`RunOptions.requires`), so it can never run: raised by a selector that
+ * routes by capabilities (`capabilities()` from `@poolkit/routing`) once every
+ * worker is ready and none has them. The task is rejected as `'unplaceable'`.
+ * @public
+ */
+export class NoCapableWorkerError extends PoolError {
+  override name = 'NoCapableWorkerError'
+  /** What the task required. */
+  readonly requires: readonly string[]
+  /** The capabilities the pool's workers had, each once, sorted. */
+  readonly available: readonly string[]
+
+  constructor(requires: readonly string[], available: readonly string[], options?: { cause?: unknown }) {
+    const missing = requires.filter((c) => !available.includes(c))
+    const list = (names: readonly string[]): string => names.map((c) => JSON.stringify(c)).join(', ')
+    const why = missing.length > 0 ? `none has ${list(missing)}` : 'each is on some worker, but no one worker has them all'
+    super(
+      ErrorCode.NoCapableWorker,
+      `No worker of the pool has every capability the task requires (${list(requires)}): ${why}; ` + (available.length === 0 ? 'its workers declare none' : `its workers have ${list(available)}`),
+      options,
+    )
+    this.requires = [...requires]
+    this.available = [...available]
   }
 }
 

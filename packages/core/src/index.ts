@@ -24,7 +24,21 @@ export { createVirtualClock } from './virtual-clock.js'
 export type { VirtualClock } from './virtual-clock.js'
 
 // Errors
-export { CircuitOpenError, ErrorCode, isPoolError, PoolClosedError, PoolError, QueueFullError, TaskDroppedError, TaskTimeoutError, WorkerExitError, WorkerStartError } from './errors.js'
+export { combineExecutors } from './combine-executors.js'
+export type { ExecutorPart } from './combine-executors.js'
+export {
+  CircuitOpenError,
+  ErrorCode,
+  isPoolError,
+  NoCapableWorkerError,
+  PoolClosedError,
+  PoolError,
+  QueueFullError,
+  TaskDroppedError,
+  TaskTimeoutError,
+  WorkerExitError,
+  WorkerStartError,
+} from './errors.js'
 
 // Contracts
 export type { RejectReason, RunOptions, TaskContext, TaskFailure, TaskInfo, TaskOutcome, TaskResult, TaskSuccess, TransferList } from './contracts/task.js'

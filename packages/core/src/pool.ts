@@ -4,6 +4,7 @@ import type { AsyncDisposableLike } from './disposable.js'
 import type { AttemptOutcome, Executor, WorkerTask } from './contracts/executor.js'
 import type { WorkerInfo } from './contracts/observer.js'
 import type { WorkerSelector } from './contracts/selector.js'
+import { AsideQueue } from './internal/aside-queue.js'
 import type { PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
@@ -160,6 +161,10 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly taskTimeout: number
   private readonly breaker: Breaker | undefined
   private readonly selector: WorkerSelector | undefined
+  /** The queue, when a selector picks the workers: tasks it declines wait aside in it. */
+  private readonly aside: AsideQueue<TaskRecord<I, O>> | undefined
+  /** The error of the task the selector refused last (read right after `choose` returns null). */
+  private refusal: Error | undefined = undefined
   /** The selector, where it has `onFinished` (checked once): called as each attempt ends. */
   private readonly selectorFinished: WorkerSelector | undefined
   /** No selector, breaker or custom queue stands between a free worker and a new task. */
@@ -219,7 +224,9 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.queue = this.plain
     } else {
       this.plain = undefined
-      this.queue = o.queue
+      // With a selector, a task it declines waits aside and the tasks behind it go on.
+      this.aside = this.selector === undefined ? undefined : new AsideQueue(o.queue)
+      this.queue = this.aside ?? o.queue
     }
     this.notifier = new Notifier(o.name, o.observers, o.selector)
     this.runsPerWorker = o.runsPerWorker
@@ -388,9 +395,11 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     check.runOptions(options)
     const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), options.priority ?? Priority.Normal, options.key)
     const timeout = options.timeout ?? this.taskTimeout
-    if (options.name !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
+    if (options.name !== undefined || options.requires !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
       const extra = task.extra()
       extra.name = options.name
+      // A copy: the caller's array may change after submission.
+      if (options.requires !== undefined) extra.requires = Object.freeze([...options.requires])
       extra.transfer = options.transfer
       extra.timeoutMs = timeout === 0 ? Infinity : timeout
       extra.userSignal = options.signal
@@ -451,6 +460,12 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
         const worker = this.selectWorker(task)
         if (worker !== undefined) {
           this.start(task, worker, false, task.submittedAt)
+          return
+        }
+        // No worker of the pool can ever run it: it fails now, not when a worker frees up.
+        const refused = this.refusalOf(task)
+        if (refused !== undefined) {
+          this.rejectTask(task, 'unplaceable', refused)
           return
         }
         declined = true
@@ -600,15 +615,23 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
         let declined = false
         while (this.workers.free > 0 && this.queue.size > 0 && !this.paused) {
           let worker: WorkerSlot<I, O> | undefined
-          if (this.selector !== undefined) {
-            worker = this.selectWorker(this.queue.peek!()!)
-            if (worker === undefined) {
-              // The selector keeps the task queued until a worker frees up.
+          let task: TaskRecord<I, O>
+          if (this.aside !== undefined) {
+            const taken = this.aside.take(this.choose)
+            if (taken === undefined) {
+              // Every task the selector was offered waits for a worker to free up.
               declined = true
               break
             }
-          }
-          const task = this.queue.shift()!
+            task = taken[0]
+            if (taken[1] === null) {
+              // No worker of the pool can ever run it (WorkerSelector.refuse).
+              this.rejectTask(task, 'unplaceable', this.refusal)
+              this.refusal = undefined
+              continue
+            }
+            worker = taken[1]
+          } else task = this.queue.shift()!
           if (this.breaker !== undefined) {
             const denial = this.notifier.guard(() => this.breaker!.acquire(task))
             if (denial !== undefined) {
@@ -638,6 +661,22 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.drainArmed = false
       this.notifier.emit('drain', [])
     }
+  }
+
+  /** For the aside queue: the selector's worker for `task`, `undefined` to set it aside, `null` when the selector refuses it (the error in `refusal`). */
+  private readonly choose = (task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined | null => {
+    const worker = this.selectWorker(task)
+    if (worker !== undefined) return worker
+    this.refusal = this.refusalOf(task)
+    return this.refusal === undefined ? undefined : null
+  }
+
+  /** The selector's `refuse()` for a task it declined: the error to fail it with, or undefined to let it wait. */
+  private refusalOf(task: TaskRecord<I, O>): Error | undefined {
+    if (this.selector!.refuse === undefined) return undefined
+    const error = this.notifier.guard(() => this.selector!.refuse!(task, this.workers.live()))
+    if (error === undefined || error === null) return undefined
+    return error instanceof Error ? error : new TypeError(`options.selector.refuse() must return an Error or undefined, got ${check.describe(error)}`)
   }
 
   private selectWorker(task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined {

@@ -317,6 +317,21 @@ export function checkNonEmptyString(path: string, value: unknown): string {
 }
 
 /**
+ * Checks an array of non-empty strings (capabilities, names).
+ * @param path - the option path the message names, e.g. `'options.requires'`
+ * @param value - the value to check
+ * @returns a copy of the array
+ * @throws TypeError `options.requires must be an array of non-empty strings, got "gpu"` or `options.requires[1] must be a non-empty string, got 5`
+ * @public
+ */
+export function checkStringArray(path: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new TypeError(`${path} must be an array of non-empty strings, got ${describeValue(value)}`)
+  const copy: string[] = []
+  for (let i = 0; i < value.length; i++) copy.push(checkNonEmptyString(`${path}[${i}]`, value[i]))
+  return copy
+}
+
+/**
  * Checks an object that has each of the named methods (a custom queue, an executor), naming the first one missing.
  * @param path - the option path the message names, e.g. `'options.queue'`
  * @param value - the value to check

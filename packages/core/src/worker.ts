@@ -3,10 +3,10 @@
 // 6 ms to import this against 20 ms for the whole package, measured on the
 // 2-core benchmark machine), and an adapter's `expose()` imports only this.
 export { cooperative, runWorker, transfer } from './protocol/worker-runtime.js'
-export type { TaskFunction, TaskFunctions, TransferResult, WorkerEndpoint, WorkerMeasurements, WorkerRuntimeOptions, WorkerTaskContext } from './protocol/worker-runtime.js'
+export type { TaskFunction, TaskFunctions, TransferResult, WorkerEndpoint, WorkerMeasurements, WorkerRuntimeOptions, WorkerSetupResult, WorkerTaskContext } from './protocol/worker-runtime.js'
 export { deserializeError, isSerializedError, serializeError } from './protocol/serialize-error.js'
 export type { ErrorClass, ErrorClasses, SerializedError, SerializedValue } from './protocol/serialize-error.js'
-export { PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS, decodeResults, decodeRuns, isResultFrame, isRunFrame, isWorkerMessage } from './protocol/messages.js'
+export { PROTOCOL_VERSION, RESULT_FRAME, RESULT_HEADER, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS, decodeResults, decodeRuns, isResultFrame, isRunFrame, isWorkerMessage } from './protocol/messages.js'
 export type {
   AbortAckMessage,
   AbortMessage,

@@ -358,7 +358,16 @@ describe('error classes', () => {
   it('exposes every code in ErrorCode, each with the ERR_POOL_ prefix and distinct', () => {
     const codes = Object.values(ErrorCode)
     expect(codes.sort()).toEqual(
-      ['ERR_POOL_CIRCUIT_OPEN', 'ERR_POOL_CLOSED', 'ERR_POOL_QUEUE_FULL', 'ERR_POOL_TASK_DROPPED', 'ERR_POOL_TASK_TIMEOUT', 'ERR_POOL_WORKER_EXIT', 'ERR_POOL_WORKER_START'].sort(),
+      [
+        'ERR_POOL_CIRCUIT_OPEN',
+        'ERR_POOL_CLOSED',
+        'ERR_POOL_QUEUE_FULL',
+        'ERR_POOL_TASK_DROPPED',
+        'ERR_POOL_TASK_TIMEOUT',
+        'ERR_POOL_WORKER_EXIT',
+        'ERR_POOL_WORKER_START',
+        'ERR_POOL_NO_CAPABLE_WORKER',
+      ].sort(),
     )
     expect(new Set(codes).size).toBe(codes.length)
     expect(ErrorCode).toMatchObject({
@@ -369,6 +378,7 @@ describe('error classes', () => {
       CircuitOpen: 'ERR_POOL_CIRCUIT_OPEN',
       WorkerExit: 'ERR_POOL_WORKER_EXIT',
       WorkerStart: 'ERR_POOL_WORKER_START',
+      NoCapableWorker: 'ERR_POOL_NO_CAPABLE_WORKER',
     })
   })
 

@@ -847,7 +847,7 @@ describe('a custom WorkerSelector', () => {
       executor: fake.executor,
       selector: {
         select(candidates) {
-          return bogus ? { id: 99, running: 0, capacity: 1, finished: 0, readyAt: 0, busyMs: 0, eventLoopUtilization: undefined } : candidates[0]
+          return bogus ? { id: 99, running: 0, capacity: 1, finished: 0, readyAt: 0, busyMs: 0, eventLoopUtilization: undefined, capabilities: [] } : candidates[0]
         },
       },
     })

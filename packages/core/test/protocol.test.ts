@@ -12,6 +12,7 @@ import {
   isWorkerMessage,
   PROTOCOL_VERSION,
   RESULT_FRAME,
+  RESULT_HEADER,
   RUN_FRAME,
   runWorker,
   serializeError,
@@ -540,6 +541,27 @@ describe('runWorker', () => {
     expect(ep.listening).toBe(true)
   })
 
+  it('puts the capabilities setup() returns in its ready message, and none when it returns nothing', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, { setup: async () => ({ capabilities: ['gpu', 'avx512'] }) })
+    await tick()
+    expect(ep.messages()).toEqual([{ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['f'], cooperative: [], capabilities: ['gpu', 'avx512'] }])
+    const plain = createEndpoint()
+    runWorker({ f: () => 1 }, plain.endpoint, { setup: () => undefined })
+    await tick()
+    expect(plain.messages()).toEqual([{ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['f'], cooperative: [] }])
+  })
+
+  it('fails the start, naming the value, when setup() returns capabilities that are not an array of non-empty strings', async () => {
+    const ep = createEndpoint()
+    runWorker({ f: () => 1 }, ep.endpoint, { setup: () => ({ capabilities: 'gpu' as never }) })
+    await tick()
+    const [message] = ep.messages()
+    expect(message?.type).toBe('init-error')
+    expect(JSON.stringify(message)).toContain('setup() returned capabilities \\"gpu\\"; they must be an array of non-empty strings')
+    expect(ep.closed).toBe(1)
+  })
+
   it('posts init-error, not ready, when setup() throws, and closes the endpoint', async () => {
     const ep = createEndpoint()
     runWorker({ f: () => 1 }, ep.endpoint, {
@@ -675,11 +697,14 @@ describe('runWorker', () => {
     await tick()
     expect(posts).toHaveLength(1)
     // One flat frame: the tag, the heap after the last result, the time the
-    // tasks took, then id, ok, value per result.
+    // tasks took, when it was posted (on the clock all threads share), then
+    // id, ok, value per result.
     const frame = posts[0] as unknown[]
     expect(frame.slice(0, 2)).toEqual([RESULT_FRAME, 42])
     expect(frame[2]).toBeGreaterThanOrEqual(0)
-    expect(frame.slice(3)).toEqual([1, true, 2, 2, true, 4])
+    expect(frame[3]).toBeGreaterThanOrEqual(performance.timeOrigin)
+    expect(frame[3]).toBeLessThanOrEqual(performance.timeOrigin + performance.now())
+    expect(frame.slice(RESULT_HEADER)).toEqual([1, true, 2, 2, true, 4])
     expect(decodeResults(posts[0] as unknown[])).toEqual([
       { type: 'result', id: 1, ok: true, value: 2 },
       { type: 'result', id: 2, ok: true, value: 4, heapUsed: 42 },
@@ -720,7 +745,7 @@ describe('runWorker', () => {
       await tick()
       expect(posts).toHaveLength(2)
       // It started after the two synchronous ones, at 1007, and ended at 1017.
-      expect(posts[1]).toEqual([RESULT_FRAME, undefined, 10, 3, true, 'late'])
+      expect(posts[1]).toEqual([RESULT_FRAME, undefined, 10, performance.timeOrigin + 1017, 3, true, 'late'])
     } finally {
       spy.mockRestore()
     }
@@ -742,7 +767,7 @@ describe('runWorker', () => {
     ])
     expect(isRunFrame([RUN_FRAME])).toBe(true)
     expect(isRunFrame([{ type: 'close' }])).toBe(false)
-    expect(isResultFrame([RESULT_FRAME, undefined, 0])).toBe(true)
+    expect(isResultFrame([RESULT_FRAME, undefined, 0, undefined])).toBe(true)
     expect(isResultFrame({ type: 'pong', seq: 1 })).toBe(false)
   })
 

@@ -50,9 +50,9 @@ class FakeChannel implements Channel {
     this.send({ type: 'ready', protocol, functions: ['default'], cooperative })
   }
   /** One result frame: `[id, ok, value]` per task; errors are serialized as a worker would. */
-  results(results: [id: number, ok: boolean, value: unknown][], took?: number, heapUsed?: number): void {
+  results(results: [id: number, ok: boolean, value: unknown][], took?: number, heapUsed?: number, postedAt?: number): void {
     const flat = results.flatMap(([id, ok, value]) => [id, ok, ok ? value : serializeError(value)])
-    this.send([RESULT_FRAME, heapUsed, took, ...flat])
+    this.send([RESULT_FRAME, heapUsed, took, postedAt, ...flat])
   }
   error(error: unknown): void {
     this.errorListener!(error)
@@ -162,6 +162,24 @@ async function readyWorker(options: Partial<RemoteWorkerOptions> = {}, cooperati
 // ---------------------------------------------------------------- starting
 
 describe('RemoteWorker: starting', () => {
+  it('gives the handle the capabilities the worker reported ready with (its setup returned them), none when it reported none', async () => {
+    const w = spawn()
+    w.channel.send({ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['default'], cooperative: [], capabilities: ['gpu'] })
+    await w.clock.flush()
+    expect(w.ready.status).toBe('fulfilled')
+    expect(w.worker.capabilities).toEqual(['gpu'])
+    const plain = await readyWorker()
+    expect(plain.worker.capabilities).toBeUndefined()
+  })
+
+  it('treats a ready message whose capabilities are not strings as malformed: the start fails', async () => {
+    const w = spawn()
+    w.channel.send({ type: 'ready', protocol: PROTOCOL_VERSION, functions: ['default'], cooperative: [], capabilities: [1] })
+    await w.clock.flush()
+    expect(w.ready.status).toBe('rejected')
+    expect((w.ready.error as Error).message).toMatch(/sent a malformed message \(a ready message whose capabilities are /)
+  })
+
   it('resolves ready when the worker reports ready, configures it, and clears the start timer', async () => {
     const w = spawn({ concurrentTasksPerWorker: 2, maxHeapBytes: 1000 })
     expect(w.clock.pending).toBe(1)
@@ -410,6 +428,57 @@ describe('RemoteWorker: prefetch window and capacity', () => {
     w.channel.results([[2, true, 2]], 0.12)
     expect(w.capacities).toEqual([2, 21])
   })
+
+  /** Sends task `id`'s result as taking `took` ms, posted `lag` ms ago on the clock every thread shares (plus a constant `skew`). */
+  const lateResult = async (w: Awaited<ReturnType<typeof readyWorker>>, id: number, took: number, lag: number, skew = 0): Promise<void> => {
+    await w.send([id])
+    w.channel.results([[id, true, id]], took, undefined, performance.timeOrigin + performance.now() - lag - skew)
+  }
+
+  it('widens the window to cover a main side slow to read the results (twice its delay, up to 50 ms of work), and narrows it back once the delay goes', async () => {
+    const w = await readyWorker({ prefetch: 256, prefetchMs: 3 })
+    // 1 ms tasks, read at once: 3 ms of work ahead.
+    await lateResult(w, 1, 1, 0)
+    expect(w.capacities.at(-1)).toBe(1 + 3)
+    // The main side read the next frame 20 ms late: half of the delay counts at once (10 ms), the window covers twice that.
+    await lateResult(w, 2, 1, 20)
+    expect(w.capacities.at(-1)).toBe(1 + 20)
+    await lateResult(w, 3, 1, 20)
+    expect(w.capacities.at(-1)).toBe(1 + 30)
+    // However late, at most 50 ms of work waits in a worker.
+    await lateResult(w, 4, 1, 500)
+    expect(w.capacities.at(-1)).toBe(1 + 50)
+    // Read at once again: the delay fades over a few dozen frames, back to prefetchMs.
+    const sizes: number[] = []
+    for (let id = 5; id < 200; id++) {
+      await lateResult(w, id, 1, 0)
+      sizes.push(w.capacities.at(-1)! - 1)
+    }
+    expect(sizes[0]).toBe(50)
+    expect(sizes.slice(0, 20).every((size) => size > 3)).toBe(true)
+    expect(sizes.at(-1)).toBe(3)
+    // Never wider on the way down.
+    expect(sizes.every((size, i) => i === 0 || size <= sizes[i - 1]!)).toBe(true)
+  })
+
+  it('counts the delay above the least seen, so a worker whose clock differs by a constant (a child process) keeps its window', async () => {
+    const w = await readyWorker({ prefetch: 256, prefetchMs: 3 })
+    for (let id = 1; id <= 20; id++) await lateResult(w, id, 1, 0, 40)
+    expect(w.capacities).toEqual([2, 4])
+    for (let id = 21; id <= 40; id++) await lateResult(w, id, 1, 0, -40)
+    expect(w.capacities).toEqual([2, 4])
+  })
+
+  it('keeps a fixed window (prefetchMs Infinity) and a prefetch of 1 whatever the delay', async () => {
+    const fixed = await readyWorker({ prefetch: 8, prefetchMs: Infinity })
+    await lateResult(fixed, 1, 1, 0)
+    await lateResult(fixed, 2, 1, 200)
+    expect(fixed.capacities).toEqual([9])
+    const one = await readyWorker({ prefetch: 1, prefetchMs: 3 })
+    await lateResult(one, 1, 1, 0)
+    await lateResult(one, 2, 1, 200)
+    expect(one.capacities).toEqual([2])
+  })
 })
 
 // ---------------------------------------------------------------- heartbeat
@@ -588,7 +657,7 @@ describe('RemoteWorker: exits', () => {
   it('reports a malformed result as a crash and fails the tasks held with it as the cause', async () => {
     const w = await readyWorker()
     await w.send([1, 2])
-    w.channel.send([RESULT_FRAME, undefined, undefined, 99, true, 'x'])
+    w.channel.send([RESULT_FRAME, undefined, undefined, undefined, 99, true, 'x'])
     expect(w.exits).toHaveLength(1)
     expect(w.exits[0]!.reason).toBe('crashed')
     const error = w.exits[0]!.error as Error

@@ -10,7 +10,7 @@ import { sleep, tick, track } from './support.js'
 function recorder(choose: (candidates: readonly WorkerInfo[], task: TaskInfo) => WorkerInfo | undefined = (c) => c[0]) {
   const calls: string[] = []
   const finished: { task: number; worker: number; runMs: number; ok: boolean; busyMs: number }[] = []
-  const selector: Required<WorkerSelector> = {
+  const selector: Required<Omit<WorkerSelector, 'refuse'>> = {
     select(candidates, task) {
       calls.push(`select:${task.id}:[${candidates.map((c) => c.id).join(',')}]`)
       return choose(candidates, task)

@@ -233,7 +233,7 @@ class Latency {
   }
 }
 
-const ZERO_REJECTED: RejectedCounts = { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 }
+const ZERO_REJECTED: RejectedCounts = { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0, unplaceable: 0 }
 
 /** Takes `k` out of its pool's list of keys by activity. */
 function unlinkKey(s: Series, k: KeySeries): void {
@@ -407,6 +407,7 @@ const REJECT_FIELD: Record<RejectReason, keyof RejectedCounts> = {
   closed: 'closed',
   'circuit-open': 'circuitOpen',
   'no-workers': 'noWorkers',
+  unplaceable: 'unplaceable',
 }
 
 class MetricsImpl implements Metrics {

@@ -96,7 +96,7 @@ const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/
  *   `poolkit.tasks` (`outcome`: `completed`, `failed`, `rejected`,
  *   `cancelled`, `timed_out`, `retried`, `dead_lettered`; outcomes may
  *   overlap, do not sum them) and `poolkit.task.rejected` (`reason`:
- *   `queue_full`, `dropped`, `closed`, `circuit_open`, `no_workers`);
+ *   `queue_full`, `dropped`, `closed`, `circuit_open`, `no_workers`, `unplaceable`);
  * - up-down counters `poolkit.workers` (`{worker}`, `state`: `busy`, `idle`,
  *   `starting`), `poolkit.queue.depth` and `poolkit.task.running` (`{task}`);
  *   counters (`{worker}`) `poolkit.worker.starts`, `poolkit.worker.crashes`,

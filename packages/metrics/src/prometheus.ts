@@ -65,6 +65,7 @@ export const REJECT_REASONS = [
   ['closed', 'closed'],
   ['circuit_open', 'circuitOpen'],
   ['no_workers', 'noWorkers'],
+  ['unplaceable', 'unplaceable'],
 ] as const
 
 /**
@@ -107,7 +108,7 @@ export const WINDOWS = ['1s', '10s', '60s'] as const
  *   (`retried` counts attempts put back in the queue, `dead_lettered` tasks
  *   handed to the dead-letter sink), so do not sum across `outcome`;
  * - counter `poolkit_tasks_rejected_total{reason}`, reason one of
- *   `queue_full`, `dropped`, `closed`, `circuit_open`, `no_workers`;
+ *   `queue_full`, `dropped`, `closed`, `circuit_open`, `no_workers`, `unplaceable`;
  * - gauge `poolkit_workers{state}` (`busy`, `idle`, `starting`); counters
  *   `poolkit_worker_starts_total`, `poolkit_worker_crashes_total`,
  *   `poolkit_worker_restarts_total`; gauge

@@ -71,6 +71,8 @@ export interface RejectedCounts {
   readonly closed: number
   readonly circuitOpen: number
   readonly noWorkers: number
+  /** No worker could ever run the task (`'unplaceable'`: a selector refused it, such as `capabilities()` with no capable worker). */
+  readonly unplaceable: number
 }
 
 /**

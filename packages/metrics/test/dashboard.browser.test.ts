@@ -55,7 +55,7 @@ function simulatedPool(pool: string, step: number, idle: boolean): PoolMetrics {
       completed,
       failed: Math.floor(completed / 40),
       rejected: 0,
-      rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 },
+      rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0, unplaceable: 0 },
       cancelled: 0,
       timedOut: 0,
       retried: 0,

@@ -22,7 +22,7 @@ function poolMetrics(over: Partial<PoolMetrics> & { workersTotal?: number } = {}
       completed: 0,
       failed: 0,
       rejected: 0,
-      rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0 },
+      rejectedBy: { queueFull: 0, dropped: 0, closed: 0, circuitOpen: 0, noWorkers: 0, unplaceable: 0 },
       cancelled: 0,
       timedOut: 0,
       retried: 0,

@@ -61,7 +61,7 @@ describe('createMetrics', () => {
     await expect(pool.run({ ms: 1 })).rejects.toThrow()
     const p = poolOf(metrics, 'r')
     expect(p.tasks.rejected).toBe(2)
-    expect(p.tasks.rejectedBy).toEqual({ queueFull: 1, dropped: 0, closed: 1, circuitOpen: 0, noWorkers: 0 })
+    expect(p.tasks.rejectedBy).toEqual({ queueFull: 1, dropped: 0, closed: 1, circuitOpen: 0, noWorkers: 0, unplaceable: 0 })
     expect(p.state).toBe('closed')
   })
 

@@ -105,6 +105,7 @@ describe('bridgeOpenTelemetry', () => {
       [{ pool: 'api', reason: 'closed' }, 3],
       [{ pool: 'api', reason: 'circuit_open' }, 4],
       [{ pool: 'api', reason: 'no_workers' }, 5],
+      [{ pool: 'api', reason: 'unplaceable' }, 6],
     ])
   })
 

@@ -137,7 +137,7 @@ describe('formatPrometheus', () => {
   })
 
   it('counts rejections by reason', () => {
-    expect(valuesOf(text, 'poolkit_tasks_rejected_total')).toEqual({ queue_full: '1', dropped: '2', closed: '3', circuit_open: '4', no_workers: '5' })
+    expect(valuesOf(text, 'poolkit_tasks_rejected_total')).toEqual({ queue_full: '1', dropped: '2', closed: '3', circuit_open: '4', no_workers: '5', unplaceable: '6' })
     expect(series(text, 'poolkit_tasks_rejected_total')[0]?.labels).toEqual({ pool: 'api', reason: 'queue_full' })
   })
 

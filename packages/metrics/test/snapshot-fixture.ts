@@ -35,7 +35,7 @@ export function poolMetrics(pool: string, over: Partial<PoolMetrics> = {}): Pool
       completed: 70,
       failed: 8,
       rejected: 15,
-      rejectedBy: { queueFull: 1, dropped: 2, closed: 3, circuitOpen: 4, noWorkers: 5 },
+      rejectedBy: { queueFull: 1, dropped: 2, closed: 3, circuitOpen: 4, noWorkers: 5, unplaceable: 6 },
       cancelled: 6,
       timedOut: 7,
       retried: 9,

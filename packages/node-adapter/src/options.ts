@@ -60,6 +60,12 @@ export interface NodeWorkerOptions {
    * `prefetch` ahead. The default of 3 ms let 2 workers hash 3,000 buffers
    * 3% to 4% faster than 1 ms did (fewer wake-ups of the main thread), at the
    * cost of timeouts and priorities that are up to 3 ms of work coarse.
+   *
+   * When the main thread is slow to read results (its event loop busy with
+   * its own work, or a machine with more runnable threads than cores), the
+   * window also covers twice that delay, measured on each result batch, up to
+   * 50 ms of work (or `prefetchMs`, if larger), and shrinks back once the
+   * delay goes: the workers keep working while the main thread cannot answer.
    * @defaultValue 3
    */
   prefetchMs?: number

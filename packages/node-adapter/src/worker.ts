@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import { isMainThread, parentPort, workerData as threadWorkerData } from 'node:worker_threads'
 import { runWorker } from '@poolkit/core/worker'
-import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost } from '@poolkit/core/worker'
+import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerPost, WorkerSetupResult } from '@poolkit/core/worker'
 import { WORKER_DATA_KEY } from './internal/worker-data.js'
 
 export { cooperative, transfer } from '@poolkit/core/worker'
@@ -18,8 +18,11 @@ export interface ExposeOptions {
    * Runs once per worker before it reports ready: open a client, load a model.
    * A throw (or rejection) counts as a failed start; the pool backs off and
    * retries, and gives up with `WorkerStartError` after a few in a row.
+   * It may return `{ capabilities: ['gpu'] }`: what this worker can do, for
+   * tasks that require it (`run(x, { requires: ['gpu'] })` with
+   * `capabilities()` from `@poolkit/routing`).
    */
-  setup?: () => void | Promise<void>
+  setup?: () => WorkerSetupResult | Promise<WorkerSetupResult>
   /** Runs once when the pool closes the worker, after its tasks finished: close what `setup` opened. */
   teardown?: () => void | Promise<void>
 }

@@ -10,7 +10,7 @@ export interface AffinityOptions {
   /**
    * The task's affinity key: tasks with the same key go to the same worker.
    * Tasks whose key is `undefined` go to `fallback`. It must not throw (a throw
-   * is reported on the pool's `error` event and holds the task in the queue).
+   * is reported on the pool's `error` event and sets the task aside).
    * @defaultValue the task's `key` (`pool.run(input, { key })`)
    */
   key?: ((task: TaskInfo) => string | undefined) | undefined
@@ -28,8 +28,8 @@ export interface AffinityOptions {
    * How many more running tasks than the least loaded candidate a key's home
    * may hold and still get the key's tasks (a non-negative integer, or
    * `Infinity` to keep every key on its home while the home lives). While the
-   * home is within this bound but full, the task waits for it (and the queue
-   * behind it); past the bound, `fallback` picks a new home.
+   * home is within this bound but full, the task waits aside for it (the
+   * tasks behind it go on); past the bound, `fallback` picks a new home.
    * @defaultValue one less than the home's capacity: with one task per worker
    * (in-process pools, `prefetch: 0`) a busy home never holds a task back while
    * another worker is idle; with `threads()`' prefetch window a home keeps its

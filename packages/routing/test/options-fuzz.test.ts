@@ -1,4 +1,4 @@
-// Fuzzes the options of affinity() and the weights of weightedRoundRobin(): each
+// Fuzzes the options of affinity() and predictive() and the weights of weightedRoundRobin(): each
 // invalid value throws a TypeError that names the option and the value, at once;
 // valid values next to it are accepted.
 import fc from 'fast-check'
@@ -20,7 +20,7 @@ import {
   thrownBy,
 } from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
-import { affinity, leastBusy, weightedRoundRobin } from '../src/index.js'
+import { affinity, leastBusy, predictive, weightedRoundRobin } from '../src/index.js'
 
 const affinitySpecs: readonly OptionSpec[] = [
   spec(
@@ -86,6 +86,50 @@ describe('weightedRoundRobin(weights)', () => {
       fc.property(fc.dictionary(fc.integer({ min: 1, max: 1000 }).map(String), fc.double({ min: 1e-6, max: 1e6, noNaN: true })), (weights) => {
         expect(typeof weightedRoundRobin(weights as Record<number, number>).select).toBe('function')
       }),
+      { numRuns: 100 },
+    )
+  })
+})
+
+const predictiveSpecs: readonly OptionSpec[] = [
+  spec(
+    'options.alpha',
+    fc.oneof(notNumber, negative, fc.constant(0), nan, infinities, fc.double({ min: 1, minExcluded: true, noNaN: true })),
+    fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true }),
+  ),
+  spec('options.explore', fc.oneof(notNumber, negative, fc.constant(0), fractional, nan, fc.constant(-Infinity)), fc.oneof(fc.integer({ min: 1, max: 1e6 }), fc.constant(Infinity))),
+  spec('options.maxNames', fc.oneof(notNumber, negative, fc.constant(0), fractional, nan, infinities), fc.integer({ min: 1, max: 1e6 })),
+]
+
+fuzzEachOption(
+  'predictive(options)',
+  () => ({}),
+  predictiveSpecs,
+  (options) => predictive(options),
+)
+
+describe('predictive(options): the options object and valid values', () => {
+  it('throws a TypeError naming options for options that are not an object', () => {
+    fc.assert(
+      fc.property(fc.oneof(notObject, anArray), (bad) =>
+        expectOptionError(
+          thrownBy(() => predictive(bad as never)),
+          'options',
+          bad,
+        ),
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('accepts any mix of valid options', () => {
+    fc.assert(
+      fc.property(
+        optionsArbitrary(() => ({}), predictiveSpecs, undefined),
+        (options) => {
+          expect(typeof predictive(options).select).toBe('function')
+        },
+      ),
       { numRuns: 100 },
     )
   })

@@ -6,10 +6,10 @@
  * sends each key to both.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createPool } from '@poolkit/core'
+import { combineExecutors, createPool, NoCapableWorkerError } from '@poolkit/core'
 import type { Pool, WorkerSelector } from '@poolkit/core'
-import { threads } from '@poolkit/node-adapter'
-import { affinity, fairShare, leastBusy, leastEventLoopUtilization, roundRobin, weightedRoundRobin } from '../src/index.js'
+import { processes, threads } from '@poolkit/node-adapter'
+import { affinity, capabilities, fairShare, leastBusy, leastEventLoopUtilization, roundRobin, weightedRoundRobin } from '../src/index.js'
 
 /**
  * Vitest runs with the `@poolkit/source` condition and workers inherit the
@@ -76,6 +76,52 @@ describe('selectors on worker threads', () => {
       expect(results).toHaveLength(2_000)
       expect(new Set(results.map((r) => r.thread)).size, name).toBe(2)
       expect(errors).toEqual([])
+      await p.close()
+    }
+  })
+
+  it('capabilities() sends tasks that require a capability only to the threads whose setup declared it (workerData per part of combineExecutors), and fails those none has', async () => {
+    const device = new URL('./fixtures/device.worker.mjs', import.meta.url)
+    type Where = { thread: number; capabilities: string[] }
+    const p = createPool<null, Where>({
+      executor: combineExecutors([
+        { executor: threads<null, Where>(device, { execArgv, workerData: { capabilities: ['gpu'] } }), workers: 1 },
+        { executor: threads<null, Where>(device, { execArgv }), workers: 2 },
+      ]),
+      selector: capabilities(),
+    })
+    try {
+      await p.ready()
+      const gpu = await Promise.all(Array.from({ length: 20 }, () => p.run(null, { requires: ['gpu'] })))
+      expect(new Set(gpu.map((r) => r.thread)).size).toBe(1)
+      expect(gpu[0]!.capabilities).toEqual(['gpu'])
+      const any = await Promise.all(Array.from({ length: 300 }, () => p.run(null)))
+      expect(new Set(any.map((r) => r.thread)).size).toBe(3)
+      await expect(p.run(null, { requires: ['tpu'] })).rejects.toBeInstanceOf(NoCapableWorkerError)
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('capabilities() routes between kinds of worker in one pool: a child process that declares a capability next to worker threads', async () => {
+    const device = new URL('./fixtures/device.worker.mjs', import.meta.url)
+    type Where = { thread: number; pid: number; capabilities: string[] }
+    const p = createPool<null, Where>({
+      executor: combineExecutors([
+        { executor: processes<null, Where>(device, { execArgv, workerData: { capabilities: ['isolated'] } }), workers: 1 },
+        { executor: threads<null, Where>(device, { execArgv }), workers: 2 },
+      ]),
+      selector: capabilities(),
+    })
+    try {
+      await p.ready()
+      const isolated = await Promise.all(Array.from({ length: 10 }, () => p.run(null, { requires: ['isolated'] })))
+      expect(new Set(isolated.map((r) => r.pid))).toEqual(new Set([isolated[0]!.pid]))
+      expect(isolated[0]!.pid).not.toBe(process.pid)
+      const any = await Promise.all(Array.from({ length: 300 }, () => p.run(null)))
+      // Both kinds ran tasks: the child process and this process's threads.
+      expect(new Set(any.map((r) => (r.pid === process.pid ? 'thread' : 'process')))).toEqual(new Set(['thread', 'process']))
+    } finally {
       await p.close()
     }
   })

@@ -36,8 +36,10 @@ export interface WebWorkersOptions {
   prefetch?: number
   /**
    * How much work, in milliseconds of measured task time, to keep waiting in
-   * each worker (at least 1 task, at most `prefetch`). `Infinity` always sends
-   * `prefetch` ahead.
+   * each worker (at least 1 task, at most `prefetch`). While the page's main
+   * thread is slow to read results (busy rendering or running its own code),
+   * the window also covers twice that measured delay, up to 50 ms of work (or
+   * `prefetchMs`, if larger). `Infinity` always sends `prefetch` ahead.
    * @defaultValue 3
    */
   prefetchMs?: number

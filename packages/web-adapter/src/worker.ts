@@ -1,6 +1,6 @@
 // @poolkit/web-adapter/worker: the worker side, for scripts run by webWorkers().
 import { runWorker } from '@poolkit/core/worker'
-import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint } from '@poolkit/core/worker'
+import type { MainPost, TaskFunction, TaskFunctions, WorkerEndpoint, WorkerSetupResult } from '@poolkit/core/worker'
 import { CLOSED_SIGNAL } from './internal/closed.js'
 
 export { cooperative, transfer } from '@poolkit/core/worker'
@@ -15,8 +15,11 @@ export interface ExposeOptions {
    * Runs once per worker before it reports ready: open a connection, load a
    * model. A throw (or rejection) counts as a failed start; the pool backs off
    * and retries, and gives up with `WorkerStartError` after a few in a row.
+   * It may return `{ capabilities: ['gpu'] }`: what this worker can do, for
+   * tasks that require it (`run(x, { requires: ['gpu'] })` with
+   * `capabilities()` from `@poolkit/routing`).
    */
-  setup?: () => void | Promise<void>
+  setup?: () => WorkerSetupResult | Promise<WorkerSetupResult>
   /** Runs once when the pool closes the worker, after its tasks finished: close what `setup` opened. */
   teardown?: () => void | Promise<void>
 }

@@ -124,6 +124,12 @@ export interface WorkerHandle<I = unknown, O = unknown> {
   terminate(): Promise<void>
   /** Per-worker measurements, where the runtime has them. */
   stats?(): WorkerRuntimeStats
+  /**
+   * What this worker can do, for tasks that require it (`RunOptions.requires`):
+   * read once, when the worker is ready. A remote worker reports the
+   * capabilities its `setup` returned (`{ capabilities: ['gpu'] }`).
+   */
+  readonly capabilities?: readonly string[]
 }
 
 /**

@@ -30,6 +30,13 @@ export interface WorkerInfo {
    * executor reports none (in-process workers) or while it is starting.
    */
   readonly eventLoopUtilization: number | undefined
+  /**
+   * What it can do, for tasks that require it (`RunOptions.requires`): from its
+   * executor's handle (`WorkerHandle.capabilities`: a worker's `setup` may
+   * return them, and `combineExecutors` gives each part's), read when it
+   * becomes ready; empty while it starts and for a worker that declares none.
+   */
+  readonly capabilities: readonly string[]
 }
 
 /**

@@ -3,9 +3,11 @@ import type { TaskInfo } from './task.js'
 
 /**
  * Picks the worker that runs a task, among those with room for one more
- * (`candidates` is never empty). Returning `undefined` keeps the task queued
- * until the next worker frees up. Without a selector the pool picks the least
- * busy worker.
+ * (`candidates` is never empty). Returning `undefined` sets the task aside
+ * until a worker frees up: it keeps its place ahead of the tasks queued after
+ * it, and the pool offers those meanwhile, so one task that waits for a
+ * particular worker does not hold up the rest. Without a selector the pool
+ * picks the least busy worker.
  *
  * Besides `select`, a selector may keep state of its own about the workers (a
  * turn, a weight, the keys a worker served) through three optional hooks. The
@@ -21,10 +23,12 @@ import type { TaskInfo } from './task.js'
 export interface WorkerSelector {
   /**
    * The worker for `task`: one of `candidates` (workers that are ready and have
-   * room), or `undefined` to keep the task queued until a worker frees up.
-   * Called for the task at the head of the queue each time a worker has room;
-   * the pool reports a returned value that is not one of the candidates on its
-   * `error` event and keeps the task queued.
+   * room), or `undefined` to set the task aside until a worker frees up.
+   * Called each time a worker has room: first for the tasks set aside, oldest
+   * first, then for the task at the head of the queue. While 64 tasks are set
+   * aside the pool offers no more from the queue (the queue keeps its order).
+   * The pool reports a returned value that is not one of the candidates on its
+   * `error` event and sets the task aside.
    */
   select(candidates: readonly WorkerInfo[], task: TaskInfo): WorkerInfo | undefined
   /**
@@ -47,4 +51,14 @@ export interface WorkerSelector {
    * first) is not reported: the task goes back to the queue.
    */
   onFinished?(task: TaskInfo, worker: WorkerInfo, runMs: number, ok: boolean): void
+  /**
+   * Called for a task `select()` declined, with every worker of the pool
+   * (ready and starting): an error, when no worker could ever run the task,
+   * fails it at once with that error (rejected as `'unplaceable'`); `undefined`
+   * keeps it waiting. A worker that is still starting may turn out able to, so
+   * a selector should wait while one is. Called again each time the task is
+   * declined, so a task left waiting fails once the workers that could run it
+   * are gone.
+   */
+  refuse?(task: TaskInfo, workers: readonly WorkerInfo[]): Error | undefined
 }

@@ -25,6 +25,12 @@ export interface TaskInfo {
   readonly key: string | undefined
   /** The task function to call in a worker that exposes several, if any. */
   readonly name: string | undefined
+  /**
+   * The capabilities a worker must have to run it (`RunOptions.requires`), if
+   * any. Optional so hand-made `TaskInfo` values need not have it; tasks of
+   * core's pool always do.
+   */
+  readonly requires?: readonly string[] | undefined
   /** The current attempt, 1 for the first try. */
   readonly attempt: number
   /** When the task was submitted, on the pool's clock (ms). */
@@ -94,6 +100,15 @@ export interface RunOptions {
   key?: string | undefined
   /** The task function to call in a worker that exposes several. */
   name?: string | undefined
+  /**
+   * Capabilities a worker must have to run the task (for example `['gpu']`):
+   * a selector that routes by them, such as `capabilities()` from
+   * `@poolkit/routing`, sends it only to a worker whose
+   * `WorkerInfo.capabilities` include every one, and fails it with
+   * `NoCapableWorkerError` when no worker of the pool has them. The pool
+   * itself only carries them to the selector (`TaskInfo.requires`).
+   */
+  requires?: readonly string[] | undefined
   /** Objects to move to the worker instead of copying. */
   transfer?: TransferList | undefined
 }
@@ -112,10 +127,12 @@ export type TaskOutcome = 'completed' | 'failed' | 'cancelled' | 'timed-out' | '
 
 /**
  * Why a task was rejected without running. `'no-workers'`: workers kept failing
- * to start and the pool stopped trying (`WorkerStartError`).
+ * to start and the pool stopped trying (`WorkerStartError`). `'unplaceable'`:
+ * the selector found that no worker of the pool could ever run it
+ * (`WorkerSelector.refuse`; `NoCapableWorkerError` from `capabilities()`).
  * @public
  */
-export type RejectReason = 'queue-full' | 'dropped' | 'closed' | 'circuit-open' | 'no-workers'
+export type RejectReason = 'queue-full' | 'dropped' | 'closed' | 'circuit-open' | 'no-workers' | 'unplaceable'
 
 /**
  * The settled result of one task, for `submit()` callbacks and `map()`.

@@ -106,9 +106,9 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   const breaker = o.breaker
   if (o.selector !== undefined) {
     check.objectWith('options.selector', o.selector, ['select'])
-    const hooks = o.selector as unknown as Record<string, unknown>
-    for (const hook of ['onWorkerStarted', 'onWorkerExited', 'onFinished']) {
-      if (hooks[hook] !== undefined) check.func(`options.selector.${hook}`, hooks[hook])
+    const selectorHooks = o.selector as unknown as Record<string, unknown>
+    for (const hook of ['onWorkerStarted', 'onWorkerExited', 'onFinished', 'refuse'] as const) {
+      if (selectorHooks[hook] !== undefined) check.func(`options.selector.${hook}`, selectorHooks[hook])
     }
     if (typeof queue.peek !== 'function') throw new RangeError('options.selector needs a queue with peek(); options.queue has none')
   }

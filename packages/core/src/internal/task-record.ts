@@ -45,6 +45,7 @@ export class HoldRecord {
  */
 export class TaskExtra {
   name: string | undefined = undefined
+  requires: readonly string[] | undefined = undefined
   transfer: TransferList | undefined = undefined
   timeoutMs = Infinity
   userSignal: AbortSignal | undefined = undefined
@@ -110,6 +111,9 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
 
   get name(): string | undefined {
     return this.x?.name
+  }
+  get requires(): readonly string[] | undefined {
+    return this.x?.requires
   }
   get transfer(): TransferList | undefined {
     return this.x?.transfer
@@ -359,6 +363,7 @@ export function taskInfoOf(task: TaskInfo): TaskInfo {
     priority: task.priority,
     key: task.key,
     name: task.name,
+    requires: task.requires,
     attempt: task.attempt,
     submittedAt: task.submittedAt,
     enqueuedAt: task.enqueuedAt,

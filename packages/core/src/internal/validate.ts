@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
 // The checks are public at `@poolkit/core/validate`; core's own code uses them
 // under these short names.
-import { checkDurationOrInfinity, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, describeValue } from '../validate.js'
+import { checkDurationOrInfinity, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, checkStringArray, describeValue } from '../validate.js'
 
 export {
   checkBoolean as boolean,
@@ -20,6 +20,7 @@ export {
   checkPositiveDurationOrInfinity as positiveDurationOrInfinity,
   checkPositiveInteger as positiveInteger,
   checkPositiveIntegerOrInfinity as positiveIntegerOrInfinity,
+  checkStringArray as stringArray,
   describeValue as describe,
 } from '../validate.js'
 
@@ -31,6 +32,7 @@ export function runOptions(options: unknown): void {
   if (o.timeout !== undefined) checkDurationOrInfinity('options.timeout', o.timeout)
   checkOptionalString('options.key', o.key)
   checkOptionalString('options.name', o.name)
+  if (o.requires !== undefined) checkStringArray('options.requires', o.requires)
   if (o.signal !== undefined) checkOptionalAbortSignal('options.signal', o.signal)
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
     throw new TypeError(`options.transfer must be an array, got ${describeValue(o.transfer)}`)

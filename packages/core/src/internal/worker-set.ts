@@ -157,6 +157,11 @@ export class WorkerSet<I, O> {
     return best!
   }
 
+  /** Every worker of the pool: starting and ready. */
+  live(): WorkerSlot<I, O>[] {
+    return this.all.filter((w) => w.state !== EXITED)
+  }
+
   /** Workers with room for one more task. */
   candidates(): WorkerSlot<I, O>[] {
     const out: WorkerSlot<I, O>[] = []
@@ -300,6 +305,7 @@ export class WorkerSet<I, O> {
 
   private onReady(slot: WorkerSlot<I, O>, handle: WorkerHandle<I, O>): Promise<void> | undefined {
     slot.handle = handle
+    slot.capabilities = capabilitiesOf(handle)
     slot.spawning = undefined
     // Retired or closed while it was starting (or it crashed first): stop it now.
     if (slot.state === EXITED) return this.terminate(slot)
@@ -445,3 +451,13 @@ export class WorkerSet<I, O> {
     }
   }
 }
+
+/** A handle's capabilities, checked (they come from an executor or a worker's setup) and frozen. */
+function capabilitiesOf(handle: WorkerHandle<unknown, unknown>): readonly string[] {
+  const declared = handle.capabilities
+  if (declared === undefined) return NO_CAPABILITIES
+  if (!Array.isArray(declared) || !declared.every((c) => typeof c === 'string')) return NO_CAPABILITIES
+  return declared.length === 0 ? NO_CAPABILITIES : Object.freeze([...new Set(declared as string[])])
+}
+
+const NO_CAPABILITIES: readonly string[] = Object.freeze([])

@@ -5,6 +5,8 @@ export const STARTING = 0
 export const READY = 1
 export const EXITED = 2
 
+const NONE: readonly string[] = Object.freeze([])
+
 /** The pool's record of one worker. */
 export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
   readonly id: number
@@ -15,6 +17,8 @@ export class WorkerSlot<I = unknown, O = unknown> implements WorkerInfo {
   /** Run time of the attempts that ended on it (ms): one addition per attempt, in the pool's endAttempt(). */
   busyMs = 0
   readyAt = -1
+  /** From the handle (WorkerHandle.capabilities), set when it becomes ready. */
+  capabilities: readonly string[] = NONE
   /** When it last became idle (ready, or its last task ended), on the pool's clock; -1 while it runs a task. */
   idleSince = -1
   state = STARTING
@@ -53,6 +57,7 @@ export function workerInfoOf(worker: WorkerInfo): WorkerInfo {
     readyAt: worker.readyAt,
     busyMs: worker.busyMs,
     eventLoopUtilization: worker.eventLoopUtilization,
+    capabilities: worker.capabilities,
   }
 }
 

@@ -5,7 +5,7 @@ import type { SerializedError, SerializedValue } from './serialize-error.js'
  * `ready` message; the main side refuses a worker that speaks another.
  * @public
  */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 /**
  * Main side to worker: run a task. On the wire, runs travel flat in a
@@ -164,6 +164,11 @@ export interface ReadyMessage {
    * terminated.
    */
   readonly cooperative: readonly string[]
+  /**
+   * What the worker can do, for tasks that require it (`RunOptions.requires`):
+   * what its `setup` returned as `capabilities`, if anything.
+   */
+  readonly capabilities?: readonly string[]
 }
 
 /**
@@ -241,12 +246,22 @@ export const RESULT_FRAME = 'results'
 export const RESULT_SLOTS = 3
 
 /**
+ * Values before the first result in a {@link ResultFrame}: the tag, the heap,
+ * the time the tasks took and when the frame was posted.
+ * @public
+ */
+export const RESULT_HEADER = 4
+
+/**
  * Worker to main side: results, flat, in order: {@link RESULT_FRAME}; the
  * worker's heap in bytes after the last of them (or `undefined` when the main
  * side did not ask for it); the milliseconds these tasks took in all, each from
  * its start to its end in the worker (the main side sizes how many tasks it
- * sends ahead from it); then {@link RESULT_SLOTS} values per result
- * (`id, ok, value or error`).
+ * sends ahead from it); when the worker posted the frame
+ * (`performance.timeOrigin + performance.now()`, or `undefined`: the main side
+ * learns from it how long it takes to answer, and sends enough ahead to cover
+ * that); then {@link RESULT_SLOTS} values per result
+ * (`id, ok, value or error`), from index {@link RESULT_HEADER}.
  * @public
  */
 export type ResultFrame = readonly unknown[]
@@ -273,7 +288,7 @@ export function isResultFrame(post: unknown): post is ResultFrame {
 export function decodeResults(frame: ResultFrame): ResultMessage[] {
   const results: ResultMessage[] = []
   const heapUsed = frame[1] as number | undefined
-  for (let i = 3; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
+  for (let i = RESULT_HEADER; i + RESULT_SLOTS <= frame.length; i += RESULT_SLOTS) {
     const last = i + RESULT_SLOTS * 2 > frame.length && heapUsed !== undefined
     const id = frame[i] as number
     const result: ResultMessage =

@@ -1,8 +1,9 @@
 import type { TransferList } from '../contracts/task.js'
 import { describeThrown } from '../internal/describe.js'
+import { describeValue } from '../validate.js'
 import { RingBuffer } from '../internal/ring-buffer.js'
 import type { MainMessage, MainPost, RunMessage, WorkerMessage, WorkerPost } from './messages.js'
-import { PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from './messages.js'
+import { PROTOCOL_VERSION, RESULT_FRAME, RESULT_HEADER, RESULT_SLOTS, RUN_FRAME, RUN_SLOTS } from './messages.js'
 import { deserializeError, serializeError } from './serialize-error.js'
 import type { SerializedError, SerializedValue } from './serialize-error.js'
 
@@ -107,12 +108,23 @@ export interface WorkerEndpoint {
 }
 
 /**
+ * What a worker's `setup` may return: the capabilities the worker has (for
+ * example `['gpu']`), which the pool's `WorkerInfo.capabilities` then shows
+ * and a selector such as `capabilities()` from `@poolkit/routing` routes by.
+ * @public
+ */
+export type WorkerSetupResult = void | undefined | { readonly capabilities?: readonly string[] | undefined }
+
+/**
  * Options of {@link runWorker}.
  * @public
  */
 export interface WorkerRuntimeOptions {
-  /** Runs once before the worker reports ready; a throw is reported as an init error. */
-  setup?: () => void | Promise<void>
+  /**
+   * Runs once before the worker reports ready; a throw is reported as an init
+   * error. It may return `{ capabilities }` (see {@link WorkerSetupResult}).
+   */
+  setup?: () => WorkerSetupResult | Promise<WorkerSetupResult>
   /** Runs once when the worker is closed, after its tasks finished. */
   teardown?: () => void | Promise<void>
 }
@@ -189,7 +201,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   // Results of one tick go out in one post, a flat ResultFrame; control
   // messages (abort acks, pongs) follow it in a post of their own. Each result
   // keeps its transfer list and the run it answers, in case the frame must be split.
-  let frame: unknown[] = [RESULT_FRAME, undefined, 0]
+  let frame: unknown[] = [RESULT_FRAME, undefined, 0, undefined]
   let resultCount = 0
   // Milliseconds the tasks in `frame` took, each from its start to its end.
   let elapsed = 0
@@ -206,20 +218,23 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       const runs = resultRuns
       const list = outTransfer
       results[2] = elapsed
-      frame = [RESULT_FRAME, undefined, 0]
+      frame = [RESULT_FRAME, undefined, 0, undefined]
       resultCount = 0
       elapsed = 0
       resultLists = []
       resultRuns = []
       outTransfer = undefined
       if (reportHeap) results[1] = endpoint.measure?.().heapUsed
+      // When it leaves, on the clock every thread and process of the machine shares:
+      // how long the main side takes to read it tells how much work to send ahead.
+      results[3] = performance.timeOrigin + performance.now()
       try {
         if (list === undefined) endpoint.post(results)
         else endpoint.post(results, list)
       } catch {
         // Something in the frame cannot be cloned: send one by one, so only that task fails.
         for (let i = 0; i < runs.length; i++) {
-          const at = 3 + i * RESULT_SLOTS
+          const at = RESULT_HEADER + i * RESULT_SLOTS
           postAlone(results.slice(at, at + RESULT_SLOTS), results[1], i === 0 ? results[2] : 0, lists[i], runs[i]!)
         }
       }
@@ -233,7 +248,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
   const postAlone = (result: unknown[], heapUsed: unknown, took: unknown, list: TransferList | undefined, run: RunMessage): void => {
     try {
-      endpoint.post([RESULT_FRAME, heapUsed, took, ...result], list)
+      endpoint.post([RESULT_FRAME, heapUsed, took, undefined, ...result], list)
     } catch (error) {
       // What the clone threw may be the user's own value (a getter that throws): described, never read as is.
       const task = ` ${run.task ?? run.id}${run.name === undefined ? '' : ` (${run.name})`}`
@@ -243,7 +258,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
           ? `The result of task${task} could not be sent back from the worker: ${describeThrown(error)}`
           : `The error thrown by task${task} could not be sent back from the worker: ${describeThrown(error)}; it was ${describeSerialized(failed)}`,
       )
-      endpoint.post([RESULT_FRAME, heapUsed, took, run.id, false, serializeError(why)])
+      endpoint.post([RESULT_FRAME, heapUsed, took, undefined, run.id, false, serializeError(why)])
     }
   }
   const queueFlush = (): void => {
@@ -415,7 +430,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
     }
   }
 
-  const ready = (): void => {
+  const ready = (capabilities?: string[]): void => {
     endpoint.onExit?.(() => {
       try {
         flush()
@@ -429,6 +444,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
       protocol: PROTOCOL_VERSION,
       functions: names,
       cooperative: names.filter((n) => isCooperative(functions[n]!)),
+      ...(capabilities === undefined ? {} : { capabilities }),
     })
   }
 
@@ -438,6 +454,7 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
   }
   Promise.resolve()
     .then(options.setup)
+    .then(capabilitiesFrom)
     .then(ready, (error: unknown) => {
       try {
         endpoint.post({ type: 'init-error', error: serializeError(error) })
@@ -451,4 +468,15 @@ export function runWorker(functions: TaskFunctions, endpoint: WorkerEndpoint, op
         endpoint.close()
       }
     })
+}
+
+/** The capabilities a setup returned, checked: a setup that returns something else fails the worker's start, naming it. */
+function capabilitiesFrom(result: unknown): string[] | undefined {
+  if (result === undefined || result === null || typeof result !== 'object') return undefined
+  const capabilities = (result as { capabilities?: unknown }).capabilities
+  if (capabilities === undefined) return undefined
+  if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string' && c !== '')) {
+    throw new TypeError(`setup() returned capabilities ${describeValue(capabilities)}; they must be an array of non-empty strings`)
+  }
+  return [...(capabilities as string[])]
 }

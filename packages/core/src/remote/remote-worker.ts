@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../clock.js'
 import type { SpawnContext, TaskDone, AttemptOutcome, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from '../contracts/executor.js'
 import { WorkerExitError } from '../errors.js'
 import { describeThrown } from '../internal/describe.js'
-import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_SLOTS } from '../protocol/messages.js'
+import { isWorkerMessage, PROTOCOL_VERSION, RESULT_FRAME, RESULT_HEADER, RESULT_SLOTS } from '../protocol/messages.js'
 import type { WorkerMessage, WorkerPost } from '../protocol/messages.js'
 import { deserializeError, isSerializedError, serializeError } from '../protocol/serialize-error.js'
 import type { SerializedError, SerializedValue } from '../protocol/serialize-error.js'
@@ -102,6 +102,8 @@ export class RemoteWorker implements WorkerHandle {
   private readyResolve!: (handle: RemoteWorker) => void
   private readyReject!: (error: unknown) => void
   private nextRunId = 1
+  /** What the worker's setup said it can do (WorkerHandle.capabilities), from its ready message. */
+  capabilities: readonly string[] | undefined = undefined
   /** The worker's `flushEvery`, last configured. */
   private flushEvery = 0
   private readonly onTaskAbort = (reason: unknown, task: WorkerTask): void => {
@@ -230,10 +232,14 @@ export class RemoteWorker implements WorkerHandle {
   }
 
   private onResults(frame: readonly unknown[]): void {
-    if (frame.length < 3 || (frame.length - 3) % RESULT_SLOTS !== 0) return this.malformed(`a result frame of ${frame.length} values`)
+    if (frame.length < RESULT_HEADER || (frame.length - RESULT_HEADER) % RESULT_SLOTS !== 0) return this.malformed(`a result frame of ${frame.length} values`)
     const took = frame[2]
-    if (typeof took === 'number' && frame.length > 3 && this.window.adapt(took, (frame.length - 3) / RESULT_SLOTS)) this.resized()
-    for (let i = 3; i < frame.length; i += RESULT_SLOTS) {
+    if (typeof took === 'number' && frame.length > RESULT_HEADER) {
+      const postedAt = frame[3]
+      const lag = typeof postedAt === 'number' ? performance.timeOrigin + performance.now() - postedAt : Number.NaN
+      if (this.window.adapt(took, (frame.length - RESULT_HEADER) / RESULT_SLOTS, lag)) this.resized()
+    }
+    for (let i = RESULT_HEADER; i < frame.length; i += RESULT_SLOTS) {
       if (!this.onResult(frame[i], frame[i + 1], frame[i + 2])) return
     }
     const heapUsed = frame[1]
@@ -285,7 +291,7 @@ export class RemoteWorker implements WorkerHandle {
   private handle(message: WorkerMessage): void {
     switch (message.type) {
       case 'result':
-        this.onResults([RESULT_FRAME, message.heapUsed, undefined, message.id, message.ok, message.ok ? message.value : message.error])
+        this.onResults([RESULT_FRAME, message.heapUsed, undefined, undefined, message.id, message.ok, message.ok ? message.value : message.error])
         return
       case 'abort-ack':
         if (!ABORT_STATES.has(message.state)) return this.malformed(`an abort-ack in state ${describeValue(message.state)}`)
@@ -298,6 +304,10 @@ export class RemoteWorker implements WorkerHandle {
         return
       case 'ready':
         if (!Array.isArray(message.cooperative)) return this.malformed(`a ready message whose cooperative list is ${describeValue(message.cooperative)}`)
+        if (message.capabilities !== undefined && (!Array.isArray(message.capabilities) || !message.capabilities.every((c) => typeof c === 'string'))) {
+          return this.malformed(`a ready message whose capabilities are ${describeValue(message.capabilities)}`)
+        }
+        this.capabilities = message.capabilities === undefined ? undefined : [...message.capabilities]
         this.onReady(message.protocol, message.cooperative)
         return
       case 'init-error':

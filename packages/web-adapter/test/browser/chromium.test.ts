@@ -175,6 +175,13 @@ describe('webWorkers() in Chromium', () => {
     expect(r.typeWithFactory.message).toContain('options.type applies to a worker URL only')
   }, 60_000)
 
+  it("takes each Web Worker's capabilities from what its setup returned, and a pool of two kinds (combineExecutors) routes tasks that require one only to the worker that has it", async () => {
+    const r = (await page.evaluate('window.suite.capabilitiesScenario()')) as { workers: string[][]; gpuNames: string[]; anyCount: number }
+    expect(r.workers).toEqual([['gpu'], [], []])
+    expect(r.gpuNames).toEqual(['gpu'])
+    expect(r.anyCount).toBe(30)
+  })
+
   it('keeps the page responsive: runAll of 1,000 CPU tasks with onProgress leaves no main-thread task of 50 ms or more', async () => {
     const r = (await page.evaluate('window.suite.responsiveness(1000)')) as {
       count: number

@@ -1,6 +1,6 @@
 // The browser side of the tests: each export runs one scenario in this page and
 // returns plain data for the node test to assert.
-import { createPool, TaskTimeoutError, WorkerExitError, WorkerStartError } from '@poolkit/core'
+import { combineExecutors, createPool, TaskTimeoutError, WorkerExitError, WorkerStartError } from '@poolkit/core'
 import { runExecutorConformance } from '@poolkit/core/testing'
 import { webWorkers } from '@poolkit/web-adapter'
 
@@ -298,6 +298,37 @@ export async function responsiveness(count = 1000) {
     }
   } finally {
     observer.disconnect()
+    await pool.close()
+  }
+}
+
+/**
+ * Workers that differ, in the browser: one Web Worker whose setup declares 'gpu'
+ * next to two that declare nothing, in one pool (combineExecutors), with a
+ * selector that sends tasks requiring 'gpu' only where it is declared.
+ */
+export async function capabilitiesScenario() {
+  const caps = (name) => () => new Worker(new URL('./caps.worker.js', import.meta.url), { type: 'module', name })
+  const seen = []
+  const pool = createPool({
+    executor: combineExecutors([
+      { executor: webWorkers(caps('gpu')), workers: 1 },
+      { executor: webWorkers(caps('')), workers: 2 },
+    ]),
+    selector: {
+      select(candidates, task) {
+        const needs = task.requires ?? []
+        return candidates.find((worker) => needs.every((c) => worker.capabilities.includes(c)))
+      },
+    },
+    observers: [{ onWorkerStarted: (_pool, worker) => seen.push([...worker.capabilities]) }],
+  })
+  try {
+    await deadline(pool.ready(), 10_000, 'ready')
+    const gpu = await deadline(Promise.all(Array.from({ length: 10 }, () => pool.run(null, { name: 'where', requires: ['gpu'] }))), 10_000, 'gpu tasks')
+    const any = await deadline(Promise.all(Array.from({ length: 30 }, () => pool.run(null, { name: 'where' }))), 10_000, 'other tasks')
+    return { workers: seen.sort((a, b) => b.length - a.length), gpuNames: [...new Set(gpu.map((r) => r.name))], anyCount: any.length }
+  } finally {
     await pool.close()
   }
 }
