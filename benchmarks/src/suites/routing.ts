@@ -33,7 +33,8 @@ async function measure<R extends ChildReport>(args: readonly (string | number)[]
   return report
 }
 
-const judged = (line: SelectorLine, ratio: number): string => (line.name === DEFAULT_LINE || line.reference === true ? '-' : quick ? 'not judged in quick mode' : ratio >= 0.9 ? 'met' : 'NOT met')
+const judged = (line: SelectorLine, ratio: number): string =>
+  line.name === DEFAULT_LINE || line.reference === true || line.targeted === false ? '-' : quick ? 'not judged in quick mode' : ratio >= 0.9 ? 'met' : 'NOT met'
 
 // ---------------------------------------------------------------- R1 threads
 

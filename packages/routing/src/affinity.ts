@@ -37,11 +37,19 @@ export interface AffinityOptions {
    */
   maxImbalance?: number | undefined
   /**
-   * The most keys remembered; past it, the key used least recently is
-   * forgotten (in O(1)), and its next task gets a home from `fallback`.
+   * The most keys remembered; past it, the oldest is forgotten (in O(1)), and
+   * its next task gets a home from `fallback`. A key in use stays: a task of a
+   * key in the older half of the map moves it to the young end, so a key used
+   * within the last `maxKeys / 2` new or moved keys is never the one forgotten.
    * @defaultValue 10000
    */
   maxKeys?: number | undefined
+}
+
+/** A key's home: its worker, and when the entry was last put at the end of the map. */
+interface Home {
+  id: number
+  stamp: number
 }
 
 /**
@@ -53,9 +61,10 @@ export interface AffinityOptions {
  * loaded candidate get a new home from `fallback`; tasks without a key always
  * go to `fallback`.
  *
- * The keys are a bounded map (`maxKeys`, least recently used forgotten first),
- * and a worker's keys are forgotten when it exits, so they move to live
- * workers. Each task costs a scan of the candidates and a map lookup.
+ * The keys are a bounded map (`maxKeys`, the oldest not in use forgotten
+ * first), and a worker's keys are forgotten when it exits (each at its next
+ * task, without a scan), so they move to live workers. Each task costs a scan
+ * of the candidates and a map lookup.
  * Affinity trades balance for locality: many tasks of one hot key pile onto
  * its home up to the bound, so keep the bound small where balance matters
  * more than cache hits. poolifier has no equivalent.
@@ -82,39 +91,51 @@ export function affinity(options?: AffinityOptions): WorkerSelector {
   const maxImbalance = o.maxImbalance === undefined ? undefined : checkNonNegativeIntegerOrInfinity('options.maxImbalance', o.maxImbalance)
   const maxKeys = o.maxKeys === undefined ? 10_000 : checkPositiveInteger('options.maxKeys', o.maxKeys)
 
-  // Each key's home (a worker id), least recently used first: Map keeps insertion order.
-  const homes = new Map<string, number>()
-  // The keys of each live worker, to forget them when it exits.
-  const keysOf = new Map<number, Set<string>>()
-  // The live workers, to read a full home's load (a full worker is not among the candidates).
+  // Each key's home, oldest first: Map keeps insertion order, so the first entry is the one to evict (O(1)).
+  // A hit refreshes an entry (moves it to the end) only once it is in the older half, so a hot key costs
+  // a lookup and no map writes; a key used in the last maxKeys / 2 refreshes or insertions is never evicted.
+  const homes = new Map<string, Home>()
+  let stamp = 0
+  // The live workers, to read a full home's load (a full worker is not among the candidates) and to see
+  // that a home has exited: its keys are then treated as homeless, and move at their next task (no scan).
   const live = new Map<number, WorkerInfo>()
+  // Keys homed on each live worker, for the default fallback's spread.
+  const counts = new Map<number, number>()
 
-  const forget = (key: string, id: number): void => {
-    homes.delete(key)
-    keysOf.get(id)?.delete(key)
+  const count = (id: number, by: number): void => {
+    const n = counts.get(id)
+    if (n !== undefined) counts.set(id, n + by)
   }
-  const home = (key: string, id: number): void => {
-    const before = homes.get(key)
-    if (before !== undefined) forget(key, before)
-    homes.set(key, id)
-    let keys = keysOf.get(id)
-    if (keys === undefined) keysOf.set(id, (keys = new Set()))
-    keys.add(key)
+  const refresh = (key: string, home: Home): void => {
+    if (home.stamp >= stamp - (maxKeys >> 1)) return
+    homes.delete(key)
+    home.stamp = ++stamp
+    homes.set(key, home)
+  }
+  const assign = (key: string, home: Home | undefined, id: number): void => {
+    count(id, 1)
+    if (home !== undefined) {
+      count(home.id, -1)
+      home.id = id
+      refresh(key, home)
+      return
+    }
+    homes.set(key, { id, stamp: ++stamp })
     if (homes.size > maxKeys) {
-      const oldest = homes.keys().next().value as string
-      forget(oldest, homes.get(oldest)!)
+      const [oldest, entry] = homes.entries().next().value as [string, Home]
+      homes.delete(oldest)
+      count(entry.id, -1)
     }
   }
 
-  const homeTo = (worker: WorkerInfo): number => keysOf.get(worker.id)?.size ?? 0
   /** The default fallback: leastBusy()'s order, except that equally busy workers are ordered by the keys they are home to (for a keyed task). */
   const spread = (candidates: readonly WorkerInfo[], keyed: boolean): WorkerInfo | undefined => {
     let best = candidates[0]
     for (let i = 1; i < candidates.length; i++) {
       const c = candidates[i]!
       if (keyed && c.running === best!.running) {
-        const a = homeTo(c)
-        const b = homeTo(best!)
+        const a = counts.get(c.id) ?? 0
+        const b = counts.get(best!.id) ?? 0
         if (a < b || (a === b && c.id < best!.id)) best = c
       } else if (lessBusy(c, best!)) best = c
     }
@@ -125,8 +146,9 @@ export function affinity(options?: AffinityOptions): WorkerSelector {
     select(candidates: readonly WorkerInfo[], task: TaskInfo): WorkerInfo | undefined {
       const key = keyOf(task)
       if (key === undefined) return given === undefined ? spread(candidates, false) : given.select(candidates, task)
-      const id = homes.get(key)
-      if (id !== undefined) {
+      const home = homes.get(key)
+      if (home !== undefined) {
+        const id = home.id
         let found: WorkerInfo | undefined
         let least = Infinity
         for (let i = 0; i < candidates.length; i++) {
@@ -136,28 +158,23 @@ export function affinity(options?: AffinityOptions): WorkerSelector {
         }
         const worker = found ?? live.get(id)
         if (worker !== undefined && worker.running - least <= (maxImbalance ?? worker.capacity - 1)) {
-          // Used now: the most recent key (a delete and a set move it to the end of the map).
-          homes.delete(key)
-          homes.set(key, id)
+          refresh(key, home)
           // A full home within the bound: the task waits for it.
           return found
         }
       }
       const chosen = given === undefined ? spread(candidates, true) : given.select(candidates, task)
-      if (chosen !== undefined) home(key, chosen.id)
+      if (chosen !== undefined) assign(key, home, chosen.id)
       return chosen
     },
     onWorkerStarted(worker: WorkerInfo): void {
       live.set(worker.id, worker)
+      counts.set(worker.id, 0)
       given?.onWorkerStarted?.(worker)
     },
     onWorkerExited(worker: WorkerInfo): void {
       live.delete(worker.id)
-      const keys = keysOf.get(worker.id)
-      if (keys !== undefined) {
-        for (const key of keys) homes.delete(key)
-        keysOf.delete(worker.id)
-      }
+      counts.delete(worker.id)
       given?.onWorkerExited?.(worker)
     },
   }

@@ -136,19 +136,21 @@ describe('affinity()', () => {
     await setup.pool.close()
   })
 
-  it('remembers at most maxKeys keys, forgetting the least recently used in O(1)', async () => {
+  it('remembers at most maxKeys keys, forgetting the oldest in O(1), and keeps a key in use', async () => {
     const fallback = spyFallback()
-    const setup = clockPool(affinity({ fallback, maxKeys: 2 }), { concurrency: 2 })
-    // a, b; a again (a hit: b is now the least recent); c evicts b; a hits; b comes back through the fallback.
+    const setup = clockPool(affinity({ fallback, maxKeys: 4 }), { concurrency: 2 })
+    // a, b, c, d; a again (in the older half: it moves to the young end); e evicts the oldest, b; a hits; b comes back through the fallback.
     await oneByOne(setup.pool, setup.clock, [
       [1, 'a'],
       [1, 'b'],
-      [1, 'a'],
       [1, 'c'],
+      [1, 'd'],
+      [1, 'a'],
+      [1, 'e'],
       [1, 'a'],
       [1, 'b'],
     ])
-    expect(fallback.asked).toEqual(['a', 'b', 'c', 'b'])
+    expect(fallback.asked).toEqual(['a', 'b', 'c', 'd', 'e', 'b'])
     await setup.pool.close()
   })
 
