@@ -221,15 +221,13 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.directStart = o.defaultQueue && this.selector === undefined && this.breaker === undefined
     this.directSelect = o.defaultQueue && this.selector !== undefined && this.breaker === undefined
     this.obs = o.observers
-    if (this.directStart && this.maxQueue === Infinity && this.obs.onSubmitted === undefined) {
-      this.plain = new PoolQueue(o.queue, (id, input, submittedAt, settle, reject) => this.makePlain(id, input, submittedAt, settle, reject))
-      this.queue = this.plain
-    } else {
-      this.plain = undefined
-      // With a selector, a task it declines waits aside and the tasks behind it go on.
-      this.aside = this.selector === undefined ? undefined : new AsideQueue(o.queue)
-      this.queue = this.aside ?? o.queue
-    }
+    // Plain tasks wait without a record where nothing looks at them before they leave the queue (a selector
+    // sees each one then, as a record made by the lane's peek()).
+    const lane = (this.directStart || this.directSelect) && this.maxQueue === Infinity && this.obs.onSubmitted === undefined
+    this.plain = lane ? new PoolQueue(o.queue, (id, input, submittedAt, settle, reject) => this.makePlain(id, input, submittedAt, settle, reject)) : undefined
+    // With a selector, a task it declines waits aside and the tasks behind it go on.
+    this.aside = this.selector === undefined ? undefined : new AsideQueue(this.plain ?? o.queue)
+    this.queue = this.aside ?? this.plain ?? o.queue
     this.notifier = new Notifier(o.name, o.observers, o.selector)
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)

@@ -132,4 +132,26 @@ describe('the plain lane of the default queue', () => {
     expect(order).toEqual([1, 2, 3, 1])
     await pool.close()
   })
+
+  it('serves a selector too: it sees each plain task, in order, as the record the lane makes when the task leaves it', async () => {
+    const seen: number[] = []
+    let turn = 0
+    const pool = createPool<number, number>({
+      handler: async (x) => x * 2,
+      concurrency: 2,
+      selector: {
+        select(candidates, task) {
+          seen.push(task.id)
+          expect(task.priority).toBe(1)
+          return candidates[turn++ % candidates.length]
+        },
+      },
+    })
+    const runs: Promise<number>[] = []
+    for (let i = 0; i < 200; i++) runs.push(pool.run(i))
+    expect(pool.stats().queued).toBe(198)
+    expect(await Promise.all(runs)).toEqual(Array.from({ length: 200 }, (_, i) => i * 2))
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    await pool.close()
+  })
 })

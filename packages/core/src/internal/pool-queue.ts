@@ -10,8 +10,9 @@ export type MakeRecord<I, O> = (id: number, input: I, submittedAt: number, settl
  * at a million queued as at ten thousand).
  *
  * A task submitted with no options to a pool that nothing else watches at
- * submission (no breaker, selector or `onSubmitted` observer, the default queue,
- * no `maxQueue`) needs no record while it waits: its input, submission time and
+ * submission (no breaker or `onSubmitted` observer, the default queue, no
+ * `maxQueue`; a selector sees each task only as it leaves the queue, as the
+ * record `peek()` makes) needs no record while it waits: its input, submission time and
  * settle path sit in four parallel circular arrays (its id follows from its
  * place), and its {@link TaskRecord} is made when it leaves them. A queued task
  * then costs 32 bytes of slots and no object of its own, so a large backlog
