@@ -443,7 +443,7 @@ export class WorkerSet<I, O> {
     const i = idle.lastIndexOf(worker)
     if (i === -1) return
     for (let j = i + 1; j < idle.length; j++) idle[j - 1] = idle[j]!
-    idle.length--
+    idle.pop()
   }
 
   private terminate(slot: WorkerSlot<I, O>): Promise<void> {
