@@ -302,6 +302,22 @@ const parentExit: Scenario[] = [
   },
 ]
 
+const routing: Scenario[] = [
+  {
+    name: "selector: a task no worker can run is refused at once, one waiting aside for a busy worker is served when it frees, one declined until close() is reported unstarted",
+    file: 'selector-aside.mjs',
+    expect: {
+      unplaceable: rejected({ name: 'NoCapableWorkerError', code: 'ERR_POOL_NO_CAPABLE_WORKER' }, SLACK),
+      'gpu busy': fulfilled(200, 200 + SLACK),
+      'aside for the gpu': fulfilled(5, 205 + SLACK),
+      'behind it, on the other worker': fulfilled(5, 5 + SLACK),
+      'declined until close': closed(),
+      close: fulfilled(),
+    },
+    notes: { 'aside still waiting when the task behind it was done': 1, 'unstarted at close': 1 },
+  },
+]
+
 // Scenarios run a few at a time (each may start workers, child processes or redis-server).
 // As many as the machine has cores (2 to 4): other suites run beside this one.
 const concurrency = Number(process.env.LIVENESS_CONCURRENCY ?? Math.max(2, Math.min(4, availableParallelism())))
@@ -333,6 +349,7 @@ describe.concurrent('liveness: each scenario exits by itself, every awaited prom
     'breaker holds': [...held, ...heldClose],
     '429s and the README pool': tooMany,
     'timer waits': timers,
+    routing,
     bullmq,
   }
   for (const [group, scenarios] of Object.entries(groups)) {
