@@ -304,7 +304,7 @@ const parentExit: Scenario[] = [
 
 const routing: Scenario[] = [
   {
-    name: "selector: a task no worker can run is refused at once, one waiting aside for a busy worker is served when it frees, one declined until close() is reported unstarted",
+    name: 'selector: a task no worker can run is refused at once, one waiting aside for a busy worker is served when it frees, one declined until close() is reported unstarted',
     file: 'selector-aside.mjs',
     expect: {
       unplaceable: rejected({ name: 'NoCapableWorkerError', code: 'ERR_POOL_NO_CAPABLE_WORKER' }, SLACK),

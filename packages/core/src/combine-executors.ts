@@ -58,6 +58,7 @@ export function combineExecutors<I, O>(parts: readonly ExecutorPart<I, O>[]): Ex
   const total = resolved.reduce((sum, part) => sum + part.workers, 0)
   const tasks = resolved.map((part) => part.executor.tasksPerWorker ?? 1)
   const runs = resolved.map((part, i) => part.executor.runsPerWorker ?? tasks[i]!)
+  const mostTasks = Math.max(...tasks)
   /** The part a new worker goes to: the one furthest below its share. */
   const nextPart = (): number => {
     let best = -1
@@ -76,7 +77,7 @@ export function combineExecutors<I, O>(parts: readonly ExecutorPart<I, O>[]): Ex
   }
   return {
     kind: `combined(${resolved.map((part) => part.executor.kind).join(', ')})`,
-    tasksPerWorker: Math.max(...tasks),
+    tasksPerWorker: mostTasks,
     runsPerWorker: Math.max(...runs),
     defaultConcurrency: total,
     spawn(context: SpawnContext): Promise<WorkerHandle<I, O>> {
@@ -100,7 +101,7 @@ export function combineExecutors<I, O>(parts: readonly ExecutorPart<I, O>[]): Ex
         },
       }
       // A part with fewer tasks per worker than the largest starts at its own.
-      if (limit < Math.max(...tasks)) context.setCapacity(limit)
+      if (limit < mostTasks) context.setCapacity(limit)
       let spawned: WorkerHandle<I, O> | Promise<WorkerHandle<I, O>>
       try {
         spawned = part.executor.spawn(partContext)

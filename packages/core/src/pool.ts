@@ -165,7 +165,9 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private readonly aside: AsideQueue<TaskRecord<I, O>> | undefined
   /** The candidates of the placement the aside queue is making (see dispatch). */
   private offered: WorkerSlot<I, O>[] | undefined = undefined
-  /** The error of the task the selector refused last (read right after `choose` returns null). */
+  /** The worker the selector chose for the task the aside queue handed out last (set by `choose`). */
+  private chosen: WorkerSlot<I, O> | undefined = undefined
+  /** The error of the task the selector refused last (set by `choose`, read as the aside queue hands it out). */
   private refusal: Error | undefined = undefined
   /** The selector, where it has `onFinished` (checked once): called as each attempt ends. */
   private readonly selectorFinished: WorkerSelector | undefined
@@ -629,14 +631,15 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
               declined = true
               break
             }
-            task = taken[0]
-            if (taken[1] === null) {
+            task = taken
+            if (this.refusal !== undefined) {
               // No worker of the pool can ever run it (WorkerSelector.refuse).
-              this.rejectTask(task, 'unplaceable', this.refusal)
+              const error = this.refusal
               this.refusal = undefined
+              this.rejectTask(task, 'unplaceable', error)
               continue
             }
-            worker = taken[1]
+            worker = this.chosen
           } else task = this.queue.shift()!
           if (this.breaker !== undefined) {
             const denial = this.notifier.guard(() => this.breaker!.acquire(task))
@@ -669,12 +672,19 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     }
   }
 
-  /** For the aside queue: the selector's worker for `task`, `undefined` to set it aside, `null` when the selector refuses it (the error in `refusal`). */
-  private readonly choose = (task: TaskRecord<I, O>): WorkerSlot<I, O> | undefined | null => {
+  /**
+   * For the aside queue: whether the selector takes `task`, to the worker it
+   * leaves in `chosen`, or to be failed with the error it leaves in `refusal`
+   * (WorkerSelector.refuse); false sets it aside.
+   */
+  private readonly choose = (task: TaskRecord<I, O>): boolean => {
     const worker = this.selectWorker(task, this.offered)
-    if (worker !== undefined) return worker
+    if (worker !== undefined) {
+      this.chosen = worker
+      return true
+    }
     this.refusal = this.refusalOf(task)
-    return this.refusal === undefined ? undefined : null
+    return this.refusal !== undefined
   }
 
   /** The selector's `refuse()` for a task it declined: the error to fail it with, or undefined to let it wait. */

@@ -133,7 +133,7 @@ describe('the plain lane of the default queue', () => {
     await pool.close()
   })
 
-  it('serves a selector too: it sees each plain task, in order, as the record the lane makes when the task leaves it', async () => {
+  it('serves a selector too: it sees every plain task, in submission order, with Normal priority, and each completes', async () => {
     const seen: number[] = []
     let turn = 0
     const pool = createPool<number, number>({

@@ -94,38 +94,36 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   /**
-   * The first task `choose` places among `candidates`, in order: the aside
-   * tasks, oldest first (each only when the workers changed since it was
-   * declined), then the queue's head, again and again. `choose` returns the
-   * place, or `undefined` to decline (the task goes aside, while fewer than
-   * {@link ASIDE_LIMIT} are), or `null` to drop it (it is taken out, and
-   * returned with a `null` place, for the caller to settle). Undefined when
-   * nothing can be placed now. `generation` changes whenever a worker starts
-   * or leaves.
+   * The first task `choose` takes among `candidates`, taken out of the queue,
+   * in order: the aside tasks, oldest first (each only when the workers
+   * changed since it was declined), then the queue's head, again and again.
+   * `choose` returns true when it takes the task (to place it, or to drop it:
+   * the caller keeps what it decided), false to decline it (the task goes
+   * aside, while fewer than {@link ASIDE_LIMIT} are). Undefined when nothing
+   * can be taken now. `generation` changes whenever a worker starts or leaves.
    */
-  take<P>(candidates: readonly WorkerInfo[], generation: number, choose: (task: T) => P | undefined | null): [task: T, place: P | null] | undefined {
+  take(candidates: readonly WorkerInfo[], generation: number, choose: (task: T) => boolean): T | undefined {
     const aside = this.aside
     // With nothing else to offer, every aside task is asked again (a selector may decline for reasons of its own).
     const all = this.queue.size === 0
     for (let i = 0; i < aside.length; i++) {
       const entry = aside[i]!
       if (!all && entry.generation === generation && !relieved(entry.seen, candidates)) continue
-      const place = choose(entry.task)
-      if (place === undefined) {
+      if (!choose(entry.task)) {
         entry.generation = generation
         entry.seen = snapshot(candidates)
         continue
       }
       aside.splice(i, 1)
-      return [entry.task, place]
+      return entry.task
     }
     while (this.queue.size > 0 && aside.length < ASIDE_LIMIT) {
       const task = this.queue.peek!()!
-      const place = choose(task)
+      const taken = choose(task)
       // choose runs user code, which may have queued a task that now comes first.
       if (this.queue.peek!() === task) this.queue.shift()
       else this.queue.remove(task)
-      if (place !== undefined) return [task, place]
+      if (taken) return task
       aside.push({ task, generation, seen: snapshot(candidates) })
     }
     return undefined
