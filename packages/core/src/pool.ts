@@ -167,6 +167,10 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   private offered: WorkerSlot<I, O>[] | undefined = undefined
   /** The worker the selector chose for the task the aside queue handed out last (set by `choose`). */
   private chosen: WorkerSlot<I, O> | undefined = undefined
+  /** A selector's select() or refuse() is running: tasks submitted meanwhile are queued, and dispatch waits for its caller. */
+  private placing = false
+  /** dispatch() was called while `placing`: the placement's caller dispatches once it is made (afterPlacing). */
+  private redispatch = false
   /** The error of the task the selector refused last (set by `choose`, read as the aside queue hands it out). */
   private refusal: Error | undefined = undefined
   /** The selector, where it has `onFinished` (checked once): called as each attempt ends. */
@@ -452,7 +456,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     // user's own sees every task (it may refuse some, or count them).
     // The selector declined the task just now: it waits in the queue until a worker frees up (no second ask).
     let declined = false
-    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused) {
+    // While a selector is asked about a task, a task it submits waits in the queue (see selectWorker).
+    if (this.workers.free > 0 && this.queue.size === 0 && !this.paused && !this.placing) {
       if (this.directStart) {
         this.start(task, this.workers.pick(), true, task.submittedAt)
         return
@@ -461,19 +466,20 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
         // As dispatch() would ask for it at the head of an empty queue.
         const candidates = this.workers.candidates()
         const worker = this.selectWorker(task, candidates)
-        if (worker !== undefined) {
-          this.start(task, worker, false, task.submittedAt)
-          return
-        }
         // No worker of the pool can ever run it: it fails now, not when a worker frees up.
-        const refused = this.refusalOf(task)
-        if (refused !== undefined) {
-          this.rejectTask(task, 'unplaceable', refused)
+        const refused = worker === undefined ? this.refusalOf(task) : undefined
+        // Else it waits aside, asked again once the workers change (as dispatch() would have set it).
+        if (worker === undefined && refused === undefined) this.aside!.declined(task, candidates, this.workers.generation)
+        this.workers.endOffer(candidates)
+        // The selector is user code: it may have aborted the signal meanwhile.
+        if (isAborted(signal)) this.settleFailure(task, 'cancelled', signal!.reason)
+        else if (worker !== undefined) this.start(task, worker, false, task.submittedAt)
+        else if (refused !== undefined) this.rejectTask(task, 'unplaceable', refused)
+        else declined = true
+        if (!declined) {
+          this.afterPlacing()
           return
         }
-        declined = true
-        // It waits aside, asked again once the workers change (as dispatch() would have set it).
-        this.aside!.declined(task, candidates, this.workers.generation)
       }
     }
     // A task a free worker takes at once never waits, so it does not count against maxQueue.
@@ -500,7 +506,16 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       }
     }
     this.enqueue(task, task.submittedAt)
+    // A task declined just now is not asked again at once.
     if (!declined) this.dispatch()
+    else this.afterPlacing()
+  }
+
+  /** The dispatch a selector's select() or refuse() asked for while it ran at submission (it submitted a task, or one ended). */
+  private afterPlacing(): void {
+    if (!this.redispatch) return
+    this.redispatch = false
+    this.dispatch()
   }
 
   /**
@@ -614,6 +629,11 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     // A handler that settles synchronously re-enters here through finish(); the
     // outer loop picks the work up, so the stack stays flat.
     if (this.dispatching) return
+    // A selector asked at submission submitted a task (or ended one): its caller dispatches after the answer.
+    if (this.placing) {
+      this.redispatch = true
+      return
+    }
     this.dispatching = true
     try {
       for (;;) {
@@ -626,6 +646,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
             const candidates = (this.offered = this.workers.candidates())
             const taken = this.aside.take(candidates, this.workers.generation, this.choose)
             this.offered = undefined
+            this.workers.endOffer(candidates)
             if (taken === undefined) {
               // Every task the selector was offered waits for a worker to free up.
               declined = true
@@ -678,9 +699,10 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
    * (WorkerSelector.refuse); false sets it aside.
    */
   private readonly choose = (task: TaskRecord<I, O>): boolean => {
-    const worker = this.selectWorker(task, this.offered)
+    const worker = this.selectWorker(task, this.offered!)
     if (worker !== undefined) {
       this.chosen = worker
+      this.refusal = undefined
       return true
     }
     this.refusal = this.refusalOf(task)
@@ -690,20 +712,26 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   /** The selector's `refuse()` for a task it declined: the error to fail it with, or undefined to let it wait. */
   private refusalOf(task: TaskRecord<I, O>): Error | undefined {
     if (this.selector!.refuse === undefined) return undefined
+    this.placing = true
     const error = this.notifier.guard(() => this.selector!.refuse!(task, this.workers.live()))
+    this.placing = false
     if (error === undefined || error === null) return undefined
     return error instanceof Error ? error : new TypeError(`options.selector.refuse() must return an Error or undefined, got ${check.describe(error)}`)
   }
 
-  private selectWorker(task: TaskRecord<I, O>, offered?: WorkerSlot<I, O>[]): WorkerSlot<I, O> | undefined {
-    const candidates = offered ?? this.workers.candidates()
+  private selectWorker(task: TaskRecord<I, O>, candidates: WorkerSlot<I, O>[]): WorkerSlot<I, O> | undefined {
     let chosen: WorkerInfo | undefined
+    // A task select() submits waits in the queue, placed after this one: never on a worker
+    // among `candidates` behind this call's back (the worker it returns would be full).
+    this.placing = true
     // As notifier.guard() does, without a closure per task.
     try {
       chosen = this.selector!.select(candidates, task)
     } catch (error) {
       this.notifier.error(error)
       return undefined
+    } finally {
+      this.placing = false
     }
     if (chosen === undefined) return undefined
     if (!candidates.includes(chosen as WorkerSlot<I, O>)) {

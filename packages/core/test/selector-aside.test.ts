@@ -131,6 +131,108 @@ describe('a task the selector declines', () => {
   })
 })
 
+describe('the candidates a selector is offered', () => {
+  it('are its own while select() runs: a select() that submits a task gets the pool right, and no worker holds more than its room', async () => {
+    const clock = createVirtualClock()
+    const seen: number[][] = []
+    let nested: Promise<number> | undefined
+    const selector: WorkerSelector = {
+      select(candidates, task) {
+        const before = candidates.map((c) => c.id)
+        // The first task placed submits another from inside select(): it re-enters the pool.
+        if (task.id === 1 && nested === undefined) nested = pool.run(5)
+        seen.push(
+          before,
+          candidates.map((c) => c.id),
+        )
+        return candidates[candidates.length - 1]
+      },
+    }
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock, concurrency: 2, selector })
+    await pool.ready()
+    const first = pool.run(10)
+    await clock.advance(0)
+    // The outer call's candidates did not change under it while the nested task was placed.
+    expect(seen[seen.length - 2]).toEqual(seen[seen.length - 1])
+    const stats = pool.stats()
+    expect(stats.running).toBe(2)
+    expect(stats.perWorker.every((w) => w.running <= 1)).toBe(true)
+    await clock.runAll()
+    expect(await first).toBe(10)
+    expect(await nested).toBe(5)
+    await pool.close()
+  })
+
+  it('place the task they were asked about even when select() queues one ahead of it or cancels it', async () => {
+    const clock = createVirtualClock()
+    const started: string[] = []
+    const controller = new AbortController()
+    const extra: Promise<number>[] = []
+    const selector: WorkerSelector = {
+      select(candidates, task) {
+        // Asked about 'b', it queues an urgent task ahead of everything; asked about 'c', it cancels 'c'.
+        if (task.key === 'b' && extra.length === 0) extra.push(pool.run(1, { key: 'urgent', priority: 10 }))
+        if (task.key === 'c') controller.abort(new Error('changed my mind'))
+        return candidates[0]
+      },
+    }
+    const pool = createPool<number, number>({
+      handler: sleeper(clock),
+      clock,
+      concurrency: 1,
+      selector,
+      observers: [{ onStarted: (_p, task) => void started.push(String(task.key)) }],
+    })
+    await pool.ready()
+    const a = pool.run(10, { key: 'a' })
+    const b = pool.run(10, { key: 'b' })
+    const c = track(pool.run(10, { key: 'c', signal: controller.signal }))
+    const d = pool.run(10, { key: 'd' })
+    await clock.runAll()
+    expect(await Promise.all([a, b, d, ...extra])).toEqual([10, 10, 10, 1])
+    expect(c.status).toBe('rejected')
+    // 'b' was placed as asked; the urgent task went next; 'c' never started; nothing ran twice.
+    expect(started).toEqual(['a', 'b', 'urgent', 'd'])
+    expect(pool.stats().counters.completed).toBe(4)
+    expect(pool.stats().counters.started).toBe(4)
+    await pool.close()
+  })
+  it('asked at submission, a select() that cancels the task leaves it unstarted, and one that declines it and submits another places the other', async () => {
+    const clock = createVirtualClock()
+    const started: string[] = []
+    const controller = new AbortController()
+    let other: Promise<number> | undefined
+    const selector: WorkerSelector = {
+      select(candidates, task) {
+        if (task.key === 'cancel') controller.abort(new Error('changed my mind'))
+        if (task.key === 'wait') {
+          other ??= pool.run(3, { key: 'other' })
+          return undefined
+        }
+        return candidates[0]
+      },
+    }
+    const pool = createPool<number, number>({
+      handler: sleeper(clock),
+      clock,
+      concurrency: 2,
+      selector,
+      observers: [{ onStarted: (_p, task) => void started.push(String(task.key)) }],
+    })
+    await pool.ready()
+    const cancelled = track(pool.run(10, { key: 'cancel', signal: controller.signal }))
+    const waiting = track(pool.run(10, { key: 'wait' }))
+    await clock.advance(0)
+    expect(cancelled.status).toBe('rejected')
+    expect(started).toEqual(['other'])
+    expect(waiting.status).toBe('pending')
+    await clock.advance(3)
+    expect(await other).toBe(3)
+    expect(pool.stats().counters.cancelled).toBe(1)
+    await closeNow(pool, clock)
+  })
+})
+
 describe('WorkerSelector.refuse', () => {
   it("fails a declined task it refuses at once, rejected as 'unplaceable' with its error, and keeps waiting one it does not", async () => {
     const clock = createVirtualClock()

@@ -33,6 +33,12 @@ export interface WorkerSelector {
    * queue (the queue keeps its order).
    * The pool reports a returned value that is not one of the candidates on its
    * `error` event and sets the task aside.
+   *
+   * `candidates` is valid for this call only: the pool fills the same array
+   * for the next placement, so copy it to keep it. `select()` may submit tasks
+   * (they wait in the queue and are placed after this one, so the worker it
+   * returns still has room) and may cancel the task it is asked about (it is
+   * then never started, whatever it returns).
    */
   select(candidates: readonly WorkerInfo[], task: TaskInfo): WorkerInfo | undefined
   /**

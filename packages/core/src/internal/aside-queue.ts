@@ -35,6 +35,8 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   private aside: Declined<T>[] = []
   /** A task the selector declined at submission, which the next push() sets aside instead of queueing. */
   private pending: Declined<T> | undefined = undefined
+  /** Counts the changes to the queue's order made through this object (a task pushed, put back or removed): see take(). */
+  private changes = 0
 
   constructor(private readonly queue: TaskQueue<T>) {}
 
@@ -48,6 +50,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   push(task: T): void {
+    this.changes++
     const pending = this.pending
     if (pending !== undefined) {
       this.pending = undefined
@@ -60,12 +63,14 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   unshift(task: T): void {
+    this.changes++
     // A retry or a task handed back goes first in the queue; the aside tasks were declined, not queued.
     if (this.queue.unshift !== undefined) this.queue.unshift(task)
     else this.queue.push(task)
   }
 
   shift(): T | undefined {
+    this.changes++
     return this.aside.length > 0 ? this.aside.shift()!.task : this.queue.shift()
   }
 
@@ -74,6 +79,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   remove(task: T): boolean {
+    this.changes++
     const at = this.aside.findIndex((entry) => entry.task === task)
     if (at === -1) return this.queue.remove(task)
     this.aside.splice(at, 1)
@@ -81,6 +87,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   clear(): T[] {
+    this.changes++
     const aside = this.aside
     this.aside = []
     const tasks = aside.map((entry) => entry.task)
@@ -88,6 +95,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   evict(): T | undefined {
+    this.changes++
     // The queue's own choice; an aside task is older than anything in it, so it goes only once the queue is empty.
     if (this.queue.size > 0) return this.queue.evict?.()
     return this.aside.shift()?.task
@@ -109,20 +117,34 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
     for (let i = 0; i < aside.length; i++) {
       const entry = aside[i]!
       if (!all && entry.generation === generation && !relieved(entry.seen, candidates)) continue
-      if (!choose(entry.task)) {
-        entry.generation = generation
-        entry.seen = snapshot(candidates)
+      const changes = this.changes
+      const taken = choose(entry.task)
+      // choose runs user code, which may have cancelled this task (or another set aside).
+      const at = changes === this.changes ? i : aside.indexOf(entry)
+      if (at === -1) {
+        // Gone (the pool settled it): start over, the others may have moved.
+        i = -1
         continue
       }
-      aside.splice(i, 1)
+      if (!taken) {
+        entry.generation = generation
+        entry.seen = snapshot(candidates)
+        i = at
+        continue
+      }
+      aside.splice(at, 1)
       return entry.task
     }
     while (this.queue.size > 0 && aside.length < ASIDE_LIMIT) {
       const task = this.queue.peek!()!
+      const changes = this.changes
       const taken = choose(task)
-      // choose runs user code, which may have queued a task that now comes first.
-      if (this.queue.peek!() === task) this.queue.shift()
-      else this.queue.remove(task)
+      // choose runs user code, which may have queued a task that now comes first, or
+      // cancelled this one. Every such change goes through this object (a plain task
+      // the pool queues in the lane beneath joins at its end), so without one the head is still `task`.
+      if (changes === this.changes || this.queue.peek!() === task) this.queue.shift()
+      // Cancelled meanwhile (the pool settled it): not handed out, nor set aside.
+      else if (!this.queue.remove(task)) continue
       if (taken) return task
       aside.push({ task, generation, seen: snapshot(candidates) })
     }

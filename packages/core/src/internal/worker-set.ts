@@ -165,15 +165,38 @@ export class WorkerSet<I, O> {
   /** Changes whenever a worker becomes ready or leaves (a selector's declines are asked about again). */
   generation = 0
 
-  /** Workers with room for one more task. */
+  /** The array {@link candidates} fills, reused from one placement to the next while no other holds it. */
+  private readonly offer: WorkerSlot<I, O>[] = []
+  /** Whether a placement holds {@link offer} (a selector that runs a task re-enters: it gets an array of its own). */
+  private offering = false
+
+  /**
+   * Workers with room for one more task, in an array the caller gives back with
+   * {@link endOffer} once the placement is made: the next placement reuses it
+   * (no array per task), unless one is still being made (a selector's
+   * `select()` that submits a task), which gets an array of its own.
+   */
   candidates(): WorkerSlot<I, O>[] {
-    const out: WorkerSlot<I, O>[] = []
+    let out: WorkerSlot<I, O>[]
+    if (this.offering) out = []
+    else {
+      out = this.offer
+      this.offering = true
+    }
     const all = this.all
+    let n = 0
     for (let i = 0; i < all.length; i++) {
       const w = all[i]!
-      if (w.state === READY && w.running < w.capacity) out.push(w)
+      if (w.state === READY && w.running < w.capacity) out[n++] = w
     }
+    // Truncating costs a call into the runtime: only when there are fewer than last time.
+    if (out.length !== n) out.length = n
     return out
+  }
+
+  /** A placement is done with the array {@link candidates} gave it. */
+  endOffer(candidates: WorkerSlot<I, O>[]): void {
+    if (candidates === this.offer) this.offering = false
   }
 
   /** When each idle ready worker became idle, oldest first (for scalers that retire workers idle for a while). */
@@ -440,6 +463,11 @@ export class WorkerSet<I, O> {
   /** Takes a worker out of the idle stack, wherever it is in it, keeping the others' order (no array allocated, as splice() would). */
   private takeIdle(worker: WorkerSlot<I, O>): void {
     const idle = this.idle
+    // Mostly the worker freed last, on top.
+    if (idle[idle.length - 1] === worker) {
+      idle.pop()
+      return
+    }
     const i = idle.lastIndexOf(worker)
     if (i === -1) return
     for (let j = i + 1; j < idle.length; j++) idle[j - 1] = idle[j]!
