@@ -41,7 +41,7 @@ export {
 } from './errors.js'
 
 // Contracts
-export type { RejectReason, RunOptions, TaskContext, TaskFailure, TaskInfo, TaskOutcome, TaskResult, TaskSuccess, TransferList } from './contracts/task.js'
+export type { KeyFunction, RejectReason, RunOptions, TaskContext, TaskFailure, TaskInfo, TaskOutcome, TaskResult, TaskSuccess, TransferList } from './contracts/task.js'
 export type { TaskQueue } from './contracts/task-queue.js'
 export type { AttemptOutcome, Executor, SpawnContext, TaskDone, WorkerExit, WorkerHandle, WorkerRuntimeStats, WorkerTask } from './contracts/executor.js'
 export type { Scaler } from './contracts/scaler.js'

@@ -401,11 +401,12 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     check.runOptions(options)
     const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), options.priority ?? Priority.Normal, options.key)
     const timeout = options.timeout ?? this.taskTimeout
-    if (options.name !== undefined || options.requires !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
+    if (options.name !== undefined || options.requires !== undefined || options.labels !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
       const extra = task.extra()
       extra.name = options.name
       // A copy: the caller's array may change after submission.
       if (options.requires !== undefined) extra.requires = Object.freeze([...options.requires])
+      if (options.labels !== undefined) extra.labels = Object.freeze({ ...options.labels })
       extra.transfer = options.transfer
       extra.timeoutMs = timeout === 0 ? Infinity : timeout
       extra.userSignal = options.signal

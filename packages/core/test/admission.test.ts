@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { concurrencyFromEnv, createDefaultQueue, createPool, createVirtualClock, ErrorCode, isPoolError, Priority, QueueFullError, TaskDroppedError } from '../src/index.js'
-import type { PoolOptions, RunOptions, TaskContext, TaskQueue, TaskResult } from '../src/index.js'
+import type { PoolOptions, RunOptions, TaskContext, TaskInfo, TaskQueue, TaskResult } from '../src/index.js'
 import { controlled, gate, sleep, tick, track } from './support.js'
 
 // ---------------------------------------------------------------- helpers
@@ -997,7 +997,23 @@ describe('option validation', () => {
     ['name null', { name: null as never }, 'options.name must be a string, got null'],
     ['signal {}', { signal: {} as never }, 'options.signal must be an AbortSignal, got an object'],
     ['transfer "x"', { transfer: 'x' as never }, 'options.transfer must be an array, got "x"'],
+    ['labels "x"', { labels: 'x' as never }, 'options.labels must be an object of strings, got "x"'],
+    ['labels { provider: 3 }', { labels: { provider: 3 } as never }, 'options.labels.provider must be a string, got 3'],
   ]
+
+  it('carries a task\'s labels to the policies as a frozen copy, and leaves them undefined on a task without', async () => {
+    const seen: TaskInfo[] = []
+    const pool = createPool({ handler, observers: [{ onSubmitted: (_p, task) => void seen.push(task) }] })
+    const labels = { provider: 'openai' }
+    await pool.run(1, { key: 'tenant-a', labels })
+    labels.provider = 'changed'
+    await pool.run(2, { key: 'tenant-a' })
+    expect(seen[0]!.labels).toEqual({ provider: 'openai' })
+    expect(Object.isFrozen(seen[0]!.labels)).toBe(true)
+    expect(seen[1]!.labels).toBeUndefined()
+    expect(JSON.parse(JSON.stringify(seen[0]))).toMatchObject({ key: 'tenant-a', labels: { provider: 'openai' } })
+    await pool.close()
+  })
 
   it.each(invalidRunOptions)('run() rejects with a TypeError for %s, naming the option and the value; the handler never runs', async (_label, bad, message) => {
     const spy = vi.fn(handler)

@@ -31,6 +31,13 @@ export interface TaskInfo {
    * core's pool always do.
    */
   readonly requires?: readonly string[] | undefined
+  /**
+   * The task's labels (`RunOptions.labels`), if any: more keys than one, for
+   * policies that group tasks each their own way (a fair queue by tenant, a
+   * rate limiter by provider: see {@link KeyFunction}). Optional so hand-made
+   * `TaskInfo` values need not have it; tasks of core's pool always do.
+   */
+  readonly labels?: Readonly<Record<string, string>> | undefined
   /** The current attempt, 1 for the first try. */
   readonly attempt: number
   /** When the task was submitted, on the pool's clock (ms). */
@@ -109,6 +116,15 @@ export interface RunOptions {
    * itself only carries them to the selector (`TaskInfo.requires`).
    */
   requires?: readonly string[] | undefined
+  /**
+   * Named string values the task carries for the policies that group tasks
+   * (`TaskInfo.labels`), where one `key` is not enough: for example
+   * `{ key: tenant, labels: { provider: 'openai' } }`, with the fair queue
+   * sharing by `key` and a rate limiter given
+   * `key: (task) => task.labels?.provider`. The pool copies them at
+   * submission; the task's handler does not see them.
+   */
+  labels?: Readonly<Record<string, string>> | undefined
   /** Objects to move to the worker instead of copying. */
   transfer?: TransferList | undefined
 }
@@ -171,3 +187,18 @@ export interface TaskFailure {
   /** Attempts made; 0 when the task never started. */
   readonly attempts: number
 }
+
+/**
+ * Which group a policy puts a task in: its tenant for a fair queue, its
+ * provider for a breaker or rate limiter, its series in metrics. Every keyed
+ * policy of poolkit takes one as its `key` option, and defaults to the task's
+ * own `key`, so one pool can be fair by tenant and limited by provider
+ * (`key: (task) => task.labels?.provider`). `undefined` puts the task with the
+ * tasks that have no key.
+ *
+ * A policy may call it several times for one task (as it admits, starts and
+ * ends it), so it must give the same answer each time: read it from the task's
+ * `key`, `name` or `labels`, which never change.
+ * @public
+ */
+export type KeyFunction = (task: TaskInfo) => string | undefined

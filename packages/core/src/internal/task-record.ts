@@ -46,6 +46,7 @@ export class HoldRecord {
 export class TaskExtra {
   name: string | undefined = undefined
   requires: readonly string[] | undefined = undefined
+  labels: Readonly<Record<string, string>> | undefined = undefined
   transfer: TransferList | undefined = undefined
   timeoutMs = Infinity
   userSignal: AbortSignal | undefined = undefined
@@ -114,6 +115,9 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
   get requires(): readonly string[] | undefined {
     return this.x?.requires
+  }
+  get labels(): Readonly<Record<string, string>> | undefined {
+    return this.x?.labels
   }
   get transfer(): TransferList | undefined {
     return this.x?.transfer
@@ -364,6 +368,7 @@ export function taskInfoOf(task: TaskInfo): TaskInfo {
     key: task.key,
     name: task.name,
     requires: task.requires,
+    labels: task.labels,
     attempt: task.attempt,
     submittedAt: task.submittedAt,
     enqueuedAt: task.enqueuedAt,

@@ -33,8 +33,17 @@ export function runOptions(options: unknown): void {
   checkOptionalString('options.key', o.key)
   checkOptionalString('options.name', o.name)
   if (o.requires !== undefined) checkStringArray('options.requires', o.requires)
+  if (o.labels !== undefined) checkLabels(o.labels)
   if (o.signal !== undefined) checkOptionalAbortSignal('options.signal', o.signal)
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
     throw new TypeError(`options.transfer must be an array, got ${describeValue(o.transfer)}`)
+  }
+}
+
+/** `options.labels`: a plain object of strings. */
+function checkLabels(labels: unknown): void {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw new TypeError(`options.labels must be an object of strings, got ${describeValue(labels)}`)
+  for (const [name, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') throw new TypeError(`options.labels.${name} must be a string, got ${describeValue(value)}`)
   }
 }
