@@ -401,7 +401,14 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     check.runOptions(options)
     const task = new TaskRecord<I, O>(this.nextTaskId++, input, this.clock.now(), options.priority ?? Priority.Normal, options.key)
     const timeout = options.timeout ?? this.taskTimeout
-    if (options.name !== undefined || options.requires !== undefined || options.labels !== undefined || options.transfer !== undefined || options.signal !== undefined || (timeout !== 0 && timeout !== Infinity)) {
+    if (
+      options.name !== undefined ||
+      options.requires !== undefined ||
+      options.labels !== undefined ||
+      options.transfer !== undefined ||
+      options.signal !== undefined ||
+      (timeout !== 0 && timeout !== Infinity)
+    ) {
       const extra = task.extra()
       extra.name = options.name
       // A copy: the caller's array may change after submission.

@@ -1001,7 +1001,7 @@ describe('option validation', () => {
     ['labels { provider: 3 }', { labels: { provider: 3 } as never }, 'options.labels.provider must be a string, got 3'],
   ]
 
-  it('carries a task\'s labels to the policies as a frozen copy, and leaves them undefined on a task without', async () => {
+  it("carries a task's labels to the policies as a frozen copy, and leaves them undefined on a task without", async () => {
     const seen: TaskInfo[] = []
     const pool = createPool({ handler, observers: [{ onSubmitted: (_p, task) => void seen.push(task) }] })
     const labels = { provider: 'openai' }
