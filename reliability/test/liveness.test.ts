@@ -202,6 +202,18 @@ const timers: Scenario[] = [
     notes: { calls: 3 },
   },
   {
+    name: 'deadlines: a queued task and a held task fail on their deadline timers; finished tasks leave no deadline timer behind',
+    file: 'deadline.mjs',
+    expect: {
+      busy: fulfilled(300, 300 + SLACK),
+      'queued past its deadline': rejected({ name: 'DeadlineExceededError', code: 'ERR_POOL_DEADLINE_EXCEEDED' }, 100 + SLACK),
+      close: fulfilled(),
+      'held past its deadline': rejected({ name: 'DeadlineExceededError', code: 'ERR_POOL_DEADLINE_EXCEEDED' }, 150 + SLACK),
+      'close held': fulfilled(),
+    },
+    notes: { 'finished well before their deadlines': 2 },
+  },
+  {
     name: "onQueueFull 'wait': a caller waiting for room gets QueueFullError at queueWaitTimeout; close({ timeout }) ends the rest",
     file: 'queue-wait.mjs',
     expect: {

@@ -10,6 +10,8 @@ export const ErrorCode = {
   TaskDropped: 'ERR_POOL_TASK_DROPPED',
   /** A task ran past its timeout. */
   TaskTimeout: 'ERR_POOL_TASK_TIMEOUT',
+  /** A task's deadline passed before it could run (or run again). */
+  DeadlineExceeded: 'ERR_POOL_DEADLINE_EXCEEDED',
   /** The pool is closed, or closed before the task could start. */
   PoolClosed: 'ERR_POOL_CLOSED',
   /** The circuit breaker for the task's key is open. */
@@ -95,6 +97,51 @@ export class TaskTimeoutError extends PoolError {
     super(ErrorCode.TaskTimeout, options?.message ?? `The task timed out after ${timeoutMs} ms`, options)
     this.timeoutMs = timeoutMs
   }
+}
+
+/**
+ * Where a task was when its deadline passed: `'submitted'` (it had passed
+ * before the pool took the task), `'queued'` (waiting for a worker, or for room
+ * in a full queue), `'held'` (a breaker held it: an open circuit, a full
+ * bulkhead, a rate limit) or `'retrying'` (waiting for its next attempt).
+ * @public
+ */
+export type DeadlineStage = 'submitted' | 'queued' | 'held' | 'retrying'
+
+/**
+ * The task's deadline (`RunOptions.deadline` or `deadlineMs`) passed before
+ * it could start, or start again: it never ran past it.
+ * @public
+ */
+export class DeadlineExceededError extends PoolError {
+  override name = 'DeadlineExceededError'
+  /** Where the task was when its deadline passed. */
+  readonly stage: DeadlineStage
+  /** How long after submission the deadline was, in milliseconds (0 or less: already past). */
+  readonly deadlineMs: number
+
+  /**
+   * @param stage - where the task was
+   * @param deadlineMs - how long after submission the deadline was
+   * @param options - `cause` (the last attempt's error, for a task waiting to retry), and `message` to replace the default one
+   */
+  constructor(stage: DeadlineStage, deadlineMs: number, options?: { cause?: unknown; message?: string }) {
+    super(ErrorCode.DeadlineExceeded, options?.message ?? deadlineMessage(stage, deadlineMs), options)
+    this.stage = stage
+    this.deadlineMs = deadlineMs
+  }
+}
+
+const STAGE_WORDS: Record<DeadlineStage, string> = {
+  submitted: 'before it was submitted',
+  queued: 'while it was queued',
+  held: 'while a breaker held it',
+  retrying: 'while it waited to retry',
+}
+
+function deadlineMessage(stage: DeadlineStage, deadlineMs: number): string {
+  const at = stage === 'submitted' ? '' : ` ${Math.round(deadlineMs)} ms after submission`
+  return `The task's deadline passed${at} ${STAGE_WORDS[stage]}`
 }
 
 /**

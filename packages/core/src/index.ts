@@ -22,12 +22,13 @@ export { systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
 export { createVirtualClock } from './virtual-clock.js'
 export type { VirtualClock } from './virtual-clock.js'
-
-// Errors
 export { combineExecutors } from './combine-executors.js'
 export type { ExecutorPart } from './combine-executors.js'
+
+// Errors
 export {
   CircuitOpenError,
+  DeadlineExceededError,
   ErrorCode,
   isPoolError,
   NoCapableWorkerError,
@@ -39,6 +40,7 @@ export {
   WorkerExitError,
   WorkerStartError,
 } from './errors.js'
+export type { DeadlineStage } from './errors.js'
 
 // Contracts
 export type { KeyFunction, RejectReason, RunOptions, TaskContext, TaskFailure, TaskInfo, TaskOutcome, TaskResult, TaskSuccess, TransferList } from './contracts/task.js'

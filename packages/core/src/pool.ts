@@ -8,10 +8,11 @@ import { AsideQueue } from './internal/aside-queue.js'
 import type { PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
-import { CircuitOpenError, ErrorCode, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
-import type { WorkerStartError } from './errors.js'
+import { CircuitOpenError, DeadlineExceededError, ErrorCode, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
+import type { DeadlineStage, WorkerStartError } from './errors.js'
 import { Closer } from './internal/close.js'
 import { Counters } from './internal/counters.js'
+import { Deadlines, expired, expiresAtOf } from './internal/deadlines.js'
 import { Holds } from './internal/holds.js'
 import { LoadMeter } from './internal/load-meter.js'
 import { mapResults, runAllInputs } from './internal/map.js'
@@ -188,6 +189,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   readonly workers: WorkerSet<I, O>
   readonly runsPerWorker: number
   private readonly signals: SignalWatch<I, O>
+  private readonly deadlines: Deadlines<I, O>
   readonly holds: Holds<I, O>
   readonly retry: Retry<I, O>
   readonly closer: Closer<I, O>
@@ -237,6 +239,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.notifier = new Notifier(o.name, o.observers, o.selector)
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)
+    this.deadlines = new Deadlines(this)
     this.holds = new Holds(this)
     this.retry = new Retry(this, o)
     this.closer = new Closer(this)
@@ -405,6 +408,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       options.name !== undefined ||
       options.requires !== undefined ||
       options.labels !== undefined ||
+      options.deadline !== undefined ||
+      options.deadlineMs !== undefined ||
       options.transfer !== undefined ||
       options.signal !== undefined ||
       (timeout !== 0 && timeout !== Infinity)
@@ -414,6 +419,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       // A copy: the caller's array may change after submission.
       if (options.requires !== undefined) extra.requires = Object.freeze([...options.requires])
       if (options.labels !== undefined) extra.labels = Object.freeze({ ...options.labels })
+      extra.expiresAt = expiresAtOf(options.deadline, options.deadlineMs, task.submittedAt)
       extra.transfer = options.transfer
       extra.timeoutMs = timeout === 0 ? Infinity : timeout
       extra.userSignal = options.signal
@@ -439,6 +445,14 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     if (signal?.aborted === true) {
       this.settleFailure(task, 'cancelled', signal.reason)
       return
+    }
+    const expiresAt = task.expiresAt
+    if (expiresAt !== undefined) {
+      if (expiresAt <= task.submittedAt) {
+        this.settleFailure(task, 'timed-out', new DeadlineExceededError('submitted', expiresAt - task.submittedAt))
+        return
+      }
+      this.deadlines.watch(task)
     }
     this.idleNotified = false
     let denial: BreakerDenial | undefined
@@ -670,6 +684,11 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
             }
             worker = this.chosen
           } else task = this.queue.shift()!
+          // Nothing starts past its deadline (its timer may not have fired yet).
+          if (task.expiresAt !== undefined && expired(task, (now ??= this.clock.now()))) {
+            this.expire(task)
+            continue
+          }
           if (this.breaker !== undefined) {
             const denial = this.notifier.guard(() => this.breaker!.acquire(task))
             if (denial !== undefined) {
@@ -919,6 +938,37 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.checkIdle()
   }
 
+  /**
+   * The task's deadline passed: one still waiting (queued, waiting for room,
+   * held, or waiting to retry) fails with `DeadlineExceededError`; a running
+   * attempt is left to its own timeout (it is not retried past the deadline).
+   */
+  expire(task: TaskRecord<I, O>): void {
+    let stage: DeadlineStage
+    switch (task.state) {
+      case WAITING_ROOM:
+        this.roomWaiters.remove(task)
+        stage = 'queued'
+        break
+      case QUEUED:
+        // Also a task dispatch() just took out of the queue (see there): remove() then finds nothing.
+        this.queue.remove(task)
+        if (this.roomWaiters.length > 0) this.admitWaiters()
+        this.checkDrain()
+        stage = 'queued'
+        break
+      case DELAYED:
+        stage = this.holds.has(task) ? 'held' : 'retrying'
+        this.holds.unhold(task)
+        break
+      default:
+        return
+    }
+    const error = new DeadlineExceededError(stage, task.expiresAt! - task.submittedAt, stage === 'retrying' ? { cause: task.extra().lastError } : undefined)
+    this.settleFailure(task, 'timed-out', error)
+    this.checkIdle()
+  }
+
   // ---------------------------------------------------------------- settle
 
   private settleSuccess(task: TaskRecord<I, O>, value: O): void {
@@ -955,6 +1005,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       if (this.breaker?.onSettled !== undefined) this.notifier.guard(() => this.breaker!.onSettled!(task))
     }
     if (task.onUserAbort !== undefined) this.signals.unwatch(task)
+    if (task.expiresAt !== undefined) this.deadlines.clear(task)
     if (task.resolve !== undefined) {
       if (ok) task.resolve(value as O)
       else task.reject!(value)

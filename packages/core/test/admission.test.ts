@@ -999,6 +999,10 @@ describe('option validation', () => {
     ['transfer "x"', { transfer: 'x' as never }, 'options.transfer must be an array, got "x"'],
     ['labels "x"', { labels: 'x' as never }, 'options.labels must be an object of strings, got "x"'],
     ['labels { provider: 3 }', { labels: { provider: 3 } as never }, 'options.labels.provider must be a string, got 3'],
+    ['deadlineMs -1', { deadlineMs: -1 }, 'options.deadlineMs must be a non-negative finite number of milliseconds, got -1'],
+    ['deadline "soon"', { deadline: 'soon' as never }, 'options.deadline must be a Date or a finite number of milliseconds since the epoch, got "soon"'],
+    ['deadline Invalid Date', { deadline: new Date(Number.NaN) }, 'options.deadline must be a Date or a finite number of milliseconds since the epoch'],
+    ['deadline and deadlineMs', { deadline: 1, deadlineMs: 1 }, 'options.deadline and options.deadlineMs: give one, got both (1 and 1)'],
   ]
 
   it("carries a task's labels to the policies as a frozen copy, and leaves them undefined on a task without", async () => {

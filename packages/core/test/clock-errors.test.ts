@@ -367,6 +367,7 @@ describe('error classes', () => {
         'ERR_POOL_WORKER_EXIT',
         'ERR_POOL_WORKER_START',
         'ERR_POOL_NO_CAPABLE_WORKER',
+        'ERR_POOL_DEADLINE_EXCEEDED',
       ].sort(),
     )
     expect(new Set(codes).size).toBe(codes.length)

@@ -285,7 +285,7 @@ describe('close reports', () => {
     expect(running.status).toBe('rejected')
     expect(queued.status).toBe('rejected')
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
-    const fields = ['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
+    const fields = ['attempt', 'endedAt', 'enqueuedAt', 'expiresAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
     expect(Object.keys(report.aborted[0]!).sort()).toEqual(fields)
     expect(Object.keys(report.unstarted[0]!).sort()).toEqual(fields)
     expect(report.aborted[0]).toMatchObject({ id: 1, key: 'k', name: 'job', attempt: 1 })
@@ -305,7 +305,7 @@ describe('dead letters', () => {
     await expect(pool.run(7, { key: 'k' })).rejects.toThrow('always')
     expect(letters).toHaveLength(1)
     const { task } = letters[0]!
-    expect(Object.keys(task).sort()).toEqual(['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs'])
+    expect(Object.keys(task).sort()).toEqual(['attempt', 'endedAt', 'enqueuedAt', 'expiresAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs'])
     expect(task).toMatchObject({ id: 1, key: 'k', attempt: 1 })
     expect(() => JSON.stringify(letters[0]!.task)).not.toThrow()
     await pool.close()
@@ -338,15 +338,15 @@ describe('observer events', () => {
     // Two tasks at once: the running list links them to each other.
     await Promise.all([pool.run({ secret: 'hidden' }, { key: 'k' }), pool.run({ secret: 'hidden' })])
     await pool.close()
-    const taskFields = ['attempt', 'endedAt', 'enqueuedAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
+    const taskFields = ['attempt', 'endedAt', 'enqueuedAt', 'expiresAt', 'id', 'key', 'labels', 'name', 'priority', 'requires', 'runMs', 'startedAt', 'submittedAt', 'waitMs']
     const workerFields = ['busyMs', 'capabilities', 'capacity', 'finished', 'id', 'readyAt', 'running'] // eventLoopUtilization: undefined in-process, so JSON leaves it out
     expect(written.length).toBeGreaterThanOrEqual(8)
     for (const json of written) {
-      // JSON leaves out the fields that are undefined (a task's name, requires and labels here).
+      // JSON leaves out the fields that are undefined (a task's name, requires, labels and expiresAt here).
       const keys = Object.keys(JSON.parse(json) as object).sort()
       const fields = keys.includes('submittedAt') ? taskFields : workerFields
       expect(fields).toEqual(expect.arrayContaining(keys))
-      expect(keys.length).toBeGreaterThanOrEqual(fields.length - 4)
+      expect(keys.length).toBeGreaterThanOrEqual(fields.length - 5)
       expect(json).not.toContain('hidden')
     }
     for (const text of inspected) expect(text).not.toMatch(/hidden|resolve|prev|handle/)

@@ -38,6 +38,13 @@ export interface TaskInfo {
    * `TaskInfo` values need not have it; tasks of core's pool always do.
    */
   readonly labels?: Readonly<Record<string, string>> | undefined
+  /**
+   * When the task's deadline passes (`RunOptions.deadline` or `deadlineMs`), on
+   * the pool's clock (ms, as `submittedAt`); `undefined` for a task without
+   * one. A breaker may use it to keep a task about to expire from being a
+   * probe. Optional so hand-made `TaskInfo` values need not have it.
+   */
+  readonly expiresAt?: number | undefined
   /** The current attempt, 1 for the first try. */
   readonly attempt: number
   /** When the task was submitted, on the pool's clock (ms). */
@@ -127,6 +134,20 @@ export interface RunOptions {
   labels?: Readonly<Record<string, string>> | undefined
   /** Objects to move to the worker instead of copying. */
   transfer?: TransferList | undefined
+  /**
+   * When the caller stops waiting for the task, as a `Date` or a time in
+   * milliseconds since the epoch (as `Date.now()` gives; converted to the
+   * pool's clock once, at submission). A task whose deadline passes while it is
+   * queued, waiting for room, held by a breaker or waiting to retry fails at
+   * once with `DeadlineExceededError` (outcome `'timed-out'`), and no attempt
+   * ever starts past it. A running attempt is left to its own `timeout`: the
+   * deadline does not cut it (a caller who wants that passes a `signal` too),
+   * and it is not counted as a failure by a breaker; if it fails past the
+   * deadline, it is not retried. Give `deadline` or `deadlineMs`, not both.
+   */
+  deadline?: number | Date | undefined
+  /** The deadline as milliseconds from submission (see `deadline`); `0` fails the task at once. */
+  deadlineMs?: number | undefined
 }
 
 /**

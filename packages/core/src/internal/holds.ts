@@ -66,6 +66,11 @@ export class Holds<I, O> {
     else for (const k of [...this.held.keys()]) this.release(k)
   }
 
+  /** Whether the breaker holds `task` (rather than a retry's backoff delaying it). */
+  has(task: TaskRecord<I, O>): boolean {
+    return this.held.get(task.key)?.tasks.has(task) === true
+  }
+
   /** Takes one task out of its key's hold (cancelled, or out of time). */
   unhold(task: TaskRecord<I, O>): void {
     this.pool.delayedTasks.delete(task)

@@ -48,7 +48,13 @@ export class Retry<I, O> {
    */
   rerun(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown, verdict: BreakerRetry): void {
     const pool = this.pool
-    if (pool.lifecycle === 'closed' || (task.held?.reruns ?? 0) >= this.maxBreakerRetries || (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline)) {
+    if (
+      pool.lifecycle === 'closed' ||
+      (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
+      (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline) ||
+      // Past its deadline before the pause ends: it would never start again.
+      (task.expiresAt !== undefined && verdict.retryAt >= task.expiresAt)
+    ) {
       this.afterFailure(task, outcome, error)
       return
     }
@@ -66,15 +72,26 @@ export class Retry<I, O> {
     pool.meter?.onError()
     if (task.attempt < this.attempts && pool.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
+      // A task whose deadline passes before the backoff ends fails now, with this attempt's error.
+      if (task.expiresAt !== undefined && pool.clock.now() + delayMs >= task.expiresAt) {
+        this.giveUp(task, outcome, error)
+        return
+      }
       pool.counters.retried++
       if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
       task.attempt++
       if (task.held !== undefined) task.held.spentMs = 0
+      if (task.expiresAt !== undefined) task.extra().lastError = error
       this.delay(task, delayMs)
       return
     }
+    this.giveUp(task, outcome, error)
+  }
+
+  /** No more attempts: dead-letters the task (with a sink) and fails it. */
+  private giveUp(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown): void {
     if (this.deadLetter !== undefined) this.putDeadLetter(task, error)
-    pool.settleFailure(task, outcome, error)
+    this.pool.settleFailure(task, outcome, error)
   }
 
   private shouldRetry(error: unknown, task: TaskRecord<I, O>): boolean {

@@ -47,6 +47,12 @@ export class TaskExtra {
   name: string | undefined = undefined
   requires: readonly string[] | undefined = undefined
   labels: Readonly<Record<string, string>> | undefined = undefined
+  /** When its deadline passes, on the pool's clock; undefined without one. */
+  expiresAt: number | undefined = undefined
+  /** Fires at `expiresAt` (see Deadlines). */
+  deadlineTimer: TimerHandle | undefined = undefined
+  /** A task with a deadline waiting to retry: the error of its last attempt (the cause if the deadline passes first). */
+  lastError: unknown = undefined
   transfer: TransferList | undefined = undefined
   timeoutMs = Infinity
   userSignal: AbortSignal | undefined = undefined
@@ -118,6 +124,9 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
   get labels(): Readonly<Record<string, string>> | undefined {
     return this.x?.labels
+  }
+  get expiresAt(): number | undefined {
+    return this.x?.expiresAt
   }
   get transfer(): TransferList | undefined {
     return this.x?.transfer
@@ -369,6 +378,7 @@ export function taskInfoOf(task: TaskInfo): TaskInfo {
     name: task.name,
     requires: task.requires,
     labels: task.labels,
+    expiresAt: task.expiresAt,
     attempt: task.attempt,
     submittedAt: task.submittedAt,
     enqueuedAt: task.enqueuedAt,

@@ -1,7 +1,7 @@
 // Option checks: each message names the option path and the value it got.
 // The checks are public at `@poolkit/core/validate`; core's own code uses them
 // under these short names.
-import { checkDurationOrInfinity, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, checkStringArray, describeValue } from '../validate.js'
+import { checkDurationOrInfinity, checkFiniteDuration, checkFiniteNumber, checkOptionalAbortSignal, checkOptionalString, checkStringArray, describeValue } from '../validate.js'
 
 export {
   checkBoolean as boolean,
@@ -34,6 +34,11 @@ export function runOptions(options: unknown): void {
   checkOptionalString('options.name', o.name)
   if (o.requires !== undefined) checkStringArray('options.requires', o.requires)
   if (o.labels !== undefined) checkLabels(o.labels)
+  if (o.deadline !== undefined) checkDeadline(o.deadline)
+  if (o.deadlineMs !== undefined) {
+    checkFiniteDuration('options.deadlineMs', o.deadlineMs)
+    if (o.deadline !== undefined) throw new TypeError(`options.deadline and options.deadlineMs: give one, got both (${describeValue(o.deadline)} and ${describeValue(o.deadlineMs)})`)
+  }
   if (o.signal !== undefined) checkOptionalAbortSignal('options.signal', o.signal)
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
     throw new TypeError(`options.transfer must be an array, got ${describeValue(o.transfer)}`)
@@ -46,4 +51,10 @@ function checkLabels(labels: unknown): void {
   for (const [name, value] of Object.entries(labels)) {
     if (typeof value !== 'string') throw new TypeError(`options.labels.${name} must be a string, got ${describeValue(value)}`)
   }
+}
+
+/** `options.deadline`: a valid `Date`, or a finite number of milliseconds since the epoch. */
+function checkDeadline(deadline: unknown): void {
+  const ok = deadline instanceof Date ? !Number.isNaN(deadline.getTime()) : typeof deadline === 'number' && Number.isFinite(deadline)
+  if (!ok) throw new TypeError(`options.deadline must be a Date or a finite number of milliseconds since the epoch, got ${describeValue(deadline)}`)
 }

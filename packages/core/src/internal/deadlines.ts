@@ -1,0 +1,51 @@
+// Task deadlines (RunOptions.deadline, deadlineMs): one timer per task that has
+// one, from submission until it settles. A task still waiting when its timer
+// fires (queued, waiting for room, held, or waiting to retry) fails at once; a
+// running attempt is left to its own timeout, and the pool checks the deadline
+// again before every start and before every retry, so nothing starts past it.
+import type { Clock } from '../clock.js'
+import type { TaskRecord } from './task-record.js'
+
+/** What a deadline's timer does to a task still waiting: the pool fails it. */
+export interface Expirer<I, O> {
+  readonly clock: Clock
+  expire(task: TaskRecord<I, O>): void
+}
+
+/** The deadline of a task from its options, on the pool's clock: `now` plus what is left of it. */
+export function expiresAtOf(deadline: number | Date | undefined, deadlineMs: number | undefined, now: number): number | undefined {
+  if (deadlineMs !== undefined) return now + deadlineMs
+  if (deadline === undefined) return undefined
+  const epochMs = typeof deadline === 'number' ? deadline : deadline.getTime()
+  return now + (epochMs - Date.now())
+}
+
+/** Whether `task` has a deadline that has passed at `now`. */
+export function expired<I, O>(task: TaskRecord<I, O>, now: number): boolean {
+  const at = task.expiresAt
+  return at !== undefined && at <= now
+}
+
+/** The deadlines of a pool's tasks. One per pool. */
+export class Deadlines<I, O> {
+  constructor(private readonly pool: Expirer<I, O>) {}
+
+  /** Starts the timer of a task with a deadline still ahead (the pool fails one already past at submission). */
+  watch(task: TaskRecord<I, O>): void {
+    const clock = this.pool.clock
+    const extra = task.extra()
+    const left = extra.expiresAt! - clock.now()
+    extra.deadlineTimer = clock.setTimeout(() => {
+      extra.deadlineTimer = undefined
+      this.pool.expire(task)
+    }, left)
+  }
+
+  /** The task settled: its deadline no longer matters. */
+  clear(task: TaskRecord<I, O>): void {
+    const extra = task.extra()
+    if (extra.deadlineTimer === undefined) return
+    this.pool.clock.clearTimeout(extra.deadlineTimer)
+    extra.deadlineTimer = undefined
+  }
+}
