@@ -62,6 +62,19 @@ export interface RetryOptions {
    * @defaultValue 10
    */
   maxBreakerRetries?: number
+  /**
+   * Retry a task an open circuit refused (`CircuitOpenError`, from a breaker
+   * with `whenOpen: 'reject'`): it waits until the error's `retryAt` (when the
+   * circuit lets probes through) and is submitted to the breaker again,
+   * spending one of its `attempts` (`retryIf` is not asked: this option is the
+   * opt-in). It is not retried when it has no attempts left, when `retryAt` is
+   * past its `deadline`, or past the close deadline; it then rejects with the
+   * `CircuitOpenError` as before. Where a circuit should keep its callers
+   * waiting instead, without spending attempts, use the breaker's
+   * `whenOpen: 'hold'`.
+   * @defaultValue false
+   */
+  retryCircuitOpen?: boolean
 }
 
 /**

@@ -588,7 +588,28 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   /** Rejects a task a breaker refused: with the breaker's error, or a CircuitOpenError. */
   private refuse(task: TaskRecord<I, O>, denial: BreakerDenial): void {
     const error = denial.error ?? new CircuitOpenError(task.key, denial.retryAt)
+    if (this.retry.afterCircuitOpen(task, error, denial.retryAt)) {
+      // Refused at submission, it was not watched yet: its signal cancels the wait.
+      const signal = task.userSignal
+      if (signal !== undefined && task.onUserAbort === undefined) this.signals.watch(task, signal)
+      return
+    }
     this.rejectTask(task, error instanceof QueueFullError ? 'queue-full' : 'circuit-open', error)
+  }
+
+  readmit(task: TaskRecord<I, O>): void {
+    const denial = this.notifier.guard(() => this.breaker!.admit(task))
+    if (task.state !== DELAYED) return
+    if (denial !== undefined && denial.hold !== true) {
+      this.refuse(task, denial)
+      return
+    }
+    task.admitted = true
+    if (denial !== undefined) this.holds.hold(task, denial.retryAt)
+    else {
+      this.enqueue(task)
+      this.dispatch()
+    }
   }
 
   private waitForRoom(task: TaskRecord<I, O>): void {

@@ -942,6 +942,7 @@ describe('option validation', () => {
     ['retry.backoff.factor 0.5', { retry: { backoff: { factor: 0.5 } } }, TypeError, 'options.retry.backoff.factor must be a number of at least 1, got 0.5'],
     ['retry.backoff.jitter 2', { retry: { backoff: { jitter: 2 } } }, RangeError, 'options.retry.backoff.jitter must be between 0 and 1, got 2'],
     ['retry.retryIf "yes"', { retry: { retryIf: 'yes' as never } }, TypeError, 'options.retry.retryIf must be a function, got "yes"'],
+    ['retry.retryCircuitOpen "yes"', { retry: { retryCircuitOpen: 'yes' as never } }, TypeError, 'options.retry.retryCircuitOpen must be a boolean, got "yes"'],
     ['name 5', { name: 5 as unknown as string }, TypeError, 'options.name must be a string, got 5'],
     ['deadLetter {}', { deadLetter: {} as never }, TypeError, 'options.deadLetter.put must be a function, got undefined'],
     ['observers {}', { observers: {} as never }, TypeError, 'options.observers must be an array, got an object'],

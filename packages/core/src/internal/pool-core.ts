@@ -51,6 +51,8 @@ export interface PoolCore<I, O> {
   enqueue(task: TaskRecord<I, O>, now?: number, front?: boolean): void
   /** Starts queued tasks while workers have room. */
   dispatch(now?: number): void
+  /** Offers a task the breaker refused at submission to its `admit` again (retry.retryCircuitOpen). */
+  readmit(task: TaskRecord<I, O>): void
   /** Ends a running attempt early (cancelled, or the pool destroyed): aborts its signal and tells the breaker. */
   abortRunning(task: TaskRecord<I, O>, reason: unknown): void
   settleFailure(task: TaskRecord<I, O>, outcome: Exclude<TaskOutcome, 'completed' | 'rejected'>, error: unknown): void

@@ -34,6 +34,7 @@ export interface ResolvedOptions<I, O> {
   readonly backoff: Required<BackoffOptions>
   readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
   readonly maxBreakerRetries: number
+  readonly retryCircuitOpen: boolean
   readonly deadLetter: DeadLetterSink<I> | undefined
   readonly breaker: Breaker | undefined
   readonly selector: WorkerSelector | undefined
@@ -100,6 +101,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
   if (retry.retryIf !== undefined) check.func('options.retry.retryIf', retry.retryIf)
   const retryIf = retry.retryIf
   const maxBreakerRetries = retry.maxBreakerRetries === undefined ? 10 : check.nonNegativeIntegerOrInfinity('options.retry.maxBreakerRetries', retry.maxBreakerRetries)
+  const retryCircuitOpen = check.optionalBoolean('options.retry.retryCircuitOpen', retry.retryCircuitOpen) ?? false
   if (o.deadLetter !== undefined) check.objectWith('options.deadLetter', o.deadLetter, ['put'])
   const deadLetter = o.deadLetter
   if (o.breaker !== undefined) check.objectWith('options.breaker', o.breaker, ['admit', 'acquire', 'onSuccess', 'onFailure', 'onCancel'])
@@ -172,6 +174,7 @@ export function resolveOptions<I, O>(options: PoolOptions<I, O>): ResolvedOption
     backoff,
     retryIf,
     maxBreakerRetries,
+    retryCircuitOpen,
     deadLetter,
     breaker,
     selector,

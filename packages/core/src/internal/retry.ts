@@ -5,6 +5,7 @@ import type { BreakerRetry } from '../contracts/breaker.js'
 import type { DeadLetterSink } from '../contracts/dead-letter.js'
 import type { TaskInfo } from '../contracts/task.js'
 import type { BackoffOptions } from '../pool-options.js'
+import { ErrorCode } from '../errors.js'
 import { backoffDelay } from './backoff.js'
 import type { PoolCore } from './pool-core.js'
 import type { ResolvedOptions } from './resolve-options.js'
@@ -26,6 +27,7 @@ export class Retry<I, O> {
   private readonly retryIf: ((error: unknown, task: TaskInfo) => boolean) | undefined
   private readonly random: () => number
   private readonly maxBreakerRetries: number
+  private readonly retryCircuitOpen: boolean
   private readonly deadLetter: DeadLetterSink<I> | undefined
 
   constructor(
@@ -37,6 +39,7 @@ export class Retry<I, O> {
     this.retryIf = options.retryIf
     this.random = options.random
     this.maxBreakerRetries = options.maxBreakerRetries
+    this.retryCircuitOpen = options.retryCircuitOpen
     this.deadLetter = options.deadLetter
   }
 
@@ -94,6 +97,27 @@ export class Retry<I, O> {
     this.pool.settleFailure(task, outcome, error)
   }
 
+  /**
+   * An open circuit refused the task (`CircuitOpenError`): with
+   * `retry.retryCircuitOpen`, and an attempt left, it waits until `retryAt` and
+   * is offered to the breaker again (`admit` again when it was refused at
+   * submission, `acquire` when it was refused at start), spending an attempt.
+   * Returns whether it was kept; otherwise the pool rejects it.
+   */
+  afterCircuitOpen(task: TaskRecord<I, O>, error: unknown, retryAt: number): boolean {
+    const pool = this.pool
+    if (!this.retryCircuitOpen || task.attempt >= this.attempts || pool.lifecycle !== 'open' || !isCircuitOpen(error)) return false
+    if (task.expiresAt !== undefined && retryAt >= task.expiresAt) return false
+    const now = pool.clock.now()
+    const delayMs = retryAt > now ? retryAt - now : 0
+    pool.counters.retried++
+    if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
+    task.attempt++
+    if (task.expiresAt !== undefined) task.extra().lastError = error
+    this.delay(task, delayMs, !task.admitted)
+    return true
+  }
+
   private shouldRetry(error: unknown, task: TaskRecord<I, O>): boolean {
     if (this.retryIf === undefined) return true
     try {
@@ -104,8 +128,12 @@ export class Retry<I, O> {
     }
   }
 
-  /** Holds an accepted task out of the queue for `ms` (the backoff), then queues it again. */
-  private delay(task: TaskRecord<I, O>, ms: number): void {
+  /**
+   * Holds a task out of the queue for `ms` (the backoff, or an open circuit's
+   * wait), then queues it again, or, for one the breaker never admitted
+   * (`readmit`), offers it to the breaker's `admit` again.
+   */
+  private delay(task: TaskRecord<I, O>, ms: number, readmit = false): void {
     const pool = this.pool
     task.state = DELAYED
     pool.delayedTasks.add(task)
@@ -113,6 +141,10 @@ export class Retry<I, O> {
       task.timer = undefined
       if (task.state !== DELAYED) return
       pool.delayedTasks.delete(task)
+      if (readmit) {
+        pool.readmit(task)
+        return
+      }
       // An accepted task goes back in even past maxQueue: it was admitted once.
       pool.enqueue(task)
       pool.dispatch()
@@ -136,4 +168,9 @@ export class Retry<I, O> {
       pool.notifier.error(e)
     }
   }
+}
+
+/** A `CircuitOpenError` (checked by code, so it holds across copies of core). */
+function isCircuitOpen(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === ErrorCode.CircuitOpen
 }

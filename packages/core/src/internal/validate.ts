@@ -15,6 +15,7 @@ export {
   checkObjectWith as objectWith,
   checkOneOf as oneOf,
   checkOptionalAbortSignal as abortSignal,
+  checkOptionalBoolean as optionalBoolean,
   checkOptionalString as optionalString,
   checkOptionsObject as optionsObject,
   checkPositiveDurationOrInfinity as positiveDurationOrInfinity,
