@@ -240,7 +240,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     this.runsPerWorker = o.runsPerWorker
     this.signals = new SignalWatch(this)
     this.deadlines = new Deadlines(this)
-    this.holds = new Holds(this)
+    this.holds = new Holds(this, o.breaker)
     this.retry = new Retry(this, o)
     this.closer = new Closer(this)
     if (o.scaler === undefined) {

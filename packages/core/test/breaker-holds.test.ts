@@ -69,6 +69,42 @@ describe('breaker holds', () => {
     await pool.close()
   })
 
+  it("keeps held tasks under the breaker's own key (Breaker.keyOf), so its wake reaches tasks whose own keys differ", async () => {
+    const clock = createVirtualClock()
+    // One call at a time per provider, whatever the tenant (the task's key).
+    const providerOf = (task: TaskInfo): string | undefined => task.labels?.provider
+    const running = new Map<string | undefined, number>()
+    let wake: ((key: string | undefined) => void) | undefined
+    const release = (task: TaskInfo): void => {
+      running.set(providerOf(task), running.get(providerOf(task))! - 1)
+      wake?.(providerOf(task))
+    }
+    const breaker: Breaker = {
+      attach: (w) => void (wake = w),
+      keyOf: providerOf,
+      admit: () => undefined,
+      acquire: (task) => {
+        const n = running.get(providerOf(task)) ?? 0
+        if (n >= 1) return { retryAt: Infinity, hold: true }
+        running.set(providerOf(task), n + 1)
+        return undefined
+      },
+      onSuccess: release,
+      onFailure: release,
+      onCancel: release,
+    }
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker })
+    const order: string[] = []
+    const run = (id: string, tenant: string) => pool.run({ id, ms: 100 }, { key: tenant, labels: { provider: 'p' } }).then((r) => void order.push(r))
+    const all = [run('t1-a', 'T1'), run('t2-a', 'T2'), run('t1-b', 'T1'), run('t2-b', 'T2')]
+    await clock.advance(0)
+    expect(pool.stats()).toMatchObject({ running: 1, delayed: 3 })
+    await clock.advance(400)
+    await Promise.all(all)
+    expect(order).toEqual(['t1-a', 't2-a', 't1-b', 't2-b'])
+    await pool.close()
+  })
+
   it('gives all tasks held for one key a single timer, and puts them back in their order at retryAt', async () => {
     const clock = createVirtualClock()
     let openUntil = 500

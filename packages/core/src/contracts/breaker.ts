@@ -71,6 +71,14 @@ export interface Breaker {
    * holds all end at a known time needs none.
    */
   attach?(wake: (key: string | undefined) => void): void
+  /**
+   * The key this breaker groups `task` by: the one it names when it calls
+   * `wake(key)`. The pool keeps the tasks the breaker holds by it, so a wake
+   * reaches them. Optional: without it, the task's own `key`. A breaker given
+   * a key function of its own (see `KeyFunction`) exposes it here. Called once
+   * each time the task is held.
+   */
+  keyOf?(task: TaskInfo): string | undefined
 }
 
 /**

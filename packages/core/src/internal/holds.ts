@@ -2,6 +2,7 @@
 // rate limit, a 429's pause): by key, each key with one timer for its earliest
 // `retryAt`, and each held task with a timer for what is left of its timeout.
 import type { TimerHandle } from '../clock.js'
+import type { Breaker } from '../contracts/breaker.js'
 import { TaskTimeoutError } from '../errors.js'
 import type { PoolCore } from './pool-core.js'
 import { clearTaskTimer, DELAYED, HoldRecord } from './task-record.js'
@@ -18,7 +19,16 @@ interface HeldKey<I, O> {
 export class Holds<I, O> {
   private readonly held = new Map<string | undefined, HeldKey<I, O>>()
 
-  constructor(private readonly pool: PoolCore<I, O>) {}
+  /** The key a held task waits under: the one the breaker names in `wake(key)` (Breaker.keyOf), else the task's. */
+  private readonly keyOf: (task: TaskRecord<I, O>) => string | undefined
+
+  constructor(
+    private readonly pool: PoolCore<I, O>,
+    breaker: Breaker | undefined,
+  ) {
+    const keyOf = breaker?.keyOf
+    this.keyOf = keyOf === undefined ? (task) => task.key : (task) => pool.notifier.guard(() => keyOf.call(breaker, task))
+  }
 
   /**
    * Keeps a task the breaker holds out of the queue until its key's earliest
@@ -41,14 +51,15 @@ export class Holds<I, O> {
       const left = task.timeoutMs - held.spentMs
       task.timer = pool.clock.setTimeout(() => this.onTimeout(task), left > 0 ? left : 0)
     }
-    let h = this.held.get(task.key)
+    const key = this.keyOf(task)
+    task.extra().heldKey = key
+    let h = this.held.get(key)
     if (h === undefined) {
       h = { tasks: new Set(), timer: undefined, at: Infinity }
-      this.held.set(task.key, h)
+      this.held.set(key, h)
     }
     h.tasks.add(task)
     if (retryAt === Infinity || retryAt >= h.at) return
-    const key = task.key
     if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
     h.at = retryAt
     h.timer = pool.clock.setTimeout(
@@ -68,16 +79,17 @@ export class Holds<I, O> {
 
   /** Whether the breaker holds `task` (rather than a retry's backoff delaying it). */
   has(task: TaskRecord<I, O>): boolean {
-    return this.held.get(task.key)?.tasks.has(task) === true
+    return this.held.get(task.heldKey)?.tasks.has(task) === true
   }
 
   /** Takes one task out of its key's hold (cancelled, or out of time). */
   unhold(task: TaskRecord<I, O>): void {
     this.pool.delayedTasks.delete(task)
-    const h = this.held.get(task.key)
+    const key = task.heldKey
+    const h = this.held.get(key)
     if (h === undefined || !h.tasks.delete(task) || h.tasks.size > 0) return
     if (h.timer !== undefined) this.pool.clock.clearTimeout(h.timer)
-    this.held.delete(task.key)
+    this.held.delete(key)
   }
 
   /** While closing: settles as unstarted the held tasks that cannot run before the close deadline. */

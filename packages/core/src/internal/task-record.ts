@@ -51,6 +51,8 @@ export class TaskExtra {
   expiresAt: number | undefined = undefined
   /** Fires at `expiresAt` (see Deadlines). */
   deadlineTimer: TimerHandle | undefined = undefined
+  /** The key a breaker holds it under (Breaker.keyOf, else its key), while held. */
+  heldKey: string | undefined = undefined
   /** A task with a deadline waiting to retry: the error of its last attempt (the cause if the deadline passes first). */
   lastError: unknown = undefined
   transfer: TransferList | undefined = undefined
@@ -127,6 +129,9 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
   get expiresAt(): number | undefined {
     return this.x?.expiresAt
+  }
+  get heldKey(): string | undefined {
+    return this.x?.heldKey
   }
   get transfer(): TransferList | undefined {
     return this.x?.transfer
