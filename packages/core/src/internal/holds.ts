@@ -26,8 +26,7 @@ export class Holds<I, O> {
     private readonly pool: PoolCore<I, O>,
     breaker: Breaker | undefined,
   ) {
-    const keyOf = breaker?.keyOf
-    this.keyOf = keyOf === undefined ? (task) => task.key : (task) => pool.notifier.guard(() => keyOf.call(breaker, task))
+    this.keyOf = breaker?.keyOf === undefined ? (task) => task.key : (task) => pool.notifier.guard(() => breaker.keyOf!(task))
   }
 
   /**
