@@ -1,7 +1,7 @@
 // A worker without a pool, for the page's "independent workers" line (the limit): it
 // loads the grammars as soon as it starts, receives its whole share of the files in one
 // message (the bytes moved), parses them one after another and posts its totals, with
-// a progress message every 100 ms. Nothing is shared between these workers and nothing
+// a progress message after its first file and then every 100 ms. Nothing is shared between these workers and nothing
 // is scheduled: what they take together is the most this machine allows for the job.
 import { fetchGrammar } from './grammars.js'
 import { addFile, countFile, emptyTotals, loadParsers } from './tree-count.js'
@@ -21,7 +21,7 @@ self.onmessage = async ({ data }) => {
       bytes += file.buffer.byteLength
       addFile(totals, countFile(parsers, file.name, file.buffer))
       done++
-      if (performance.now() - reported >= 100) {
+      if (done === 1 || performance.now() - reported >= 100) {
         reported = performance.now()
         self.postMessage({ progress: { done, bytes } })
       }

@@ -133,7 +133,7 @@ if ('showDirectoryPicker' in window) {
 
 /**
  * The automation hook (the benchmark and the test): `preload()` reads the files chosen
- * in the input into memory once; `measure(mode, workers)` then parses copies of them,
+ * in the input into memory once; `measure(mode, workers, prefetchMs)` then parses copies of them,
  * so no line pays for reading the disk and every line parses the same bytes.
  */
 window.webParse = {
@@ -145,10 +145,10 @@ window.webParse = {
     this.preloaded = await Promise.all(files.map(async (file) => ({ name: file.webkitRelativePath || file.name, size: file.size, bytes: await file.arrayBuffer() })))
     return { files: this.preloaded.length, bytes: this.preloaded.reduce((sum, f) => sum + f.size, 0), hardwareConcurrency: navigator.hardwareConcurrency }
   },
-  async measure(mode, workers) {
+  async measure(mode, workers, prefetchMs) {
     if (this.preloaded === undefined) throw new Error('call preload() first')
     const entries = this.preloaded.map((f) => ({ name: f.name, size: f.size, read: async () => f.bytes.slice(0) }))
-    return runJob(entries, { mode, workers })
+    return runJob(entries, { mode, workers, prefetchMs })
   },
 }
 document.body.dataset.ready = 'true'
