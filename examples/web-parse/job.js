@@ -40,7 +40,8 @@ export function defaultWorkers() {
  * parsed language) and counts them per language.
  * @param options - `mode` (one of MODES), `workers` (pool size or independent workers),
  *   `prefetchMs` (the adapter's option: work kept waiting in each worker; its default where
- *   undefined), `onProgress({ done, bytes })` after each file (or each worker's report)
+ *   undefined), `onProgress({ done, bytes }, totals)` after each file (or each worker's report),
+ *   with the counts so far
  * @returns `{ mode, ran, workers, ms, firstMs, files, bytes, totals }`: `ran` says where it ran
  *   (`auto` resolved, or `main` after a pool that could not start its workers); `ms` until
  *   the last file's counts, `firstMs` until the first's
@@ -57,7 +58,7 @@ export async function runJob(entries, { mode = 'auto', workers = defaultWorkers(
   onProgress = (p) => {
     p.lastAt = performance.now()
     p.firstAt ??= p.lastAt
-    report(p)
+    report(p, totals)
   }
   let ran = mode === 'auto' ? (typeof Worker === 'function' ? 'pool' : 'main') : mode
   if (ran === 'main') await onMainThread(ordered, totals, progress, onProgress)

@@ -83,13 +83,14 @@ async function parseFolder(files) {
   status.dataset.state = 'running'
   status.textContent = `parsing ${fmtCount(parsed.length)} files (${fmtMb(total)})…`
   let painted = 0
-  const onProgress = ({ done, bytes }) => {
+  const onProgress = ({ done, bytes }, totals) => {
     if (mine !== job) return
     bar.value = bytes
-    // The text at most every 100 ms: a node_modules folder has thousands of small files.
+    // The text and the table at most every 100 ms: a node_modules folder has thousands of small files.
     if (performance.now() - painted < 100) return
     painted = performance.now()
     status.textContent = `${fmtCount(done)} / ${fmtCount(parsed.length)} files, ${fmtMb(bytes)} of ${fmtMb(total)}`
+    renderTotals(totals)
   }
   try {
     const result = await runJob(parsed, { mode: modeSelect.value, workers: Number(workersInput.value) || defaultWorkers(), onProgress })

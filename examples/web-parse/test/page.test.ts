@@ -140,6 +140,18 @@ describe('examples/web-parse in headless Chromium', () => {
     await page.close()
   })
 
+  it('falls back to the main thread when the pool cannot start its workers, with the same counts', async () => {
+    const errors: string[] = []
+    const page = await open(errors)
+    // The worker file is not there: every start fails, and after maxStartFailures the pool gives up with WorkerStartError.
+    await page.route('**/parse.worker.js', (route) => route.fulfill({ status: 404, body: '' }))
+    const result = await chooseFixture(page)
+    expect(result.ran).toBe('main')
+    expect(result.totals).toEqual(expected)
+    expect(errors.filter((e) => !e.includes('parse.worker.js'))).toEqual([])
+    await page.close()
+  })
+
   it('falls back to the main thread where the page has no Web Workers, with the same counts', async () => {
     const errors: string[] = []
     const workers: string[] = []
