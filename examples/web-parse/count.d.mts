@@ -19,6 +19,8 @@ export interface ListedFile {
   name: string
   size: number
 }
+/** Whether the page parses a file: a known language (by extension) and at most 2 MiB. */
+export declare function isParsed(name: string, size: number): boolean
 /** Which npm package ships each grammar's WebAssembly. */
 export declare const GRAMMAR_PACKAGES: Readonly<Record<string, string>>
 /** The path of a grammar's .wasm in its installed package. */

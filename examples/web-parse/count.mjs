@@ -10,6 +10,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addFile, countFile, emptyTotals, isParsed, loadParsers } from './tree-count.js'
 
+export { isParsed }
+
 const require = createRequire(import.meta.url)
 
 /** Which npm package ships each grammar's WebAssembly. */

@@ -1,11 +1,12 @@
 // Suite web-parse: the examples/web-parse page in headless Chromium (Debian's /usr/bin/chromium), parsing a
 // real codebase from node_modules with web-tree-sitter on a pool of Web Workers, against the same parse on one
 // worker, on the page's main thread, and on independent workers that share nothing (the machine's limit).
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { countFolder, type LanguageId, type Totals } from '@poolkit/example-web-parse/count'
+import { countFolder, isParsed, listFolder, type LanguageId, type Totals } from '@poolkit/example-web-parse/count'
 import { serve } from '@poolkit/example-web-parse/serve'
 // Types only (erased): the module itself is loaded with createRequire below.
 import type * as Playwright from '../../../packages/web-adapter/node_modules/playwright-core/index.js'
@@ -45,12 +46,32 @@ export interface WebParseResult {
   readonly ms: Map<string, number>
 }
 
-/** The folder parsed: BENCH_WEB_PARSE_DIR, else the sources of the repository's installed ESLint (`lib/`, or `lib/linter` in quick mode). */
-function codebase(): string {
+/**
+ * The folder parsed: BENCH_WEB_PARSE_DIR; else, in quick mode, the sources of the
+ * repository's installed ESLint (`lib/linter`); else a sample of the repository's
+ * node_modules (every k-th file the page parses, in name order, about `sampleMb`
+ * MB, the same files each run) copied into a temporary folder with their paths,
+ * as the parse-codebase demo's benchmark samples it. `remove()` deletes the copy.
+ */
+function codebase(): { folder: string; remove(): void } {
   const override = process.env.BENCH_WEB_PARSE_DIR
-  if (override !== undefined && override !== '') return override
-  const eslint = dirname(createRequire(join(repo, 'package.json')).resolve('eslint/package.json'))
-  return join(eslint, settings.webParse.folder)
+  if (override !== undefined && override !== '') return { folder: override, remove: () => {} }
+  if (settings.webParse.sampleMb === undefined) {
+    const eslint = dirname(createRequire(join(repo, 'package.json')).resolve('eslint/package.json'))
+    return { folder: join(eslint, 'lib/linter'), remove: () => {} }
+  }
+  const store = join(repo, 'node_modules/.pnpm')
+  const parsed = listFolder(store).filter((f) => isParsed(f.name, f.size))
+  const total = parsed.reduce((sum, f) => sum + f.size, 0)
+  const step = Math.max(1, Math.ceil(total / (settings.webParse.sampleMb * 1e6)))
+  const copy = mkdtempSync(join(tmpdir(), 'web-parse-'))
+  const folder = join(copy, 'node_modules-sample')
+  for (const file of parsed.filter((_, i) => i % step === 0)) {
+    const target = join(folder, relative(store, file.path))
+    mkdirSync(dirname(target), { recursive: true })
+    copyFileSync(file.path, target)
+  }
+  return { folder, remove: () => rmSync(copy, { recursive: true, force: true }) }
 }
 
 const languagesOf = (totals: Totals): string => JSON.stringify(LANGUAGES.map((language) => totals[language]))
@@ -69,7 +90,7 @@ export async function webParse(): Promise<WebParseResult> {
     if (!existsSync(join(repo, build))) throw new Error(`${build} is missing; run pnpm turbo run build --filter @poolkit/core --filter @poolkit/web-adapter`)
   }
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set BENCH_CHROMIUM)`)
-  const folder = codebase()
+  const { folder, remove } = codebase()
   const nodeStarted = performance.now()
   const expected = await countFolder(folder)
   const nodeMs = performance.now() - nodeStarted
@@ -98,7 +119,7 @@ export async function webParse(): Promise<WebParseResult> {
       { name: 'main thread', mode: 'main', workers: 1 },
       { name: `${workers} independent workers (limit)`, mode: 'independent', workers },
     ]
-    const where = relative(repo, folder).startsWith('..') ? folder : relative(repo, folder)
+    const where = process.env.BENCH_WEB_PARSE_DIR ? folder : settings.webParse.sampleMb === undefined ? relative(repo, folder) : `a sample of ${join(repo, 'node_modules')} (every k-th file)`
     console.log(
       `\n## web-parse: ${job.files.toLocaleString('en-US')} files, ${(job.bytes / 1e6).toFixed(1)} MB of ${where} parsed with web-tree-sitter in headless Chromium ${instance.version()} (hardwareConcurrency ${job.hardwareConcurrency})`,
     )
@@ -157,5 +178,6 @@ export async function webParse(): Promise<WebParseResult> {
   } finally {
     await instance.close()
     await server.close()
+    remove()
   }
 }
