@@ -53,7 +53,7 @@ export interface WebParseResult {
  * MB, the same files each run) copied into a temporary folder with their paths,
  * as the parse-codebase demo's benchmark samples it. `remove()` deletes the copy.
  */
-function codebase(): { folder: string; remove(): void } {
+function codebase(): { folder: string; remove: () => void } {
   const override = process.env.BENCH_WEB_PARSE_DIR
   if (override !== undefined && override !== '') return { folder: override, remove: () => {} }
   if (settings.webParse.sampleMb === undefined) {
