@@ -1,6 +1,7 @@
 // The web-parse page (examples/web-parse), served by its own serve.mjs and driven in
 // headless Chromium: its counts per language against the same parse in Node (count.mjs).
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -136,6 +137,51 @@ describe('examples/web-parse in headless Chromium', () => {
       ] as const)
       expect({ mode, ran: result.ran, languages: languagesOf(result.totals), binary: result.totals.skipped.files }).toEqual({ mode, ran: mode, languages: languagesOf(expected), binary: 1 })
     }
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('parses a folder chosen with the File System Access API’s directory picker, with the same counts', async () => {
+    // Headless Chromium cannot click through the picker's dialog: the page gets a showDirectoryPicker that
+    // returns handles over the fixture's files, shaped as the API's (kind, name, values(), getFile()).
+    const files = listFolder(FIXTURE).map((f) => ({ path: relative(FIXTURE, f.path).split(/[\\/]/), base64: readFileSync(f.path).toString('base64') }))
+    const errors: string[] = []
+    const page = await browser.newPage()
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.addInitScript((listed: { path: string[]; base64: string }[]) => {
+      type Entry = { kind: 'file'; name: string; getFile(): Promise<File> } | Directory
+      type Directory = { kind: 'directory'; name: string; children: Map<string, Entry>; values(): AsyncGenerator<Entry> }
+      const directory = (name: string): Directory => {
+        const children = new Map<string, Entry>()
+        return {
+          kind: 'directory',
+          name,
+          children,
+          async *values() {
+            yield* children.values()
+          },
+        }
+      }
+      const root = directory('codebase')
+      for (const { path, base64 } of listed) {
+        let dir = root
+        for (const part of path.slice(0, -1)) {
+          if (!dir.children.has(part)) dir.children.set(part, directory(part))
+          dir = dir.children.get(part) as Directory
+        }
+        const name = path[path.length - 1]!
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+        dir.children.set(name, { kind: 'file', name, getFile: async () => new File([bytes], name) })
+      }
+      ;(window as unknown as { showDirectoryPicker: () => Promise<Directory> }).showDirectoryPicker = async () => root
+    }, files)
+    await page.goto(server.url)
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 })
+    await page.click('#pick')
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')?.dataset.state === 'done', undefined, { timeout: 30_000, polling: 50 })
+    const result = await page.evaluate(() => (window as unknown as { webParse: { lastResult: JobResult } }).webParse.lastResult)
+    expect(result.ran).toBe('pool')
+    expect(result.totals).toEqual(expected)
     expect(errors).toEqual([])
     await page.close()
   })
