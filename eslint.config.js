@@ -24,8 +24,9 @@ export default defineConfig(
       // The consumers' own files: copied into projects outside the workspace and checked
       // there with those projects' TypeScript (tools/consumer-test/test/types.test.ts).
       'tools/consumer-test/fixtures/**',
-      // Input data of the parse-codebase demo (it parses them), not code of ours.
+      // Input data of the parse-codebase demo and the web-parse page (they parse them), not code of ours.
       'examples/parse-codebase/test/fixtures/**',
+      'examples/web-parse/test/fixtures/**',
       // Deliberately unparsable worker files (the pools must report them).
       '**/syntax-error.worker.mjs',
     ],
@@ -127,7 +128,7 @@ export default defineConfig(
   },
   {
     // Pages and module workers that run in a browser.
-    files: ['benchmarks/browser/**/*.js', 'examples/web-hash/*.js', 'packages/web-adapter/test/browser/pages/**/*.js'],
+    files: ['benchmarks/browser/**/*.js', 'examples/web-hash/*.js', 'examples/web-parse/*.js', 'packages/web-adapter/test/browser/pages/**/*.js'],
     languageOptions: { globals: { ...globals.browser, ...globals.worker } },
   },
 )

@@ -2,7 +2,7 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'routing', 'demo'] as const
+export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'routing', 'demo', 'web-parse'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
@@ -65,6 +65,7 @@ const base = quick
       bullmq: { jobs: 200, warmupJobs: 20, steadyJobs: 100, steadyPerSecond: 400, rounds: 1 },
       keys: { batch: 2_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 3, warmup: 1 },
       demo: { sampleMb: 1, rounds: 1, workers: 2 },
+      webParse: { sampleMb: undefined as number | undefined, rounds: 1, workers: 2 as number | undefined },
       routing: { workers: 2, tasks: 2_000, warmupTasks: 500, bursts: 1, rounds: 1, cacheTasks: 1_000, inProcess: { batch: 1_000, concurrency: 4, warmup: 1, batches: 2, rounds: 1 } },
     }
   : {
@@ -127,6 +128,9 @@ const base = quick
       keys: { batch: 10_000, concurrency: 16, keyCounts: [10, 20_000], rounds: 30, warmup: 5 },
       // The parse-codebase demo's job (a sample of node_modules, about sampleMb MB) through poolkit, piscina and tinypool.
       demo: { sampleMb: 16, rounds: 5, workers: 2 },
+      // The web-parse page in Chromium: about sampleMb MB of node_modules (BENCH_WEB_PARSE_DIR: a folder instead; quick mode: ESLint's
+      // lib/linter) on a pool of `workers` Web Workers (undefined: navigator.hardwareConcurrency), one worker, the main thread and independent workers.
+      webParse: { sampleMb: 16 as number | undefined, rounds: 5, workers: undefined as number | undefined },
       // Routing: every line and round in a fresh process (routing-child.ts), the lines taking turns. R1 `bursts` bursts of `tasks`
       // on threads() after `warmupTasks`, poolifier's strategies on the same burst; R2 in-process batches; R3 `cacheTasks` tasks
       // over per-key validators that each worker caches.
