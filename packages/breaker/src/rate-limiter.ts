@@ -22,7 +22,20 @@ export interface RateLimit {
   /**
    * The token bucket's size: starts that may go at once after a quiet spell. A
    * finite number of at least 1. Ignored by the sliding window.
-   * @defaultValue `max(1, perSecond)`
+   *
+   * The trade-off: a bigger burst serves a spike sooner, but any 1,000 ms may
+   * then hold up to `burst + perSecond` starts, and after a quiet spell the
+   * burst drains the provider's own bucket by as much. When `burst` matches
+   * the provider's bucket (a second's worth, against a provider that allows
+   * `perSecond` with a bucket of `perSecond`), its bucket is left empty and any
+   * mismatch (its refill steps, its clock, network jitter, another client on
+   * the same quota) draws a 429, each pausing the key for the whole
+   * `Retry-After`. The default, 100 ms worth, keeps 90% of such a bucket as
+   * headroom and still absorbs timer lateness and event-loop stalls of up to
+   * 100 ms without losing rate. Against a provider that counts a strict 1 s
+   * window, set `perSecond` a little under its limit, or use
+   * `algorithm: 'sliding-window'`.
+   * @defaultValue `max(1, perSecond / 10)` (100 ms worth of starts)
    */
   burst?: number | undefined
 }
@@ -345,5 +358,6 @@ function rate(path: string, value: unknown, algorithm: 'token-bucket' | 'sliding
   if (burst !== undefined && (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1)) {
     throw new TypeError(`${path}.burst must be a finite number of at least 1, got ${describe(burst)}`)
   }
-  return { perSecond, burst: burst ?? Math.max(1, perSecond) }
+  // 100 ms worth of starts: see RateLimit.burst for why not a second's worth.
+  return { perSecond, burst: burst ?? Math.max(1, perSecond / 10) }
 }
