@@ -68,7 +68,7 @@ describe('key functions: fair by tenant, limited by provider', () => {
       handler: async (input: { tenant: string; provider: string }) => {
         starts.push({ ...input, at: clock.now() })
         if (input.provider === 'openai') mostRunning = Math.max(mostRunning, ++running)
-        await new Promise((resolve) => clock.setTimeout(resolve, 250))
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 250))
         if (input.provider === 'openai') running--
         return input.tenant
       },
