@@ -61,7 +61,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   admit(task: TaskInfo): BreakerDenial | undefined {
     // A key with no circuit yet is closed: nothing to create until a task starts.
     // A closed circuit needs no time: the clock is read only when it is not.
-    const circuit = this.circuits.get(this.keyOf(task))
+    const circuit = this.circuits.get(this.circuitKeyOf(task))
     if (circuit === undefined || circuit.state === 'closed') return undefined
     const now = this.clock.now()
     this.refresh(circuit, now)
@@ -71,7 +71,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   acquire(task: TaskInfo): BreakerDenial | undefined {
     // The task's enqueue time stands for now where only idle eviction reads it:
     // a closed circuit's acquire reads no clock.
-    const circuit = this.circuits.obtain(this.keyOf(task), task.enqueuedAt)
+    const circuit = this.circuits.obtain(this.circuitKeyOf(task), task.enqueuedAt)
     if (circuit === undefined) {
       this.untrackedCount++
       return undefined
@@ -138,7 +138,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
    */
   onSettled(task: TaskInfo): void {
     if (this.heldTotal === 0) return
-    const circuit = this.circuits.get(this.keyOf(task))
+    const circuit = this.circuits.get(this.circuitKeyOf(task))
     const held = circuit?.held
     if (held === undefined || held.size === 0) return
     if (held.delete(task)) this.heldTotal--
@@ -235,7 +235,7 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   }
 
   /** The key of the task's circuit: what the key function says, else the task's `key` (unused when not keyed). */
-  private keyOf(task: TaskInfo): string | undefined {
+  private circuitKeyOf(task: TaskInfo): string | undefined {
     return this.o.key === undefined ? task.key : this.o.keyed ? this.o.key(task) : undefined
   }
 
