@@ -105,10 +105,11 @@ export interface CircuitBreakerOptions {
    * `'hold'` keeps it queued until the circuit half-opens (and, past the probe
    * places, until a probe settles). Nothing is lost either way.
    *
-   * Held tasks do not all wait for the same thing: when a probe place is
-   * free, the youngest task the circuit holds (the last submitted) goes first,
-   * as it has the most of its caller's time left (under equal deadlines), so
-   * the probe is not a request about to be cancelled.
+   * When a probe place is free, the held task with the most of its caller's
+   * time left goes first: the one with the latest deadline, where the pool
+   * gives tasks one (core's `TaskInfo.expiresAt`; none counts as the latest),
+   * else the last submitted. So the probe is not a request about to be
+   * cancelled; the others wait for its outcome.
    * @defaultValue 'reject'
    */
   whenOpen?: 'reject' | 'hold' | undefined
@@ -222,7 +223,7 @@ export interface CircuitBreaker extends Breaker {
    * CircuitOpenError, or waits until half-open with whenOpen 'hold' — then it
    * needs a clock whose timers fire), times it with the clock, reports the
    * outcome. It competes for probe places with the pools' tasks, without the
-   * youngest-first preference (it has no task).
+   * most-time-left preference (it has no task).
    */
   execute<T>(key: string | undefined, fn: () => T | PromiseLike<T>): Promise<T>
   /** Closes the circuit of `key` (every circuit when left out) and clears its counts. */

@@ -211,3 +211,30 @@ describe('circuit breaker with whenOpen hold in combine(): a probe another polic
     expect(clock.pending).toBe(0)
   })
 })
+
+describe('circuit breaker: which held task probes', () => {
+  it("with deadlines (core's TaskInfo.expiresAt, where the pool gives it), the held task with the latest deadline probes, whatever its age, and one without a deadline before any", async () => {
+    const clock = createVirtualClock()
+    const { breaker } = breakerWithEvents(clock, { failureThreshold: 1, openMs: 1000 })
+    const opener = task()
+    breaker.acquire(opener)
+    breaker.onFailure(opener, new Error('down'), 1)
+    const withDeadline = (submittedAt: number, expiresAt: number | undefined) => ({ ...task(undefined, -1, submittedAt), expiresAt })
+    const late = withDeadline(10, 5000)
+    const soon = withDeadline(20, 1200)
+    const sooner = withDeadline(30, 1100)
+    for (const t of [late, soon, sooner]) expect(breaker.acquire(t)).toMatchObject({ hold: true })
+    await clock.advance(1000)
+    expect(breaker.acquire(soon)).toMatchObject({ hold: true }) // kept for the task with the most time left
+    expect(breaker.acquire(sooner)).toMatchObject({ hold: true })
+    expect(breaker.acquire(late)).toBeUndefined()
+    // A task without a deadline has the most time of all.
+    breaker.onFailure(late, new Error('down'), 1) // re-opens until 2000
+    const none = withDeadline(5, undefined)
+    const far = withDeadline(40, 99_999)
+    for (const t of [far, none]) expect(breaker.acquire(t)).toMatchObject({ hold: true })
+    await clock.advance(1000)
+    expect(breaker.acquire(far)).toMatchObject({ hold: true })
+    expect(breaker.acquire(none)).toBeUndefined()
+  })
+})

@@ -1,9 +1,27 @@
 // The tasks a circuit holds (whenOpen 'hold'): whom to wake, and which one to let through as the next probe.
+// "Youngest" below means the one with the most of its caller's time left (see isYounger).
 
 import type { TaskInfo } from '@poolkit/core'
 
-/** Whether `a` was submitted after `b` (ties: the later id), so it has more of its caller's time left. */
+/**
+ * When the task's deadline passes, on the pool's clock, or `Infinity`. Read
+ * where the pool gives it (core's `TaskInfo.expiresAt`, which this package
+ * does not require: a task from a core without deadlines reads as having none).
+ */
+function expiresAt(task: TaskInfo): number {
+  const at = (task as { readonly expiresAt?: number | undefined }).expiresAt
+  return typeof at === 'number' ? at : Infinity
+}
+
+/**
+ * Whether `a` has more of its caller's time left than `b`, so it should probe
+ * first: a later deadline (none is the latest), else submitted later (ties:
+ * the later id), which under equal deadlines or caller timeouts is the same.
+ */
 export function isYounger(a: TaskInfo, b: TaskInfo): boolean {
+  const ea = expiresAt(a)
+  const eb = expiresAt(b)
+  if (ea !== eb) return ea > eb
   return a.submittedAt > b.submittedAt || (a.submittedAt === b.submittedAt && a.id > b.id)
 }
 
