@@ -57,7 +57,7 @@ class TenantRoundRobin implements TaskQueue {
 }
 
 describe('key functions: fair by tenant, limited by provider', () => {
-  it("a pool fair by tenant (task key) whose limiter and bulkhead group by task.labels.provider: the provider is paced and capped across tenants, the quiet tenant goes between the noisy one's tasks, another provider does not wait", async () => {
+  it('a pool fair by tenant (task key) whose limiter and bulkhead group by task.labels.provider: openai is paced and capped across both tenants, anthropic does not wait, every task completes', async () => {
     const clock = createVirtualClock()
     const bulkhead = createBulkhead({ key: byProvider, limits: { openai: 2 } })
     const limiter = createRateLimiter({ clock, key: byProvider, limits: { openai: { perSecond: 10, burst: 1 } } })
