@@ -1,7 +1,7 @@
 import { QueueFullError } from '@poolkit/core'
-import type { Breaker, BreakerDenial, TaskInfo } from '@poolkit/core'
+import type { Breaker, BreakerDenial, KeyFunction, TaskInfo } from '@poolkit/core'
 import { Wakers } from './internal/limit-wake.js'
-import { describe, nonNegativeIntegerOrInfinity, optionsObject, recordOf } from './internal/validate.js'
+import { describe, keyFunction, nonNegativeIntegerOrInfinity, optionsObject, recordOf } from './internal/validate.js'
 
 /**
  * Options of {@link createBulkhead}.
@@ -27,6 +27,15 @@ export interface BulkheadOptions {
    * @defaultValue `Infinity`
    */
   queuePerKey?: number | undefined
+  /**
+   * The key a task counts under (its line, its limit): for example
+   * `(task) => task.labels?.provider` in a pool whose fair queue shares by
+   * tenant (the task's `key`). Called as tasks are admitted and started; the
+   * key a task was admitted and started under is kept with it, so its permit
+   * and its place in line go back where they came from.
+   * @defaultValue the task's `key`
+   */
+  key?: KeyFunction | undefined
 }
 
 /**
@@ -34,7 +43,7 @@ export interface BulkheadOptions {
  * @public
  */
 export interface Bulkhead extends Breaker {
-  /** Tasks of `key` holding a permit now; `undefined` for tasks without a key. */
+  /** Tasks of `key` holding a permit now; `undefined` for tasks without a key. Keys are what the `key` option returns. */
   running(key?: string): number
   /** Tasks of `key` admitted and not holding a permit (queued, held, or between attempts). */
   waiting(key?: string): number
@@ -55,18 +64,21 @@ interface Line {
   waiting: number
   /** A task of the key was held for want of a permit since the last wake. */
   blocked: boolean
+  /** With a key function: the tasks' own keys it held (pools hold tasks by those), to wake. */
+  blockedKeys: Set<string | undefined> | undefined
 }
 
 /**
  * Creates a bulkhead: per-key concurrency limits inside one pool, so a slow or
  * failing provider cannot take the workers other keys need. `acquire` takes a
- * permit of the task's key or holds the task (`{ retryAt: Infinity, hold: true }`)
- * until a permit comes back: when a task of the key succeeds, fails or is
- * cancelled, the bulkhead wakes that key in every pool it guards, and those
- * pools try the key's held tasks again while other keys keep running.
+ * permit of the task's key (or of what `options.key` returns for it) or holds
+ * the task (`{ retryAt: Infinity, hold: true }`) until a permit comes back:
+ * when a task of the key succeeds, fails or is cancelled, the bulkhead wakes
+ * the tasks it held for that key in every pool it guards, and those pools try
+ * them again while other keys keep running.
  *
  * One bulkhead may guard several pools; the limits are then shared by all of them.
- * @param options - `limits`, `defaultLimit` and `queuePerKey`.
+ * @param options - `limits`, `defaultLimit`, `queuePerKey` and `key`.
  * @returns A {@link Bulkhead} to pass as the pool's `breaker` option (or to {@link combine}).
  * @example
  * ```ts
@@ -89,21 +101,24 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
   }
   const defaultLimit = o.defaultLimit === undefined ? Infinity : nonNegativeIntegerOrInfinity('options.defaultLimit', o.defaultLimit)
   const queuePerKey = o.queuePerKey === undefined ? Infinity : nonNegativeIntegerOrInfinity('options.queuePerKey', o.queuePerKey)
+  const keyFn = keyFunction('options.key', o.key)
+  const keyOf = (task: TaskInfo): string | undefined => (keyFn === undefined ? task.key : keyFn(task))
 
   // Only keys with running or waiting tasks have a line, so memory follows the
   // tasks admitted and running (which the pool bounds), not every key ever
   // seen; every call is a map lookup or two, whatever the number of keys.
   const lines = new Map<string | undefined, Line>()
-  // Tasks this bulkhead admitted (until they settle) and tasks holding a permit.
-  const admitted = new Set<TaskInfo>()
-  const permits = new Set<TaskInfo>()
+  // Tasks this bulkhead admitted (until they settle) and tasks holding a
+  // permit, each with the key it counts under (asked of the key function once).
+  const admitted = new Map<TaskInfo, string | undefined>()
+  const permits = new Map<TaskInfo, string | undefined>()
   const wakers = new Wakers()
 
   const limitOf = (key: string | undefined): number => (key === undefined ? defaultLimit : (limits.get(key) ?? defaultLimit))
   const lineOf = (key: string | undefined): Line => {
     let line = lines.get(key)
     if (line === undefined) {
-      line = { running: 0, waiting: 0, blocked: false }
+      line = { running: 0, waiting: 0, blocked: false, blockedKeys: undefined }
       lines.set(key, line)
     }
     return line
@@ -113,9 +128,23 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
     if (line.running === 0 && line.waiting === 0) lines.delete(key)
   }
 
+  /** Wakes the tasks a line held: by the line's key, or with a key function by the tasks' own keys. */
+  const wakeLine = (key: string | undefined, line: Line): void => {
+    if (keyFn === undefined) {
+      wakers.wake(key)
+      return
+    }
+    // Taken before waking: the wake re-enters acquire, and tasks held again start a new set.
+    const keys = line.blockedKeys
+    line.blockedKeys = undefined
+    if (keys === undefined) wakers.wake(undefined)
+    else wakers.wakeEach(keys)
+  }
+
   const giveBack = (task: TaskInfo): void => {
-    if (!permits.delete(task)) return
-    const key = task.key
+    if (!permits.has(task)) return
+    const key = permits.get(task)
+    permits.delete(task)
     const line = lineOf(key)
     line.running--
     // Until it settles, an admitted task between attempts waits again.
@@ -126,7 +155,7 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
     if (line.blocked && line.running < limitOf(key)) {
       line.blocked = false
       prune(key, line)
-      wakers.wake(key)
+      wakeLine(key, line)
     } else {
       prune(key, line)
     }
@@ -134,23 +163,26 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
 
   return {
     admit(task): BreakerDenial | undefined {
-      const key = task.key
+      const known = admitted.has(task)
+      const key = known ? admitted.get(task) : keyOf(task)
       const line = lines.get(key)
       if (line !== undefined && line.running + line.waiting >= limitOf(key) + queuePerKey) {
         return { retryAt: Infinity, error: new QueueFullError(queuePerKey, key === undefined ? {} : { key }) }
       }
-      if (!admitted.has(task)) {
-        admitted.add(task)
+      if (!known) {
+        admitted.set(task, key)
         lineOf(key).waiting++
       }
       return undefined
     },
     acquire(task): BreakerDenial | undefined {
       if (permits.has(task)) return undefined
-      const key = task.key
+      // An admitted task counts under the key it was admitted with.
+      const key = admitted.has(task) ? admitted.get(task) : keyOf(task)
       const line = lineOf(key)
       if (line.running >= limitOf(key)) {
         line.blocked = true
+        if (keyFn !== undefined) (line.blockedKeys ??= new Set()).add(task.key)
         // Nothing of the key runs (a limit of 0), so no permit can come back to
         // wake it: only setLimit can, and it wakes the key whatever the line says.
         prune(key, line)
@@ -158,7 +190,7 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
       }
       line.running++
       if (admitted.has(task)) line.waiting--
-      permits.add(task)
+      permits.set(task, key)
       return undefined
     },
     onSuccess: giveBack,
@@ -169,10 +201,12 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
     onSettled(task) {
       // The contract gives the permit back first; this covers a caller that did not.
       giveBack(task)
-      if (!admitted.delete(task)) return
-      const line = lineOf(task.key)
+      if (!admitted.has(task)) return
+      const key = admitted.get(task)
+      admitted.delete(task)
+      const line = lineOf(key)
       line.waiting--
-      prune(task.key, line)
+      prune(key, line)
     },
     attach(wake) {
       wakers.add(wake)
@@ -191,9 +225,11 @@ export function createBulkhead(options?: BulkheadOptions): Bulkhead {
         const line = lines.get(key)
         if (line !== undefined) {
           line.blocked = false
+          line.blockedKeys = undefined
           prune(key, line)
         }
-        wakers.wake(key)
+        // With a key function the pools hold the key's tasks under their own keys: wake every key.
+        wakers.wake(keyFn === undefined ? key : undefined)
       }
     },
   }

@@ -1,4 +1,4 @@
-import type { Breaker, Clock } from '@poolkit/core'
+import type { Breaker, Clock, KeyFunction } from '@poolkit/core'
 import { CircuitBreakerImpl } from './internal/circuit-breaker-impl.js'
 
 /**
@@ -75,6 +75,20 @@ export interface CircuitBreakerOptions {
    */
   successThreshold?: number | undefined
   /**
+   * How long (ms, from its start) a half-open probe cancelled while it ran
+   * keeps its probe place, unresolved, before it counts as a failed probe: the
+   * circuit opens again (with `backoff`, and reason `'probe-cancelled'`)
+   * unless another probe decided first. A cancelled probe may well have reached
+   * the provider and told nothing, so it does not give its place to the next
+   * task: with `whenOpen: 'hold'` that would let every held task through in
+   * turn, each cancelled by its caller's deadline (a probe storm). A probe
+   * cancelled before it ran (a combined policy refused it, its worker died
+   * first) gives its place back at once. A finite number of at least 0
+   * (0: a cancelled probe fails the half-open at once).
+   * @defaultValue `openMs`
+   */
+  cancelledProbeMs?: number | undefined
+  /**
    * Which errors count against the circuit. An error it returns false for (a
    * provider's 4xx: the caller's fault, not the provider's) counts as a success,
    * as the provider answered. Timeouts come as `TaskTimeoutError`. If it throws,
@@ -85,18 +99,36 @@ export interface CircuitBreakerOptions {
   isFailure?: ((error: unknown) => boolean) | undefined
   /**
    * What happens to a task of an open circuit: `'reject'` rejects it with
-   * core's `CircuitOpenError` (naming its key and when the circuit retries);
+   * core's `CircuitOpenError` (its message says how long until the circuit
+   * retries, "in 812 ms", and names the key only for a keyed breaker; its
+   * `key` is the circuit's key when keyed, else the task's own key);
    * `'hold'` keeps it queued until the circuit half-opens (and, past the probe
    * places, until a probe settles). Nothing is lost either way.
+   *
+   * When a probe place is free, the held task with the most of its caller's
+   * time left goes first: the one with the latest deadline, where the pool
+   * gives tasks one (core's `TaskInfo.expiresAt`; none counts as the latest),
+   * else the last submitted. So the probe is not a request about to be
+   * cancelled; the others wait for its outcome.
    * @defaultValue 'reject'
    */
   whenOpen?: 'reject' | 'hold' | undefined
   /**
-   * One circuit per task `key` (tasks without a key share one), created on
-   * first use; otherwise one circuit for every task.
-   * @defaultValue false
+   * One circuit per key (tasks whose key is `undefined` share one), created
+   * on first use; otherwise one circuit for every task. The key is the
+   * task's `key`, or what `key` returns.
+   * @defaultValue `true` when `key` is given, else `false`
    */
   keyed?: boolean | undefined
+  /**
+   * The circuit a task belongs to: one circuit per value it returns (implies
+   * `keyed`; with `keyed: false` it is a `TypeError`). For example
+   * `(task) => task.labels?.provider` in a pool whose fair queue shares by
+   * tenant (the task's `key`). Called as tasks are admitted, started and
+   * settled, so it must give the same answer for a task each time.
+   * @defaultValue the task's `key`
+   */
+  key?: KeyFunction | undefined
   /**
    * Keyed: circuits tracked at most. At the cap a new key evicts the
    * longest-idle closed circuit with no call out; when every circuit is busy
@@ -146,7 +178,7 @@ export interface CircuitCounts {
  * @public
  */
 export interface CircuitEvent {
-  /** The circuit's key (`undefined` for tasks without a key, and for the one circuit when not keyed). */
+  /** The circuit's key (what the `key` option returned; `undefined` for tasks without a key, and for the one circuit when not keyed). */
   readonly key: string | undefined
   /** The state it left. */
   readonly from: CircuitState
@@ -157,10 +189,12 @@ export interface CircuitEvent {
   /** When an open circuit lets probes through; -1 unless `to` is `'open'`. */
   readonly openUntil: number
   /**
-   * Why: failures in a row or the failure rate tripped it, a probe failed, the
-   * probes succeeded, the open time elapsed, or `reset()` closed it.
+   * Why: failures in a row or the failure rate tripped it, a probe failed, a
+   * probe cancelled while it ran had no answer within `cancelledProbeMs`
+   * (`at` is then that time), the probes succeeded, the open time elapsed, or
+   * `reset()` closed it.
    */
-  readonly reason?: 'consecutive-failures' | 'failure-rate' | 'probe-failed' | 'probes-succeeded' | 'open-elapsed' | 'reset'
+  readonly reason?: 'consecutive-failures' | 'failure-rate' | 'probe-failed' | 'probe-cancelled' | 'probes-succeeded' | 'open-elapsed' | 'reset'
 }
 
 /**
@@ -184,10 +218,12 @@ export interface CircuitBreaker extends Breaker {
    */
   on(event: 'open' | 'half-open' | 'close', listener: (event: CircuitEvent) => void): () => void
   /**
-   * Without a pool: runs fn if the circuit of `key` lets it (else rejects with
+   * Without a pool: runs fn if the circuit of `key` (the circuit's key, as the
+   * `key` option would return it) lets it (else rejects with
    * CircuitOpenError, or waits until half-open with whenOpen 'hold' — then it
    * needs a clock whose timers fire), times it with the clock, reports the
-   * outcome.
+   * outcome. It competes for probe places with the pools' tasks, without the
+   * most-time-left preference (it has no task).
    */
   execute<T>(key: string | undefined, fn: () => T | PromiseLike<T>): Promise<T>
   /** Closes the circuit of `key` (every circuit when left out) and clears its counts. */
@@ -200,8 +236,9 @@ export interface CircuitBreaker extends Breaker {
  * Creates a circuit breaker to pass as a pool's `breaker`: it trips on
  * failures in a row or on a failure rate over a sliding window, rejects (or
  * holds) the tasks of an open circuit, and lets probes through once `openMs`
- * has passed to decide whether to close again. One circuit for every task, or
- * one per task `key` with `keyed: true`. Also usable alone, through
+ * has passed to decide whether to close again. One circuit for every task,
+ * one per task `key` with `keyed: true`, or one per value of a `key` function
+ * (`key: (task) => task.labels?.provider`). Also usable alone, through
  * `execute(key, fn)`.
  * @param options - thresholds, window, timings and what to do while open; see {@link CircuitBreakerOptions}.
  * @returns A {@link CircuitBreaker}.

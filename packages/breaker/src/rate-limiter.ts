@@ -1,11 +1,11 @@
 import { systemClock } from '@poolkit/core'
-import type { Breaker, BreakerDenial, BreakerRetry, Clock, TaskInfo } from '@poolkit/core'
+import type { Breaker, BreakerDenial, BreakerRetry, Clock, KeyFunction, TaskInfo } from '@poolkit/core'
 import { SlidingWindow, TokenBucket } from './internal/limit-meter.js'
 import type { Meter, Rate } from './internal/limit-meter.js'
 import { Wakers } from './internal/limit-wake.js'
 import { OrderList } from './internal/order-list.js'
 import type { Linked } from './internal/order-list.js'
-import { describe, durationOrInfinity, objectWith, oneOf, optionalFunction, optionsObject, positiveIntegerOrInfinity, recordOf } from './internal/validate.js'
+import { describe, durationOrInfinity, keyFunction, objectWith, oneOf, optionalFunction, optionsObject, positiveIntegerOrInfinity, recordOf } from './internal/validate.js'
 import { readRetryAfter } from './retry-after.js'
 
 /**
@@ -22,7 +22,20 @@ export interface RateLimit {
   /**
    * The token bucket's size: starts that may go at once after a quiet spell. A
    * finite number of at least 1. Ignored by the sliding window.
-   * @defaultValue `max(1, perSecond)`
+   *
+   * The trade-off: a bigger burst serves a spike sooner, but any 1,000 ms may
+   * then hold up to `burst + perSecond` starts, and after a quiet spell the
+   * burst drains the provider's own bucket by as much. When `burst` matches
+   * the provider's bucket (a second's worth, against a provider that allows
+   * `perSecond` with a bucket of `perSecond`), its bucket is left empty and any
+   * mismatch (its refill steps, its clock, network jitter, another client on
+   * the same quota) draws a 429, each pausing the key for the whole
+   * `Retry-After`. The default, 100 ms worth, keeps 90% of such a bucket as
+   * headroom and still absorbs timer lateness and event-loop stalls of up to
+   * 100 ms without losing rate. Against a provider that counts a strict 1 s
+   * window, set `perSecond` a little under its limit, or use
+   * `algorithm: 'sliding-window'`.
+   * @defaultValue `max(1, perSecond / 10)` (100 ms worth of starts)
    */
   burst?: number | undefined
 }
@@ -80,6 +93,15 @@ export interface RateLimiterOptions {
    * @defaultValue 100_000
    */
   maxKeys?: number | undefined
+  /**
+   * The key a task is paced under (its limit, its meter, its retry pause): for
+   * example `(task) => task.labels?.provider` in a pool whose fair queue shares
+   * by tenant (the task's `key`). Called as tasks start and fail; the key a
+   * task was granted its start under is kept with the grant, so a refund or a
+   * 429's pause lands on the key that paid for the start.
+   * @defaultValue the task's `key`
+   */
+  key?: KeyFunction | undefined
 }
 
 /**
@@ -93,7 +115,7 @@ export interface RateLimiter extends Breaker {
    * made still count; a raised limit lets the key's held tasks be tried at once.
    */
   setLimit(key: string, limit: RateLimit | undefined): void
-  /** Starts `key` may make now: tokens left (fractional), or room in its window; `Infinity` when unlimited. */
+  /** Starts `key` (as `options.key` returns it) may make now: tokens left (fractional), or room in its window; `Infinity` when unlimited. */
   tokens(key?: string): number
   /** When the pause a retry hint put on `key` ends, on the clock (ms); -1 when not paused. */
   pausedUntil(key?: string): number
@@ -115,6 +137,7 @@ interface Pause extends Linked<Pause> {
 }
 
 interface Grant {
+  readonly key: string | undefined
   readonly meter: Meter
   readonly at: number
   readonly startedAt: number
@@ -124,8 +147,9 @@ interface Grant {
  * Creates a rate limiter: a token bucket (or a sliding window) per key, so a
  * pool calling a provider never starts more requests per second than the
  * provider allows, whatever its concurrency. `acquire` takes a start of the
- * task's key or answers "not before T" (`{ retryAt: T, hold: true }`): the pool
- * holds that key's tasks with one timer while other keys keep running.
+ * task's key (or of what `options.key` returns for it) or answers "not before
+ * T" (`{ retryAt: T, hold: true }`): the pool holds the task with one timer per
+ * key while other keys keep running.
  *
  * A task that fails with a retry hint (an HTTP 429 with `Retry-After`, read by
  * `options.retryAfter`) pauses its key until then, and `onFailure` answers with
@@ -134,7 +158,7 @@ interface Grant {
  *
  * It reads `clock.now()` and sets no timer of its own. It tracks at most
  * `maxKeys` keys, each at O(1) cost per task.
- * @param options - `clock`, `limits`, `defaultLimit`, `algorithm`, `retryAfter`, `maxPauseMs` and `maxKeys`.
+ * @param options - `clock`, `limits`, `defaultLimit`, `algorithm`, `retryAfter`, `maxPauseMs`, `maxKeys` and `key`.
  * @returns A {@link RateLimiter} to pass as the pool's `breaker` option (or to {@link combine}).
  * @example
  * ```ts
@@ -163,6 +187,8 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
   const retryAfter = o.retryAfter ?? ((error: unknown) => readRetryAfter(error))
   const maxPauseMs = o.maxPauseMs === undefined ? 300_000 : durationOrInfinity('options.maxPauseMs', o.maxPauseMs)
   const maxKeys = o.maxKeys === undefined ? 100_000 : positiveIntegerOrInfinity('options.maxKeys', o.maxKeys)
+  const keyFn = keyFunction('options.key', o.key)
+  const keyOf = (task: TaskInfo): string | undefined => (keyFn === undefined ? task.key : keyFn(task))
 
   // Meters by key, and in a ring the limiter looks round; pauses by key, and
   // in the order they were set. Both capped at maxKeys, each step O(1).
@@ -230,7 +256,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
   return {
     admit: () => undefined,
     acquire(task): BreakerDenial | undefined {
-      const key = task.key
+      const key = keyOf(task)
       const now = clock.now()
       const until = pauseOf(key, now)
       if (until !== -1) return { retryAt: until, hold: true }
@@ -254,19 +280,21 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       meter.usedAt = now
       const next = meter.take(now)
       if (next !== undefined) return { retryAt: next, hold: true }
-      grants.set(task, { meter, at: now, startedAt: task.startedAt })
+      grants.set(task, { key, meter, at: now, startedAt: task.startedAt })
       return undefined
     },
     onSuccess(task) {
       grants.delete(task)
     },
     onFailure(task, error): BreakerRetry | undefined {
+      const grant = grants.get(task)
       grants.delete(task)
       const delay = retryAfter(error)
       if (typeof delay !== 'number' || Number.isNaN(delay)) return undefined
       const now = clock.now()
       const until = now + Math.min(Math.max(0, delay), maxPauseMs)
-      return { retryAt: pause(task.key, until, now) }
+      // The key that granted the start (an unlimited key grants without a record: ask again).
+      return { retryAt: pause(grant === undefined ? keyOf(task) : grant.key, until, now) }
     },
     onCancel(task) {
       const grant = grants.get(task)
@@ -276,7 +304,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       // granted (a later policy of a combine() refused it): a task cancelled
       // while running may well have reached the provider.
       const now = clock.now()
-      if (task.startedAt === grant.startedAt && now === grant.at && meters.get(task.key) === grant.meter) grant.meter.refund(now)
+      if (task.startedAt === grant.startedAt && now === grant.at && meters.get(grant.key) === grant.meter) grant.meter.refund(now)
     },
     attach(wake) {
       wakers.add(wake)
@@ -294,7 +322,8 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
         if (after.perSecond === Infinity) dropMeter(meter)
         else meter.setRate(after, now)
       }
-      if (after.perSecond > before.perSecond || after.burst > before.burst) wakers.wake(key)
+      // With a key function the pools hold the key's tasks under their own keys: wake every key.
+      if (after.perSecond > before.perSecond || after.burst > before.burst) wakers.wake(keyFn === undefined ? key : undefined)
     },
     tokens(key) {
       const limit = limitOf(key)
@@ -329,5 +358,6 @@ function rate(path: string, value: unknown, algorithm: 'token-bucket' | 'sliding
   if (burst !== undefined && (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1)) {
     throw new TypeError(`${path}.burst must be a finite number of at least 1, got ${describe(burst)}`)
   }
-  return { perSecond, burst: burst ?? Math.max(1, perSecond) }
+  // 100 ms worth of starts: see RateLimit.burst for why not a second's worth.
+  return { perSecond, burst: burst ?? Math.max(1, perSecond / 10) }
 }

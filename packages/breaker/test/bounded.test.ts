@@ -276,9 +276,9 @@ describe('keys named like Object.prototype members', () => {
     const unconfigured = createBulkhead({ defaultLimit: 3 })
     expect(unconfigured.limit(name)).toBe(3)
 
-    const limiter = createRateLimiter({ clock, limits: recordOf(name, { perSecond: 2 }) })
+    const limiter = createRateLimiter({ clock, limits: recordOf(name, { perSecond: 2, burst: 2 }) })
     expect(limiter.tokens(name)).toBe(2)
-    expect(createRateLimiter({ clock, defaultLimit: { perSecond: 7 } }).tokens(name)).toBe(7)
+    expect(createRateLimiter({ clock, defaultLimit: { perSecond: 7, burst: 7 } }).tokens(name)).toBe(7)
     run(limiter, name, 'failure', { retryAfterMs: 100 })
     expect(limiter.pausedUntil(name)).toBe(100)
 

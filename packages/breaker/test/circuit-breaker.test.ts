@@ -304,12 +304,12 @@ describe('createCircuitBreaker: open, half-open and back', () => {
     await clock.advance(100)
     const p1 = begin()
     begin()
-    expect(breaker.acquire(task())).toEqual({ retryAt: 100 })
+    expect(breaker.acquire(task())).toEqual({ retryAt: 100, error: expect.any(CircuitOpenError) })
     expect(breaker.counts().rejected).toBe(1)
     breaker.onSuccess(p1, 1) // a place frees; still half-open (1 of 3 successes)
     expect(breaker.state()).toBe('half-open')
     expect(breaker.acquire(task())).toBeUndefined()
-    expect(breaker.acquire(task())).toEqual({ retryAt: 100 })
+    expect(breaker.acquire(task())).toEqual({ retryAt: 100, error: expect.any(CircuitOpenError) })
   })
 
   it('admit lets tasks in while half-open, even with every probe place taken: acquire decides', async () => {
@@ -350,8 +350,8 @@ describe('createCircuitBreaker: open, half-open and back', () => {
     const admitted = task('a')
     expect(breaker.admit(admitted)).toBeUndefined()
     fail()
-    expect(breaker.admit(task('a'))).toEqual({ retryAt: 100 })
-    expect(breaker.acquire(admitted)).toEqual({ retryAt: 100 })
+    expect(breaker.admit(task('a'))).toEqual({ retryAt: 100, error: expect.any(CircuitOpenError) })
+    expect(breaker.acquire(admitted)).toEqual({ retryAt: 100, error: expect.any(CircuitOpenError) })
     expect(breaker.counts().rejected).toBe(2)
   })
 
@@ -371,7 +371,7 @@ describe('createCircuitBreaker: open, half-open and back', () => {
     fail()
     await clock.advance(1e9)
     expect(breaker.state()).toBe('open')
-    expect(breaker.admit(task())).toEqual({ retryAt: Infinity })
+    expect(breaker.admit(task())).toEqual({ retryAt: Infinity, error: expect.any(CircuitOpenError) })
     breaker.reset()
     expect(breaker.state()).toBe('closed')
     expect(reasons()).toEqual(['closed>open:consecutive-failures', 'open>closed:reset'])
@@ -676,7 +676,7 @@ describe('createCircuitBreaker: with a core pool', () => {
     await pool.close()
   })
 
-  it('whenOpen hold: tasks of an open key wait in the pool and run after it half-opens, nothing lost; other keys unaffected', async () => {
+  it('whenOpen hold: tasks of an open key wait in the pool and run after it half-opens, the youngest as the probe, nothing lost; other keys unaffected', async () => {
     const clock = createVirtualClock()
     const breaker = createCircuitBreaker({ clock, keyed: true, failureThreshold: 1, openMs: 1000, whenOpen: 'hold' })
     const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker })
@@ -690,12 +690,13 @@ describe('createCircuitBreaker: with a core pool', () => {
     await clock.advance(10)
     expect(done).toEqual(['b1@20'])
     expect(pool.stats()).toMatchObject({ delayed: 3 })
-    await clock.advance(990) // t = 1010: half-open, a1 probes; a2 and a3 wait for it
+    await clock.advance(990) // t = 1010: half-open, a3 probes; a1 and a2 wait for it
     expect(breaker.state('a')).toBe('half-open')
     await clock.advance(10)
     await clock.advance(10)
     expect((await Promise.all([...held, b])).every((r) => r.ok)).toBe(true)
-    expect(done).toEqual(['b1@20', 'a1@1020', 'a2@1030', 'a3@1030'])
+    // The youngest held task probes (it has the most of its caller's time left); the others follow once it closed the circuit.
+    expect(done).toEqual(['b1@20', 'a3@1020', 'a1@1030', 'a2@1030'])
     expect(breaker.counts('a')).toMatchObject({ state: 'closed', rejected: 0, calls: 4 })
     await pool.close()
     expect(clock.pending).toBe(0)
@@ -762,5 +763,107 @@ describe('createCircuitBreaker: options', () => {
     }
     expect(breaker.counts()).toMatchObject({ state: 'open', openUntil: 10_000 })
     expect(createCircuitBreaker().state()).toBe('closed')
+  })
+})
+
+describe('createCircuitBreaker: CircuitOpenError messages', () => {
+  it('an unkeyed circuit says how long until it retries, rounded, and names no key; retryAt stays the clock time', async () => {
+    const clock = createVirtualClock()
+    await clock.advance(6397.0148)
+    const breaker = createCircuitBreaker({ clock, failureThreshold: 1, openMs: 1000 })
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 1, breaker })
+    const first = settle(pool.run({ id: 'a1', ms: 10, fail: new Error('down') }, { key: 'tenant-1' }))
+    await clock.advance(10)
+    await first
+    await clock.advance(187.6)
+    const r = await settle(pool.run({ id: 'a2', ms: 10 }, { key: 'tenant-1' }))
+    const error = (r as { error: CircuitOpenError }).error
+    expect(error).toBeInstanceOf(CircuitOpenError)
+    expect(error.message).toBe('The circuit is open; it retries in 812 ms')
+    expect(error.retryAt).toBe(7407.0148)
+    // The task's own key is still on the error, as before; only the message leaves it out.
+    expect(error.key).toBe('tenant-1')
+    await pool.close()
+  })
+
+  it('a keyed circuit names its key (or tasks without a key)', async () => {
+    const { breaker, fail } = setup({ failureThreshold: 1, openMs: 2500, keyed: true })
+    fail('openai')
+    fail()
+    expect((breaker.acquire(task('openai'))?.error as Error).message).toBe('The circuit for key "openai" is open; it retries in 2500 ms')
+    expect((breaker.acquire(task())?.error as Error).message).toBe('The circuit for tasks without a key is open; it retries in 2500 ms')
+  })
+
+  it('says until reset() when openMs is Infinity, and when half-open with every probe out, that it decides when one settles', async () => {
+    const forever = setup({ failureThreshold: 1, openMs: Infinity })
+    forever.fail()
+    expect((forever.breaker.acquire(task())?.error as Error).message).toBe('The circuit is open until reset()')
+    const { clock, breaker, fail, begin } = setup({ failureThreshold: 1, openMs: 100 })
+    fail()
+    await clock.advance(100)
+    begin()
+    expect((breaker.acquire(task())?.error as Error).message).toBe('The circuit is half-open and its probes are all out; it decides when one settles')
+  })
+
+  it('execute() rejects with the same message, naming the key only when keyed', async () => {
+    const unkeyed = setup({ failureThreshold: 1, openMs: 500 })
+    unkeyed.fail()
+    await expect(unkeyed.breaker.execute('provider-a', () => 1)).rejects.toThrow(/^The circuit is open; it retries in 500 ms$/)
+    const keyed = setup({ failureThreshold: 1, openMs: 500, keyed: true })
+    keyed.fail('provider-a')
+    await expect(keyed.breaker.execute('provider-a', () => 1)).rejects.toThrow('The circuit for key "provider-a" is open; it retries in 500 ms')
+  })
+})
+
+describe('createCircuitBreaker: key function', () => {
+  it("one circuit per value of key(task): tasks of different task keys share their provider's circuit", () => {
+    const { breaker } = setup({ failureThreshold: 2, key: (t) => t.labels?.provider })
+    const call = (tenant: string, provider: string): TaskInfo => ({ ...task(tenant), labels: { provider } })
+    for (const tenant of ['t1', 't2']) {
+      const t = call(tenant, 'openai')
+      expect(breaker.acquire(t)).toBeUndefined()
+      breaker.onFailure(t, new Error('down'), 1)
+    }
+    expect(breaker.state('openai')).toBe('open')
+    expect(breaker.keys()).toEqual(['openai'])
+    expect(breaker.acquire(call('t3', 'openai'))).toMatchObject({ error: { key: 'openai' } })
+    expect(breaker.acquire(call('t1', 'anthropic'))).toBeUndefined()
+  })
+
+  it("whenOpen hold: wakes the pools by the held tasks' own keys, not by the circuit's", async () => {
+    const { clock, breaker } = setup({ failureThreshold: 1, openMs: 100, whenOpen: 'hold', key: (t) => t.labels?.provider })
+    const woken: (string | undefined)[] = []
+    breaker.attach!((k) => void woken.push(k))
+    const call = (tenant: string): TaskInfo => ({ ...task(tenant), labels: { provider: 'openai' } })
+    const first = call('t1')
+    breaker.acquire(first)
+    breaker.onFailure(first, new Error('down'), 1)
+    expect(breaker.acquire(call('t1'))).toMatchObject({ hold: true })
+    expect(breaker.acquire(call('t2'))).toMatchObject({ hold: true })
+    await clock.advance(100)
+    const probe = call('t3')
+    expect(breaker.acquire(probe)).toBeUndefined()
+    await clock.flush()
+    breaker.onSuccess(probe, 1)
+    expect(new Set(woken)).toEqual(new Set(['t1', 't2']))
+  })
+
+  it("an outcome finds the permit's circuit without asking key() again, so a key function that changes its answer strands nothing", () => {
+    let provider = 'openai'
+    const { breaker } = setup({ failureThreshold: 1, key: () => provider })
+    const t = task('t1')
+    expect(breaker.acquire(t)).toBeUndefined()
+    provider = 'anthropic'
+    breaker.onFailure(t, new Error('down'), 1)
+    expect(breaker.state('openai')).toBe('open')
+    expect(breaker.state('anthropic')).toBe('closed')
+  })
+
+  it.each([
+    [{ key: 'provider' }, TypeError, 'options.key must be a function of the task that returns its key, like (task) => task.labels?.provider, got "provider"'],
+    [{ key: (t: TaskInfo) => t.key, keyed: false }, TypeError, 'options.keyed is false but options.key is a function: a key function means one circuit per key'],
+  ])('rejects %j with a message naming the options and the value', (options, type, message) => {
+    expect(() => createCircuitBreaker(options as CircuitBreakerOptions)).toThrow(type)
+    expect(() => createCircuitBreaker(options as CircuitBreakerOptions)).toThrow(message)
   })
 })

@@ -8,7 +8,8 @@ import { task } from './task.js'
 
 // The circuit breaker against a small reference model of its state machine:
 // random sequences of starts, successes, failures, errors that do not count,
-// slow successes, cancellations, admissions, resets and the passing of time.
+// slow successes, cancellations (before a probe ran, or while it ran),
+// admissions, resets and the passing of time.
 // After every step the breaker's state, counts and events must match the model's.
 
 interface Config {
@@ -22,6 +23,7 @@ interface Config {
   readonly maxOpenMs: number
   readonly halfOpenMax: number
   readonly successThreshold: number
+  readonly cancelledProbeMs: number | undefined
   readonly whenOpen: 'reject' | 'hold'
   readonly keyed: boolean
 }
@@ -41,6 +43,8 @@ class ModelCircuit {
   consecutive = 0
   probesOut = 0
   probeSuccesses = 0
+  /** When the earliest probe cancelled while it ran fails the half-open. */
+  probeDue = Infinity
   calls: { at: number; bad: boolean }[] = []
   totals = { calls: 0, successes: 0, failures: 0, slowCalls: 0, rejected: 0, trips: 0 }
   readonly events: string[] = []
@@ -55,7 +59,13 @@ class ModelCircuit {
   }
 
   look(now: number): void {
-    if (this.state === 'open' && now >= this.openUntil) this.go('half-open', now, 'open-elapsed')
+    for (;;) {
+      if (this.state === 'open' && now >= this.openUntil) this.go('half-open', now, 'open-elapsed')
+      else if (this.state === 'half-open' && now >= this.probeDue) {
+        this.openMs = Math.min(this.openMs * this.c.factor, this.c.maxOpenMs)
+        this.go('open', this.probeDue, 'probe-cancelled')
+      } else return
+    }
   }
 
   admit(now: number): BreakerDenial | undefined {
@@ -75,7 +85,7 @@ class ModelCircuit {
   }
 
   deny(now: number): BreakerDenial {
-    const retryAt = this.state === 'open' ? this.openUntil : this.c.whenOpen === 'hold' ? Infinity : now
+    const retryAt = this.state === 'open' ? this.openUntil : this.c.whenOpen === 'hold' || this.probeDue !== Infinity ? this.probeDue : now
     if (this.c.whenOpen === 'hold') return { retryAt, hold: true }
     this.totals.rejected++
     return { retryAt }
@@ -108,8 +118,11 @@ class ModelCircuit {
     }
   }
 
-  cancel(permit: ModelPermit): void {
-    if (permit.probe && permit.phase === this.phase) this.probesOut--
+  /** `startedAt`: when the cancelled call started, -1 if it never ran. */
+  cancel(permit: ModelPermit, startedAt: number, now: number): void {
+    if (!permit.probe || permit.phase !== this.phase) return
+    if (startedAt < 0) this.probesOut--
+    else this.probeDue = Math.min(this.probeDue, Math.max(now, startedAt + (this.c.cancelledProbeMs ?? this.c.openMs)))
   }
 
   reset(now: number): void {
@@ -141,6 +154,7 @@ class ModelCircuit {
     this.phase++
     this.probesOut = 0
     this.probeSuccesses = 0
+    this.probeDue = Infinity
     this.openUntil = -1
     if (to === 'open') {
       this.totals.trips++
@@ -157,7 +171,7 @@ class ModelCircuit {
 type Op =
   | { kind: 'start'; key: string }
   | { kind: 'admit'; key: string }
-  | { kind: 'end'; pick: number; how: 'success' | 'failure' | 'ignored-error' | 'cancel'; runMs: number }
+  | { kind: 'end'; pick: number; how: 'success' | 'failure' | 'ignored-error' | 'cancel' | 'cancel-ran'; runMs: number }
   | { kind: 'advance'; ms: number }
   | { kind: 'reset' }
 
@@ -170,7 +184,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('end' as const),
       pick: fc.nat(20),
-      how: fc.constantFrom('success' as const, 'success' as const, 'failure' as const, 'failure' as const, 'ignored-error' as const, 'cancel' as const),
+      how: fc.constantFrom('success' as const, 'success' as const, 'failure' as const, 'failure' as const, 'ignored-error' as const, 'cancel' as const, 'cancel-ran' as const),
       runMs: fc.nat(100),
     }),
   },
@@ -193,6 +207,7 @@ const configArb: fc.Arbitrary<Config> = fc
     maxOpenMs: fc.constantFrom(Infinity, 600),
     halfOpenMax: fc.integer({ min: 1, max: 3 }),
     successThreshold: fc.integer({ min: 1, max: 3 }),
+    cancelledProbeMs: fc.constantFrom(undefined, 0, 50),
     whenOpen: fc.constantFrom('reject' as const, 'hold' as const),
     keyed: fc.boolean(),
   })
@@ -214,13 +229,14 @@ function toOptions(c: Config): CircuitBreakerOptions {
     backoff: { factor: c.factor, maxOpenMs: c.maxOpenMs },
     halfOpenMax: c.halfOpenMax,
     successThreshold: c.successThreshold,
+    cancelledProbeMs: c.cancelledProbeMs,
     whenOpen: c.whenOpen,
     keyed: c.keyed,
     isFailure: (error) => error !== 'ignored',
   }
 }
 
-const taskFor = (key: string, now: number): TaskInfo => task(key, now, now)
+const taskFor = (key: string, now: number): TaskInfo => task(key, -1, now)
 
 /** Flat objects (counts, denials) with the same own keys and Object.is-equal values: as strict as toEqual here. */
 function sameFlat(a: object | undefined, b: object | undefined): boolean {
@@ -238,6 +254,14 @@ function sameFlat(a: object | undefined, b: object | undefined): boolean {
  */
 function agree(actual: object | undefined, expected: object | undefined): void {
   if (!sameFlat(actual, expected)) expect(actual).toEqual(expected)
+}
+
+/** A denial without its error (the model does not write messages; a rejection's error is checked elsewhere). */
+function withoutError(denial: BreakerDenial | undefined): BreakerDenial | undefined {
+  if (denial?.error === undefined) return denial
+  expect(denial.error.name).toBe('CircuitOpenError')
+  const { error: _error, ...rest } = denial
+  return rest
 }
 
 /** The events after the first `from`, in sorted order: both lists only grow, and agreed up to `from`. */
@@ -268,7 +292,7 @@ describe('circuit breaker against its model', () => {
             for (const e of m.events.splice(0)) expectedEvents.push(`${k}:${e}`)
           }
         }
-        const out: { task: TaskInfo; key: string; permit: ModelPermit }[] = []
+        const out: { task: TaskInfo; key: string; permit: ModelPermit; at: number }[] = []
         let checkedEvents = 0
 
         for (const op of ops) {
@@ -280,21 +304,24 @@ describe('circuit breaker against its model', () => {
               const denial = breaker.acquire(task)
               if ('phase' in expected) {
                 if (denial !== undefined) expect(denial).toBeUndefined()
-                out.push({ task, key: op.key, permit: expected })
+                out.push({ task, key: op.key, permit: expected, at: now })
               } else {
-                agree(denial, expected)
+                agree(withoutError(denial), expected)
               }
               break
             }
             case 'admit':
-              agree(breaker.admit(taskFor(op.key, now)), model(op.key).admit(now))
+              agree(withoutError(breaker.admit(taskFor(op.key, now))), model(op.key).admit(now))
               break
             case 'end': {
               if (out.length === 0) break
               const [call] = out.splice(op.pick % out.length, 1)
               const m = model(call!.key)
-              if (op.how === 'cancel') {
-                m.cancel(call!.permit)
+              if (op.how === 'cancel' || op.how === 'cancel-ran') {
+                // As the pool reports it: a call that ran was started when it acquired, and ended now.
+                const ran = op.how === 'cancel-ran'
+                if (ran) Object.assign(call!.task, { startedAt: call!.at, endedAt: now })
+                m.cancel(call!.permit, ran ? call!.at : -1, now)
                 breaker.onCancel(call!.task)
                 break
               }

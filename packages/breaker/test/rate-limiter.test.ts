@@ -24,11 +24,12 @@ describe('createRateLimiter: token bucket', () => {
     expect(limiter.acquire(task('A'))).toEqual({ retryAt: 200, hold: true })
   })
 
-  it('makes the bucket max(1, perSecond) by default, and handles rates under one a second', async () => {
+  it('makes the bucket 100 ms worth of starts, max(1, perSecond / 10), by default, and handles rates under one a second', async () => {
     const clock = createVirtualClock()
-    const limiter = createRateLimiter({ clock, limits: { fast: { perSecond: 5 }, slow: { perSecond: 0.5 } } })
+    const limiter = createRateLimiter({ clock, limits: { fast: { perSecond: 50 }, medium: { perSecond: 5 }, slow: { perSecond: 0.5 } } })
     expect(limiter.tokens('fast')).toBe(5)
     expect(ask(limiter, 'fast', 6).filter((d) => d === undefined)).toHaveLength(5)
+    expect(limiter.tokens('medium')).toBe(1)
     expect(limiter.tokens('slow')).toBe(1)
     expect(limiter.acquire(task('slow'))).toBeUndefined()
     expect(limiter.acquire(task('slow'))).toEqual({ retryAt: 2000, hold: true })
@@ -209,7 +210,7 @@ describe('createRateLimiter: setLimit', () => {
   it('puts a key back on defaultLimit with undefined, and lifts its limit with perSecond: Infinity', () => {
     const clock = createVirtualClock()
     const limiter = createRateLimiter({ clock, defaultLimit: { perSecond: 1 }, limits: { A: { perSecond: 100 } } })
-    expect(limiter.tokens('A')).toBe(100)
+    expect(limiter.tokens('A')).toBe(10)
     limiter.setLimit('A', undefined)
     expect(limiter.tokens('A')).toBe(1)
     limiter.setLimit('A', { perSecond: Infinity })

@@ -167,8 +167,14 @@ export class CircuitOpenError extends PoolError {
   /** When the breaker will let a probe through, on the pool's clock (ms). */
   readonly retryAt: number
 
-  constructor(key: string | undefined, retryAt: number, options?: { cause?: unknown }) {
-    super(ErrorCode.CircuitOpen, `The circuit for ${key === undefined ? 'tasks without a key' : `key "${key}"`} is open; it retries at ${retryAt}`, options)
+  /**
+   * @param key - the key whose circuit is open
+   * @param retryAt - when the breaker will let a probe through, on the pool's clock (ms)
+   * @param options - `cause`, and `message` to replace the default one (a breaker
+   *   that knows the time now can say how long is left)
+   */
+  constructor(key: string | undefined, retryAt: number, options?: { cause?: unknown; message?: string }) {
+    super(ErrorCode.CircuitOpen, options?.message ?? `The circuit for ${key === undefined ? 'tasks without a key' : `key "${key}"`} is open; it retries at ${retryAt}`, options)
     this.key = key
     this.retryAt = retryAt
   }

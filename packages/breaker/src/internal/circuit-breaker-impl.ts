@@ -1,10 +1,11 @@
 // The circuit breaker itself: finds the task's circuit, turns its answers into
 // the pool's denials, reports changes of state and wakes what it held.
 
-import { CircuitOpenError } from '@poolkit/core'
 import type { BreakerDenial, Clock, TaskInfo } from '@poolkit/core'
 import { Emitter, rethrowLater } from '@poolkit/core/emitter'
 import type { CircuitBreaker, CircuitBreakerOptions, CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
+import { circuitOpenError } from './circuit-error.js'
+import { HeldTasks, isYounger } from './circuit-held.js'
 import { CircuitKeys } from './circuit-keys.js'
 import { resolveCircuitOptions } from './circuit-options.js'
 import type { ResolvedCircuitOptions } from './circuit-options.js'
@@ -27,6 +28,15 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   private readonly wakes: CircuitWakes
   /** Permits out, by task: the number `Circuit.acquire` gave (its circuit is found again by the task's key). */
   private readonly permits = new Map<TaskInfo, CircuitPermit>()
+  /**
+   * With a key function, the circuit of each permit out: found again without
+   * asking the function, so an answer that changed cannot strand a permit.
+   */
+  private readonly permitCircuits = new Map<TaskInfo, Circuit>()
+  /** Probes out, by task: the task's `startedAt` when it acquired, to tell at a cancel whether it ran since. */
+  private readonly probeStarts = new Map<TaskInfo, number>()
+  /** Tasks held by every circuit together: a settle skips the lookup while none is. */
+  private heldTotal = 0
   /** Whether an outcome needs the time it ended: a slow-call limit or a time window. */
   private readonly timed: boolean
   private readonly events = new Emitter<CircuitEvents>()
@@ -51,56 +61,88 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   admit(task: TaskInfo): BreakerDenial | undefined {
     // A key with no circuit yet is closed: nothing to create until a task starts.
     // A closed circuit needs no time: the clock is read only when it is not.
-    const circuit = this.circuits.get(task.key)
+    const circuit = this.circuits.get(this.circuitKeyOf(task))
     if (circuit === undefined || circuit.state === 'closed') return undefined
     const now = this.clock.now()
     this.refresh(circuit, now)
-    return circuit.state === 'open' ? this.deny(circuit, now) : undefined
+    return circuit.state === 'open' ? this.deny(circuit, now, task) : undefined
   }
 
   acquire(task: TaskInfo): BreakerDenial | undefined {
     // The task's enqueue time stands for now where only idle eviction reads it:
     // a closed circuit's acquire reads no clock.
-    const circuit = this.circuits.obtain(task.key, task.enqueuedAt)
+    const circuit = this.circuits.obtain(this.circuitKeyOf(task), task.enqueuedAt)
     if (circuit === undefined) {
       this.untrackedCount++
       return undefined
     }
-    if (circuit.state === 'open') this.refresh(circuit, this.clock.now())
+    if (circuit.held !== undefined && circuit.held.delete(task)) this.heldTotal--
+    if (circuit.state !== 'closed') {
+      const now = this.clock.now()
+      this.refresh(circuit, now)
+      // A free probe place goes to the youngest task held: it has the most of
+      // its caller's time left, where the oldest may be cancelled mid-probe.
+      // The younger one was woken with the rest and is asked in this round.
+      const youngest = circuit.probePlaceFree ? circuit.held?.youngest() : undefined
+      if (youngest !== undefined && isYounger(youngest, task)) return this.deny(circuit, now, task)
+    }
     const permit = circuit.acquire()
-    if (permit === undefined) return this.deny(circuit, this.clock.now())
+    if (permit === undefined) return this.deny(circuit, this.clock.now(), task)
     this.permits.set(task, permit)
+    if (this.o.key !== undefined) this.permitCircuits.set(task, circuit)
+    if (permit % 2 === 1) this.probeStarts.set(task, task.startedAt)
     return undefined
   }
 
   onSuccess(task: TaskInfo, runMs: number): void {
-    const permit = this.permits.get(task)
-    if (permit === undefined) return
-    this.permits.delete(task)
-    this.record(this.circuits.get(task.key)!, permit, runMs > this.o.slowCallMs ? 'slow' : 'success', this.endOf(task, runMs))
+    const circuit = this.takePermit(task)
+    if (circuit === undefined) return
+    this.record(circuit, this.taken, runMs > this.o.slowCallMs ? 'slow' : 'success', this.endOf(task, runMs))
   }
 
   onFailure(task: TaskInfo, error: unknown, runMs: number): undefined {
-    const permit = this.permits.get(task)
-    if (permit === undefined) return undefined
-    this.permits.delete(task)
-    this.record(this.circuits.get(task.key)!, permit, this.outcomeOf(error, runMs), this.endOf(task, runMs))
+    const circuit = this.takePermit(task)
+    if (circuit === undefined) return undefined
+    this.record(circuit, this.taken, this.outcomeOf(error, runMs), this.endOf(task, runMs))
     return undefined
   }
 
   onCancel(task: TaskInfo): void {
-    const permit = this.permits.get(task)
-    if (permit === undefined) return
-    this.permits.delete(task)
-    this.cancel(this.circuits.get(task.key)!, permit)
+    const startedAtAcquire = this.probeStarts.get(task)
+    const circuit = this.takePermit(task)
+    if (circuit === undefined) return
+    const permit = this.taken
+    const now = this.clock.now()
+    const live = circuit.isLiveProbe(permit)
+    // The pool started the probe since it acquired (a probe a later policy of
+    // a combine() refused never was), and the attempt then ran (a worker that
+    // died first reports no end): then it may have reached the provider.
+    const started = live && task.startedAt !== startedAtAcquire && task.startedAt >= 0
+    const ran = started && (task.endedAt === undefined || task.endedAt >= task.startedAt)
+    circuit.cancel(permit, now, ran ? task.startedAt : -1)
+    this.circuits.released(circuit, now)
+    // A freed place lets a held task probe; an unresolved one gives the held
+    // tasks a time to ask again (when it becomes a failed probe). A probe a
+    // later policy refused wakes nothing: that would bring the key's tasks
+    // back into the very dispatch that refused it, round and round; it asks
+    // again when that policy lets it, and onSettled wakes if it never does.
+    if (started) this.wake(circuit)
+    // The refused probe is held as well (by that policy): it stays a candidate for the next probe.
+    else if (live && this.o.whenOpen === 'hold' && (circuit.held ??= new HeldTasks()).add(task)) this.heldTotal++
   }
 
-  private cancel(circuit: Circuit, permit: CircuitPermit): void {
-    const freesProbe = circuit.isLiveProbe(permit)
-    const now = this.clock.now()
-    circuit.cancel(permit, now)
-    this.circuits.released(circuit, now)
-    if (freesProbe) this.wake(circuit.key)
+  /**
+   * A task this breaker admitted has settled: it is no longer held. While a
+   * probe place is free, the tasks held may have been waiting for it (the
+   * youngest, or a probe another policy refused): they are woken to choose again.
+   */
+  onSettled(task: TaskInfo): void {
+    if (this.heldTotal === 0) return
+    const circuit = this.circuits.get(this.circuitKeyOf(task))
+    const held = circuit?.held
+    if (held === undefined || held.size === 0) return
+    if (held.delete(task)) this.heldTotal--
+    if (circuit!.probePlaceFree && held.size > 0) this.wake(circuit!)
   }
 
   state(key?: string): CircuitState {
@@ -150,11 +192,12 @@ export class CircuitBreakerImpl implements CircuitBreaker {
         this.untrackedCount++
         return await fn()
       }
-      if (circuit.state === 'open') this.refresh(circuit, this.clock.now())
+      if (circuit.state !== 'closed') this.refresh(circuit, this.clock.now())
       permit = circuit.acquire()
       if (permit !== undefined) break
-      const denial = this.deny(circuit, this.clock.now())
-      if (denial.hold !== true) throw new CircuitOpenError(key, denial.retryAt)
+      const denial = this.deny(circuit, this.clock.now(), undefined, key)
+      // A denial that does not hold always carries its CircuitOpenError.
+      if (denial.hold !== true) throw denial.error!
       await this.wakes.waitFor(this.circuits.keyOf(key), denial.retryAt)
     }
     const startedAt = this.timed ? this.clock.now() : 0
@@ -174,6 +217,27 @@ export class CircuitBreakerImpl implements CircuitBreaker {
   }
 
   // ------------------------------------------------------------------ inside
+
+  /** The permit `takePermit` took last (a field, so an outcome allocates nothing). */
+  private taken: CircuitPermit = 0
+
+  /** The circuit the task's permit belongs to, with the permit in `taken`; both forgotten here. `undefined` when the task holds none. */
+  private takePermit(task: TaskInfo): Circuit | undefined {
+    const permit = this.permits.get(task)
+    if (permit === undefined) return undefined
+    this.permits.delete(task)
+    this.taken = permit
+    if (permit % 2 === 1) this.probeStarts.delete(task)
+    if (this.o.key === undefined) return this.circuits.get(task.key)!
+    const circuit = this.permitCircuits.get(task)!
+    this.permitCircuits.delete(task)
+    return circuit
+  }
+
+  /** The key of the task's circuit: what the key function says, else the task's `key` (unused when not keyed). */
+  private circuitKeyOf(task: TaskInfo): string | undefined {
+    return this.o.key === undefined ? task.key : this.o.keyed ? this.o.key(task) : undefined
+  }
 
   /** When an attempt that ran `runMs` ended: its start plus its run time, on the pool's clock (no clock read). */
   private endOf(task: TaskInfo, runMs: number): number {
@@ -198,26 +262,37 @@ export class CircuitBreakerImpl implements CircuitBreaker {
     const transition = circuit.record(permit, outcome, now)
     this.circuits.released(circuit, now)
     if (transition !== undefined) this.transitioned(circuit, transition, true)
-    else if (freesProbe) this.wake(circuit.key)
+    else if (freesProbe) this.wake(circuit)
   }
 
-  /** The denial for a task of an open circuit, or of a half-open one whose probe places are taken. */
-  private deny(circuit: Circuit, now: number): BreakerDenial {
+  /**
+   * The denial for a task of an open circuit, or of a half-open one whose probe
+   * places are taken (or kept for a younger task). `task` is the task denied
+   * (a held one is remembered), `executeKey` the key given to execute().
+   */
+  private deny(circuit: Circuit, now: number, task: TaskInfo | undefined, executeKey?: string): BreakerDenial {
     const open = circuit.state === 'open'
+    // Half-open and full: a probe's outcome frees a place, and that wakes the
+    // key; a cancelled probe decides by probeDue at the latest.
+    const retryAt = open ? circuit.openUntil : circuit.probeDue
     if (this.o.whenOpen === 'hold') {
-      // Half-open and full: only a probe's outcome frees a place, and that wakes the key.
-      return { retryAt: open ? circuit.openUntil : Infinity, hold: true }
+      if (task !== undefined && (circuit.held ??= new HeldTasks()).add(task)) this.heldTotal++
+      return { retryAt, hold: true }
     }
     circuit.rejected++
-    return { retryAt: open ? circuit.openUntil : now }
+    const at = open || retryAt !== Infinity ? retryAt : now
+    const key = this.o.keyed ? circuit.key : task === undefined ? executeKey : task.key
+    return { retryAt: at, error: circuitOpenError(this.o.keyed, key, circuit.state, at, now) }
   }
 
   private refresh(circuit: Circuit, now: number): void {
-    const transition = circuit.refresh(now)
     // Seen from inside admit/acquire (or state()): the pools' hold timers at
-    // openUntil already bring their tasks back, so the wake need not re-enter
-    // the pool synchronously.
-    if (transition !== undefined) this.transitioned(circuit, transition, false)
+    // openUntil (or a cancelled probe's due time) already bring their tasks
+    // back, so the wake need not re-enter the pool synchronously. A probe due
+    // long ago may reopen and half-open again in one look.
+    for (let transition = circuit.refresh(now); transition !== undefined; transition = circuit.refresh(now)) {
+      this.transitioned(circuit, transition, false)
+    }
   }
 
   /** Reports a change of state to listeners, then wakes what the circuit held. */
@@ -227,14 +302,25 @@ export class CircuitBreakerImpl implements CircuitBreaker {
     // A circuit that closes, half-opens or re-opens lets held tasks in or gives
     // them a new retryAt; a closed one held nothing, nor does one that rejects.
     if (transition.from === 'closed' || this.o.whenOpen !== 'hold') return
-    if (wakeNow) this.wake(circuit.key)
-    else queueMicrotask(() => this.wake(circuit.key))
+    if (wakeNow) this.wake(circuit)
+    else queueMicrotask(() => this.wake(circuit))
+    // A closed circuit holds nothing: every task it held was just woken.
+    if (transition.to === 'closed') this.forgetHeld(circuit)
   }
 
   /** Tells every attached pool, and every waiting execute(), that tasks of the circuit may be asked about again. */
-  private wake(circuitKey: string | undefined): void {
+  private wake(circuit: Circuit): void {
     // With whenOpen 'reject' the circuit holds nothing.
-    if (this.o.whenOpen === 'hold') this.wakes.wake(circuitKey)
+    if (this.o.whenOpen !== 'hold') return
+    // Without a key function the circuit's key is its tasks' key (or undefined: every key).
+    if (this.o.key === undefined || !this.o.keyed) this.wakes.wake(circuit.key)
+    else this.wakes.wake(circuit.key, circuit.held === undefined ? new Set() : circuit.held.taskKeys())
+  }
+
+  private forgetHeld(circuit: Circuit): void {
+    if (circuit.held === undefined) return
+    this.heldTotal -= circuit.held.size
+    circuit.held.clear()
   }
 }
 

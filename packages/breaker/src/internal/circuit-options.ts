@@ -1,9 +1,9 @@
 // Checks the circuit breaker's options once, when it is built, and fills in the defaults.
 
 import { systemClock } from '@poolkit/core'
-import type { Clock } from '@poolkit/core'
+import type { Clock, KeyFunction } from '@poolkit/core'
 import type { CircuitBreakerOptions } from '../circuit-breaker.js'
-import { describe, durationOrInfinity, objectWith, oneOf, optionalFunction, optionsObject } from './validate.js'
+import { describe, durationOrInfinity, keyFunction, objectWith, oneOf, optionalFunction, optionsObject } from './validate.js'
 
 /** The options with every default filled in. */
 export interface ResolvedCircuitOptions {
@@ -18,9 +18,12 @@ export interface ResolvedCircuitOptions {
   readonly maxOpenMs: number
   readonly halfOpenMax: number
   readonly successThreshold: number
+  readonly cancelledProbeMs: number
   readonly isFailure: ((error: unknown) => boolean) | undefined
   readonly whenOpen: 'reject' | 'hold'
   readonly keyed: boolean
+  /** The key function given, if any; `undefined` reads the task's own `key`. */
+  readonly key: KeyFunction | undefined
   readonly maxKeys: number
   readonly keyIdleMs: number
 }
@@ -43,6 +46,13 @@ function positiveIntegerOrInfinity(path: string, value: unknown): number {
 function positiveFinite(path: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`${path} must be a finite number of milliseconds above 0, got ${describe(value)}`)
+  }
+  return value
+}
+
+function finiteDuration(path: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${path} must be a finite non-negative number of milliseconds, got ${describe(value)}`)
   }
   return value
 }
@@ -101,7 +111,12 @@ export function resolveCircuitOptions(options: CircuitBreakerOptions | undefined
   const successThreshold = o.successThreshold === undefined ? 1 : positiveInteger('options.successThreshold', o.successThreshold)
   optionalFunction('options.isFailure', o.isFailure)
   const whenOpen = o.whenOpen === undefined ? 'reject' : oneOf('options.whenOpen', o.whenOpen, ['reject', 'hold'] as const)
-  const keyed = o.keyed === undefined ? false : boolean('options.keyed', o.keyed)
+  const cancelledProbeMs = o.cancelledProbeMs === undefined ? openMs : finiteDuration('options.cancelledProbeMs', o.cancelledProbeMs)
+  const key = keyFunction('options.key', o.key)
+  const keyed = o.keyed === undefined ? o.key !== undefined : boolean('options.keyed', o.keyed)
+  if (!keyed && o.key !== undefined) {
+    throw new TypeError('options.keyed is false but options.key is a function: a key function means one circuit per key (leave options.keyed out, or set it to true)')
+  }
   const maxKeys = o.maxKeys === undefined ? 1000 : positiveIntegerOrInfinity('options.maxKeys', o.maxKeys)
   const keyIdleMs = o.keyIdleMs === undefined ? 600_000 : durationOrInfinity('options.keyIdleMs', o.keyIdleMs)
 
@@ -117,9 +132,11 @@ export function resolveCircuitOptions(options: CircuitBreakerOptions | undefined
     maxOpenMs,
     halfOpenMax,
     successThreshold,
+    cancelledProbeMs,
     isFailure: o.isFailure,
     whenOpen,
     keyed,
+    key,
     maxKeys,
     keyIdleMs,
   }

@@ -2,6 +2,7 @@
 
 import type { CircuitCounts, CircuitEvent, CircuitState } from '../circuit-breaker.js'
 import type { ResolvedCircuitOptions } from './circuit-options.js'
+import type { HeldTasks } from './circuit-held.js'
 import { CountWindow, TimeWindow } from './circuit-window.js'
 import type { Linked } from './order-list.js'
 import type { SlidingWindow } from './circuit-window.js'
@@ -34,6 +35,13 @@ export class Circuit implements Linked<Circuit> {
   inFlight = 0
   /** The last acquire or outcome, for idle eviction. */
   lastUsed: number
+  /**
+   * Half-open: when the earliest probe cancelled while it ran counts as a
+   * failed probe (its start + `cancelledProbeMs`); `Infinity` when none is.
+   */
+  probeDue = Infinity
+  /** The tasks it holds (whenOpen 'hold'), made on first hold; empty while closed. */
+  held: HeldTasks | undefined = undefined
   // Its place in the keyed table's eviction order (circuit-keys.ts).
   prev: Circuit | undefined = undefined
   next: Circuit | undefined = undefined
@@ -74,14 +82,30 @@ export class Circuit implements Linked<Circuit> {
     this.lastUsed = now
     this.phase++
     this.probesOut = this.probeSuccesses = 0
+    this.probeDue = Infinity
     this.calls = this.successes = this.failures = this.slowCalls = this.rejected = this.trips = 0
     this.clearClosed()
   }
 
-  /** Open turns half-open once `openUntil` has come; nothing else moves with time alone. */
+  /**
+   * What time alone moves: open turns half-open once `openUntil` has come, and
+   * half-open opens again once a cancelled probe is due (as of that time, so
+   * the open time does not depend on when the circuit is next looked at).
+   * Call it until it returns `undefined`: a due probe seen late may be
+   * followed by the end of the open time it started.
+   */
   refresh(now: number): CircuitTransition | undefined {
     if (this.state === 'open' && now >= this.openUntil) return this.move('half-open', now, 'open-elapsed')
+    if (this.state === 'half-open' && now >= this.probeDue) {
+      this.openMs = Math.min(this.openMs * this.o.backoffFactor, this.o.maxOpenMs)
+      return this.move('open', this.probeDue, 'probe-cancelled')
+    }
     return undefined
+  }
+
+  /** Half-open with a probe place free. */
+  get probePlaceFree(): boolean {
+    return this.state === 'half-open' && this.probesOut < this.o.halfOpenMax
   }
 
   /** A permit for one call, or `undefined` when the circuit is open or its probes are all out (refresh first). */
@@ -133,11 +157,20 @@ export class Circuit implements Linked<Circuit> {
     return undefined
   }
 
-  /** A permit's call was cancelled: it counts neither way, but its probe place comes back. */
-  cancel(permit: CircuitPermit, now: number): void {
+  /**
+   * A permit's call was cancelled: it counts neither way. A live probe that
+   * never ran gives its place back; one that ran (`startedAt`, its start, is
+   * not -1) may have reached the provider and told nothing, so it keeps its
+   * place until `startedAt + cancelledProbeMs` (now, if that has passed), when it counts as a failed
+   * probe (see `refresh`) unless another probe decided first.
+   */
+  cancel(permit: CircuitPermit, now: number, startedAt: number): void {
     this.inFlight--
     this.lastUsed = now
-    if (this.isLiveProbe(permit) && this.state === 'half-open') this.probesOut--
+    if (!this.isLiveProbe(permit)) return
+    if (startedAt < 0) this.probesOut--
+    // Not before now: a cancellation seen late (or cancelledProbeMs 0) fails the half-open as of now, never in the past.
+    else this.probeDue = Math.min(this.probeDue, Math.max(now, startedAt + this.o.cancelledProbeMs))
   }
 
   /** Closes the circuit and clears every count; the transition when it was not closed. */
@@ -176,6 +209,7 @@ export class Circuit implements Linked<Circuit> {
     this.phase++
     this.probesOut = 0
     this.probeSuccesses = 0
+    this.probeDue = Infinity
     if (to === 'open') {
       this.trips++
       this.openUntil = now + this.openMs

@@ -14,11 +14,18 @@ export class CircuitWakes {
   }
 
   /**
-   * Wakes the tasks of a circuit: `undefined` is the circuit of tasks without a
-   * key, or the one circuit when not keyed, and pools read it as every key.
+   * Wakes the tasks of a circuit: the execute() calls waiting on `circuitKey`,
+   * and the pools' held tasks of `poolKeys` (pools hold tasks by their own
+   * `key`, which is the circuit's key unless a key function says otherwise).
+   * `undefined` is the circuit of tasks without a key, or the one circuit when
+   * not keyed, and pools read it as every key.
    */
-  wake(circuitKey: string | undefined): void {
-    for (const wake of this.pools) wake(circuitKey)
+  wake(circuitKey: string | undefined, poolKeys: ReadonlySet<string | undefined> | undefined = undefined): void {
+    if (poolKeys === undefined || poolKeys.has(undefined)) {
+      for (const wake of this.pools) wake(poolKeys === undefined ? circuitKey : undefined)
+    } else {
+      for (const wake of this.pools) for (const key of poolKeys) wake(key)
+    }
     const waiting = this.waiters.get(circuitKey)
     if (waiting !== undefined) for (const resume of [...waiting]) resume()
   }

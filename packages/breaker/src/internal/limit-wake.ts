@@ -8,8 +8,14 @@ export class Wakers {
     this.list.push(wake)
   }
 
-  /** Tells every attached pool that tasks of `key` it holds may be asked about again. */
+  /** Tells every attached pool that tasks of `key` it holds may be asked about again (`undefined`: of every key). */
   wake(key: string | undefined): void {
     for (const wake of this.list) wake(key)
+  }
+
+  /** Wakes the tasks of each key in `keys`: the pools hold tasks by their own `key` (`undefined` among them: every key). */
+  wakeEach(keys: ReadonlySet<string | undefined>): void {
+    if (keys.has(undefined)) this.wake(undefined)
+    else for (const key of keys) this.wake(key)
   }
 }
