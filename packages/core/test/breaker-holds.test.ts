@@ -105,6 +105,33 @@ describe('breaker holds', () => {
     await pool.close()
   })
 
+  it("queues every key a breaker wakes in one call before any starts, so the queue's order picks the first", async () => {
+    const clock = createVirtualClock()
+    let open = true
+    let wake: ((key: string | undefined) => void) | undefined
+    const breaker: Breaker = {
+      attach: (w) => void (wake = w),
+      admit: () => (open ? { retryAt: Infinity, hold: true } : undefined),
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const started: string[] = []
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 1, breaker, observers: [{ onStarted: (_p, task) => void started.push(String(task.key)) }] })
+    const all = [pool.run({ id: 'a1', ms: 10 }, { key: 'A' }), pool.run({ id: 'a2', ms: 10 }, { key: 'A' }), pool.run({ id: 'b1', ms: 10 }, { key: 'B', priority: 3 })]
+    await clock.advance(0)
+    expect(pool.stats().delayed).toBe(3)
+    open = false
+    // Woken key by key in one call, A first: B's task still starts first, by its priority.
+    wake!('A')
+    wake!('B')
+    await clock.advance(100)
+    await Promise.all(all)
+    expect(started).toEqual(['B', 'A', 'A'])
+    await pool.close()
+  })
+
   it('gives all tasks held for one key a single timer, and puts them back in their order at retryAt', async () => {
     const clock = createVirtualClock()
     let openUntil = 500

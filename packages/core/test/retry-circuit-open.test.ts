@@ -84,13 +84,31 @@ describe('retry.retryCircuitOpen', () => {
       onFailure: () => {},
       onCancel: () => {},
     }
-    const pool = createPool<number, number>({ handler: async (x) => x, clock, breaker, retry: { attempts: 3, retryCircuitOpen: true } })
+    const pool = createPool<number, number>({ handler: async (x) => x, clock, breaker, retry: { attempts: 3, backoff: { initialMs: 10, jitter: 0 }, retryCircuitOpen: true } })
     const run = track(pool.run(1))
     await clock.advance(200)
     expect(run.status).toBe('rejected')
     expect(run.error).toBeInstanceOf(CircuitOpenError)
     expect(admits).toEqual([0, 100, 200])
     expect(pool.stats().counters).toMatchObject({ retried: 2, rejected: 1 })
+    await pool.close()
+  })
+
+  it('waits at least the backoff when the circuit names no time ahead (half-open with its probes all out)', async () => {
+    const clock = createVirtualClock()
+    const admits: number[] = []
+    const breaker: Breaker = {
+      admit: () => (admits.push(clock.now()), admits.length < 3 ? { retryAt: clock.now() } : undefined),
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool<number, number>({ handler: async (x) => x, clock, breaker, retry: { attempts: 3, backoff: { initialMs: 100, factor: 2, jitter: 0 }, retryCircuitOpen: true } })
+    const run = track(pool.run(1))
+    await clock.advance(300)
+    expect(run.value).toBe(1)
+    expect(admits).toEqual([0, 100, 300])
     await pool.close()
   })
 

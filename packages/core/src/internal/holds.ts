@@ -18,6 +18,8 @@ interface HeldKey<I, O> {
 /** The pool's breaker holds. One per pool. */
 export class Holds<I, O> {
   private readonly held = new Map<string | undefined, HeldKey<I, O>>()
+  /** A dispatch is due after the breaker's wakes (see wake). */
+  private dispatchQueued = false
 
   /** The key a held task waits under: the one the breaker names in `wake(key)` (Breaker.keyOf), else the task's. */
   private readonly keyOf: (task: TaskRecord<I, O>) => string | undefined
@@ -70,10 +72,24 @@ export class Holds<I, O> {
     )
   }
 
-  /** A breaker's `wake`: its held tasks of `key` (of every key for `undefined`) may be admitted now. */
+  /**
+   * A breaker's `wake`: its held tasks of `key` (of every key for `undefined`)
+   * may be admitted now. They go back in the queue at once, and the pool
+   * dispatches once, after the breaker's current call (a microtask later): a
+   * breaker that wakes several keys in a row (a permit back for a provider
+   * whose held tasks belong to several tenants) gets them all queued before
+   * any starts, so the queue's order (a fair queue's turns) decides which
+   * goes first, not the order of the wakes.
+   */
   wake(key: string | undefined): void {
-    if (key !== undefined) this.release(key)
-    else for (const k of [...this.held.keys()]) this.release(k)
+    if (key !== undefined) this.release(key, false)
+    else for (const k of [...this.held.keys()]) this.release(k, false)
+    if (this.dispatchQueued) return
+    this.dispatchQueued = true
+    queueMicrotask(() => {
+      this.dispatchQueued = false
+      this.pool.dispatch()
+    })
   }
 
   /** Whether the breaker holds `task` (rather than a retry's backoff delaying it). */
@@ -115,8 +131,8 @@ export class Holds<I, O> {
     this.held.clear()
   }
 
-  /** Puts a key's held tasks back at the front of the queue, in their order, and dispatches. */
-  private release(key: string | undefined): void {
+  /** Puts a key's held tasks back at the front of the queue, in their order, and dispatches (unless `dispatch` is false). */
+  private release(key: string | undefined, dispatch = true): void {
     const pool = this.pool
     const h = this.held.get(key)
     if (h === undefined) return
@@ -135,7 +151,7 @@ export class Holds<I, O> {
       // Its old enqueue time: the time held counts as waiting.
       pool.enqueue(task, task.enqueuedAt, true)
     }
-    pool.dispatch()
+    if (dispatch) pool.dispatch()
   }
 
   /** A held task used up its timeout without being let through: the attempt timed out. */

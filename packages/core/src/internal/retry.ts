@@ -107,9 +107,11 @@ export class Retry<I, O> {
   afterCircuitOpen(task: TaskRecord<I, O>, error: unknown, retryAt: number): boolean {
     const pool = this.pool
     if (!this.retryCircuitOpen || task.attempt >= this.attempts || pool.lifecycle !== 'open' || !isCircuitOpen(error)) return false
-    if (task.expiresAt !== undefined && retryAt >= task.expiresAt) return false
+    // Not before the backoff either: a half-open circuit whose probes are all out names "now".
     const now = pool.clock.now()
-    const delayMs = retryAt > now ? retryAt - now : 0
+    const backoffMs = backoffDelay(this.backoff, task.attempt, this.random)
+    const delayMs = retryAt - now > backoffMs ? retryAt - now : backoffMs
+    if (task.expiresAt !== undefined && now + delayMs >= task.expiresAt) return false
     pool.counters.retried++
     if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
     task.attempt++
