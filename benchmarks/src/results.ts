@@ -336,7 +336,7 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
         ),
       )
     }
-    const over = `${x.overload.connections} connections offering ${x.overload.rate} req/s`
+    const over = `${x.overload.connections} connections${x.overload.rate === undefined ? '' : ` offering ${x.overload.rate} req/s`}`
     tables.push(
       table(
         { suite: 'http', id: 'http-overload-rps', title: `HTTP: overload, 2xx answers/s, ${over}`, unit: 'req/s', better: 'higher' },

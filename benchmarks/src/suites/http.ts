@@ -61,7 +61,7 @@ export interface HttpResult {
   readonly maxQueue: number
   readonly documentBytes: number
   readonly connections: readonly number[]
-  readonly overload: { readonly connections: number; readonly rate: number }
+  readonly overload: { readonly connections: number; readonly rate: number | undefined }
   /** `@8`, `@32`, ..., and `overload`. */
   readonly levels: Map<string, Map<string, Sample>>
   /** Each SIGTERM'd server's exit code, by line: 0 when every close was clean. */
@@ -223,13 +223,14 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)}%`
 export async function http(): Promise<HttpResult> {
   const { workers, maxQueue, connections, durationS, warmupS, overload, rounds, probeMs } = settings.http
   const body = readFileSync(DOCUMENT, 'utf8')
+  const offered = `${overload.connections} connections ${overload.rate === undefined ? 'in closed loop' : `at ${overload.rate} req/s`}`
   console.log(`\n## HTTP: CPU work behind a node:http server (examples/http-offload), ${workers} workers, driven by autocannon on 127.0.0.1`)
   console.log(
     `marked ${exampleVersionOf('marked')} (the example's), piscina ${versionOf('piscina')}, autocannon ${versionOf('autocannon')}; POST /render of ${DOCUMENT.replace(/^.*\/packages\//, 'packages/')} (${body.length.toLocaleString('en-US')} bytes); ` +
       `poolkit maxQueue ${maxQueue} (onQueueFull 'reject' -> 503 + Retry-After), piscina with its default unbounded queue`,
   )
   console.log(
-    `each line and round: a fresh server process, ${warmupS} s warm-up, then ${durationS} s at each of ${connections.join(', ')} connections and ${durationS} s of overload (${overload.connections} connections at ${overload.rate} req/s); ` +
+    `each line and round: a fresh server process, ${warmupS} s warm-up, then ${durationS} s at each of ${connections.join(', ')} connections and ${durationS} s of overload (${offered}); ` +
       `/health probed one request at a time every ${probeMs} ms meanwhile; ${rounds} round(s), alternating order; load average at the start ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
@@ -290,7 +291,7 @@ export async function http(): Promise<HttpResult> {
   }
   const o = medians.get('overload')!
   const p = o.get(peer)!
-  console.log(`\n### H-overload. POST /render, ${overload.connections} connections at ${overload.rate} req/s offered (${durationS} s)`)
+  console.log(`\n### H-overload. POST /render, ${offered} (${durationS} s)`)
   printTable(
     ['line', 'req/s (2xx)', '2xx p50', '2xx p99', '/health p99', '503 + Retry-After', 'Retry-After (s)', 'largest queue', 'req/s / piscina'],
     [...o].map(([name, s]) => [
