@@ -111,6 +111,7 @@ export function createOffload(options: OffloadOptions): Offload {
       const maxQueue = options.maxQueue ?? Infinity
       const pool = new Piscina<string, string>({ filename: workerFile('render.piscina.js').href, minThreads: workers, maxThreads: workers, maxQueue })
       let inFlight = 0
+      let idle: (() => void) | undefined
       const busy = (): Busy => new Busy(retryAfterSeconds(pool.queueSize, inFlight - pool.queueSize, pool.histogram.runTime.average, workers))
       return {
         mode: 'piscina',
@@ -122,12 +123,17 @@ export function createOffload(options: OffloadOptions): Offload {
           try {
             return await pool.run(markdown)
           } finally {
-            inFlight--
+            if (--inFlight === 0) idle?.()
           }
         },
         refusal: () => (pool.queueSize >= maxQueue ? busy() : undefined),
         load: () => ({ queued: pool.queueSize, running: inFlight - pool.queueSize }),
-        close: () => pool.close(),
+        async close() {
+          // piscina 5.3.2's close() with tasks still queued (those of clients that went away) threw
+          // "Unexpected message from Worker" out of the event loop in 1 of 3 tries: let them finish first.
+          if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve))
+          await pool.close()
+        },
       }
     }
   }
