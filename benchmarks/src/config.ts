@@ -2,7 +2,24 @@
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true' || process.argv.slice(2).includes('--quick')
 export const verbose = process.env.BENCH_VERBOSE === '1'
 
-export const SUITES = ['throughput', 'priority', 'memory', 'queues', 'threads', 'scaling', 'metrics', 'breaker', 'browser', 'resource', 'bullmq', 'keys', 'routing', 'demo', 'web-parse'] as const
+export const SUITES = [
+  'throughput',
+  'priority',
+  'memory',
+  'queues',
+  'threads',
+  'scaling',
+  'metrics',
+  'breaker',
+  'browser',
+  'resource',
+  'bullmq',
+  'keys',
+  'routing',
+  'demo',
+  'web-parse',
+  'http',
+] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** Suites named on the command line (`pnpm bench priority memory`) or in BENCH_FILTER (comma separated); all when none. Flags (`--quick`) are not suite names. */
@@ -67,6 +84,8 @@ const base = quick
       demo: { sampleMb: 1, rounds: 1, workers: 2 },
       webParse: { sampleMb: undefined as number | undefined, rounds: 1, workers: 2 as number | undefined },
       routing: { workers: 2, tasks: 2_000, warmupTasks: 500, bursts: 1, rounds: 1, cacheTasks: 1_000, inProcess: { batch: 1_000, concurrency: 4, warmup: 1, batches: 2, rounds: 1 } },
+      // Overload in closed loop: 64 connections always outnumber 2 workers + maxQueue 32, on any machine.
+      http: { workers: 2, maxQueue: 32, connections: [8], durationS: 1, warmupS: 0.5, overload: { connections: 64, rate: undefined }, rounds: 1, probeMs: 10 },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -135,6 +154,10 @@ const base = quick
       // on threads() after `warmupTasks`, poolifier's strategies on the same burst; R2 in-process batches; R3 `cacheTasks` tasks
       // over per-key validators that each worker caches.
       routing: { workers: 2, tasks: 50_000, warmupTasks: 10_000, bursts: 3, rounds: 3, cacheTasks: 20_000, inProcess: { batch: 10_000, concurrency: 4, warmup: 10, batches: 10, rounds: 3 } },
+      // HTTP (examples/http-offload): every line and round a fresh server process; `durationS` of autocannon at each
+      // connection count, then at `overload.connections` offering `overload.rate` req/s (above what 2 workers render);
+      // /health probed every `probeMs` meanwhile; rounds alternate the order.
+      http: { workers: 2, maxQueue: 32, connections: [8, 32], durationS: 5, warmupS: 2, overload: { connections: 256, rate: 2_000 }, rounds: 3, probeMs: 10 },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

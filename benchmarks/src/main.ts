@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys] [routing] [demo] [web-parse]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys] [routing] [demo] [web-parse] [http]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 // Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -14,6 +14,7 @@ import { browser, type BrowserResult } from './browser.js'
 import { bullmq } from './suites/bullmq.js'
 import { demo } from './suites/demo.js'
 import { webParse } from './suites/web-parse.js'
+import { http } from './suites/http.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import type { MemoryReport } from './memory-report.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
@@ -63,6 +64,7 @@ function versions(): string {
     'poolifier',
     'workerpool',
     'tinybench',
+    'autocannon',
   ]
   return `@poolkit/core, @poolkit/queue, @poolkit/metrics, @poolkit/breaker and @poolkit/routing (${core}), ${peers.map((p) => `${p} ${version(p)}`).join(', ')}`
 }
@@ -267,11 +269,13 @@ async function main(): Promise<void> {
   if (suites.includes('demo')) await demo()
   // The web-parse suite prints its own ratios.
   if (suites.includes('web-parse')) await webParse()
+  // The http suite starts examples/http-offload's servers and prints its own targets.
+  const ht = suites.includes('http') ? await http() : undefined
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(
     { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
-    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks, routing: rt },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks, routing: rt, http: ht },
   )
   const files = writeResults(results)
   console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)

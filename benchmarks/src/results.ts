@@ -15,6 +15,7 @@ import type { ThroughputResult } from './suites/throughput.js'
 import { KEY_ROWS, type KeysResult } from './suites/keys.js'
 import { SELECTOR_LINES } from './routing-lines.js'
 import type { RoutingResult } from './suites/routing.js'
+import { HTTP_LINE, type HttpResult } from './suites/http.js'
 
 /** The results file's format; bump on a change that old readers would misread. */
 export const RESULTS_SCHEMA = 'poolkit-bench/1'
@@ -85,6 +86,7 @@ export interface SuiteResults {
   bullmq?: BullmqResult
   keys?: KeysResult
   routing?: RoutingResult
+  http?: HttpResult
 }
 
 export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
@@ -302,6 +304,57 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
       table(
         { suite: 'routing', id: 'routing-cache-hits', title: 'Affinity and a worker-side cache of per-key validators: hit rate, 2 workers', unit: '%', better: 'higher' },
         [...x.cache].map(([name, c]) => [name, c.hitRate * 100] as const),
+        roles,
+      ),
+    )
+  }
+  if (r.http !== undefined) {
+    const x = r.http
+    const roles = rolesOf([HTTP_LINE.poolkit, HTTP_LINE.poolkitDefault], [HTTP_LINE.inline])
+    const of = (level: string, f: (s: { rps: number; p99: number; healthP99: number }) => number): [string, number][] => [...x.levels.get(level)!].map(([name, s]) => [name, f(s)])
+    for (const c of x.connections) {
+      const at = `${x.workers} workers, ${c} connections`
+      tables.push(
+        table(
+          { suite: 'http', id: `http-rps@${c}`, title: `HTTP: POST /render (Markdown to HTML), 2xx answers/s, ${at}`, unit: 'req/s', better: 'higher' },
+          of(`@${c}`, (s) => s.rps),
+          roles,
+        ),
+      )
+      tables.push(
+        table(
+          { suite: 'http', id: `http-p99@${c}`, title: `HTTP: POST /render p99, ${at}`, unit: 'ms', better: 'lower' },
+          of(`@${c}`, (s) => s.p99),
+          roles,
+        ),
+      )
+      tables.push(
+        table(
+          { suite: 'http', id: `http-health-p99@${c}`, title: `HTTP: GET /health p99 while /render is loaded, ${at}`, unit: 'ms', better: 'lower' },
+          of(`@${c}`, (s) => s.healthP99),
+          roles,
+        ),
+      )
+    }
+    const over = `${x.overload.connections} connections${x.overload.rate === undefined ? '' : ` offering ${x.overload.rate} req/s`}`
+    tables.push(
+      table(
+        { suite: 'http', id: 'http-overload-rps', title: `HTTP: overload, 2xx answers/s, ${over}`, unit: 'req/s', better: 'higher' },
+        of('overload', (s) => s.rps),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'http', id: 'http-overload-p99', title: `HTTP: overload, p99 of the 2xx answers, ${over}`, unit: 'ms', better: 'lower' },
+        of('overload', (s) => s.p99),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'http', id: 'http-overload-health-p99', title: `HTTP: overload, GET /health p99, ${over}`, unit: 'ms', better: 'lower' },
+        of('overload', (s) => s.healthP99),
         roles,
       ),
     )
