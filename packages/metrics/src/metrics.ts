@@ -1,5 +1,5 @@
 import { systemClock } from '@poolkit/core'
-import type { Clock, MetricsCollector, PoolObserver, PoolView, RejectReason, TaskInfo, TaskOutcome, WorkerExitReason } from '@poolkit/core'
+import type { Clock, KeyFunction, MetricsCollector, PoolObserver, PoolView, RejectReason, TaskInfo, TaskOutcome, WorkerExitReason } from '@poolkit/core'
 import { checkCollector, collectAll } from './collected.js'
 import { createHistogram } from './histogram.js'
 import type { Histogram, HistogramOptions } from './histogram.js'
@@ -28,6 +28,20 @@ export interface MetricsOptions {
    * @defaultValue 60000
    */
   windowMs?: number
+  /**
+   * Which key a task's per-key series is kept under (`keys` in the snapshot,
+   * the `key` label in Prometheus and OpenTelemetry): for example
+   * `(task) => task.labels?.provider` keeps series per provider while the
+   * task's own `key` names its tenant for a fair queue. `undefined` leaves the
+   * task out of the per-key series (it still counts in its pool's). Called
+   * once per task, as it ends (settled or rejected). It must return a string
+   * or `undefined`: anything else, or a throw, leaves the task out of the
+   * per-key series (its pool's counts keep it) and goes to the pool's
+   * `'error'` event, as any observer's throw does (another value as a
+   * `TypeError` naming `options.key`).
+   * @defaultValue the task's `key`
+   */
+  key?: KeyFunction | undefined
   /**
    * The most task keys tracked per pool. A task whose key is not tracked and
    * would exceed it counts in `untrackedKeyTasks`; a key idle for `keyIdleMs`
@@ -324,6 +338,8 @@ class Series {
 interface ResolvedMetricsOptions {
   readonly clock: Clock
   readonly windowMs: number
+  /** The `key` option; undefined for the task's own `key`. */
+  readonly key: KeyFunction | undefined
   readonly maxKeys: number
   readonly keyIdleMs: number
   readonly closedPoolRetentionMs: number
@@ -345,6 +361,7 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
     }
     return value
   }
+  if (o.key !== undefined && typeof o.key !== 'function') throw new TypeError(`options.key must be a function, got ${describe(o.key)}`)
   const maxKeys = o.maxKeys === undefined ? 100 : o.maxKeys
   if (typeof maxKeys !== 'number' || !Number.isInteger(maxKeys) || maxKeys < 0) {
     throw new TypeError(`options.maxKeys must be a non-negative integer, got ${describe(maxKeys)}`)
@@ -375,6 +392,7 @@ function resolveOptions(options: MetricsOptions | undefined): ResolvedMetricsOpt
     collectors,
     clock,
     windowMs: positive('windowMs', o.windowMs, 60_000),
+    key: o.key,
     maxKeys,
     keyIdleMs: positive('keyIdleMs', o.keyIdleMs, 600_000),
     closedPoolRetentionMs: retention,
@@ -398,6 +416,17 @@ function checkLayout(path: string, layout: unknown): void {
     const Class = error instanceof TypeError ? TypeError : RangeError
     throw new Class(error.message.replace(/\boptions\./g, `${path}.`))
   }
+}
+
+/**
+ * The key `key` gives `task`, which must be a string or undefined (a series
+ * keyed by anything else would be exported under a label that is not its
+ * value). A throw goes to the pool's 'error' event, as any observer's does.
+ */
+function keyOfTask(key: KeyFunction, task: TaskInfo): string | undefined {
+  const value = key(task)
+  if (value !== undefined && typeof value !== 'string') throw new TypeError(`options.key must return a string or undefined, got ${describe(value)} for task ${task.id}`)
+  return value
 }
 
 /** The reject reasons as `RejectedCounts` fields. */
@@ -470,33 +499,42 @@ class MetricsImpl implements Metrics {
     } else {
       s.done.add(1, 0, at)
     }
-    let k: KeySeries | undefined
-    if (task.key !== undefined) {
-      // One lookup per task, at its end: the task's own totals over its attempts.
-      k = this.keyOf(s, task.key, at, true)
-      if (k !== undefined) {
-        if (task.startedAt >= 0) k.wait.record(task.waitMs)
-        if (ran) k.run.record(task.runMs)
-      }
-    }
     switch (outcome) {
       case 'completed':
         s.completed++
-        if (k !== undefined) k.completed++
         break
       case 'failed':
         s.failed++
         s.errors.add(1, 0, at)
-        if (k !== undefined) k.failed++
         break
       case 'timed-out':
         s.timedOut++
         s.errors.add(1, 0, at)
-        if (k !== undefined) k.timedOut++
         break
       case 'cancelled':
         s.cancelled++
-        if (k !== undefined) k.cancelled++
+        break
+    }
+    // The key last, after the pool's counts: a key function that throws loses only the key's.
+    const key = this.o.key === undefined ? task.key : keyOfTask(this.o.key, task)
+    if (key === undefined) return
+    // One lookup per task, at its end: the task's own totals over its attempts.
+    const k = this.keyOf(s, key, at, true)
+    if (k === undefined) return
+    if (task.startedAt >= 0) k.wait.record(task.waitMs)
+    if (ran) k.run.record(task.runMs)
+    switch (outcome) {
+      case 'completed':
+        k.completed++
+        break
+      case 'failed':
+        k.failed++
+        break
+      case 'timed-out':
+        k.timedOut++
+        break
+      case 'cancelled':
+        k.cancelled++
         break
     }
   }
@@ -508,8 +546,9 @@ class MetricsImpl implements Metrics {
     const s = this.of(pool)
     s.rejected++
     s.rejectedBy[REJECT_FIELD[reason]]++
-    if (task.key !== undefined) {
-      const k = this.keyOf(s, task.key, this.o.clock.now(), true)
+    const key = this.o.key === undefined ? task.key : keyOfTask(this.o.key, task)
+    if (key !== undefined) {
+      const k = this.keyOf(s, key, this.o.clock.now(), true)
       if (k !== undefined) k.rejected++
     }
   }
@@ -763,12 +802,15 @@ class MetricsImpl implements Metrics {
  * Creates metrics for poolkit pools: a core `PoolObserver` that counts every
  * task and worker transition, keeps HDR-style latency histograms of queue wait
  * and run time, throughput and error rates over 1, 10 and 60 seconds, and
- * per-key series, and reads the pools' gauges live.
+ * per-key series (by the task's `key`, or by the `key` option), and reads the
+ * pools' gauges live.
  *
  * ```ts
  * const metrics = createMetrics()
  * const pool = createPool({ executor: threads(url), observers: [metrics] })
  * metrics.snapshot().pools[0].run.recent.p99
+ * // Per-key series by provider, while the tasks' own key is their tenant:
+ * const byProvider = createMetrics({ key: (task) => task.labels?.provider })
  * ```
  * @public
  */

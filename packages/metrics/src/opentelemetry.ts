@@ -111,8 +111,9 @@ const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/
  *   mean over any interval;
  * - gauges `poolkit.throughput` (`{task}/s`) and `poolkit.error_ratio` (`1`),
  *   with `window`: `1s`, `10s`, `60s`;
- * - counters (`{task}`) `poolkit.key.tasks` (`key`, `outcome`: `completed`,
- *   `failed`, `rejected`, `cancelled`, `timed_out`) and
+ * - counters (`{task}`) `poolkit.key.tasks` (`key`: the series' key, the
+ *   task's `key` or what the metrics' `key` option gives; `outcome`:
+ *   `completed`, `failed`, `rejected`, `cancelled`, `timed_out`) and
  *   `poolkit.key.untracked_tasks`.
  *
  * Attribute values are the Prometheus export's label values. Names follow

@@ -120,8 +120,9 @@ export const WINDOWS = ['1s', '10s', '60s'] as const
  *   buckets, converted from milliseconds to seconds;
  * - gauges `poolkit_throughput_per_second{window}` and
  *   `poolkit_error_ratio{window}`, window one of `1s`, `10s`, `60s`;
- * - counters `poolkit_key_tasks_total{key,outcome}` (outcome `completed`,
- *   `failed`, `rejected`, `cancelled`, `timed_out`) and
+ * - counters `poolkit_key_tasks_total{key,outcome}` (`key` the series' key:
+ *   the task's `key`, or what the metrics' `key` option gives; outcome
+ *   `completed`, `failed`, `rejected`, `cancelled`, `timed_out`) and
  *   `poolkit_untracked_key_tasks_total`;
  * - then the families of the snapshot's `collected` (from the metrics'
  *   collectors), each as `poolkit_<name>` with its own labels.

@@ -113,7 +113,8 @@ export interface WorkerMetrics {
 }
 
 /**
- * The series of one task key (tenant, provider), when tasks carry keys.
+ * The series of one key (tenant, provider): the task's `key`, or what the
+ * metrics' `key` option (`MetricsOptions.key`) gives for the task.
  * @public
  */
 export interface KeyMetrics {
@@ -157,7 +158,7 @@ export interface PoolMetrics {
   readonly throughput: WindowRates
   /** Share of finished tasks that failed or timed out (0 to 1). */
   readonly errorRate: WindowRates
-  /** Per-key series, at most `maxKeys` keys; most recently active first. */
+  /** Per-key series (by the metrics' `key` option, default the task's `key`), at most `maxKeys` keys; most recently active first. */
   readonly keys: readonly KeyMetrics[]
   /** Tasks whose key was not tracked because `maxKeys` keys already were. */
   readonly untrackedKeyTasks: number

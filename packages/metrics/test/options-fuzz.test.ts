@@ -12,6 +12,7 @@ import {
   infinities,
   nan,
   negative,
+  notFunction,
   notNumber,
   notObject,
   notString,
@@ -24,6 +25,7 @@ import {
   thrownBy,
 } from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
+import type { TaskInfo } from '@poolkit/core'
 import { bridgeOpenTelemetry, createHistogram, createMetrics, formatPrometheus, registerPromClient } from '../src/index.js'
 import { serveMetrics } from '../src/http.js'
 
@@ -50,6 +52,11 @@ const metricsSpecs: readonly OptionSpec[] = [
     fc.uniqueArray(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 20 }).map((b) => b.sort((x, y) => x - y)),
   ),
   spec('options.clock', fc.oneof(notObject.filter(noSymbol).filter(notNull), plainObject, fc.constant({ now: 0 })), fc.constant({ now: () => 0 })),
+  spec(
+    'options.key',
+    notFunction,
+    fc.constant((task: TaskInfo) => task.labels?.provider),
+  ),
   spec('options.closedPoolRetentionMs', fc.oneof(notNumber, negative, nan).filter(noSymbol).filter(notNull), fc.oneof(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.constant(Infinity))),
   spec(
     'options.maxClosedPools',

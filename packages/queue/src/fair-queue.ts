@@ -1,14 +1,29 @@
 import { QueueFullError } from '@poolkit/core'
-import type { TaskInfo, TaskQueue } from '@poolkit/core'
+import type { KeyFunction, TaskInfo, TaskQueue } from '@poolkit/core'
 import { keepShape } from './internal/keep-shape.js'
 import { LevelQueue } from './internal/level-queue.js'
-import { describe, optionsObject, positiveIntegerOrInfinity, positiveNumber } from './internal/validate.js'
+import { describe, optionalFunction, optionsObject, positiveIntegerOrInfinity, positiveNumber } from './internal/validate.js'
 
 /**
  * Options of {@link createFairQueue}.
  * @public
  */
 export interface FairQueueOptions {
+  /**
+   * Which key a task is queued under: the group that shares the queue fairly,
+   * that `weights` and `maxPerKey` apply to and that `sizeOf` counts. For
+   * example `(task) => task.labels?.tenant` shares by tenant while the task's
+   * own `key` names its provider for a breaker or rate limiter. `undefined`
+   * puts the task with the tasks without a key. Called once each time a task
+   * enters the queue (`push`, `unshift`), never as it leaves: the queue
+   * remembers the key it got, so `remove` and `evict` find the task under that
+   * key. It must return a string or `undefined` (a push with any other value
+   * throws a `TypeError`, and the pool rejects that task). With it, the queue
+   * keeps one `Map` entry per queued task for that key, so each push and each
+   * task leaving costs one `Map` write more than without.
+   * @defaultValue the task's `key`
+   */
+  key?: KeyFunction | undefined
   /**
    * Shares by key: a key of weight 3 gets three tasks started for each one of a
    * key of weight 1 while both have tasks queued. Keys not listed get
@@ -43,12 +58,13 @@ export interface FairQueueOptions {
 export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
   /** Keys with at least one task queued (tasks without a key count as one key). */
   readonly activeKeys: number
-  /** Tasks queued under `key`; `undefined` for tasks without a key. */
+  /** Tasks queued under `key` (as the `key` option gives it); `undefined` for tasks without a key. */
   sizeOf(key: string | undefined): number
 }
 
 /**
- * Creates a fair queue: one sub-queue per task `key`, served by deficit round
+ * Creates a fair queue: one sub-queue per key (the task's `key`, or what the
+ * `key` option gives for it), served by deficit round
  * robin, so a key with 100,000 queued tasks cannot starve one with 10. Over any
  * window in which two keys both have tasks queued, they get starts in proportion
  * to their weights. Within a key, higher `priority` first and equal priorities in
@@ -71,7 +87,7 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * A key's turn serves
  * `weight / smallest weight` tasks, so a key of weight 10 next to keys of weight
  * 1 runs ten tasks in a row before the others get one each.
- * @param options - `weights`, `defaultWeight` and `maxPerKey`.
+ * @param options - `key`, `weights`, `defaultWeight` and `maxPerKey`.
  * @returns A {@link FairQueue} to pass as the pool's `queue` option.
  * @example
  * ```ts
@@ -87,10 +103,18 @@ export interface FairQueue<T extends TaskInfo = TaskInfo> extends TaskQueue<T> {
  * for (const job of bulkJobs) pool.run(job, { key: 'free' })
  * await pool.run(urgentJob, { key: 'paid' })
  * ```
+ * @example
+ * Fair by tenant, while the task's `key` names its provider (for a rate limiter
+ * or a breaker keyed by provider):
+ * ```ts
+ * const queue = createFairQueue({ key: (task) => task.labels?.tenant })
+ * pool.run(prompt, { key: 'openai', labels: { tenant: 'acme' } })
+ * ```
  * @public
  */
 export function createFairQueue<T extends TaskInfo = TaskInfo>(options?: FairQueueOptions): FairQueue<T> {
   const o = optionsObject(options)
+  optionalFunction('options.key', o.key)
   const defaultWeight = o.defaultWeight === undefined ? 1 : positiveNumber('options.defaultWeight', o.defaultWeight)
   const maxPerKey = o.maxPerKey === undefined ? Infinity : positiveIntegerOrInfinity('options.maxPerKey', o.maxPerKey)
   const weights = readWeights(o.weights)
@@ -103,7 +127,7 @@ export function createFairQueue<T extends TaskInfo = TaskInfo>(options?: FairQue
     const weight = (key === undefined ? undefined : weights.get(key)) ?? defaultWeight
     return Math.max(1, Math.round((weight / smallest) * 1e6) / 1e6)
   }
-  return new FairQueueImpl<T>(quantum, maxPerKey)
+  return new FairQueueImpl<T>(quantum, maxPerKey, undefined, o.key)
 }
 
 function readWeights(value: FairQueueOptions['weights']): Map<string, number> {
@@ -196,7 +220,11 @@ export class KeyNode<T extends TaskInfo> {
 // allocate per task. Only a few: a queue keeps no memory for keys it no longer holds.
 const SPARE_NODES = 16
 
-/** The fair queue; `levelsBeforeJudging` goes to each key's `LevelQueue` (tests lower it to reach the heap form). */
+/**
+ * The fair queue; `levelsBeforeJudging` goes to each key's `LevelQueue` (tests
+ * lower it to reach the heap form); `keyOf` is the `key` option, undefined for
+ * the task's own `key`.
+ */
 export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   size = 0
   private readonly nodes = new Map<string | undefined, KeyNode<T>>()
@@ -217,12 +245,23 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
    * task of the queue: O(log k) per refresh, each paid for by a task that left.
    */
   private byAge: KeyNode<T>[] | undefined = undefined
+  /**
+   * With a key function, the key (node) each queued task went in under, by
+   * task: the function runs once per entry into the queue, and `remove` finds
+   * the task under the key it was pushed with without calling it again (an
+   * index by identity, as core's `TaskQueue` allows). Undefined without one: a
+   * task's own `key` never changes, and the queue pays nothing for the index.
+   */
+  private readonly placed: Map<T, KeyNode<T>> | undefined
 
   constructor(
     private readonly quantumOf: (key: string | undefined) => number,
     private readonly maxPerKey: number,
     private readonly levelsBeforeJudging?: number,
-  ) {}
+    private readonly keyOf?: KeyFunction,
+  ) {
+    this.placed = keyOf === undefined ? undefined : new Map()
+  }
 
   get activeKeys(): number {
     return this.nodes.size
@@ -238,21 +277,10 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   }
 
   push(task: T): void {
-    let node = this.nodes.get(task.key)
-    if (node === undefined) {
-      node = this.open(task.key)
-      const seq = this.seq++
-      node.only = task
-      node.onlySeq = seq
-      this.size++
-      // A new key's first task is its oldest.
-      if (this.byAge !== undefined) this.ageInsert(node, seq)
-      return
-    }
-    if (node.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, task.key)
-    // Every active key is in `byAge` once it is built, and keeps its (lower) mark.
-    this.queueOf(node).append(task, this.seq++)
-    this.size++
+    const keyOf = this.keyOf
+    if (keyOf === undefined) this.pushTo(task, task.key)
+    // Recorded once it is in: a refused push leaves nothing behind.
+    else this.placed!.set(task, this.pushTo(task, checkedKey(keyOf, task)))
   }
 
   /**
@@ -261,10 +289,12 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
    * is, so the task runs next, as it would have. Never refused by `maxPerKey`.
    */
   unshift(task: T): void {
-    let node = this.nodes.get(task.key)
+    const keyOf = this.keyOf
+    const key = keyOf === undefined ? task.key : checkedKey(keyOf, task)
+    let node = this.nodes.get(key)
     if (node === undefined) {
       const previous = this.current
-      node = this.open(task.key) // joins just before the current key
+      node = this.open(key) // joins just before the current key
       if (previous !== undefined) {
         // Its turn now; the key whose turn it was starts its turn again right after.
         previous.deficit -= previous.quantum
@@ -286,12 +316,14 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
         this.ageUp(node.agePos)
       }
     }
+    if (this.placed !== undefined) this.placed.set(task, node)
   }
 
   shift(): T | undefined {
     const node = this.current
     if (node === undefined) return undefined
     const task = node.shift()
+    if (this.placed !== undefined) this.placed.delete(task)
     this.size--
     node.deficit -= 1
     if (node.size === 0) this.close(node)
@@ -304,8 +336,10 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   }
 
   remove(task: T): boolean {
-    const node = this.nodes.get(task.key)
+    const placed = this.placed
+    const node = placed === undefined ? this.nodes.get(task.key) : placed.get(task)
     if (node === undefined || !node.remove(task)) return false
+    if (placed !== undefined) placed.delete(task)
     this.size--
     if (node.size === 0) this.close(node)
     return true
@@ -323,6 +357,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
       top = heap[0]!
     }
     const task = top.evict()
+    if (this.placed !== undefined) this.placed.delete(task)
     this.size--
     if (top.size === 0) this.close(top)
     return task
@@ -332,6 +367,26 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     const out = new Array<T>(this.size)
     for (let i = 0; i < out.length; i++) out[i] = this.shift()!
     return out
+  }
+
+  /** Adds a task behind those of its priority under `key`, and returns the key's node. */
+  private pushTo(task: T, key: string | undefined): KeyNode<T> {
+    let node = this.nodes.get(key)
+    if (node === undefined) {
+      node = this.open(key)
+      const seq = this.seq++
+      node.only = task
+      node.onlySeq = seq
+      this.size++
+      // A new key's first task is its oldest.
+      if (this.byAge !== undefined) this.ageInsert(node, seq)
+      return node
+    }
+    if (node.size >= this.maxPerKey && task.startedAt < 0) throw keyFull(this.maxPerKey, key)
+    // Every active key is in `byAge` once it is built, and keeps its (lower) mark.
+    this.queueOf(node).append(task, this.seq++)
+    this.size++
+    return node
   }
 
   /** A key gets its first task: it joins the round at the end, after every key already waiting. */
@@ -461,6 +516,13 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
 
 keepShape(new FairQueueImpl(() => 1, Infinity))
 keepShape(new KeyNode())
+
+/** The key `keyOf` gives `task`, which must be a string or undefined (a `Map` would take anything, and `weights` would then never match). */
+function checkedKey(keyOf: KeyFunction, task: TaskInfo): string | undefined {
+  const key = keyOf(task)
+  if (key !== undefined && typeof key !== 'string') throw new TypeError(`options.key must return a string or undefined, got ${describe(key)} for task ${task.id}`)
+  return key
+}
 
 function keyFull(limit: number, key: string | undefined): QueueFullError {
   return key === undefined ? new QueueFullError(limit, { message: `The queue for tasks without a key is full (${limit} tasks waiting)` }) : new QueueFullError(limit, { key })

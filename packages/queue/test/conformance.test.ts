@@ -18,6 +18,11 @@ runQueueConformance('createFairQueue with weights', () => createFairQueue({ weig
   order: 'any',
   keys: ['a', 'b', 'c'],
 })
+// A key function that groups the tasks differently from their keys (two of them merged, the tasks without one named).
+runQueueConformance('createFairQueue with a key function', () => createFairQueue({ key: (task) => (task.key === 'b' ? 'a' : (task.key ?? 'none')) }), test, {
+  order: 'any',
+  keys: ['a', 'b', 'c', undefined],
+})
 // With one key a fair queue is that key's priority queue.
 runQueueConformance('createFairQueue with one key', () => createFairQueue(), test, { order: 'priority', keys: ['only'] })
 runQueueConformance('createFairQueue with tasks without a key', () => createFairQueue(), test, { order: 'priority', keys: [undefined] })

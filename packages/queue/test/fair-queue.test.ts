@@ -454,6 +454,130 @@ describe('createFairQueue', () => {
     })
   })
 
+  describe('key: a key function', () => {
+    const tenant = (t: TaskInfo): string | undefined => t.labels?.tenant
+    /** A task of `provider` (its own key) for `tenant` (a label). */
+    const job = (tenantName: string | undefined, provider = 'openai', priority = 1): TaskInfo => task(priority, provider, { labels: tenantName === undefined ? {} : { tenant: tenantName } })
+
+    it('shares by the function (labels.tenant) while every task has the same key, with weights by tenant', () => {
+      const q = createFairQueue({ key: tenant, weights: { paid: 3 } })
+      for (let i = 0; i < 10_000; i++) q.push(job('free'))
+      for (let i = 0; i < 1_000; i++) q.push(job('paid'))
+      expect(q.activeKeys).toBe(2)
+      expect(q.sizeOf('free')).toBe(10_000)
+      expect(q.sizeOf('paid')).toBe(1_000)
+      // The task's own key is not a key of the queue.
+      expect(q.sizeOf('openai')).toBe(0)
+      const window = 400
+      const counts = new Map<string | undefined, number>()
+      for (let i = 0; i < window; i++) {
+        const t = q.shift()!
+        expect(t.key).toBe('openai')
+        counts.set(tenant(t), (counts.get(tenant(t)) ?? 0) + 1)
+      }
+      expect(counts.get('paid')).toBe(300)
+      expect(counts.get('free')).toBe(100)
+    })
+
+    it('maxPerKey counts by the function: a tenant over its limit is refused with QueueFullError naming the tenant, other tenants of the same key are admitted', () => {
+      const q = createFairQueue({ key: tenant, maxPerKey: 2 })
+      q.push(job('acme', 'openai'))
+      q.push(job('acme', 'anthropic'))
+      const refused = job('acme', 'mistral')
+      expect(() => q.push(refused)).toThrow(expect.objectContaining({ code: 'ERR_POOL_QUEUE_FULL', key: 'acme', limit: 2 }))
+      expect(() => q.push(refused)).toThrow(QueueFullError)
+      q.push(job('globex', 'openai'))
+      expect(q.sizeOf('acme')).toBe(2)
+      expect(q.sizeOf('globex')).toBe(1)
+      expect(q.size).toBe(3)
+      // A refused push leaves nothing behind: removing it finds nothing.
+      expect(q.remove(refused)).toBe(false)
+      expect(q.size).toBe(3)
+    })
+
+    it('tasks for which the function gives undefined share the group without a key, whatever their own key', () => {
+      const q = createFairQueue({ key: tenant })
+      q.push(job(undefined, 'openai'))
+      q.push(job(undefined, 'anthropic'))
+      q.push(job('acme', undefined))
+      expect(q.sizeOf(undefined)).toBe(2)
+      expect(q.sizeOf('acme')).toBe(1)
+      expect(q.activeKeys).toBe(2)
+    })
+
+    it('calls the function once per push and once per unshift, never on shift, remove, evict or clear', () => {
+      let calls = 0
+      const q = createFairQueue({
+        key: (t) => {
+          calls++
+          return t.labels?.tenant
+        },
+      })
+      const tasks = Array.from({ length: 6 }, (_, i) => job(`t${i % 3}`))
+      for (const t of tasks) q.push(t)
+      expect(calls).toBe(6)
+      const first = q.shift()!
+      q.unshift!(first)
+      expect(calls).toBe(7)
+      expect(q.remove(tasks[4]!)).toBe(true)
+      expect(q.evict!()).toBe(tasks[0])
+      q.shift()
+      q.clear()
+      expect(q.size).toBe(0)
+      expect(calls).toBe(7)
+    })
+
+    it('remove() and evict() find a task under the key it was pushed with, even if the function would now say otherwise', () => {
+      // The function must be stable; this one is not, to show that the queue remembers the key it got.
+      const assigned = new Map<number, string>()
+      const q = createFairQueue({ key: (t) => assigned.get(t.id) })
+      const a = task(1, 'same')
+      const b = task(1, 'same')
+      const c = task(1, 'same')
+      assigned.set(a.id, 'x').set(b.id, 'y').set(c.id, 'y')
+      q.push(a)
+      q.push(b)
+      q.push(c)
+      assigned.set(a.id, 'y').set(b.id, 'x').set(c.id, 'x')
+      expect(q.remove(b)).toBe(true)
+      expect(q.sizeOf('y')).toBe(1)
+      expect(q.remove(b)).toBe(false)
+      expect(q.evict!()).toBe(a)
+      expect(q.sizeOf('x')).toBe(0)
+      expect(q.activeKeys).toBe(1)
+      expect(drain(q)).toEqual([c])
+      expect(q.activeKeys).toBe(0)
+    })
+
+    it("unshift() puts a task back under the key the function gives it, ahead of that key's other tasks", () => {
+      const q = createFairQueue({ key: tenant })
+      const tasks = [job('acme', 'openai', 1), job('acme', 'anthropic', 1), job('globex', 'openai', 1)]
+      for (const t of tasks) q.push(t)
+      const first = q.shift()!
+      expect(first).toBe(tasks[0])
+      q.unshift!(first)
+      expect(q.sizeOf('acme')).toBe(2)
+      // acme used its turn; globex's comes first, then acme's, with the task put back ahead of the other.
+      expect(ids(drain(q))).toEqual(ids([tasks[2]!, tasks[0]!, tasks[1]!]))
+    })
+
+    it('a function that returns anything but a string or undefined fails the push with a TypeError naming options.key and the value, and queues nothing', () => {
+      const q = createFairQueue({ key: (t) => t.id as never })
+      const t = task(1, 'a')
+      expect(() => q.push(t)).toThrow(new TypeError(`options.key must return a string or undefined, got ${t.id} for task ${t.id}`))
+      expect(() => q.unshift!(t)).toThrow(TypeError)
+      expect(q.size).toBe(0)
+      expect(q.activeKeys).toBe(0)
+    })
+
+    it('rejects a key option that is not a function with a TypeError naming options.key and the value', () => {
+      expect(() => createFairQueue({ key: 'tenant' as never })).toThrow(new TypeError('options.key must be a function, got "tenant"'))
+      expect(() => createFairQueue({ key: null as never })).toThrow(new TypeError('options.key must be a function, got null'))
+      expect(() => createFairQueue({ key: { tenant: 1 } as never })).toThrow(new TypeError('options.key must be a function, got an object'))
+      expect(() => createFairQueue({ key: undefined })).not.toThrow()
+    })
+  })
+
   it('validates its options, naming the option path and the value', () => {
     expect(() => createFairQueue({ maxPerKey: 0 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 0'))
     expect(() => createFairQueue({ maxPerKey: 1.5 })).toThrow(new TypeError('options.maxPerKey must be a positive integer or Infinity, got 1.5'))
@@ -508,6 +632,42 @@ describe('createFairQueue', () => {
       pool.resume()
       await expect(Promise.all(ok)).resolves.toEqual([1, 2, 4])
       expect(pool.stats().counters.rejected).toBe(1)
+      await pool.close()
+    })
+
+    it('with key: (task) => task.labels?.tenant, a flooded tenant does not starve another although every task has the same key', async () => {
+      const order: string[] = []
+      const queue = createFairQueue({ key: (task) => task.labels?.tenant })
+      const pool = createPool({ handler: async (tenant: string) => void order.push(tenant), concurrency: 1, queue, paused: true })
+      const all: Promise<void>[] = []
+      for (let i = 0; i < 2_000; i++) all.push(pool.run('bulk', { key: 'openai', labels: { tenant: 'bulk' } }))
+      for (let i = 0; i < 10; i++) all.push(pool.run('small', { key: 'openai', labels: { tenant: 'small' } }))
+      expect(queue.sizeOf('small')).toBe(10)
+      expect(queue.sizeOf('openai')).toBe(0)
+      pool.resume()
+      await Promise.all(all)
+      expect(order.slice(0, 20).filter((k) => k === 'small')).toHaveLength(10)
+      await pool.close()
+    })
+
+    it('with a key function, maxPerKey rejects by tenant with QueueFullError naming the tenant, and a cancelled queued task leaves its tenant', async () => {
+      const queue = createFairQueue({ key: (task) => task.labels?.tenant, maxPerKey: 1 })
+      const pool = createPool({ handler: async (n: number) => n, concurrency: 1, queue, paused: true })
+      const controller = new AbortController()
+      const cancelled = pool.run(1, { key: 'openai', labels: { tenant: 'acme' }, signal: controller.signal })
+      const refused = pool.run(2, { key: 'anthropic', labels: { tenant: 'acme' } })
+      await expect(refused).rejects.toMatchObject({ code: 'ERR_POOL_QUEUE_FULL', key: 'acme', limit: 1 })
+      const other = pool.run(3, { key: 'openai', labels: { tenant: 'globex' } })
+      expect(queue.activeKeys).toBe(2)
+      controller.abort()
+      await expect(cancelled).rejects.toBe(controller.signal.reason)
+      expect(queue.sizeOf('acme')).toBe(0)
+      expect(queue.activeKeys).toBe(1)
+      // Its place is free again: acme is admitted.
+      const again = pool.run(4, { key: 'openai', labels: { tenant: 'acme' } })
+      pool.resume()
+      await expect(Promise.all([other, again])).resolves.toEqual([3, 4])
+      expect(queue.size).toBe(0)
       await pool.close()
     })
 

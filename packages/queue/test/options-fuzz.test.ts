@@ -22,6 +22,7 @@ import {
   thrownBy,
 } from '@poolkit/test-utils'
 import type { OptionSpec } from '@poolkit/test-utils'
+import type { TaskInfo } from '@poolkit/core'
 import { createDeadLetterQueue, createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
 
 const positiveWeight = fc.double({ min: 1e-6, max: 1e6, noNaN: true })
@@ -32,6 +33,11 @@ const fairSpecs: readonly OptionSpec[] = [
   spec('options.defaultWeight', invalidWeight, positiveWeight),
   spec('options.maxPerKey', invalidPositiveIntegerOrInfinity, fc.oneof(fc.integer({ min: 1, max: 1e6 }), fc.constant(Infinity))),
   spec('options.weights', fc.oneof(notObject, anArray, aFunction), fc.dictionary(fc.string({ maxLength: 6 }), positiveWeight, { maxKeys: 4 })),
+  spec(
+    'options.key',
+    notFunction,
+    fc.constant((task: TaskInfo) => task.labels?.tenant),
+  ),
 ]
 
 fuzzEachOption(

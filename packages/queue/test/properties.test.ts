@@ -96,15 +96,18 @@ class FairModel implements Model {
   constructor(
     private readonly quantumOf: (key: string | undefined) => number,
     private readonly maxPerKey: number,
+    /** The key a task is grouped under (the queue's `key` option). */
+    private readonly keyOf: (t: Job) => string | undefined = (t) => t.key,
   ) {}
   get tasks(): Job[] {
     return this.ring.flatMap((n) => n.tasks)
   }
   push(t: Job): void {
-    let node = this.ring.find((n) => n.key === t.key)
+    const key = this.keyOf(t)
+    let node = this.ring.find((n) => n.key === key)
     if (node !== undefined && node.tasks.length >= this.maxPerKey && t.startedAt < 0) throw new Error('key full')
     if (node === undefined) {
-      node = { key: t.key, tasks: [], deficit: 0, quantum: this.quantumOf(t.key) }
+      node = { key, tasks: [], deficit: 0, quantum: this.quantumOf(key) }
       if (this.current === -1) {
         this.ring = [node]
         this.current = 0
@@ -118,10 +121,11 @@ class FairModel implements Model {
     this.order.set(t, this.pushes++)
   }
   unshift(t: Job): void {
-    let node = this.ring.find((n) => n.key === t.key)
+    const key = this.keyOf(t)
+    let node = this.ring.find((n) => n.key === key)
     if (node === undefined) {
       // Back as the key whose turn it is; the key whose turn it was starts again after it.
-      node = { key: t.key, tasks: [], deficit: this.quantumOf(t.key), quantum: this.quantumOf(t.key) }
+      node = { key, tasks: [], deficit: this.quantumOf(key), quantum: this.quantumOf(key) }
       if (this.current === -1) {
         this.ring = [node]
         this.current = 0
@@ -410,6 +414,26 @@ describe('queues against an array model (fast-check)', { timeout: 60_000 }, () =
     const quantum = (key: string | undefined): number => (key === 'a' ? 2 : key === 'b' ? 1.5 : 1)
     fc.assert(
       fc.property(ops(anyPriority, manyKeys, 0), (sequence) => agree(new FairQueueImpl<Job>(quantum, 2, 2), new FairModel(quantum, 2), sequence)),
+      runs,
+    )
+  })
+
+  // A key function that merges two keys, renames one, and sends one to the group without a key (and
+  // the tasks without one to a named group): the queue groups, weighs and limits by what it returns.
+  const regroup = (t: TaskInfo): string | undefined => (t.key === 'a' || t.key === 'b' ? 'ab' : t.key === 'c' ? undefined : t.key === undefined ? 'none' : `k-${t.key}`)
+  it('createFairQueue with a key function (keys merged, renamed, sent to no key), weights by its keys and maxPerKey 3: the same order as the model grouping by it', () => {
+    const quantum = (key: string | undefined): number => (key === 'ab' ? 2 : key === 'none' ? 1.5 : 1)
+    fc.assert(
+      fc.property(ops(anyPriority, manyKeys, 1), (sequence) =>
+        agree(createFairQueue<Job>({ key: regroup, weights: { ab: 2, none: 1.5 }, maxPerKey: 3 }), new FairModel(quantum, 3, regroup), sequence),
+      ),
+      runs,
+    )
+  })
+
+  it('createFairQueue with a key function, each key switching between levels and a heap (after 2 priorities): the same order', () => {
+    fc.assert(
+      fc.property(ops(anyPriority), (sequence) => agree(new FairQueueImpl<Job>(() => 1, Infinity, 2, regroup), new FairModel(() => 1, Infinity, regroup), sequence)),
       runs,
     )
   })

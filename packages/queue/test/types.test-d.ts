@@ -1,7 +1,8 @@
 import { createPool } from '@poolkit/core'
-import type { DeadLetter, DeadLetterSink, PoolOptions, TaskInfo, TaskQueue, TaskResult } from '@poolkit/core'
+import type { DeadLetter, DeadLetterSink, KeyFunction, PoolOptions, TaskInfo, TaskQueue, TaskResult } from '@poolkit/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import { createDeadLetterQueue, createFairQueue, createFifoQueue, createPriorityQueue } from '../src/index.js'
+import type { FairQueueOptions } from '../src/index.js'
 
 describe('types', () => {
   it('every queue fits the pool’s queue option', () => {
@@ -10,6 +11,13 @@ describe('types', () => {
     expectTypeOf(createFairQueue()).toMatchTypeOf<NonNullable<PoolOptions<string, number>['queue']>>()
     expectTypeOf(createFairQueue().activeKeys).toBeNumber()
     createPool({ handler: async (s: string) => s.length, queue: createFairQueue({ weights: new Map([['a', 2]]) }) })
+  })
+
+  it("the fair queue's key option is core's KeyFunction: it sees a TaskInfo and returns a string or undefined", () => {
+    expectTypeOf<NonNullable<FairQueueOptions['key']>>().toEqualTypeOf<KeyFunction>()
+    createFairQueue({ key: (task) => task.labels?.tenant })
+    // @ts-expect-error a key is a string, not a number
+    createFairQueue({ key: (task: TaskInfo) => task.id })
   })
 
   it('a comparator sees the task type the queue is made for', () => {
