@@ -97,11 +97,17 @@ export default defineConfig(
   },
   {
     // Packages whose test files live in a tsconfig.test.json beside the build tsconfig.json.
-    files: ['benchmarks/**/*.ts', 'reliability/**/*.ts', 'examples/parse-codebase/**/*.ts', 'examples/distributed/**/*.ts'],
+    files: ['benchmarks/**/*.ts', 'reliability/**/*.ts', 'examples/parse-codebase/**/*.ts', 'examples/distributed/**/*.ts', 'examples/gateway/**/*.ts'],
     languageOptions: {
       parserOptions: {
         projectService: false,
-        project: ['./benchmarks/tsconfig.test.json', './reliability/tsconfig.test.json', './examples/parse-codebase/tsconfig.test.json', './examples/distributed/tsconfig.test.json'],
+        project: [
+          './benchmarks/tsconfig.test.json',
+          './reliability/tsconfig.test.json',
+          './examples/parse-codebase/tsconfig.test.json',
+          './examples/distributed/tsconfig.test.json',
+          './examples/gateway/tsconfig.test.json',
+        ],
         tsconfigRootDir: root,
       },
     },

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 // and the consumer test (tools/consumer-test: the packed tarballs, installed with npm).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'benchmarks', 'reliability', 'tools/release-test', 'tools/consumer-test'],
+    projects: ['packages/*', 'examples/parse-codebase', 'examples/distributed', 'examples/gateway', 'benchmarks', 'reliability', 'tools/release-test', 'tools/consumer-test'],
     // Used with --coverage; `pnpm test:coverage` (scripts/coverage.mjs) measures each package on its own.
     coverage: { provider: 'v8', reporter: ['text-summary', 'json-summary'] },
   },
