@@ -27,6 +27,8 @@ export interface TenantFigures {
   /** Latency of the successful requests, arrival to answer (ms). */
   readonly p50: number
   readonly p99: number
+  /** p99 of the successes from the providers that stay up (steady and paced): the noisy neighbour's effect alone, without the outage's. */
+  readonly p99Healthy: number
   readonly deadlineMisses: number
   readonly failed: number
   /** The same by provider: requests, successes, p50 and p99 (ms). */
@@ -81,6 +83,10 @@ function tenantFigures(all: readonly Settled[]): TenantFigures {
     successRate: all.length === 0 ? 0 : ok.length / all.length,
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
+    p99Healthy: quantile(
+      ok.filter((r) => r.provider !== 'flaky').map((r) => r.settledAt - r.at),
+      0.99,
+    ),
     deadlineMisses: all.filter((r) => r.outcome === 'deadline').length,
     failed: all.filter((r) => r.outcome === 'failed').length,
     byProvider: Object.fromEntries(
@@ -150,7 +156,7 @@ export function formatReport(r: Report): string {
     `gateway ${r.gateway}, seed ${r.seed}${r.short ? ' (short)' : ''}: ${r.requests} requests over ${(r.durationMs / 1000).toFixed(0)} s`,
     `goodput                  ${r.goodput.toFixed(1)} /s`,
     `wasted calls             ${r.wasted.total} (429: ${r.wasted.on429}, outage: ${r.wasted.onOutage}); steady's 503s: ${r.overCapacity}`,
-    `quiet tenant             p50 ${ms(q.p50)}, p99 ${ms(q.p99)}, success ${pct(q.successRate)} (${q.ok}/${q.requests}), ${q.ok - r.quietOkDuringFlood} of them outside the noisy flood`,
+    `quiet tenant             p50 ${ms(q.p50)}, p99 ${ms(q.p99)} (steady and paced alone: ${ms(q.p99Healthy)}), success ${pct(q.successRate)} (${q.ok}/${q.requests}), ${q.ok - r.quietOkDuringFlood} of them outside the noisy flood`,
     `  by provider            ${Object.entries(q.byProvider)
       .map(([p, f]) => `${p} ${f.ok}/${f.requests} p50 ${ms(f.p50)} p99 ${ms(f.p99)}`)
       .join('; ')}`,

@@ -14,6 +14,7 @@ export const GATEWAYS = {
   'poolkit-reject': (s: Scenario) => poolkitGateway(s, { whenOpen: 'reject' }),
   'poolkit-burst-default': (s: Scenario) => poolkitGateway(s, { burst: undefined }),
   'poolkit-task-timeout': (s: Scenario) => poolkitGateway(s, { attemptTimeout: 'pool' }),
+  'poolkit-tenant-keys': (s: Scenario) => poolkitGateway(s, { keyedBy: 'tenant' }),
   peer: (s: Scenario) => peerGateway(s, 'p-queue'),
   'peer-bottleneck': (s: Scenario) => peerGateway(s, 'bottleneck'),
 } satisfies Record<string, (s: Scenario) => GatewayFactory>
