@@ -9,12 +9,24 @@ import { ordered, reportOthers, untilIdle, watchOthers } from '../thread-harness
 const MAIN = fileURLToPath(new URL('../../../examples/gateway/dist/main.js', import.meta.url))
 
 /** The gateways measured: main.ts's `--gateway` names, and whether each is ours or a peer. */
-export const GATEWAY_LINES: readonly { readonly id: string; readonly role: 'ours' | 'peer'; readonly quick: boolean }[] = [
+const GATEWAY_LINES: readonly { readonly id: string; readonly role: 'ours' | 'peer'; readonly quick: boolean }[] = [
   { id: 'poolkit', role: 'ours', quick: true },
   { id: 'poolkit-reject', role: 'ours', quick: false },
   { id: 'peer', role: 'peer', quick: true },
   { id: 'peer-bottleneck', role: 'peer', quick: false },
 ]
+
+/** `BENCH_GATEWAYS=poolkit,poolkit-task-timeout,peer`: other lines of main.ts's `--gateway` names (those starting with `peer` are peers). */
+function selectedLines(): readonly { readonly id: string; readonly role: 'ours' | 'peer' }[] {
+  const raw = process.env.BENCH_GATEWAYS
+  if (raw === undefined || raw.trim() === '') return GATEWAY_LINES.filter((l) => !quick || l.quick)
+  const ids = raw
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '')
+  if (!ids.some((id) => id.startsWith('peer'))) throw new Error(`BENCH_GATEWAYS must name at least one peer line, got ${JSON.stringify(raw)}`)
+  return ids.map((id) => ({ id, role: id.startsWith('peer') ? 'peer' : 'ours' }))
+}
 
 /** The figures of one gateway: medians over the rounds. */
 export interface GatewayFigures {
@@ -73,7 +85,7 @@ const ms = (v: number | null): string => (v === null || !Number.isFinite(v) ? '-
  */
 export async function gateway(): Promise<GatewayResult> {
   const { seed, rounds, short } = settings.gateway
-  const lines = GATEWAY_LINES.filter((l) => !quick || l.quick)
+  const lines = selectedLines()
   console.log(
     `\n## Gateway: examples/gateway's scenario (seed ${seed}${short ? ', short' : ''}) through ${lines.length} gateways, a fresh process per line and round, ${rounds} round${rounds === 1 ? '' : 's'}, alternating order`,
   )

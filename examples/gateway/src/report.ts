@@ -16,6 +16,8 @@ export interface Settled {
   readonly outcome: Outcome
   /** The error's name for `failed` (`CircuitOpenError`, `ProviderError 500`...). */
   readonly error?: string
+  /** Its message, for `failed`. */
+  readonly message?: string
 }
 
 /** One tenant's figures. */
@@ -52,6 +54,8 @@ export interface Report {
   readonly failed: number
   /** Failed requests by error. */
   readonly errors: Readonly<Record<string, number>>
+  /** The first message of each error in `errors`, as the caller got it. */
+  readonly messages: Readonly<Record<string, string>>
   readonly tenants: Readonly<Record<Tenant, TenantFigures>>
   /** From the flaky provider's recovery to the first success from it through the gateway (ms); null if none. */
   readonly recoveryToFirstSuccessMs: number | null
@@ -113,7 +117,13 @@ export function buildReport(input: {
   const { settled, providers } = input
   const ok = settled.filter((r) => r.outcome === 'ok')
   const errors: Record<string, number> = {}
-  for (const r of settled) if (r.outcome === 'failed') errors[r.error ?? '?'] = (errors[r.error ?? '?'] ?? 0) + 1
+  const messages: Record<string, string> = {}
+  for (const r of settled) {
+    if (r.outcome !== 'failed') continue
+    const name = r.error ?? '?'
+    errors[name] = (errors[name] ?? 0) + 1
+    messages[name] ??= r.message ?? ''
+  }
   const on429 = providers.paced.answered[429] + providers.steady.answered[429] + providers.flaky.answered[429]
   const onOutage = providers.flaky.byPhase.failing + providers.flaky.byPhase.hanging
   const firstAfterRecovery = ok.filter((r) => r.provider === 'flaky' && r.settledAt >= input.recoverAt).reduce((m, r) => Math.min(m, r.settledAt), Infinity)
@@ -132,6 +142,7 @@ export function buildReport(input: {
     deadlineMisses: settled.filter((r) => r.outcome === 'deadline').length,
     failed: settled.filter((r) => r.outcome === 'failed').length,
     errors,
+    messages,
     tenants: { noisy: tenantFigures(noisy), quiet: tenantFigures(settled.filter((r) => r.tenant === 'quiet')) },
     recoveryToFirstSuccessMs: firstAfterRecovery === Infinity ? null : firstAfterRecovery - input.recoverAt,
     maxPastDeadlineMs: settled.reduce((m, r) => Math.max(m, r.settledAt - r.deadline), -Infinity),
@@ -163,6 +174,7 @@ export function formatReport(r: Report): string {
     `noisy tenant             p50 ${ms(n.p50)}, p99 ${ms(n.p99)}, success ${pct(n.successRate)} (${n.ok}/${n.requests})`,
     `deadline misses          ${r.deadlineMisses} (quiet ${q.deadlineMisses}); failed before the deadline: ${r.failed}${errors === '' ? '' : ` (${errors})`}`,
     `recovery to 1st success  ${ms(r.recoveryToFirstSuccessMs)}`,
+    ...Object.entries(r.messages).map(([name, message]) => `first ${name.padEnd(15)}  ${message}`),
     `provider calls           ${Object.entries(r.providers)
       .map(([p, c]) => `${p} ${c.received}`)
       .join(', ')}; latest settle past a deadline ${r.maxPastDeadlineMs.toFixed(0)} ms; send lag up to ${r.maxSendLagMs.toFixed(0)} ms`,

@@ -34,17 +34,26 @@ export async function runScenario(name: GatewayName, s: Scenario, short: boolean
     maxSendLagMs = Math.max(maxSendLagMs, now - request.at)
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new DeadlineError()), Math.max(0, request.deadline - now))
-    const done = (outcome: Settled['outcome'], error?: string): void => {
+    const done = (outcome: Settled['outcome'], error?: string, message?: string): void => {
       clearTimeout(timer)
       const at = providers.now()
-      settled.push({ tenant: request.tenant, provider: request.provider, at: request.at, deadline: request.deadline, settledAt: at, outcome, ...(error === undefined ? {} : { error }) })
+      settled.push({
+        tenant: request.tenant,
+        provider: request.provider,
+        at: request.at,
+        deadline: request.deadline,
+        settledAt: at,
+        outcome,
+        ...(error === undefined ? {} : { error }),
+        ...(message === undefined ? {} : { message }),
+      })
     }
     return gateway.send(request, controller.signal).then(
       () => done(providers.now() <= request.deadline ? 'ok' : 'deadline'),
       (error: unknown) => {
         if (controller.signal.aborted || providers.now() >= request.deadline) return done('deadline')
-        const e = error as { name?: string; status?: number }
-        done('failed', e.status === undefined ? `${e.name ?? 'Error'}${e.name === 'Error' ? `: ${(error as Error).message}` : ''}` : `${e.name} ${e.status}`)
+        const e = error as { name?: string; status?: number; message?: string }
+        done('failed', e.status === undefined ? (e.name ?? 'Error') : `${e.name} ${e.status}`, e.message ?? String(error))
       },
     )
   }
