@@ -31,7 +31,7 @@ import { PROVIDERS, type ProviderName, type Scenario } from './scenario.js'
 const HALF_OPEN_AFTER_MS = 1_000
 
 /** Which library paces the rate-limited provider. */
-export type Pacer = 'p-queue' | 'bottleneck'
+export type Pacer = 'p-queue' | 'bottleneck' | 'p-queue-window' | 'p-queue-strict'
 
 /** The wait a 429 asks for, from its `Retry-After` (seconds), in ms; 1 s when absent. */
 function retryAfterMs(e: ProviderError): number {
@@ -109,12 +109,21 @@ function bottleneckLane(s: Scenario): Lane {
   }
 }
 
-/** The peer gateway for a scenario; `pacer` picks the library that paces the rate-limited provider. */
+/**
+ * The peer gateway for a scenario; `pacer` picks what paces the rate-limited provider: p-queue at one start every
+ * 50 ms (the best found), bottleneck (`minTime: 50`), or p-queue with the provider's rate as one window
+ * (`intervalCap: 20, interval: 1000`, fixed windows or `strict`), the settings tried and left.
+ */
 export function peerGateway(s: Scenario, pacer: Pacer = 'p-queue'): GatewayFactory {
   return (_urls, call) => {
     const lanes: Record<ProviderName, Lane> = {
       steady: pQueueLane({ concurrency: s.steady.capacity }),
-      paced: pacer === 'bottleneck' ? bottleneckLane(s) : pQueueLane({ concurrency: 4, intervalCap: 1, interval: 1000 / s.paced.perSecond }),
+      paced:
+        pacer === 'bottleneck'
+          ? bottleneckLane(s)
+          : pacer === 'p-queue'
+            ? pQueueLane({ concurrency: 4, intervalCap: 1, interval: 1000 / s.paced.perSecond })
+            : pQueueLane({ concurrency: 4, intervalCap: s.paced.perSecond, interval: 1000, strict: pacer === 'p-queue-strict' }),
       flaky: pQueueLane({ concurrency: 16 }),
     }
     // Per provider: retry (5xx, timeouts, network errors, an open circuit) around the breaker around the attempt's timeout.

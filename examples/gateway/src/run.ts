@@ -17,6 +17,8 @@ export const GATEWAYS = {
   'poolkit-tenant-keys': (s: Scenario) => poolkitGateway(s, { keyedBy: 'tenant' }),
   peer: (s: Scenario) => peerGateway(s, 'p-queue'),
   'peer-bottleneck': (s: Scenario) => peerGateway(s, 'bottleneck'),
+  'peer-window': (s: Scenario) => peerGateway(s, 'p-queue-window'),
+  'peer-strict': (s: Scenario) => peerGateway(s, 'p-queue-strict'),
 } satisfies Record<string, (s: Scenario) => GatewayFactory>
 export type GatewayName = keyof typeof GATEWAYS
 
