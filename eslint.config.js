@@ -98,7 +98,7 @@ export default defineConfig(
   },
   {
     // Packages whose test files live in a tsconfig.test.json beside the build tsconfig.json.
-    files: ['benchmarks/**/*.ts', 'reliability/**/*.ts', 'examples/parse-codebase/**/*.ts', 'examples/distributed/**/*.ts', 'examples/http-offload/**/*.ts'],
+    files: ['benchmarks/**/*.ts', 'reliability/**/*.ts', 'examples/parse-codebase/**/*.ts', 'examples/distributed/**/*.ts', 'examples/http-offload/**/*.ts', 'examples/gateway/**/*.ts'],
     languageOptions: {
       parserOptions: {
         projectService: false,
@@ -108,6 +108,7 @@ export default defineConfig(
           './examples/parse-codebase/tsconfig.test.json',
           './examples/distributed/tsconfig.test.json',
           './examples/http-offload/tsconfig.test.json',
+          './examples/gateway/tsconfig.test.json',
         ],
         tsconfigRootDir: root,
       },

@@ -11,6 +11,7 @@ export default defineConfig({
       'examples/distributed',
       'examples/web-parse',
       'examples/http-offload',
+      'examples/gateway',
       'benchmarks',
       'reliability',
       'tools/release-test',

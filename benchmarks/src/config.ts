@@ -19,6 +19,7 @@ export const SUITES = [
   'demo',
   'web-parse',
   'http',
+  'gateway',
 ] as const
 export type SuiteName = (typeof SUITES)[number]
 
@@ -86,6 +87,7 @@ const base = quick
       routing: { workers: 2, tasks: 2_000, warmupTasks: 500, bursts: 1, rounds: 1, cacheTasks: 1_000, inProcess: { batch: 1_000, concurrency: 4, warmup: 1, batches: 2, rounds: 1 } },
       // Overload in closed loop: 64 connections always outnumber 2 workers + maxQueue 32, on any machine.
       http: { workers: 2, maxQueue: 32, connections: [8], durationS: 1, warmupS: 0.5, overload: { connections: 64, rate: undefined }, rounds: 1, probeMs: 10 },
+      gateway: { seed: 1, rounds: 1, short: true },
     }
   : {
       // Each library runs `rounds` times, in reversed order on odd rounds, and the
@@ -158,6 +160,10 @@ const base = quick
       // connection count, then at `overload.connections` offering `overload.rate` req/s (above what 2 workers render);
       // /health probed every `probeMs` meanwhile; rounds alternate the order.
       http: { workers: 2, maxQueue: 32, connections: [8, 32], durationS: 5, warmupS: 2, overload: { connections: 256, rate: 2_000 }, rounds: 3, probeMs: 10 },
+      // The gateway example (examples/gateway): each line and round one run of the scenario (15 s of arrivals, about
+      // 17 s with start-up and the last deadlines) in a fresh process, the lines taking turns; quick: poolkit and
+      // the p-queue peer on the short scenario (4 s), once.
+      gateway: { seed: 1, rounds: 3, short: false },
     }
 
 export const settings = { ...base, throughput: { ...base.throughput, batch: batchOverride() ?? base.throughput.batch } }

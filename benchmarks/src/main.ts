@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys] [routing] [demo] [web-parse] [http]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
+// pnpm bench [--quick] [throughput] [priority] [memory] [threads] [scaling] [queues] [metrics] [breaker] [browser] [resource] [bullmq] [keys] [routing] [demo] [web-parse] [http] [gateway]   (--quick or BENCH_QUICK=1 for a smoke run, BENCH_VERBOSE=1 for tinybench's own tables)
 // Writes benchmarks/results/<date>.json and .md (report.ts) and, after a full run with throughput or latency tables, docs/bench.svg (chart.ts).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -15,6 +15,7 @@ import { bullmq } from './suites/bullmq.js'
 import { demo } from './suites/demo.js'
 import { webParse } from './suites/web-parse.js'
 import { http } from './suites/http.js'
+import { gateway } from './suites/gateway.js'
 import { memory, type MemoryResult } from './suites/memory.js'
 import type { MemoryReport } from './memory-report.js'
 import { metrics, type MetricsResult } from './suites/metrics.js'
@@ -271,11 +272,13 @@ async function main(): Promise<void> {
   if (suites.includes('web-parse')) await webParse()
   // The http suite starts examples/http-offload's servers and prints its own targets.
   const ht = suites.includes('http') ? await http() : undefined
+  // The gateway suite runs the example in child processes and prints its own targets.
+  const gw = suites.includes('gateway') ? await gateway() : undefined
   summarise(t, p, m, q, mx, b, w)
   const durationS = (performance.now() - started) / 1000
   const results = collectResults(
     { date, quick, node: process.version, platform: `${process.platform}/${process.arch}`, cpu, cores: availableParallelism(), versions: measured, suites, durationS, settings },
-    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks, routing: rt, http: ht },
+    { throughput: t, priority: p, memory: m, queues: q, threads: th, scaling: sc, metrics: mx, breaker: b, browser: w, resource: rs, bullmq: bq, keys: ks, routing: rt, http: ht, gateway: gw },
   )
   const files = writeResults(results)
   console.log(`\nresults: ${files.json}\nreport:  ${files.md}`)

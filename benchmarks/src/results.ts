@@ -15,6 +15,7 @@ import type { ThroughputResult } from './suites/throughput.js'
 import { KEY_ROWS, type KeysResult } from './suites/keys.js'
 import { SELECTOR_LINES } from './routing-lines.js'
 import type { RoutingResult } from './suites/routing.js'
+import type { GatewayResult } from './suites/gateway.js'
 import { HTTP_LINE, type HttpResult } from './suites/http.js'
 
 /** The results file's format; bump on a change that old readers would misread. */
@@ -87,6 +88,7 @@ export interface SuiteResults {
   keys?: KeysResult
   routing?: RoutingResult
   http?: HttpResult
+  gateway?: GatewayResult
 }
 
 export type RunInfo = Omit<BenchResults, 'schema' | 'tables' | 'scaling'>
@@ -355,6 +357,68 @@ export function collectResults(info: RunInfo, r: SuiteResults): BenchResults {
       table(
         { suite: 'http', id: 'http-overload-health-p99', title: `HTTP: overload, GET /health p99, ${over}`, unit: 'ms', better: 'lower' },
         of('overload', (s) => s.healthP99),
+        roles,
+      ),
+    )
+  }
+  if (r.gateway !== undefined) {
+    const x = r.gateway
+    const of = (pick: (f: GatewayResult['lines'][number]) => number | null): [string, number][] => x.lines.flatMap((f) => (pick(f) === null ? [] : [[f.name, pick(f)!] as [string, number]]))
+    const roles: Roles = (name) => x.lines.find((f) => f.name === name)?.role ?? 'peer'
+    const scenario = `seed ${x.seed}${x.short ? ', short' : ''}`
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-goodput', title: `Gateway: goodput, answers within the deadline per second (${scenario})`, unit: '/s', better: 'higher' },
+        of((f) => f.goodput),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-quiet-p99', title: `Gateway: the quiet tenant's p99 latency (${scenario})`, unit: 'ms', better: 'lower' },
+        of((f) => f.quietP99),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-quiet-p99-healthy', title: `Gateway: the quiet tenant's p99 latency on the providers that stay up (${scenario})`, unit: 'ms', better: 'lower' },
+        of((f) => f.quietP99Healthy),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-quiet-p50', title: `Gateway: the quiet tenant's median latency (${scenario})`, unit: 'ms', better: 'lower' },
+        of((f) => f.quietP50),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-quiet-success', title: `Gateway: the quiet tenant's success rate (${scenario})`, unit: '%', better: 'higher' },
+        of((f) => f.quietSuccess * 100),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-wasted', title: `Gateway: calls wasted on 429s and on the outage (${scenario})`, unit: 'calls', better: 'lower' },
+        of((f) => f.wasted),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-deadline-misses', title: `Gateway: requests past their deadline (${scenario})`, unit: 'requests', better: 'lower' },
+        of((f) => f.deadlineMisses),
+        roles,
+      ),
+    )
+    tables.push(
+      table(
+        { suite: 'gateway', id: 'gateway-recovery', title: `Gateway: from the provider's recovery to the first success (${scenario})`, unit: 'ms', better: 'lower' },
+        of((f) => f.recoveryMs),
         roles,
       ),
     )
