@@ -216,3 +216,32 @@ describe('a task with a deadline', () => {
     await pool.close()
   })
 })
+
+describe('a task with a deadline held by a breaker', () => {
+  it('keeps its whole timeout for the attempt: the hold counts toward the deadline, not the timeout', async () => {
+    const clock = createVirtualClock()
+    let open = true
+    let wake: ((key: string | undefined) => void) | undefined
+    const breaker: Breaker = {
+      attach: (w) => void (wake = w),
+      admit: () => (open ? { retryAt: Infinity, hold: true } : undefined),
+      acquire: () => undefined,
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock, breaker, taskTimeout: 500 })
+    // Held for 800 ms (past its 500 ms timeout), then runs 400 ms: inside its timeout, and its deadline of 2 s.
+    const withDeadline = track(pool.run(400, { deadlineMs: 2_000 }))
+    const without = track(pool.run(400))
+    await clock.advance(800)
+    expect(without.status).toBe('rejected')
+    expect((without.error as Error).name).toBe('TaskTimeoutError')
+    open = false
+    wake!(undefined)
+    await clock.advance(400)
+    expect(withDeadline.status).toBe('fulfilled')
+    expect(withDeadline.value).toBe(400)
+    await pool.close()
+  })
+})

@@ -106,7 +106,9 @@ export interface RunOptions {
    * Milliseconds each attempt may take before it fails with `TaskTimeoutError`:
    * its run time and the time the pool's breaker holds it (an open circuit, a
    * full bulkhead, a rate limit, a 429's pause) count; time in the queue does
-   * not. `0` or `Infinity` for none.
+   * not. For a task with a `deadline`, only its run time counts: the deadline
+   * bounds every wait, so a task held until just before it still gets its
+   * whole timeout to run. `0` or `Infinity` for none.
    * @defaultValue the pool's `taskTimeout`
    */
   timeout?: number | undefined

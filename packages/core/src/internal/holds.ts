@@ -44,8 +44,10 @@ export class Holds<I, O> {
     }
     task.state = DELAYED
     pool.delayedTasks.add(task)
-    // A held task waits at most what is left of its timeout (a timer of its own, kept alive).
-    if (task.timeoutMs !== Infinity) {
+    // A held task waits at most what is left of its timeout (a timer of its own, kept alive), unless it has a
+    // deadline: that bounds the wait, and the timeout is left whole for the attempt (a task held by a rate
+    // limiter's backlog would otherwise start with a sliver of it and time out against a healthy provider).
+    if (task.timeoutMs !== Infinity && task.expiresAt === undefined) {
       const now = pool.clock.now()
       const held = (task.held ??= new HoldRecord())
       held.heldAt = now
