@@ -49,7 +49,7 @@ export interface Breaker {
    * provider's pacing, not the task's, so it spends none of the task's
    * attempts, counts as no retry and no extra try in `TaskResult.attempts`).
    * The pool does this at most `retry.maxBreakerRetries` times per task, and
-   * the pause counts toward the task's `timeout`; past either, the failure
+   * the pause counts toward the task's `timeout` (toward its deadline instead, for a task with one); past either, the failure
    * goes to the retry policy. Returning nothing lets the pool's retry policy decide.
    */
   onFailure(task: TaskInfo, error: unknown, runMs: number): BreakerRetry | undefined | void
