@@ -16,7 +16,7 @@ const GATEWAY_LINES: readonly { readonly id: string; readonly role: 'ours' | 'pe
   { id: 'peer-bottleneck', role: 'peer', quick: false },
 ]
 
-/** `BENCH_GATEWAYS=poolkit,poolkit-task-timeout,peer`: other lines of main.ts's `--gateway` names (those starting with `peer` are peers). */
+/** `BENCH_GATEWAYS=poolkit,poolkit-handler-timeout,peer`: other lines of main.ts's `--gateway` names (those starting with `peer` are peers). */
 function selectedLines(): readonly { readonly id: string; readonly role: 'ours' | 'peer' }[] {
   const raw = process.env.BENCH_GATEWAYS
   if (raw === undefined || raw.trim() === '') return GATEWAY_LINES.filter((l) => !quick || l.quick)

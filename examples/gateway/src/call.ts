@@ -66,8 +66,11 @@ export interface CallCounts {
 /** A gateway: sends each request (through its own queues and policies) and resolves when it succeeded. */
 export interface Gateway {
   readonly name: string
-  /** Resolves on a 200 from the request's provider; rejects with the last error, or with the signal's reason at the deadline. */
-  send(request: Request, signal: AbortSignal): Promise<void>
+  /**
+   * Resolves on a 200 from the request's provider; rejects with the last error, or with the signal's reason at
+   * the deadline. `deadlineMs`: what is left of the request's deadline as it is sent (the signal aborts then).
+   */
+  send(request: Request, signal: AbortSignal, deadlineMs: number): Promise<void>
   close(): Promise<void>
 }
 

@@ -12,9 +12,9 @@ import type { Scenario } from './scenario.js'
 export const GATEWAYS = {
   poolkit: (s: Scenario) => poolkitGateway(s),
   'poolkit-reject': (s: Scenario) => poolkitGateway(s, { whenOpen: 'reject' }),
-  'poolkit-burst-default': (s: Scenario) => poolkitGateway(s, { burst: undefined }),
-  'poolkit-task-timeout': (s: Scenario) => poolkitGateway(s, { attemptTimeout: 'pool' }),
-  'poolkit-tenant-keys': (s: Scenario) => poolkitGateway(s, { keyedBy: 'tenant' }),
+  'poolkit-handler-timeout': (s: Scenario) => poolkitGateway(s, { attemptTimeout: 'handler' }),
+  'poolkit-burst-1': (s: Scenario) => poolkitGateway(s, { burst: 1 }),
+  'poolkit-no-cut': (s: Scenario) => poolkitGateway(s, { cutAtDeadline: false }),
   peer: (s: Scenario) => peerGateway(s, 'p-queue'),
   'peer-bottleneck': (s: Scenario) => peerGateway(s, 'bottleneck'),
   'peer-window': (s: Scenario) => peerGateway(s, 'p-queue-window'),
@@ -35,7 +35,8 @@ export async function runScenario(name: GatewayName, s: Scenario, short: boolean
     const now = providers.now()
     maxSendLagMs = Math.max(maxSendLagMs, now - request.at)
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new DeadlineError()), Math.max(0, request.deadline - now))
+    const left = Math.max(0, request.deadline - now)
+    const timer = setTimeout(() => controller.abort(new DeadlineError()), left)
     const done = (outcome: Settled['outcome'], error?: string, message?: string): void => {
       clearTimeout(timer)
       const at = providers.now()
@@ -50,11 +51,12 @@ export async function runScenario(name: GatewayName, s: Scenario, short: boolean
         ...(message === undefined ? {} : { message }),
       })
     }
-    return gateway.send(request, controller.signal).then(
+    return gateway.send(request, controller.signal, left).then(
       () => done(providers.now() <= request.deadline ? 'ok' : 'deadline'),
       (error: unknown) => {
-        if (controller.signal.aborted || providers.now() >= request.deadline) return done('deadline')
         const e = error as { name?: string; status?: number; message?: string }
+        // poolkit's own deadline (DeadlineExceededError) is the request's, read on the pool's clock.
+        if (controller.signal.aborted || providers.now() >= request.deadline || e.name === 'DeadlineExceededError') return done('deadline')
         done('failed', e.status === undefined ? (e.name ?? 'Error') : `${e.name} ${e.status}`, e.message ?? String(error))
       },
     )
