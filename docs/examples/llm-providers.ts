@@ -1,11 +1,11 @@
 // Recipe 1 of docs/recipes.md: per-provider isolation for LLM API calls.
-import { createPool, type TaskContext } from '@poolkit/core'
+import { createPool, type KeyFunction, type TaskContext } from '@poolkit/core'
 import { createFairQueue } from '@poolkit/queue'
 import { combine, createBulkhead, createCircuitBreaker, createRateLimiter } from '@poolkit/breaker'
 import { adaptiveLimit } from '@poolkit/scaler'
 
 type Provider = 'openai' | 'anthropic'
-interface Prompt { provider: Provider; text: string }
+interface Prompt { tenant: string; provider: Provider; text: string }
 
 // An HTTP failure the policies can read: `status` for the breaker and retries,
 // `headers` for the rate limiter's retry-after (readRetryAfter looks there).
@@ -36,8 +36,11 @@ async function complete({ provider, text }: Prompt, { signal }: TaskContext): Pr
 
 const isClientError = (e: unknown) => e instanceof ProviderError && e.status >= 400 && e.status < 500
 
+// The task's key is its tenant (the fair queue takes turns by it); the provider policies group by provider.
+const byProvider: KeyFunction = (task) => task.labels?.provider
+
 const circuits = createCircuitBreaker({
-  keyed: true, // one circuit per provider (the task's key)
+  key: byProvider, // one circuit per provider
   failureRateThreshold: 0.5, // half the calls of the last minute failed...
   window: { type: 'time', ms: 60_000 },
   minimumCalls: 20,
@@ -50,11 +53,11 @@ circuits.on('open', (e) => console.warn(`${e.key} is failing (${e.reason}); retr
 const pool = createPool({
   name: 'llm',
   handler: complete,
-  queue: createFairQueue({ weights: { openai: 2 }, maxPerKey: 10_000 }), // a backlog on one provider never starves the other
+  queue: createFairQueue({ maxPerKey: 10_000 }), // takes turns between tenants: one tenant's backlog never starves another's
   breaker: combine(
     circuits,
-    createBulkhead({ limits: { openai: 64, anthropic: 32 } }), // calls in flight per provider
-    createRateLimiter({ limits: { openai: { perSecond: 50, burst: 10 }, anthropic: { perSecond: 20 } } }), // last: a token only for a task that starts
+    createBulkhead({ key: byProvider, limits: { openai: 64, anthropic: 32 } }), // calls in flight per provider
+    createRateLimiter({ key: byProvider, limits: { openai: { perSecond: 50, burst: 10 }, anthropic: { perSecond: 20 } } }), // last: a token only for a task that starts
   ),
   scaler: adaptiveLimit({ min: 4, max: 96, algorithm: 'aimd' }), // grows while calls succeed, cuts on 429s and timeouts
   taskTimeout: 60_000,
@@ -62,9 +65,10 @@ const pool = createPool({
 })
 
 const prompts: Prompt[] = [
-  { provider: 'openai', text: 'Name three prime numbers.' },
-  { provider: 'anthropic', text: 'Name three noble gases.' },
+  { tenant: 'acme', provider: 'openai', text: 'Name three prime numbers.' },
+  { tenant: 'globex', provider: 'anthropic', text: 'Name three noble gases.' },
 ]
-const results = await Promise.allSettled(prompts.map((p) => pool.run(p, { key: p.provider })))
+// Each caller waits at most two minutes: a task still queued or held then fails with DeadlineExceededError.
+const results = await Promise.allSettled(prompts.map((p) => pool.run(p, { key: p.tenant, labels: { provider: p.provider }, deadlineMs: 120_000 })))
 for (const [i, r] of results.entries()) console.log(prompts[i]?.provider, r.status === 'fulfilled' ? r.value : r.reason)
 await pool.close()
