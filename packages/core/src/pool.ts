@@ -937,24 +937,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   /** The task's signal aborted: take it out of wherever it waits or runs, and settle it as cancelled. */
   cancel(task: TaskRecord<I, O>): void {
     const reason: unknown = task.userSignal!.reason
-    switch (task.state) {
-      case WAITING_ROOM:
-        this.roomWaiters.remove(task)
-        break
-      case QUEUED:
-        this.queue.remove(task)
-        if (this.roomWaiters.length > 0) this.admitWaiters()
-        this.checkDrain()
-        break
-      case DELAYED:
-        this.holds.unhold(task)
-        break
-      case RUNNING:
-        this.abortRunning(task, reason)
-        break
-      default:
-        return
-    }
+    if (task.state === RUNNING) this.abortRunning(task, reason)
+    else if (!this.unwait(task)) return
     this.settleFailure(task, 'cancelled', reason)
     this.checkIdle()
   }
@@ -965,29 +949,35 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
    * attempt is left to its own timeout (it is not retried past the deadline).
    */
   expire(task: TaskRecord<I, O>): void {
-    let stage: DeadlineStage
-    switch (task.state) {
-      case WAITING_ROOM:
-        this.roomWaiters.remove(task)
-        stage = 'queued'
-        break
-      case QUEUED:
-        // Also a task dispatch() just took out of the queue (see there): remove() then finds nothing.
-        this.queue.remove(task)
-        if (this.roomWaiters.length > 0) this.admitWaiters()
-        this.checkDrain()
-        stage = 'queued'
-        break
-      case DELAYED:
-        stage = this.holds.has(task) ? 'held' : 'retrying'
-        this.holds.unhold(task)
-        break
-      default:
-        return
-    }
+    const stage: DeadlineStage = task.state !== DELAYED ? 'queued' : this.holds.has(task) ? 'held' : 'retrying'
+    if (!this.unwait(task)) return
     const error = new DeadlineExceededError(stage, task.expiresAt! - task.submittedAt, stage === 'retrying' ? { cause: task.extra().lastError } : undefined)
     this.settleFailure(task, 'timed-out', error)
     this.checkIdle()
+  }
+
+  /**
+   * Takes a task out of wherever it waits unstarted: the wait for room, the
+   * queue (also a task dispatch() just took out of it: remove() then finds
+   * nothing), a breaker's hold or a retry's backoff. False when it does not
+   * wait (running, or settled).
+   */
+  private unwait(task: TaskRecord<I, O>): boolean {
+    switch (task.state) {
+      case WAITING_ROOM:
+        this.roomWaiters.remove(task)
+        return true
+      case QUEUED:
+        this.queue.remove(task)
+        if (this.roomWaiters.length > 0) this.admitWaiters()
+        this.checkDrain()
+        return true
+      case DELAYED:
+        this.holds.unhold(task)
+        return true
+      default:
+        return false
+    }
   }
 
   // ---------------------------------------------------------------- settle
