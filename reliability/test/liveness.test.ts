@@ -214,6 +214,24 @@ const timers: Scenario[] = [
     notes: { 'finished well before their deadlines': 2 },
   },
   {
+    name: 'around an open circuit: a refused task retried at the half-open (retryCircuitOpen), and a probe cancelled by its caller holding its place until cancelledProbeMs',
+    file: 'circuit-retry.mjs',
+    expect: {
+      'failing 1': rejected({ name: 'Error', message: /call 1/ }, SLACK),
+      'failing 2': rejected({ name: 'Error', message: /call 2/ }, SLACK),
+      'refused, retried when the circuit half-opens': fulfilled('call 3', 200 + SLACK),
+      'close rejecting': fulfilled(),
+      opener: rejected({ name: 'Error' }, SLACK),
+      'probe cancelled by its caller': rejected({ name: 'TimeoutError' }, 150 + SLACK),
+      'held behind the cancelled probe': fulfilled('done later', 350 + SLACK),
+      'close holding': fulfilled(),
+    },
+    notes: {
+      'calls of the rejecting provider': 3,
+      circuit: ['open (consecutive-failures)', 'half-open (open-elapsed)', 'open (probe-cancelled)', 'half-open (open-elapsed)', 'closed (probes-succeeded)'],
+    },
+  },
+  {
     name: "onQueueFull 'wait': a caller waiting for room gets QueueFullError at queueWaitTimeout; close({ timeout }) ends the rest",
     file: 'queue-wait.mjs',
     expect: {
