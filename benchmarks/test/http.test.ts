@@ -2,43 +2,17 @@
 // line (poolkit, piscina, inline), drives it with autocannon and prints its tables and targets. It checks
 // that the figures exist, that poolkit's server refused with 503 + Retry-After under overload and that every
 // server exited 0 on SIGTERM; never how fast they are. Not in smoke.test.ts's list: it prints its own section.
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-const main = join(root, 'dist/main.js')
+import { runQuick, type QuickRun } from './quick-run.js'
 
 describe('pnpm bench http --quick', () => {
-  let dir: string
-  let run: { code: number | null; stdout: string; stderr: string }
+  let run: QuickRun
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist/suites/http.js'))) {
-      const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
-      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
-    }
-    dir = mkdtempSync(join(tmpdir(), 'poolkit-bench-http-'))
-    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RESULTS_DIR: dir }
-    for (const name of ['BENCH_QUICK', 'BENCH_FILTER', 'BENCH_BATCH', 'BENCH_VERBOSE', 'BENCH_WAIT_IDLE']) delete env[name]
-    run = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--expose-gc', main, '--quick', 'http'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+    run = await runQuick(['http'])
   }, 120_000)
 
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => run?.remove())
 
   it('exits 0 and prints requests/s, p99 and /health p99 for every line, and the overload table', () => {
     expect(run.code, run.stderr).toBe(0)

@@ -3,17 +3,14 @@
 //
 // Every suite runs here, in quick mode (about 60 s in all on 2 cores, most of it the threads suite's
 // six pools and child processes); the browser suite needs Debian's Chromium, which .ci/run installs.
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BenchResults } from '../src/results.js'
+import { runQuick, type QuickRun } from './quick-run.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const main = join(root, 'dist/main.js')
 
 /** Each suite of the smoke run and the heading its section starts with. */
 const SUITES = [
@@ -32,35 +29,6 @@ const SUITES = [
   ['routing', '## Routing:'],
 ] as const
 
-/** Compiles the suites when dist/ is missing or older than a source file (`pnpm test` has built it already). */
-function ensureBuilt(): void {
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return
-  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
-}
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runQuick(resultsDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RESULTS_DIR: resultsDir }
-    // The run is steered by its flags alone: none of the caller's bench settings leak in.
-    for (const name of ['BENCH_QUICK', 'BENCH_FILTER', 'BENCH_BATCH', 'BENCH_VERBOSE', 'BENCH_WAIT_IDLE']) delete env[name]
-    const child = spawn(process.execPath, ['--expose-gc', main, '--quick', ...SUITES.map(([s]) => s)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 /** The part of the output from `heading` to the next section. */
 function section(stdout: string, heading: string): string {
   const start = stdout.indexOf(`\n${heading}`)
@@ -70,21 +38,18 @@ function section(stdout: string, heading: string): string {
 }
 
 describe('pnpm bench --quick', () => {
+  let run: QuickRun
   let dir: string
-  let run: Run
   let results: BenchResults
 
   beforeAll(async () => {
-    ensureBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'poolkit-bench-'))
-    run = await runQuick(dir)
+    run = await runQuick(SUITES.map(([s]) => s))
+    dir = run.resultsDir
     const json = readdirSync(dir).find((f) => f.endsWith('.json'))
     if (json !== undefined) results = JSON.parse(readFileSync(join(dir, json), 'utf8')) as BenchResults
   }, 240_000)
 
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => run?.remove())
 
   it('exits 0 and writes one results JSON and one Markdown report, named after the date, marked quick', () => {
     expect(run.code, run.stderr).toBe(0)
