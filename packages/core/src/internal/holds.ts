@@ -88,10 +88,13 @@ export class Holds<I, O> {
     else for (const k of [...this.held.keys()]) this.release(k, false)
     if (this.dispatchQueued) return
     this.dispatchQueued = true
-    queueMicrotask(() => {
-      this.dispatchQueued = false
-      this.pool.dispatch()
-    })
+    queueMicrotask(this.dispatchWoken)
+  }
+
+  /** The dispatch after a breaker's wakes (made once: a bulkhead wakes a key at every task's end). */
+  private readonly dispatchWoken = (): void => {
+    this.dispatchQueued = false
+    this.pool.dispatch()
   }
 
   /** Whether the breaker holds `task` (rather than a retry's backoff delaying it). */

@@ -107,10 +107,13 @@ export class Retry<I, O> {
   afterCircuitOpen(task: TaskRecord<I, O>, error: unknown, retryAt: number): boolean {
     const pool = this.pool
     if (!this.retryCircuitOpen || task.attempt >= this.attempts || pool.lifecycle !== 'open' || !isCircuitOpen(error)) return false
-    // Not before the backoff either: a half-open circuit whose probes are all out names "now".
+    // Not before the backoff either: a half-open circuit whose probes are all out names "now". And a
+    // millisecond past retryAt: a timer may fire a fraction early on the clock the breaker reads, and a retry
+    // the circuit refuses again spends another attempt (a hold, asked again early, spends none).
     const now = pool.clock.now()
     const backoffMs = backoffDelay(this.backoff, task.attempt, this.random)
-    const delayMs = retryAt - now > backoffMs ? retryAt - now : backoffMs
+    const untilProbes = retryAt > now ? Math.ceil(retryAt - now) + 1 : 0
+    const delayMs = untilProbes > backoffMs ? untilProbes : backoffMs
     if (task.expiresAt !== undefined && now + delayMs >= task.expiresAt) return false
     pool.counters.retried++
     if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
