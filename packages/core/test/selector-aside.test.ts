@@ -197,6 +197,38 @@ describe('the candidates a selector is offered', () => {
     expect(pool.stats().counters.started).toBe(4)
     await pool.close()
   })
+  it('leave the task they were asked about unstarted when select() destroys the pool, and count it as queued meanwhile', async () => {
+    const clock = createVirtualClock()
+    const started: string[] = []
+    const sizes: number[] = []
+    const selector: WorkerSelector = {
+      select(candidates, task) {
+        // Asked about 'b' (queued behind 'a'), it looks at the queue and destroys the pool.
+        if (task.key === 'b') {
+          sizes.push(pool.stats().queued)
+          void pool.destroy()
+        }
+        return candidates[0]
+      },
+    }
+    const pool = createPool<number, number>({
+      handler: sleeper(clock),
+      clock,
+      concurrency: 1,
+      selector,
+      observers: [{ onStarted: (_p, task) => void started.push(String(task.key)) }],
+    })
+    await pool.ready()
+    const runs = ['a', 'b', 'c'].map((key) => pool.run(10, { key }))
+    const [, b, c] = runs.map((run) => track(run))
+    await clock.runAll()
+    await Promise.allSettled(runs)
+    // 'b' was out of the queue while asked about, and still counted as queued.
+    expect(sizes).toEqual([2])
+    expect(started).toEqual(['a'])
+    expect([b!.status, c!.status]).toEqual(['rejected', 'rejected'])
+    expect(pool.stats().counters.started).toBe(1)
+  })
   it('asked at submission, a select() that cancels the task leaves it unstarted, and one that declines it and submits another places the other', async () => {
     const clock = createVirtualClock()
     const started: string[] = []

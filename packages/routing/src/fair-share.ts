@@ -41,9 +41,10 @@ export function fairShare(): WorkerSelector {
   const loadOf = (worker: WorkerInfo, meanMs: number): number => (offsets.get(worker.id) ?? 0) + worker.busyMs + worker.running * meanMs
   return {
     select(candidates: readonly WorkerInfo[]): WorkerInfo | undefined {
-      const meanMs = attempts > 0 ? totalMs / attempts : 0
       let best = candidates[0]
-      if (best === undefined) return undefined
+      // One candidate (a busy pool, where workers free up one at a time): nothing to compare.
+      if (best === undefined || candidates.length === 1) return best
+      const meanMs = attempts > 0 ? totalMs / attempts : 0
       let bestLoad = loadOf(best, meanMs)
       for (let i = 1; i < candidates.length; i++) {
         const c = candidates[i]!

@@ -31,7 +31,8 @@ export function leastEventLoopUtilization(): WorkerSelector {
   return {
     select(candidates: readonly WorkerInfo[]): WorkerInfo | undefined {
       let best = candidates[0]
-      if (best === undefined) return undefined
+      // One candidate (a busy pool, where workers free up one at a time): nothing to compare.
+      if (best === undefined || candidates.length === 1) return best
       let bestElu = utilizationOf(best)
       for (let i = 1; i < candidates.length; i++) {
         const c = candidates[i]!

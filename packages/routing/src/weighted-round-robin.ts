@@ -90,6 +90,9 @@ export function weightedRoundRobin(weights: WorkerWeights): WorkerSelector {
 
   return {
     select(candidates: readonly WorkerInfo[]): WorkerInfo | undefined {
+      // One candidate: it would gain its weight and give back the total, its own weight, so no
+      // credit changes (a busy pool, where workers free up one at a time, asks this most).
+      if (candidates.length === 1) return candidates[0]
       let best: WorkerInfo | undefined
       let bestPeer: Peer | undefined
       let total = 0

@@ -37,6 +37,8 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   private pending: Declined<T> | undefined = undefined
   /** Counts the changes to the queue's order made through this object (a task pushed, put back or removed): see take(). */
   private changes = 0
+  /** The task take() asks `choose` about, out of the queue meanwhile; it still counts as queued. */
+  private asking: T | undefined = undefined
 
   constructor(private readonly queue: TaskQueue<T>) {}
 
@@ -46,7 +48,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 
   get size(): number {
-    return this.aside.length + this.queue.size
+    return this.aside.length + this.queue.size + (this.asking === undefined ? 0 : 1)
   }
 
   push(task: T): void {
@@ -80,6 +82,10 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
 
   remove(task: T): boolean {
     this.changes++
+    if (task === this.asking) {
+      this.asking = undefined
+      return true
+    }
     const at = this.aside.findIndex((entry) => entry.task === task)
     if (at === -1) return this.queue.remove(task)
     this.aside.splice(at, 1)
@@ -91,6 +97,11 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
     const aside = this.aside
     this.aside = []
     const tasks = aside.map((entry) => entry.task)
+    // The task being asked about is younger than the aside tasks, older than the queue's.
+    if (this.asking !== undefined) {
+      tasks.push(this.asking)
+      this.asking = undefined
+    }
     return tasks.length === 0 ? this.queue.clear() : [...tasks, ...this.queue.clear()]
   }
 
@@ -135,16 +146,16 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
       aside.splice(at, 1)
       return entry.task
     }
-    while (this.queue.size > 0 && aside.length < ASIDE_LIMIT) {
-      const task = this.queue.peek!()!
-      const changes = this.changes
+    while (aside.length < ASIDE_LIMIT) {
+      // Out of the queue while choose asks about it: choose runs user code, and a task it
+      // queues waits behind this one; one it cancels is taken out through remove(), which clears `asking`.
+      const task = this.queue.shift()
+      if (task === undefined) break
+      this.asking = task
       const taken = choose(task)
-      // choose runs user code, which may have queued a task that now comes first, or
-      // cancelled this one. Every such change goes through this object (a plain task
-      // the pool queues in the lane beneath joins at its end), so without one the head is still `task`.
-      if (changes === this.changes || this.queue.peek!() === task) this.queue.shift()
       // Cancelled meanwhile (the pool settled it): not handed out, nor set aside.
-      else if (!this.queue.remove(task)) continue
+      if (this.asking !== task) continue
+      this.asking = undefined
       if (taken) return task
       aside.push({ task, generation, seen: snapshot(candidates) })
     }

@@ -183,6 +183,13 @@ export class WorkerSet<I, O> {
       out = this.offer
       this.offering = true
     }
+    // One task per worker: the workers with room are the idle stack. With one of them (a busy
+    // pool, where a worker frees up at a time), that one is the answer, in no order to keep.
+    if (this.tasksPerWorker === 1 && this.idle.length === 1) {
+      out[0] = this.idle[0]!
+      if (out.length !== 1) out.length = 1
+      return out
+    }
     const all = this.all
     let n = 0
     for (let i = 0; i < all.length; i++) {
