@@ -155,7 +155,7 @@ const base = quick
       // Routing: every line and round in a fresh process (routing-child.ts), the lines taking turns. R1 `bursts` bursts of `tasks`
       // on threads() after `warmupTasks`, poolifier's strategies on the same burst; R2 in-process batches; R3 `cacheTasks` tasks
       // over per-key validators that each worker caches.
-      routing: { workers: 2, tasks: 50_000, warmupTasks: 10_000, bursts: 3, rounds: 3, cacheTasks: 20_000, inProcess: { batch: 10_000, concurrency: 4, warmup: 10, batches: 10, rounds: 3 } },
+      routing: { workers: 2, tasks: 50_000, warmupTasks: 10_000, bursts: 3, rounds: 5, cacheTasks: 20_000, inProcess: { batch: 10_000, concurrency: 4, warmup: 10, batches: 10, rounds: 5 } },
       // HTTP (examples/http-offload): every line and round a fresh server process; `durationS` of autocannon at each
       // connection count, then at `overload.connections` offering `overload.rate` req/s (above what 2 workers render);
       // /health probed every `probeMs` meanwhile; rounds alternate the order.

@@ -139,7 +139,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
       }
       if (!taken) {
         entry.generation = generation
-        entry.seen = snapshot(candidates)
+        entry.seen = snapshot(candidates, entry.seen)
         i = at
         continue
       }
@@ -163,9 +163,14 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   }
 }
 
-/** Each candidate's id and running tasks, flat. */
-function snapshot(candidates: readonly WorkerInfo[]): number[] {
-  const seen = new Array<number>(candidates.length * 2)
+/**
+ * Each candidate's id and running tasks, flat; written over `into` when it has
+ * the room (a task declined again, which may happen at every placement while
+ * the workers it was declined among are busy, allocates nothing).
+ */
+function snapshot(candidates: readonly WorkerInfo[], into?: number[]): number[] {
+  const n = candidates.length * 2
+  const seen = into !== undefined && into.length === n ? into : new Array<number>(n)
   for (let i = 0; i < candidates.length; i++) {
     seen[2 * i] = candidates[i]!.id
     seen[2 * i + 1] = candidates[i]!.running
