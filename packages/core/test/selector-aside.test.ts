@@ -85,6 +85,42 @@ describe('a task the selector declines', () => {
     await pool.close()
   })
 
+  it("is asked about again as another worker's load drops by a margin that doubles with each decline, and at once when the worker is idle", async () => {
+    const clock = createVirtualClock()
+    const asked = new Map<number, number[]>()
+    const started: number[] = []
+    // One worker that holds 16 tasks; 'idle-only' tasks go only to an idle worker.
+    const pool = createPool<number, number>({
+      executor: { ...inProcess(sleeper(clock)), tasksPerWorker: 16 },
+      clock,
+      concurrency: 1,
+      selector: {
+        select(candidates, task) {
+          if (task.key === 'idle-only') asked.set(task.id, [...(asked.get(task.id) ?? []), clock.now()])
+          return task.key === 'idle-only' ? candidates.find((c) => c.running === 0) : candidates[0]
+        },
+      },
+      observers: [{ onStarted: (_p, task) => void (task.key === 'idle-only' && started.push(clock.now())) }],
+    })
+    await pool.ready()
+    const t0 = clock.now()
+    // 16 tasks fill the worker and end one a millisecond; 70 'idle-only' tasks wait: 64 aside, 6 in the queue behind them.
+    const runs: Promise<number>[] = []
+    for (let i = 1; i <= 16; i++) runs.push(pool.run(i))
+    for (let i = 0; i < ASIDE_LIMIT + 6; i++) runs.push(pool.run(1, { key: 'idle-only' }))
+    await clock.advance(15.5)
+    // First asked when the worker first had room (15 running), the oldest waiting task was asked again at
+    // 14, 12 and 8 running (one, two and four fewer than at its last decline), not at each task that ended.
+    const oldest = [...asked.values()][0]!
+    expect(oldest.map((t) => t - t0)).toEqual([1, 2, 4, 8])
+    await clock.runAll()
+    expect((await Promise.all(runs)).length).toBe(16 + ASIDE_LIMIT + 6)
+    // The first went as soon as the worker was idle.
+    expect(started[0]! - t0).toBe(16)
+    expect(started).toHaveLength(ASIDE_LIMIT + 6)
+    await pool.close()
+  })
+
   it('counts as queued: it can be cancelled, and close() reports it unstarted', async () => {
     const clock = createVirtualClock()
     const pool = createPool<number, number>({ handler: sleeper(clock), clock, concurrency: 1, selector: { select: (c, t) => (t.key === 'never' ? undefined : c[0]) } })

@@ -27,9 +27,10 @@ export interface WorkerSelector {
    * Called each time a worker has room: first for the tasks set aside, oldest
    * first, then for the task at the head of the queue. A task set aside is
    * asked about again when the workers changed since it was declined (one
-   * started or left, or a candidate is new or runs fewer tasks than then), or
-   * when the queue holds nothing else; not at every placement of the tasks
-   * behind it. While 64 tasks are set aside the pool offers no more from the
+   * started or left, or a candidate is new, has become idle, or runs fewer
+   * tasks than then: at first one fewer, then a margin that doubles each time
+   * the task is declined again), or when the queue holds nothing else; not at
+   * every placement of the tasks behind it. While 64 tasks are set aside the pool offers no more from the
    * queue (the queue keeps its order).
    * The pool reports a returned value that is not one of the candidates on its
    * `error` event and sets the task aside.

@@ -10,9 +10,18 @@ interface Declined<T> {
   readonly task: T
   /** The worker set's generation then (workers started or gone since: ask again). */
   generation: number
-  /** Each candidate's id and running tasks then, flat: ask again once one is new or less busy. */
+  /** Each candidate's id and running tasks then, flat: ask again once one is new, idle, or less busy by `margin`. */
   seen: number[]
+  /**
+   * How many fewer running tasks a candidate needs, unless it is idle, to ask
+   * again: 1, doubled each time the task is declined again (a task that waits
+   * for one worker is not asked at every placement while the others' loads move).
+   */
+  margin: number
 }
+
+/** The largest {@link Declined.margin}. */
+const MAX_MARGIN = 2 ** 20
 
 /**
  * The pool's queue when a selector picks the workers: tasks the selector
@@ -24,12 +33,16 @@ interface Declined<T> {
  *
  * While the queue holds other tasks, a declined task is asked about again
  * only when the candidates could give another answer: a worker started or
- * left since, or a candidate is new or runs fewer tasks than it did when the
- * task was declined. So a task that waits for a busy worker costs no
- * `select()` call each time another worker frees a slot it already had (a
- * pool asked about 64 aside tasks at every placement ran a no-op burst at a
- * third of its speed). Once the queue has nothing else to offer, every aside
- * task is asked again at each placement.
+ * left since, or a candidate is new, has become idle, or runs fewer tasks
+ * than it did when the task was last declined, by a margin that starts at one
+ * and doubles each time the task is declined again. So a task that waits for a
+ * busy worker costs no `select()` call each time another worker frees a slot
+ * it already had (a pool asked about 64 aside tasks at every placement ran a
+ * no-op burst at a third of its speed), nor at each task another worker
+ * finishes (with `affinity()`'s default bound, which only moves a key to an
+ * idle worker, about 5 asks a task on a no-op burst through `threads()`).
+ * Once the queue has nothing else to offer, every aside task is asked again
+ * at each placement.
  */
 export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
   private aside: Declined<T>[] = []
@@ -44,7 +57,7 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
 
   /** `task`, about to be pushed, was just declined among `candidates`: it goes aside (while there is room), not to the queue. */
   declined(task: T, candidates: readonly WorkerInfo[], generation: number): void {
-    this.pending = this.aside.length < ASIDE_LIMIT ? { task, generation, seen: snapshot(candidates) } : undefined
+    this.pending = this.aside.length < ASIDE_LIMIT ? { task, generation, seen: snapshot(candidates), margin: 1 } : undefined
   }
 
   get size(): number {
@@ -125,9 +138,23 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
     const aside = this.aside
     // With nothing else to offer, every aside task is asked again (a selector may decline for reasons of its own).
     const all = this.queue.size === 0
+    // The candidates as every task declined in this call saw them: one array, shared (choose cannot change them).
+    let seen: number[] | undefined
+    // Tasks declined together share their snapshot and mostly their margin: whether they are relieved is
+    // worked out once for each run of them (the scan passes every aside task at each placement).
+    let lastSeen: number[] | undefined
+    let lastMargin = 0
+    let lastRelieved = false
     for (let i = 0; i < aside.length; i++) {
       const entry = aside[i]!
-      if (!all && entry.generation === generation && !relieved(entry.seen, candidates)) continue
+      if (!all && entry.generation === generation) {
+        if (entry.seen !== lastSeen || entry.margin !== lastMargin) {
+          lastSeen = entry.seen
+          lastMargin = entry.margin
+          lastRelieved = relieved(lastSeen, candidates, lastMargin)
+        }
+        if (!lastRelieved) continue
+      }
       const changes = this.changes
       const taken = choose(entry.task)
       // choose runs user code, which may have cancelled this task (or another set aside).
@@ -139,7 +166,8 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
       }
       if (!taken) {
         entry.generation = generation
-        entry.seen = snapshot(candidates, entry.seen)
+        entry.seen = seen ??= snapshot(candidates)
+        if (entry.margin < MAX_MARGIN) entry.margin *= 2
         i = at
         continue
       }
@@ -157,20 +185,15 @@ export class AsideQueue<T extends TaskInfo> implements TaskQueue<T> {
       if (this.asking !== task) continue
       this.asking = undefined
       if (taken) return task
-      aside.push({ task, generation, seen: snapshot(candidates) })
+      aside.push({ task, generation, seen: (seen ??= snapshot(candidates)), margin: 1 })
     }
     return undefined
   }
 }
 
-/**
- * Each candidate's id and running tasks, flat; written over `into` when it has
- * the room (a task declined again, which may happen at every placement while
- * the workers it was declined among are busy, allocates nothing).
- */
-function snapshot(candidates: readonly WorkerInfo[], into?: number[]): number[] {
-  const n = candidates.length * 2
-  const seen = into !== undefined && into.length === n ? into : new Array<number>(n)
+/** Each candidate's id and running tasks, flat (shared by the tasks declined among the same candidates: never written after). */
+function snapshot(candidates: readonly WorkerInfo[]): number[] {
+  const seen = new Array<number>(candidates.length * 2)
   for (let i = 0; i < candidates.length; i++) {
     seen[2 * i] = candidates[i]!.id
     seen[2 * i + 1] = candidates[i]!.running
@@ -178,13 +201,14 @@ function snapshot(candidates: readonly WorkerInfo[], into?: number[]): number[] 
   return seen
 }
 
-/** Whether a candidate is new since `seen`, or runs fewer tasks than it did then. */
-function relieved(seen: readonly number[], candidates: readonly WorkerInfo[]): boolean {
+/** Whether a candidate is new since `seen`, idle and was not, or runs at least `margin` fewer tasks than it did then. */
+function relieved(seen: readonly number[], candidates: readonly WorkerInfo[], margin: number): boolean {
   outer: for (let i = 0; i < candidates.length; i++) {
     const { id, running } = candidates[i]!
     for (let j = 0; j < seen.length; j += 2) {
       if (seen[j] === id) {
-        if (running < seen[j + 1]!) return true
+        const then = seen[j + 1]!
+        if (running < then && (running === 0 || then - running >= margin)) return true
         continue outer
       }
     }
