@@ -68,7 +68,10 @@ const prompts: Prompt[] = [
   { tenant: 'acme', provider: 'openai', text: 'Name three prime numbers.' },
   { tenant: 'globex', provider: 'anthropic', text: 'Name three noble gases.' },
 ]
-// Each caller waits at most two minutes: a task still queued or held then fails with DeadlineExceededError.
-const results = await Promise.allSettled(prompts.map((p) => pool.run(p, { key: p.tenant, labels: { provider: p.provider }, deadlineMs: 120_000 })))
+// Each caller waits at most two minutes: a task still queued or held then fails with DeadlineExceededError,
+// and so does one with less than 10 s left (a completion takes seconds: it would spend a token for nothing).
+const results = await Promise.allSettled(
+  prompts.map((p) => pool.run(p, { key: p.tenant, labels: { provider: p.provider }, deadlineMs: 120_000, minTimeLeftMs: 10_000 })),
+)
 for (const [i, r] of results.entries()) console.log(prompts[i]?.provider, r.status === 'fulfilled' ? r.value : r.reason)
 await pool.close()

@@ -2,7 +2,8 @@
 // calls"): one pool whose tasks are keyed by tenant and labelled with their provider; a fair queue by
 // tenant (the task's key); a circuit breaker, a bulkhead and a rate limiter per provider (each given
 // `key: (task) => task.labels?.provider`); retries; a timeout per attempt; and the request's deadline
-// as the task's `deadline` (no attempt starts past it) and `signal` (the caller stops waiting then).
+// as the task's `deadline` (no attempt starts past it, nor with less than the provider's slowest answer
+// left: `minTimeLeftMs`) and `signal` (the caller stops waiting then).
 import type { KeyFunction } from '@poolkit/core'
 import { createPool } from '@poolkit/core'
 import { combine, createBulkhead, createCircuitBreaker, createRateLimiter } from '@poolkit/breaker'
@@ -34,6 +35,13 @@ export interface PoolkitOptions {
    * @defaultValue true
    */
   readonly cutAtDeadline?: boolean
+  /**
+   * Whether a request is started only with at least its provider's slowest answer (`serviceMs[1]`) left
+   * before its deadline (`minTimeLeftMs`): one with less fails at once instead of spending a call and,
+   * on the paced provider, a token that another request could have used.
+   * @defaultValue true
+   */
+  readonly minTimeLeft?: boolean
 }
 
 /** Each provider policy groups tasks by the request's provider; the pool and the fair queue by tenant (the task's key). */
@@ -73,10 +81,20 @@ export function poolkitGateway(s: Scenario, options: PoolkitOptions = {}): Gatew
       // circuit's CircuitOpenError ('reject') is retried when it lets probes through.
       retry: { attempts: 3, backoff: { initialMs: 100 }, retryIf: (e) => !isClientError(e), retryCircuitOpen: whenOpen === 'reject' },
     })
-    const name = `poolkit (${[whenOpen, ...(burst === undefined ? [] : [`burst ${burst}`]), ...(onPool ? [] : ['handler timeout']), ...(cut ? [] : ['deadline not cutting'])].join(', ')})`
+    const minTimeLeft = options.minTimeLeft ?? true
+    // The slowest answer of each provider: a request with less than that left could not be answered in time.
+    const slowest: Record<string, number> = { steady: s.steady.serviceMs[1], paced: s.paced.serviceMs[1], flaky: s.flaky.serviceMs[1] }
+    const name = `poolkit (${[whenOpen, ...(burst === undefined ? [] : [`burst ${burst}`]), ...(onPool ? [] : ['handler timeout']), ...(cut ? [] : ['deadline not cutting']), ...(minTimeLeft ? [] : ['no minTimeLeftMs'])].join(', ')})`
     return {
       name,
-      send: (request, signal, deadlineMs) => pool.run(request, { key: request.tenant, labels: { provider: request.provider }, deadlineMs, ...(cut ? { signal } : {}) }),
+      send: (request, signal, deadlineMs) =>
+        pool.run(request, {
+          key: request.tenant,
+          labels: { provider: request.provider },
+          deadlineMs,
+          ...(minTimeLeft ? { minTimeLeftMs: Math.min(slowest[request.provider] ?? 0, deadlineMs) } : {}),
+          ...(cut ? { signal } : {}),
+        }),
       close: async () => {
         await pool.close()
       },

@@ -15,6 +15,7 @@ export const GATEWAYS = {
   'poolkit-handler-timeout': (s: Scenario) => poolkitGateway(s, { attemptTimeout: 'handler' }),
   'poolkit-burst-1': (s: Scenario) => poolkitGateway(s, { burst: 1 }),
   'poolkit-no-cut': (s: Scenario) => poolkitGateway(s, { cutAtDeadline: false }),
+  'poolkit-no-min-left': (s: Scenario) => poolkitGateway(s, { minTimeLeft: false }),
   peer: (s: Scenario) => peerGateway(s, 'p-queue'),
   'peer-bottleneck': (s: Scenario) => peerGateway(s, 'bottleneck'),
   'peer-window': (s: Scenario) => peerGateway(s, 'p-queue-window'),

@@ -119,16 +119,20 @@ export class DeadlineExceededError extends PoolError {
   readonly stage: DeadlineStage
   /** How long after submission the deadline was, in milliseconds (0 or less: already past). */
   readonly deadlineMs: number
+  /** The task's `RunOptions.minTimeLeftMs`: it failed once less than this was left (0: once the deadline passed). */
+  readonly minTimeLeftMs: number
 
   /**
    * @param stage - where the task was
    * @param deadlineMs - how long after submission the deadline was
-   * @param options - `cause` (the last attempt's error, for a task waiting to retry), and `message` to replace the default one
+   * @param options - `cause` (the last attempt's error, for a task waiting to retry), `minTimeLeftMs` (the task's), and `message` to replace the default one
    */
-  constructor(stage: DeadlineStage, deadlineMs: number, options?: { cause?: unknown; message?: string }) {
-    super(ErrorCode.DeadlineExceeded, options?.message ?? deadlineMessage(stage, deadlineMs), options)
+  constructor(stage: DeadlineStage, deadlineMs: number, options?: { cause?: unknown; message?: string; minTimeLeftMs?: number }) {
+    const minTimeLeftMs = options?.minTimeLeftMs ?? 0
+    super(ErrorCode.DeadlineExceeded, options?.message ?? deadlineMessage(stage, deadlineMs, minTimeLeftMs), options)
     this.stage = stage
     this.deadlineMs = deadlineMs
+    this.minTimeLeftMs = minTimeLeftMs
   }
 }
 
@@ -139,8 +143,9 @@ const STAGE_WORDS: Record<DeadlineStage, string> = {
   retrying: 'while it waited to retry',
 }
 
-function deadlineMessage(stage: DeadlineStage, deadlineMs: number): string {
+function deadlineMessage(stage: DeadlineStage, deadlineMs: number, minTimeLeftMs: number): string {
   const at = stage === 'submitted' ? '' : ` ${Math.round(deadlineMs)} ms after submission`
+  if (minTimeLeftMs > 0) return `The task's deadline${at} was less than ${Math.round(minTimeLeftMs)} ms away (its minTimeLeftMs) ${STAGE_WORDS[stage]}`
   return `The task's deadline passed${at} ${STAGE_WORDS[stage]}`
 }
 

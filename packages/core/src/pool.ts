@@ -419,7 +419,12 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       // A copy: the caller's array may change after submission.
       if (options.requires !== undefined) extra.requires = Object.freeze([...options.requires])
       if (options.labels !== undefined) extra.labels = Object.freeze({ ...options.labels })
-      extra.expiresAt = expiresAtOf(options.deadline, options.deadlineMs, task.submittedAt)
+      const expiresAt = (extra.expiresAt = expiresAtOf(options.deadline, options.deadlineMs, task.submittedAt))
+      if (expiresAt !== undefined) {
+        const minTimeLeftMs = options.minTimeLeftMs ?? 0
+        extra.minTimeLeftMs = minTimeLeftMs
+        extra.startBy = expiresAt - minTimeLeftMs
+      }
       extra.transfer = options.transfer
       extra.timeoutMs = timeout === 0 ? Infinity : timeout
       extra.userSignal = options.signal
@@ -446,10 +451,11 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       this.settleFailure(task, 'cancelled', signal.reason)
       return
     }
-    const expiresAt = task.expiresAt
-    if (expiresAt !== undefined) {
-      if (expiresAt <= task.submittedAt) {
-        this.settleFailure(task, 'timed-out', new DeadlineExceededError('submitted', expiresAt - task.submittedAt))
+    const startBy = task.startBy
+    if (startBy !== undefined) {
+      if (startBy <= task.submittedAt) {
+        const extra = task.extra()
+        this.settleFailure(task, 'timed-out', new DeadlineExceededError('submitted', extra.expiresAt! - task.submittedAt, { minTimeLeftMs: extra.minTimeLeftMs }))
         return
       }
       this.deadlines.watch(task)
@@ -706,7 +712,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
             worker = this.chosen
           } else task = this.queue.shift()!
           // Nothing starts past its deadline (its timer may not have fired yet).
-          if (task.expiresAt !== undefined && expired(task, (now ??= this.clock.now()))) {
+          if (task.startBy !== undefined && expired(task, (now ??= this.clock.now()))) {
             this.expire(task)
             continue
           }
@@ -951,7 +957,12 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   expire(task: TaskRecord<I, O>): void {
     const stage: DeadlineStage = task.state !== DELAYED ? 'queued' : this.holds.has(task) ? 'held' : 'retrying'
     if (!this.unwait(task)) return
-    const error = new DeadlineExceededError(stage, task.expiresAt! - task.submittedAt, stage === 'retrying' ? { cause: task.extra().lastError } : undefined)
+    const extra = task.extra()
+    const error = new DeadlineExceededError(
+      stage,
+      extra.expiresAt! - task.submittedAt,
+      stage === 'retrying' ? { cause: extra.lastError, minTimeLeftMs: extra.minTimeLeftMs } : { minTimeLeftMs: extra.minTimeLeftMs },
+    )
     this.settleFailure(task, 'timed-out', error)
     this.checkIdle()
   }

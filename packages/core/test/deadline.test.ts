@@ -245,3 +245,100 @@ describe('a task with a deadline held by a breaker', () => {
     await pool.close()
   })
 })
+
+describe('a task with a deadline and minTimeLeftMs', () => {
+  it('fails while queued once less than minTimeLeftMs is left, naming it, and never starts with less', async () => {
+    const clock = createVirtualClock()
+    const w = watch()
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock, concurrency: 1, observers: [w.observer] })
+    const busy = pool.run(260)
+    // Deadline at 300; a worker frees up at 260, with 40 ms left: less than the 50 it needs.
+    const late = track(pool.run(5, { deadlineMs: 300, minTimeLeftMs: 50 }))
+    // Deadline at 400: 140 ms left at 260, so it starts.
+    const inTime = track(pool.run(5, { deadlineMs: 400, minTimeLeftMs: 50 }))
+    await clock.advance(249)
+    expect(late.status).toBe('pending')
+    await clock.advance(1)
+    expect(late.status).toBe('rejected')
+    const error = late.error as DeadlineExceededError
+    expect(error.stage).toBe('queued')
+    expect(error.deadlineMs).toBe(300)
+    expect(error.minTimeLeftMs).toBe(50)
+    expect(error.message).toBe("The task's deadline 300 ms after submission was less than 50 ms away (its minTimeLeftMs) while it was queued")
+    await clock.runAll()
+    expect(await busy).toBe(260)
+    expect(inTime.status).toBe('fulfilled')
+    expect(w.started).toEqual([1, 3])
+    await pool.close()
+  })
+
+  it('never starts a task that a worker takes after its last moment to start but before its timer fires', async () => {
+    const clock = createVirtualClock()
+    const w = watch()
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock, concurrency: 1, observers: [w.observer] })
+    // The running task's timer was set first: it ends at 100, the moment the second one may no longer start.
+    const busy = pool.run(100)
+    const late = track(pool.run(5, { deadlineMs: 120, minTimeLeftMs: 20 }))
+    await clock.advance(100)
+    expect(late.status).toBe('rejected')
+    expect(w.started).toEqual([1])
+    expect(await busy).toBe(100)
+    await pool.close()
+  })
+
+  it('takes no token from a breaker that holds it: it fails as "held" when the time left falls under minTimeLeftMs', async () => {
+    const clock = createVirtualClock()
+    const calls: string[] = []
+    const breaker: Breaker = {
+      admit: () => ({ retryAt: Infinity, hold: true }),
+      acquire: () => (calls.push('acquire'), undefined),
+      onSuccess: () => void calls.push('success'),
+      onFailure: () => void calls.push('failure'),
+      onCancel: () => void calls.push('cancel'),
+      onSettled: () => void calls.push('settled'),
+    }
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock, breaker })
+    const held = track(pool.run(1, { deadlineMs: 500, minTimeLeftMs: 100 }))
+    await clock.advance(400)
+    expect(held.status).toBe('rejected')
+    expect((held.error as DeadlineExceededError).stage).toBe('held')
+    expect(calls).toEqual(['settled'])
+    await pool.close()
+  })
+
+  it('schedules no retry that would start with less than minTimeLeftMs left', async () => {
+    const clock = createVirtualClock()
+    let attempts = 0
+    const pool = createPool<number, number>({
+      clock,
+      retry: { attempts: 3, backoff: { initialMs: 100, factor: 1, jitter: 0 } },
+      handler: async () => {
+        attempts++
+        await sleep(clock, 50)
+        throw new Error(`attempt ${attempts} failed`)
+      },
+    })
+    // Attempt 1 fails at 50; a retry would start at 150 with 50 ms left, under the 60 it needs.
+    const run = track(pool.run(0, { deadlineMs: 200, minTimeLeftMs: 60 }))
+    await clock.advance(50)
+    expect(run.status).toBe('rejected')
+    expect((run.error as Error).message).toBe('attempt 1 failed')
+    expect(attempts).toBe(1)
+    expect(pool.stats().counters.retried).toBe(0)
+    await pool.close()
+  })
+
+  it('fails at submission when the deadline is already less than minTimeLeftMs away, and is refused without a deadline', async () => {
+    const clock = createVirtualClock()
+    const pool = createPool<number, number>({ handler: sleeper(clock), clock })
+    const soon = track(pool.run(1, { deadlineMs: 30, minTimeLeftMs: 30 }))
+    await clock.advance(0)
+    expect(soon.status).toBe('rejected')
+    expect((soon.error as DeadlineExceededError).stage).toBe('submitted')
+    await expect(pool.run(1, { minTimeLeftMs: 10 })).rejects.toThrow(
+      'options.minTimeLeftMs needs options.deadline or options.deadlineMs (it is the least time before the deadline worth starting with), got 10 without a deadline',
+    )
+    await expect(pool.run(1, { deadlineMs: 100, minTimeLeftMs: -1 })).rejects.toThrow(/options\.minTimeLeftMs/)
+    await pool.close()
+  })
+})

@@ -34,8 +34,8 @@ async function run(name: string, heading: string, into: string): Promise<string[
 }
 
 describe('the READMEs of labels, key functions and deadlines, as a user copies them', () => {
-  it("@poolkit/core's deadline example fails the queued task with DeadlineExceededError and exits 0 by itself", async () => {
-    expect(await run('core', '### Deadlines', 'readme-core-deadlines')).toEqual(['gave up while it was queued', '300'])
+  it("@poolkit/core's deadline example fails the queued task with DeadlineExceededError, runs one with minTimeLeftMs, and exits 0 by itself", async () => {
+    expect(await run('core', '### Deadlines', 'readme-core-deadlines')).toEqual(['gave up while it was queued', '300', '10'])
   })
 
   it("@poolkit/queue's fair queue by a label shares the pool by tenant while every task has the same key", async () => {

@@ -150,6 +150,17 @@ export interface RunOptions {
   deadline?: number | Date | undefined
   /** The deadline as milliseconds from submission (see `deadline`); `0` fails the task at once. */
   deadlineMs?: number | undefined
+  /**
+   * The least time before the deadline worth starting an attempt with, in
+   * milliseconds: a call that takes 50 ms is wasted when it starts with 5 ms
+   * left (and spends a rate limiter's token, or a provider's). The task then
+   * fails with `DeadlineExceededError` as soon as less than this is left while
+   * it waits (queued, waiting for room, held by a breaker or waiting to retry),
+   * no attempt or retry starts with less, and it takes no breaker's token.
+   * A running attempt is not cut. Needs `deadline` or `deadlineMs`.
+   * @defaultValue 0
+   */
+  minTimeLeftMs?: number | undefined
 }
 
 /**

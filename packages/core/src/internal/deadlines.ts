@@ -3,6 +3,8 @@
 // fires (queued, waiting for room, held, or waiting to retry) fails at once; a
 // running attempt is left to its own timeout, and the pool checks the deadline
 // again before every start and before every retry, so nothing starts past it.
+// The timer and the checks use the task's `startBy`: its deadline less
+// RunOptions.minTimeLeftMs, the least time worth starting an attempt with.
 import type { Clock } from '../clock.js'
 import type { TaskRecord } from './task-record.js'
 
@@ -20,9 +22,9 @@ export function expiresAtOf(deadline: number | Date | undefined, deadlineMs: num
   return now + (epochMs - Date.now())
 }
 
-/** Whether `task` has a deadline that has passed at `now`. */
+/** Whether `task` has a deadline too close (or past) at `now` to start an attempt: its `startBy` has come. */
 export function expired<I, O>(task: TaskRecord<I, O>, now: number): boolean {
-  const at = task.expiresAt
+  const at = task.startBy
   return at !== undefined && at <= now
 }
 
@@ -34,7 +36,7 @@ export class Deadlines<I, O> {
   watch(task: TaskRecord<I, O>): void {
     const clock = this.pool.clock
     const extra = task.extra()
-    const left = extra.expiresAt! - clock.now()
+    const left = extra.startBy! - clock.now()
     extra.deadlineTimer = clock.setTimeout(() => {
       extra.deadlineTimer = undefined
       this.pool.expire(task)

@@ -56,7 +56,7 @@ export class Retry<I, O> {
       (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
       (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline) ||
       // Past its deadline before the pause ends: it would never start again.
-      (task.expiresAt !== undefined && verdict.retryAt >= task.expiresAt)
+      (task.startBy !== undefined && verdict.retryAt >= task.startBy)
     ) {
       this.afterFailure(task, outcome, error)
       return
@@ -76,7 +76,7 @@ export class Retry<I, O> {
     if (task.attempt < this.attempts && pool.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
       // A task whose deadline passes before the backoff ends fails now, with this attempt's error.
-      if (task.expiresAt !== undefined && pool.clock.now() + delayMs >= task.expiresAt) {
+      if (task.startBy !== undefined && pool.clock.now() + delayMs >= task.startBy) {
         this.giveUp(task, outcome, error)
         return
       }
@@ -114,7 +114,7 @@ export class Retry<I, O> {
     const backoffMs = backoffDelay(this.backoff, task.attempt, this.random)
     const untilProbes = retryAt > now ? Math.ceil(retryAt - now) + 1 : 0
     const delayMs = untilProbes > backoffMs ? untilProbes : backoffMs
-    if (task.expiresAt !== undefined && now + delayMs >= task.expiresAt) return false
+    if (task.startBy !== undefined && now + delayMs >= task.startBy) return false
     pool.counters.retried++
     if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
     task.attempt++

@@ -49,7 +49,11 @@ export class TaskExtra {
   labels: Readonly<Record<string, string>> | undefined = undefined
   /** When its deadline passes, on the pool's clock; undefined without one. */
   expiresAt: number | undefined = undefined
-  /** Fires at `expiresAt` (see Deadlines). */
+  /** The last moment an attempt may start: `expiresAt` less `RunOptions.minTimeLeftMs`; undefined without a deadline. */
+  startBy: number | undefined = undefined
+  /** `RunOptions.minTimeLeftMs` (0 when not given). */
+  minTimeLeftMs = 0
+  /** Fires at `startBy` (see Deadlines). */
   deadlineTimer: TimerHandle | undefined = undefined
   /** The key a breaker holds it under (Breaker.keyOf, else its key), while held. */
   heldKey: string | undefined = undefined
@@ -129,6 +133,10 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
   get expiresAt(): number | undefined {
     return this.x?.expiresAt
+  }
+  /** The last moment an attempt may start (its deadline less `minTimeLeftMs`); undefined without a deadline. */
+  get startBy(): number | undefined {
+    return this.x?.startBy
   }
   get heldKey(): string | undefined {
     return this.x?.heldKey

@@ -40,6 +40,14 @@ export function runOptions(options: unknown): void {
     checkFiniteDuration('options.deadlineMs', o.deadlineMs)
     if (o.deadline !== undefined) throw new TypeError(`options.deadline and options.deadlineMs: give one, got both (${describeValue(o.deadline)} and ${describeValue(o.deadlineMs)})`)
   }
+  if (o.minTimeLeftMs !== undefined) {
+    checkFiniteDuration('options.minTimeLeftMs', o.minTimeLeftMs)
+    if (o.deadline === undefined && o.deadlineMs === undefined) {
+      throw new TypeError(
+        `options.minTimeLeftMs needs options.deadline or options.deadlineMs (it is the least time before the deadline worth starting with), got ${describeValue(o.minTimeLeftMs)} without a deadline`,
+      )
+    }
+  }
   if (o.signal !== undefined) checkOptionalAbortSignal('options.signal', o.signal)
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
     throw new TypeError(`options.transfer must be an array, got ${describeValue(o.transfer)}`)
