@@ -202,11 +202,15 @@ const timers: Scenario[] = [
     notes: { calls: 3 },
   },
   {
-    name: 'deadlines: a queued task and a held task fail on their deadline timers; finished tasks leave no deadline timer behind',
+    name: 'deadlines: a queued task and a held task fail on their deadline timers, one queued with less than its minTimeLeftMs left before its deadline; finished tasks leave no deadline timer behind',
     file: 'deadline.mjs',
     expect: {
       busy: fulfilled(300, 300 + SLACK),
       'queued past its deadline': rejected({ name: 'DeadlineExceededError', code: 'ERR_POOL_DEADLINE_EXCEEDED' }, 100 + SLACK),
+      'queued with less than its minTimeLeftMs left': rejected(
+        { name: 'DeadlineExceededError', code: 'ERR_POOL_DEADLINE_EXCEEDED', message: /less than 4900 ms away \(its minTimeLeftMs\) while it was queued/ },
+        100 + SLACK,
+      ),
       close: fulfilled(),
       'held past its deadline': rejected({ name: 'DeadlineExceededError', code: 'ERR_POOL_DEADLINE_EXCEEDED' }, 150 + SLACK),
       'close held': fulfilled(),

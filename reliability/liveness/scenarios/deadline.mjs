@@ -1,7 +1,8 @@
 // Deadlines (RunOptions.deadlineMs): a task queued behind a 300 ms task with a
 // 100 ms deadline fails on the deadline's own timer (DeadlineExceededError, at
-// about 100 ms), one held by a breaker with no end in sight fails at its
-// deadline too, and tasks that finish long before their 60 s deadlines leave
+// about 100 ms), one whose deadline is 5 s away but needs 4.9 s of it
+// (minTimeLeftMs) fails at about 100 ms too, one held by a breaker with no
+// end in sight fails at its deadline, and tasks that finish long before their 60 s deadlines leave
 // no timer behind: the process exits as soon as close() resolves.
 import { createPool } from '@poolkit/core'
 import { mark, note, track } from '../harness.mjs'
@@ -16,7 +17,10 @@ const pool = createPool({
 })
 const busy = track('busy', pool.run(300))
 const queued = track('queued past its deadline', pool.run(1, { deadlineMs: 100 }))
+// Its deadline is 5 s away, but it needs 4.9 s of it: it fails at about 100 ms, before the worker frees up.
+const short = track('queued with less than its minTimeLeftMs left', pool.run(1, { deadlineMs: 5_000, minTimeLeftMs: 4_900 }))
 await queued.catch(() => {})
+await short.catch(() => {})
 await busy
 const fast = await Promise.all([pool.run(5, { deadlineMs: 60_000 }), pool.run(5, { deadline: Date.now() + 60_000 })])
 note('finished well before their deadlines', fast.length)
