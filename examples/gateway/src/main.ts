@@ -1,4 +1,4 @@
-// node dist/main.js [--gateway poolkit|poolkit-reject|poolkit-handler-timeout|poolkit-burst-1|poolkit-no-cut|poolkit-no-min-left|peer|peer-bottleneck|peer-window|peer-strict] [--seed N] [--short] [--json]
+// node dist/main.js [--gateway poolkit|poolkit-reject|poolkit-fail-fast|poolkit-handler-timeout|poolkit-burst-1|poolkit-no-cut|poolkit-no-min-left|peer|peer-bottleneck|peer-window|peer-strict] [--seed N] [--short] [--json]
 // Runs the gateway scenario once through one gateway and prints its report (text, or one JSON line with --json).
 import { parseArgs } from 'node:util'
 import { formatReport } from './report.js'

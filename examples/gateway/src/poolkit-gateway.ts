@@ -22,6 +22,13 @@ export interface PoolkitOptions {
    */
   readonly whenOpen?: 'hold' | 'reject'
   /**
+   * With `whenOpen: 'reject'`, whether a request an open circuit refused is retried when the circuit lets
+   * probes through (`retry.retryCircuitOpen`); without, it fails at once with `CircuitOpenError`, as a
+   * circuit breaker's callers usually get it.
+   * @defaultValue true
+   */
+  readonly retryCircuitOpen?: boolean
+  /**
    * Where the attempt timeout is: `'pool'` (the pool's `taskTimeout`, as the recipe has it; for a task with a
    * deadline only its run time counts) or `'handler'` (a timer of the handler's own around the call).
    * @defaultValue 'pool'
@@ -65,6 +72,7 @@ export function poolkitGateway(s: Scenario, options: PoolkitOptions = {}): Gatew
     const burst = options.burst
     const onPool = (options.attemptTimeout ?? 'pool') === 'pool'
     const cut = options.cutAtDeadline ?? true
+    const retryOpen = options.retryCircuitOpen ?? true
     const pool = createPool({
       name: 'gateway',
       handler: (request: Request, { signal }) => (onPool ? call(request, signal) : withTimeout(s.attemptTimeoutMs, signal, (t) => call(request, t))),
@@ -79,12 +87,12 @@ export function poolkitGateway(s: Scenario, options: PoolkitOptions = {}): Gatew
       ...(onPool ? { taskTimeout: s.attemptTimeoutMs } : {}),
       // 5xx, timeouts and network errors; a 429 waits out its Retry-After without spending an attempt; an open
       // circuit's CircuitOpenError ('reject') is retried when it lets probes through.
-      retry: { attempts: 3, backoff: { initialMs: 100 }, retryIf: (e) => !isClientError(e), retryCircuitOpen: whenOpen === 'reject' },
+      retry: { attempts: 3, backoff: { initialMs: 100 }, retryIf: (e) => !isClientError(e), retryCircuitOpen: whenOpen === 'reject' && retryOpen },
     })
     const minTimeLeft = options.minTimeLeft ?? true
     // The slowest answer of each provider: a request with less than that left could not be answered in time.
     const slowest: Record<string, number> = { steady: s.steady.serviceMs[1], paced: s.paced.serviceMs[1], flaky: s.flaky.serviceMs[1] }
-    const name = `poolkit (${[whenOpen, ...(burst === undefined ? [] : [`burst ${burst}`]), ...(onPool ? [] : ['handler timeout']), ...(cut ? [] : ['deadline not cutting']), ...(minTimeLeft ? [] : ['no minTimeLeftMs'])].join(', ')})`
+    const name = `poolkit (${[whenOpen, ...(whenOpen === 'reject' && !retryOpen ? ['no retry'] : []), ...(burst === undefined ? [] : [`burst ${burst}`]), ...(onPool ? [] : ['handler timeout']), ...(cut ? [] : ['deadline not cutting']), ...(minTimeLeft ? [] : ['no minTimeLeftMs'])].join(', ')})`
     return {
       name,
       send: (request, signal, deadlineMs) =>

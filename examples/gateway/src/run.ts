@@ -12,6 +12,7 @@ import type { Scenario } from './scenario.js'
 export const GATEWAYS = {
   poolkit: (s: Scenario) => poolkitGateway(s),
   'poolkit-reject': (s: Scenario) => poolkitGateway(s, { whenOpen: 'reject' }),
+  'poolkit-fail-fast': (s: Scenario) => poolkitGateway(s, { whenOpen: 'reject', retryCircuitOpen: false }),
   'poolkit-handler-timeout': (s: Scenario) => poolkitGateway(s, { attemptTimeout: 'handler' }),
   'poolkit-burst-1': (s: Scenario) => poolkitGateway(s, { burst: 1 }),
   'poolkit-no-cut': (s: Scenario) => poolkitGateway(s, { cutAtDeadline: false }),

@@ -157,6 +157,75 @@ describe('breaker holds', () => {
     await pool.close()
   })
 
+  it("releases the keys held until the same millisecond together, before one dispatch, so the queue's order picks who gets the permit", async () => {
+    const clock = createVirtualClock()
+    // One permit a 100 ms; the tasks turned away are told when, to the millisecond (B's a fraction later, as
+    // the same moment computed at another time may be, so A's timer fires first).
+    let nextAt = 0
+    const breaker: Breaker = {
+      admit: () => undefined,
+      acquire: (task) => {
+        const now = clock.now()
+        if (now < nextAt) return { retryAt: nextAt + (task.key === 'A' ? 0 : 0.3), hold: true }
+        nextAt = now + 100
+        return undefined
+      },
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    const started: string[] = []
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker, observers: [{ onStarted: (_p, task) => void started.push(String(task.key)) }] })
+    // A's tasks are held first; B's, with a higher priority, later: B's would lose the permit to A's timer if
+    // the keys were released one at a time.
+    const all = [pool.run({ id: 'a0', ms: 1 }, { key: 'A' }), pool.run({ id: 'a1', ms: 1 }, { key: 'A' }), pool.run({ id: 'a2', ms: 1 }, { key: 'A' })]
+    await clock.advance(10)
+    all.push(pool.run({ id: 'b1', ms: 1 }, { key: 'B', priority: 3 }))
+    await clock.advance(500)
+    await Promise.all(all)
+    expect(started).toEqual(['A', 'B', 'A', 'A'])
+    await pool.close()
+  })
+
+  it("releases at a key's timer only its tasks held until then: the others stay held until their own retryAt or a wake", async () => {
+    const clock = createVirtualClock()
+    let wake: ((key: string | undefined) => void) | undefined
+    const acquired: string[] = []
+    const asked = new Map<string, number>()
+    const breaker: Breaker = {
+      attach: (w) => void (wake = w),
+      admit: () => undefined,
+      acquire: (task) => {
+        const id = String(task.name)
+        asked.set(id, (asked.get(id) ?? 0) + 1)
+        // 'soon' waits until 100; 'late' until 1,000; 'woken' until a wake.
+        const until = id === 'soon' ? 100 : id === 'late' ? 1_000 : Infinity
+        if (clock.now() < until && !(id === 'woken' && woken)) return { retryAt: until, hold: true }
+        acquired.push(`${id}@${clock.now()}`)
+        return undefined
+      },
+      onSuccess: () => {},
+      onFailure: () => {},
+      onCancel: () => {},
+    }
+    let woken = false
+    const pool = createPool({ handler: timed(clock), clock, concurrency: 4, breaker })
+    const all = ['late', 'soon', 'woken'].map((name) => pool.run({ id: name, ms: 1 }, { key: 'K', name }))
+    await clock.advance(100)
+    // Only 'soon' came back at 100; 'late' and 'woken' were not asked again.
+    expect(acquired).toEqual(['soon@100'])
+    expect(pool.stats().delayed).toBe(2)
+    expect(Object.fromEntries(asked)).toEqual({ late: 1, soon: 2, woken: 1 })
+    woken = true
+    wake!('K')
+    await clock.advance(0)
+    expect(acquired).toEqual(['soon@100', 'woken@100'])
+    await clock.advance(901)
+    await Promise.all(all)
+    expect(acquired).toEqual(['soon@100', 'woken@100', 'late@1000'])
+    await pool.close()
+  })
+
   it('runs a task again as the same attempt, after retryAt, when onFailure returns a retry verdict (a 429)', async () => {
     const clock = createVirtualClock()
     const tooMany = Object.assign(new Error('429 Too Many Requests'), { retryAfterMs: 1000 })

@@ -233,6 +233,16 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   /** Numbers tasks across keys, for evict(): pushes count up from 0, unshifts down from -1 (see `LevelQueue.append`). */
   private seq = 0
   private frontSeq = -1
+  /**
+   * The key whose task left last when the queue emptied, and whether the queue
+   * has handed out nothing since: while it refills, that key's turn comes after
+   * the other keys' (see `open`). The round's order is otherwise forgotten
+   * when the queue empties, so tasks that leave and come back together (a
+   * breaker's held tasks, released whenever a permit frees up, then held again
+   * but for one) would give the first turn to the same key every time.
+   */
+  private lastKey: string | undefined = undefined
+  private refilling = false
   private readonly spare: KeyNode<T>[] = []
   private readonly spareQueues: LevelQueue<T>[] = []
   /**
@@ -295,7 +305,8 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
     if (node === undefined) {
       const previous = this.current
       node = this.open(key) // joins just before the current key
-      if (previous !== undefined) {
+      // While the queue refills after emptying, the turn is open()'s to give.
+      if (previous !== undefined && !this.refilling) {
         // Its turn now; the key whose turn it was starts its turn again right after.
         previous.deficit -= previous.quantum
         this.current = node
@@ -322,6 +333,7 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
   shift(): T | undefined {
     const node = this.current
     if (node === undefined) return undefined
+    this.refilling = false
     const task = node.shift()
     if (this.placed !== undefined) this.placed.delete(task)
     this.size--
@@ -406,6 +418,11 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
       node.prev = last
       node.next = current
       current.prev = node
+      // Refilling: the key that had the last turn before the queue emptied waits for the others.
+      if (this.refilling && current.key === this.lastKey && key !== this.lastKey) {
+        current.deficit -= current.quantum
+        this.turnTo(node)
+      }
     }
     return node
   }
@@ -419,6 +436,8 @@ export class FairQueueImpl<T extends TaskInfo> implements FairQueue<T> {
       this.current = undefined
       this.seq = 0
       this.frontSeq = -1
+      this.lastKey = node.key
+      this.refilling = true
     } else {
       node.prev.next = next
       next.prev = node.prev

@@ -121,6 +121,32 @@ describe('createFairQueue', () => {
     expect(drain(q)).toEqual([b1, b2])
   })
 
+  it('gives the first turn after the queue emptied to a key other than the one that had the last turn, however the tasks come back', () => {
+    // A breaker's held tasks come back together each time a permit frees up, and all but one are held again:
+    // the queue empties between two releases, and the key served last must not be served first every time.
+    const q = createFairQueue()
+    const n1 = task(1, 'noisy')
+    q.push(n1)
+    expect(q.shift()).toBe(n1) // the queue empties with noisy's task the last to leave
+    const [n2, q1] = [task(1, 'noisy'), task(1, 'quiet')]
+    q.push(n2)
+    q.push(q1)
+    expect(drain(q)).toEqual([q1, n2])
+    // Put back (unshift, youngest first, as the pool releases held tasks), in either order of keys.
+    const [n3, q2] = [task(1, 'noisy'), task(1, 'quiet')]
+    q.unshift!(q2)
+    q.unshift!(n3)
+    expect(drain(q)).toEqual([q2, n3]) // noisy (n2) had the last turn
+    const [q3, n4] = [task(1, 'quiet'), task(1, 'noisy')]
+    q.unshift!(q3)
+    q.unshift!(n4)
+    expect(drain(q)).toEqual([q3, n4]) // noisy (n3) had the last turn again
+    // Once the queue has handed something out, the round goes on as before.
+    const [a1, b1, b2] = [task(1, 'a'), task(1, 'b'), task(1, 'b')]
+    for (const t of [b1, b2, a1]) q.push(t)
+    expect(drain(q)).toEqual([b1, a1, b2])
+  })
+
   it('unshift() is never refused by maxPerKey', () => {
     const q = createFairQueue({ maxPerKey: 1 })
     const a = task(1, 'a')

@@ -93,6 +93,9 @@ class FairModel implements Model {
   private order = new Map<Job, number>()
   private pushes = 0
   private unshifts = 0
+  /** The key whose task left last when the model emptied, and whether nothing has been shifted since. */
+  private lastKey: string | undefined = undefined
+  private refilling = false
   constructor(
     private readonly quantumOf: (key: string | undefined) => number,
     private readonly maxPerKey: number,
@@ -112,10 +115,7 @@ class FairModel implements Model {
         this.ring = [node]
         this.current = 0
         node.deficit += node.quantum
-      } else {
-        this.ring.splice(this.current, 0, node) // last in the round: just before the current key
-        this.current++
-      }
+      } else this.join(node)
     }
     node.tasks.push(t)
     this.order.set(t, this.pushes++)
@@ -123,7 +123,11 @@ class FairModel implements Model {
   unshift(t: Job): void {
     const key = this.keyOf(t)
     let node = this.ring.find((n) => n.key === key)
-    if (node === undefined) {
+    if (node === undefined && this.refilling && this.current !== -1) {
+      // Refilling after the model emptied: it joins as a pushed key does.
+      node = { key, tasks: [], deficit: 0, quantum: this.quantumOf(key) }
+      this.join(node)
+    } else if (node === undefined) {
       // Back as the key whose turn it is; the key whose turn it was starts again after it.
       node = { key, tasks: [], deficit: this.quantumOf(key), quantum: this.quantumOf(key) }
       if (this.current === -1) {
@@ -139,6 +143,7 @@ class FairModel implements Model {
   }
   shift(): Job | undefined {
     if (this.current === -1) return undefined
+    this.refilling = false
     const node = this.ring[this.current]!
     const t = node.tasks.splice(best(byPriority)(node.tasks), 1)[0]!
     node.deficit -= 1
@@ -171,10 +176,24 @@ class FairModel implements Model {
     for (let t = this.shift(); t !== undefined; t = this.shift()) out.push(t)
     return out
   }
+  /** A new key, last in the round (just before the current key); while refilling, ahead of the key that had the last turn. */
+  private join(node: { key: string | undefined; tasks: Job[]; deficit: number; quantum: number }): void {
+    this.ring.splice(this.current, 0, node)
+    this.current++
+    const current = this.ring[this.current]!
+    if (this.refilling && current.key === this.lastKey && node.key !== this.lastKey) {
+      current.deficit -= current.quantum
+      this.turn(this.current - 1)
+    }
+  }
   private drop(k: number): void {
+    const key = this.ring[k]!.key
     this.ring.splice(k, 1)
-    if (this.ring.length === 0) this.current = -1
-    else if (k === this.current) this.turn(k % this.ring.length)
+    if (this.ring.length === 0) {
+      this.current = -1
+      this.lastKey = key
+      this.refilling = true
+    } else if (k === this.current) this.turn(k % this.ring.length)
     else if (k < this.current) this.current--
   }
   private turn(k: number): void {

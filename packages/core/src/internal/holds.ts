@@ -8,9 +8,9 @@ import type { PoolCore } from './pool-core.js'
 import { clearTaskTimer, DELAYED, HoldRecord } from './task-record.js'
 import type { TaskRecord } from './task-record.js'
 
-/** A key's held tasks, in queue order, and the timer for the earliest `retryAt` among them. */
+/** A key's held tasks, in queue order, each with its own `retryAt`, and the timer for the earliest of them. */
 interface HeldKey<I, O> {
-  readonly tasks: Set<TaskRecord<I, O>>
+  readonly tasks: Map<TaskRecord<I, O>, number>
   timer: TimerHandle | undefined
   at: number
 }
@@ -18,6 +18,14 @@ interface HeldKey<I, O> {
 /** The pool's breaker holds. One per pool. */
 export class Holds<I, O> {
   private readonly held = new Map<string | undefined, HeldKey<I, O>>()
+  /**
+   * The held keys by their `at`, to the nearest millisecond: keys whose holds end at the same moment (a
+   * rate limiter names its next token's time to every task it turns away,
+   * whatever the task's own key) are released together, before one dispatch,
+   * so the queue's order decides which of them goes first; released one timer
+   * at a time, the key whose timer fired first would take the token every time.
+   */
+  private readonly due = new Map<number, Set<string | undefined>>()
   /** A dispatch is due after the breaker's wakes (see wake). */
   private dispatchQueued = false
 
@@ -58,20 +66,54 @@ export class Holds<I, O> {
     task.extra().heldKey = key
     let h = this.held.get(key)
     if (h === undefined) {
-      h = { tasks: new Set(), timer: undefined, at: Infinity }
+      h = { tasks: new Map(), timer: undefined, at: Infinity }
       this.held.set(key, h)
     }
-    h.tasks.add(task)
+    h.tasks.set(task, retryAt)
     if (retryAt === Infinity || retryAt >= h.at) return
     if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
+    this.undue(key, h.at)
+    this.arm(key, h, retryAt)
+  }
+
+  /** Sets `key`'s timer for `retryAt`, the earliest of its tasks'. */
+  private arm(key: string | undefined, h: HeldKey<I, O>, retryAt: number): void {
+    const pool = this.pool
     h.at = retryAt
+    // To the nearest millisecond: the same moment computed for two tasks may differ in its last bits.
+    const dueMs = Math.round(retryAt)
+    let keys = this.due.get(dueMs)
+    if (keys === undefined) this.due.set(dueMs, (keys = new Set()))
+    keys.add(key)
     h.timer = pool.clock.setTimeout(
       () => {
         h.timer = undefined
-        this.release(key)
+        this.releaseDue(dueMs, key)
       },
       Math.max(1, retryAt - pool.clock.now()),
     )
+  }
+
+  /**
+   * A key's timer fired: releases the tasks of `key`, and of every other key,
+   * held until the millisecond `dueMs` (the others stay held, until their own
+   * `retryAt` or a wake), then dispatches once.
+   */
+  private releaseDue(dueMs: number, key: string | undefined): void {
+    this.release(key, false, dueMs)
+    const keys = this.due.get(dueMs)
+    if (keys !== undefined) for (const k of [...keys]) this.release(k, false, dueMs)
+    this.pool.dispatch()
+  }
+
+  /** `key` is no longer held until `at`. */
+  private undue(key: string | undefined, at: number): void {
+    if (at === Infinity) return
+    const dueMs = Math.round(at)
+    const keys = this.due.get(dueMs)
+    if (keys === undefined) return
+    keys.delete(key)
+    if (keys.size === 0) this.due.delete(dueMs)
   }
 
   /**
@@ -109,6 +151,7 @@ export class Holds<I, O> {
     const h = this.held.get(key)
     if (h === undefined || !h.tasks.delete(task) || h.tasks.size > 0) return
     if (h.timer !== undefined) this.pool.clock.clearTimeout(h.timer)
+    this.undue(key, h.at)
     this.held.delete(key)
   }
 
@@ -119,9 +162,10 @@ export class Holds<I, O> {
     const late: TaskRecord<I, O>[] = []
     for (const [key, h] of this.held) {
       if (this.mayRunBeforeClose(h.at)) continue
+      this.undue(key, h.at)
       this.held.delete(key)
       if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
-      for (const task of h.tasks) {
+      for (const task of h.tasks.keys()) {
         if (task.state !== DELAYED) continue
         pool.delayedTasks.delete(task)
         late.push(task)
@@ -134,16 +178,37 @@ export class Holds<I, O> {
   clear(): void {
     for (const h of this.held.values()) if (h.timer !== undefined) this.pool.clock.clearTimeout(h.timer)
     this.held.clear()
+    this.due.clear()
   }
 
-  /** Puts a key's held tasks back at the front of the queue, in their order, and dispatches (unless `dispatch` is false). */
-  private release(key: string | undefined, dispatch = true): void {
+  /**
+   * Puts a key's held tasks back at the front of the queue, in their order, and
+   * dispatches (unless `dispatch` is false). With `dueMs`, only those held until
+   * that millisecond or before; the key's timer is set again for the rest.
+   */
+  private release(key: string | undefined, dispatch = true, dueMs?: number): void {
     const pool = this.pool
     const h = this.held.get(key)
     if (h === undefined) return
-    this.held.delete(key)
     if (h.timer !== undefined) pool.clock.clearTimeout(h.timer)
-    const tasks = [...h.tasks]
+    h.timer = undefined
+    this.undue(key, h.at)
+    let tasks: TaskRecord<I, O>[]
+    if (dueMs === undefined) {
+      this.held.delete(key)
+      tasks = [...h.tasks.keys()]
+    } else {
+      tasks = []
+      let next = Infinity
+      for (const [task, retryAt] of h.tasks) {
+        if (Math.round(retryAt) <= dueMs) tasks.push(task)
+        else if (retryAt < next) next = retryAt
+      }
+      for (const task of tasks) h.tasks.delete(task)
+      h.at = Infinity
+      if (h.tasks.size === 0) this.held.delete(key)
+      else if (next !== Infinity) this.arm(key, h, next)
+    }
     const now = pool.clock.now()
     for (let i = tasks.length - 1; i >= 0; i--) {
       const task = tasks[i]!
