@@ -196,6 +196,12 @@ const timers: Scenario[] = [
     expect: { 'task#*': fulfilled(), close: fulfilled() },
   },
   {
+    name: "rate limiter over two tenants: the quiet tenant's task held with the noisy one's starts second, every task completes, and no hold timer is left",
+    file: 'rate-pacing-tenants.mjs',
+    expect: { 'noisy#*': fulfilled(), quiet: fulfilled('q1'), close: fulfilled() },
+    notes: { 'start order': 'noisy quiet noisy noisy' },
+  },
+  {
     name: 'retry backoff: a task that fails twice completes on its third try, and onIdle() resolves',
     file: 'retry-backoff.mjs',
     expect: { run: fulfilled(3), onIdle: fulfilled(), close: fulfilled() },
