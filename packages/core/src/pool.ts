@@ -8,11 +8,11 @@ import { AsideQueue } from './internal/aside-queue.js'
 import type { PoolState, PoolStats } from './contracts/snapshot.js'
 import type { RejectReason, RunOptions, TaskOutcome, TaskResult } from './contracts/task.js'
 import type { TaskQueue } from './contracts/task-queue.js'
-import { CircuitOpenError, DeadlineExceededError, ErrorCode, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
+import { CircuitOpenError, ErrorCode, PoolClosedError, QueueFullError, TaskDroppedError, TaskTimeoutError } from './errors.js'
 import type { DeadlineStage, WorkerStartError } from './errors.js'
 import { Closer } from './internal/close.js'
 import { Counters } from './internal/counters.js'
-import { Deadlines, expired, expiresAtOf } from './internal/deadlines.js'
+import { deadlineExceeded, Deadlines, expired, expiresAtOf } from './internal/deadlines.js'
 import { Holds } from './internal/holds.js'
 import { LoadMeter } from './internal/load-meter.js'
 import { mapResults, runAllInputs } from './internal/map.js'
@@ -419,12 +419,8 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
       // A copy: the caller's array may change after submission.
       if (options.requires !== undefined) extra.requires = Object.freeze([...options.requires])
       if (options.labels !== undefined) extra.labels = Object.freeze({ ...options.labels })
-      const expiresAt = (extra.expiresAt = expiresAtOf(options.deadline, options.deadlineMs, task.submittedAt))
-      if (expiresAt !== undefined) {
-        const minTimeLeftMs = options.minTimeLeftMs ?? 0
-        extra.minTimeLeftMs = minTimeLeftMs
-        extra.startBy = expiresAt - minTimeLeftMs
-      }
+      extra.expiresAt = expiresAtOf(options.deadline, options.deadlineMs, task.submittedAt)
+      extra.minTimeLeftMs = options.minTimeLeftMs ?? 0
       extra.transfer = options.transfer
       extra.timeoutMs = timeout === 0 ? Infinity : timeout
       extra.userSignal = options.signal
@@ -454,8 +450,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
     const startBy = task.startBy
     if (startBy !== undefined) {
       if (startBy <= task.submittedAt) {
-        const extra = task.extra()
-        this.settleFailure(task, 'timed-out', new DeadlineExceededError('submitted', extra.expiresAt! - task.submittedAt, { minTimeLeftMs: extra.minTimeLeftMs }))
+        this.settleFailure(task, 'timed-out', deadlineExceeded(task, 'submitted'))
         return
       }
       this.deadlines.watch(task)
@@ -712,7 +707,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
             worker = this.chosen
           } else task = this.queue.shift()!
           // Nothing starts past its deadline (its timer may not have fired yet).
-          if (task.startBy !== undefined && expired(task, (now ??= this.clock.now()))) {
+          if (task.expiresAt !== undefined && expired(task, (now ??= this.clock.now()))) {
             this.expire(task)
             continue
           }
@@ -957,12 +952,7 @@ class PoolImpl<I, O> implements Pool<I, O>, PoolCore<I, O> {
   expire(task: TaskRecord<I, O>): void {
     const stage: DeadlineStage = task.state !== DELAYED ? 'queued' : this.holds.has(task) ? 'held' : 'retrying'
     if (!this.unwait(task)) return
-    const extra = task.extra()
-    const error = new DeadlineExceededError(
-      stage,
-      extra.expiresAt! - task.submittedAt,
-      stage === 'retrying' ? { cause: extra.lastError, minTimeLeftMs: extra.minTimeLeftMs } : { minTimeLeftMs: extra.minTimeLeftMs },
-    )
+    const error = deadlineExceeded(task, stage, stage === 'retrying' ? task.extra().lastError : undefined)
     this.settleFailure(task, 'timed-out', error)
     this.checkIdle()
   }

@@ -26,6 +26,20 @@ function watch() {
   }
 }
 
+/** A breaker that holds every task at admission until a wake that never comes, recording the calls it gets. */
+function holdingForever(): { calls: string[]; breaker: Breaker } {
+  const calls: string[] = []
+  const breaker: Breaker = {
+    admit: () => ({ retryAt: Infinity, hold: true }),
+    acquire: () => (calls.push('acquire'), undefined),
+    onSuccess: () => void calls.push('success'),
+    onFailure: () => void calls.push('failure'),
+    onCancel: () => void calls.push('cancel'),
+    onSettled: () => void calls.push('settled'),
+  }
+  return { calls, breaker }
+}
+
 describe('a task with a deadline', () => {
   it('fails with DeadlineExceededError when it passes while the task is queued, as timed out, without ever starting it', async () => {
     const clock = createVirtualClock()
@@ -115,15 +129,7 @@ describe('a task with a deadline', () => {
 
   it('expires a task a breaker holds, as "held", and tells the breaker it settled without ever acquiring', async () => {
     const clock = createVirtualClock()
-    const calls: string[] = []
-    const breaker: Breaker = {
-      admit: () => ({ retryAt: Infinity, hold: true }),
-      acquire: () => (calls.push('acquire'), undefined),
-      onSuccess: () => void calls.push('success'),
-      onFailure: () => void calls.push('failure'),
-      onCancel: () => void calls.push('cancel'),
-      onSettled: () => void calls.push('settled'),
-    }
+    const { calls, breaker } = holdingForever()
     const pool = createPool<number, number>({ handler: sleeper(clock), clock, breaker })
     const held = track(pool.run(1, { deadlineMs: 500 }))
     await clock.advance(500)
@@ -288,15 +294,7 @@ describe('a task with a deadline and minTimeLeftMs', () => {
 
   it('takes no token from a breaker that holds it: it fails as "held" when the time left falls under minTimeLeftMs', async () => {
     const clock = createVirtualClock()
-    const calls: string[] = []
-    const breaker: Breaker = {
-      admit: () => ({ retryAt: Infinity, hold: true }),
-      acquire: () => (calls.push('acquire'), undefined),
-      onSuccess: () => void calls.push('success'),
-      onFailure: () => void calls.push('failure'),
-      onCancel: () => void calls.push('cancel'),
-      onSettled: () => void calls.push('settled'),
-    }
+    const { calls, breaker } = holdingForever()
     const pool = createPool<number, number>({ handler: sleeper(clock), clock, breaker })
     const held = track(pool.run(1, { deadlineMs: 500, minTimeLeftMs: 100 }))
     await clock.advance(400)

@@ -6,6 +6,7 @@
 // The timer and the checks use the task's `startBy`: its deadline less
 // RunOptions.minTimeLeftMs, the least time worth starting an attempt with.
 import type { Clock } from '../clock.js'
+import { DeadlineExceededError, type DeadlineStage } from '../errors.js'
 import type { TaskRecord } from './task-record.js'
 
 /** What a deadline's timer does to a task still waiting: the pool fails it. */
@@ -22,6 +23,13 @@ export function expiresAtOf(deadline: number | Date | undefined, deadlineMs: num
   return now + (epochMs - Date.now())
 }
 
+/** The error of a task with a deadline that failed before it could start, at `stage` (the cause: its last attempt's error, when retrying). */
+export function deadlineExceeded<I, O>(task: TaskRecord<I, O>, stage: DeadlineStage, cause?: unknown): DeadlineExceededError {
+  const extra = task.extra()
+  const options = { minTimeLeftMs: extra.minTimeLeftMs }
+  return new DeadlineExceededError(stage, extra.expiresAt! - task.submittedAt, stage === 'retrying' ? { ...options, cause } : options)
+}
+
 /** Whether `task` has a deadline too close (or past) at `now` to start an attempt: its `startBy` has come. */
 export function expired<I, O>(task: TaskRecord<I, O>, now: number): boolean {
   const at = task.startBy
@@ -36,7 +44,7 @@ export class Deadlines<I, O> {
   watch(task: TaskRecord<I, O>): void {
     const clock = this.pool.clock
     const extra = task.extra()
-    const left = extra.startBy! - clock.now()
+    const left = task.startBy! - clock.now()
     extra.deadlineTimer = clock.setTimeout(() => {
       extra.deadlineTimer = undefined
       this.pool.expire(task)

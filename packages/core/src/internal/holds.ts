@@ -80,8 +80,7 @@ export class Holds<I, O> {
   private arm(key: string | undefined, h: HeldKey<I, O>, retryAt: number): void {
     const pool = this.pool
     h.at = retryAt
-    // To the nearest millisecond: the same moment computed for two tasks may differ in its last bits.
-    const dueMs = Math.round(retryAt)
+    const dueMs = toMs(retryAt)
     let keys = this.due.get(dueMs)
     if (keys === undefined) this.due.set(dueMs, (keys = new Set()))
     keys.add(key)
@@ -100,16 +99,16 @@ export class Holds<I, O> {
    * `retryAt` or a wake), then dispatches once.
    */
   private releaseDue(dueMs: number, key: string | undefined): void {
-    this.release(key, false, dueMs)
+    this.release(key, dueMs)
     const keys = this.due.get(dueMs)
-    if (keys !== undefined) for (const k of [...keys]) this.release(k, false, dueMs)
+    if (keys !== undefined) for (const k of [...keys]) this.release(k, dueMs)
     this.pool.dispatch()
   }
 
   /** `key` is no longer held until `at`. */
   private undue(key: string | undefined, at: number): void {
     if (at === Infinity) return
-    const dueMs = Math.round(at)
+    const dueMs = toMs(at)
     const keys = this.due.get(dueMs)
     if (keys === undefined) return
     keys.delete(key)
@@ -126,8 +125,8 @@ export class Holds<I, O> {
    * goes first, not the order of the wakes.
    */
   wake(key: string | undefined): void {
-    if (key !== undefined) this.release(key, false)
-    else for (const k of [...this.held.keys()]) this.release(k, false)
+    if (key !== undefined) this.release(key)
+    else for (const k of [...this.held.keys()]) this.release(k)
     if (this.dispatchQueued) return
     this.dispatchQueued = true
     queueMicrotask(this.dispatchWoken)
@@ -182,11 +181,11 @@ export class Holds<I, O> {
   }
 
   /**
-   * Puts a key's held tasks back at the front of the queue, in their order, and
-   * dispatches (unless `dispatch` is false). With `dueMs`, only those held until
-   * that millisecond or before; the key's timer is set again for the rest.
+   * Puts a key's held tasks back at the front of the queue, in their order (the
+   * caller dispatches). With `dueMs`, only those held until that millisecond or
+   * before; the key's timer is set again for the rest.
    */
-  private release(key: string | undefined, dispatch = true, dueMs?: number): void {
+  private release(key: string | undefined, dueMs?: number): void {
     const pool = this.pool
     const h = this.held.get(key)
     if (h === undefined) return
@@ -201,7 +200,7 @@ export class Holds<I, O> {
       tasks = []
       let next = Infinity
       for (const [task, retryAt] of h.tasks) {
-        if (Math.round(retryAt) <= dueMs) tasks.push(task)
+        if (toMs(retryAt) <= dueMs) tasks.push(task)
         else if (retryAt < next) next = retryAt
       }
       for (const task of tasks) h.tasks.delete(task)
@@ -221,7 +220,6 @@ export class Holds<I, O> {
       // Its old enqueue time: the time held counts as waiting.
       pool.enqueue(task, task.enqueuedAt, true)
     }
-    if (dispatch) pool.dispatch()
   }
 
   /** A held task used up its timeout without being let through: the attempt timed out. */
@@ -240,4 +238,9 @@ export class Holds<I, O> {
   private mayRunBeforeClose(retryAt: number): boolean {
     return retryAt === Infinity ? this.pool.running > 0 : retryAt <= this.pool.closer.deadline
   }
+}
+
+/** A hold's end to the nearest millisecond: the same moment computed for two tasks may differ in its last bits. */
+function toMs(at: number): number {
+  return Math.round(at)
 }

@@ -51,12 +51,13 @@ export class Retry<I, O> {
    */
   rerun(task: TaskRecord<I, O>, outcome: FailureOutcome, error: unknown, verdict: BreakerRetry): void {
     const pool = this.pool
+    const startBy = task.startBy
     if (
       pool.lifecycle === 'closed' ||
       (task.held?.reruns ?? 0) >= this.maxBreakerRetries ||
       (pool.lifecycle === 'closing' && verdict.retryAt > pool.closer.deadline) ||
       // Past its deadline before the pause ends: it would never start again.
-      (task.startBy !== undefined && verdict.retryAt >= task.startBy)
+      (startBy !== undefined && verdict.retryAt >= startBy)
     ) {
       this.afterFailure(task, outcome, error)
       return
@@ -76,7 +77,8 @@ export class Retry<I, O> {
     if (task.attempt < this.attempts && pool.lifecycle !== 'closed' && this.shouldRetry(error, task)) {
       const delayMs = backoffDelay(this.backoff, task.attempt, this.random)
       // A task whose deadline passes before the backoff ends fails now, with this attempt's error.
-      if (task.startBy !== undefined && pool.clock.now() + delayMs >= task.startBy) {
+      const startBy = task.startBy
+      if (startBy !== undefined && pool.clock.now() + delayMs >= startBy) {
         this.giveUp(task, outcome, error)
         return
       }
@@ -114,7 +116,8 @@ export class Retry<I, O> {
     const backoffMs = backoffDelay(this.backoff, task.attempt, this.random)
     const untilProbes = retryAt > now ? Math.ceil(retryAt - now) + 1 : 0
     const delayMs = untilProbes > backoffMs ? untilProbes : backoffMs
-    if (task.startBy !== undefined && now + delayMs >= task.startBy) return false
+    const startBy = task.startBy
+    if (startBy !== undefined && now + delayMs >= startBy) return false
     pool.counters.retried++
     if (pool.notifier.hooks.onRetried !== undefined) pool.notifier.notify('onRetried', task, error, delayMs)
     task.attempt++

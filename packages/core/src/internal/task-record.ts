@@ -49,9 +49,7 @@ export class TaskExtra {
   labels: Readonly<Record<string, string>> | undefined = undefined
   /** When its deadline passes, on the pool's clock; undefined without one. */
   expiresAt: number | undefined = undefined
-  /** The last moment an attempt may start: `expiresAt` less `RunOptions.minTimeLeftMs`; undefined without a deadline. */
-  startBy: number | undefined = undefined
-  /** `RunOptions.minTimeLeftMs` (0 when not given). */
+  /** `RunOptions.minTimeLeftMs` (0 when not given): attempts start only until `expiresAt` less this (see `startBy`). */
   minTimeLeftMs = 0
   /** Fires at `startBy` (see Deadlines). */
   deadlineTimer: TimerHandle | undefined = undefined
@@ -136,7 +134,8 @@ export class TaskRecord<I = unknown, O = unknown> implements TaskInfo {
   }
   /** The last moment an attempt may start (its deadline less `minTimeLeftMs`); undefined without a deadline. */
   get startBy(): number | undefined {
-    return this.x?.startBy
+    const x = this.x
+    return x?.expiresAt === undefined ? undefined : x.expiresAt - x.minTimeLeftMs
   }
   get heldKey(): string | undefined {
     return this.x?.heldKey
